@@ -1,0 +1,188 @@
+//! Philox4x32-10, the counter-based generator behind every random number inside the kernel.
+//!
+//! WGSL twin: `shaders/wgsl/philox.wgsl`. WGSL has no 64-bit integers, so the 32x32->64 multiply is
+//! built from 16-bit halves ([`mulhilo_16`]); the Rust side runs that same emulation so the two are
+//! bit-identical, and a test checks it against the native `u64` product.
+//!
+//! A draw is keyed by `(seed, scenario, day, stream)`: the counter is
+//! `[scenario, day, stream, block]` and the key is the seed's two halves. A scenario's numbers
+//! therefore depend only on the seed and its index.
+
+use crate::real::Real;
+
+const M0: u32 = 0xD251_1F53;
+const M1: u32 = 0xCD9E_8D57;
+const W0: u32 = 0x9E37_79B9;
+const W1: u32 = 0xBB67_AE85;
+
+/// Stream ids: one per kind of draw, so that switching one mechanism off leaves the others'
+/// numbers untouched (common random numbers across reruns).
+pub mod stream {
+    /// Market factor and class factors (normals 0 and 1..=C).
+    pub const MARKET: u32 = 0;
+    /// Idiosyncratic per-position shocks.
+    pub const IDIO: u32 = 1;
+    /// Segment flow noise.
+    pub const FLOWS: u32 = 2;
+    /// Large-investor uniforms.
+    pub const LARGE: u32 = 3;
+}
+
+/// The high and low words of `a * b`, from 16-bit halves exactly as WGSL computes them.
+#[inline(always)]
+pub fn mulhilo_16(a: u32, b: u32) -> (u32, u32) {
+    let a_lo = a & 0xFFFF;
+    let a_hi = a >> 16;
+    let b_lo = b & 0xFFFF;
+    let b_hi = b >> 16;
+    let ll = a_lo * b_lo;
+    let lh = a_lo * b_hi;
+    let hl = a_hi * b_lo;
+    let hh = a_hi * b_hi;
+    // Middle column: carries from the cross terms into the high word.
+    let mid = (ll >> 16) + (lh & 0xFFFF) + (hl & 0xFFFF);
+    let lo = (mid << 16) | (ll & 0xFFFF);
+    let hi = hh + (lh >> 16) + (hl >> 16) + (mid >> 16);
+    (hi, lo)
+}
+
+#[inline(always)]
+fn round(c: [u32; 4], k: [u32; 2]) -> [u32; 4] {
+    let (hi0, lo0) = mulhilo_16(M0, c[0]);
+    let (hi1, lo1) = mulhilo_16(M1, c[2]);
+    [hi1 ^ c[1] ^ k[0], lo1, hi0 ^ c[3] ^ k[1], lo0]
+}
+
+/// Philox4x32 with 10 rounds.
+#[inline]
+pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
+    let mut c = counter;
+    let mut k = key;
+    c = round(c, k);
+    for _ in 1..10 {
+        k = [k[0].wrapping_add(W0), k[1].wrapping_add(W1)];
+        c = round(c, k);
+    }
+    c
+}
+
+/// The key for a run seed: its low and high words.
+#[inline]
+pub fn key_of_seed(lo: u32, hi: u32) -> [u32; 2] {
+    [lo, hi]
+}
+
+/// A uniform in (0, 1): `((x >> 9) + 0.5) * 2^-23`, exact in f32 and f64 alike.
+///
+/// MODEL.md writes `((x >> 8) + 0.5) * 2^-24`, but `k + 0.5` needs 25 significant bits once
+/// `k >= 2^23`, which f32 does not have; 23 bits keep `2k + 1 < 2^24` exact (docs/model.md).
+#[inline(always)]
+pub fn uniform<T: Real>(x: u32) -> T {
+    T::p(((x >> 9) as f32 + 0.5) * (1.0 / 8_388_608.0))
+}
+
+/// Four standard normals from one Philox block by Box-Muller. The angle is kept in [-pi, pi],
+/// where WGSL's `cos` and `sin` are accurate.
+#[inline]
+pub fn normal4<T: Real>(counter: [u32; 4], key: [u32; 2]) -> [T; 4] {
+    let r = philox4x32_10(counter, key);
+    let pi = T::p(std::f32::consts::PI);
+    let two = T::p(2.0);
+    let rad0 = (-two * uniform::<T>(r[0]).ln()).sqrt();
+    let ang0 = (two * uniform::<T>(r[1]) - T::one()) * pi;
+    let rad1 = (-two * uniform::<T>(r[2]).ln()).sqrt();
+    let ang1 = (two * uniform::<T>(r[3]) - T::one()) * pi;
+    [rad0 * ang0.cos(), rad0 * ang0.sin(), rad1 * ang1.cos(), rad1 * ang1.sin()]
+}
+
+/// The `i`-th standard normal of `(scenario, day, stream)`.
+#[inline]
+pub fn normal_at<T: Real>(key: [u32; 2], scenario: u32, day: u32, stream: u32, i: u32) -> T {
+    normal4::<T>([scenario, day, stream, i / 4], key)[(i % 4) as usize]
+}
+
+/// The `i`-th uniform of `(scenario, day, stream)`.
+#[inline]
+pub fn uniform_at<T: Real>(key: [u32; 2], scenario: u32, day: u32, stream: u32, i: u32) -> T {
+    uniform::<T>(philox4x32_10([scenario, day, stream, i / 4], key)[(i % 4) as usize])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Random123's known-answer vectors for Philox4x32-10 (MODEL.md section 0).
+    #[test]
+    fn known_answers() {
+        assert_eq!(
+            philox4x32_10([0, 0, 0, 0], [0, 0]),
+            [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8]
+        );
+        assert_eq!(
+            philox4x32_10([u32::MAX; 4], [u32::MAX; 2]),
+            [0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd]
+        );
+        assert_eq!(
+            philox4x32_10(
+                [0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344],
+                [0xa4093822, 0x299f31d0]
+            ),
+            [0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1]
+        );
+    }
+
+    #[test]
+    fn mulhilo_matches_native_u64() {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let edge = [0u32, 1, 0xFFFF, 0x10000, 0xFFFF_FFFF, 0x8000_0000, M0, M1];
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        for &a in &edge {
+            for &b in &edge {
+                pairs.push((a, b));
+            }
+        }
+        for _ in 0..100_000 {
+            // splitmix64 for test inputs
+            x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = x;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            pairs.push((z as u32, (z >> 32) as u32));
+        }
+        for (a, b) in pairs {
+            let p = a as u64 * b as u64;
+            assert_eq!(mulhilo_16(a, b), ((p >> 32) as u32, p as u32), "{a:#x} * {b:#x}");
+        }
+    }
+
+    #[test]
+    fn uniform_mapping_is_exact_and_open() {
+        // Every 23-bit value maps to (k + 0.5) / 2^23 exactly in f32 and f64.
+        for k in [0u32, 1, 2, 1 << 22, (1 << 23) - 2, (1 << 23) - 1] {
+            let x = k << 9 | 0x1AB;
+            let f: f32 = uniform(x);
+            let d: f64 = uniform(x);
+            let exact = (k as f64 + 0.5) / 8_388_608.0;
+            assert_eq!(f as f64, exact);
+            assert_eq!(d, exact);
+            assert!(f > 0.0 && f < 1.0);
+        }
+    }
+
+    #[test]
+    fn normals_have_unit_moments() {
+        let key = key_of_seed(42, 7);
+        let n = 200_000u32;
+        let (mut s1, mut s2) = (0.0f64, 0.0f64);
+        for i in 0..n {
+            let z: f64 = normal_at(key, i / 64, i % 64, stream::MARKET, 0);
+            s1 += z;
+            s2 += z * z;
+        }
+        let mean = s1 / n as f64;
+        let var = s2 / n as f64 - mean * mean;
+        assert!(mean.abs() < 0.01, "mean {mean}");
+        assert!((var - 1.0).abs() < 0.015, "var {var}");
+    }
+}

@@ -1,0 +1,56 @@
+//! The float type the model runs in: `f32` (what the GPU computes) or `f64` (the error bound).
+//!
+//! Parameters arrive as `f32` (they are what the GPU reads); every operation of the model is done
+//! in `T`, so the same source runs at both precisions.
+
+use num_traits::Float;
+
+/// A float the kernel can run in.
+pub trait Real: Float + Default + Send + Sync + std::fmt::Debug + 'static {
+    /// Converts a parameter (always stored as `f32`) into the working precision.
+    fn p(x: f32) -> Self;
+    /// Converts an integer count or day into the working precision.
+    fn n(x: u32) -> Self;
+    /// Rounds to `f32` for the output record.
+    fn to_f32(self) -> f32;
+    /// Widens to `f64` for host-side aggregation.
+    fn to_f64(self) -> f64;
+}
+
+impl Real for f32 {
+    #[inline(always)]
+    fn p(x: f32) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn n(x: u32) -> Self {
+        x as f32
+    }
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn p(x: f32) -> Self {
+        x as f64
+    }
+    #[inline(always)]
+    fn n(x: u32) -> Self {
+        x as f64
+    }
+    #[inline(always)]
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+    #[inline(always)]
+    fn to_f64(self) -> f64 {
+        self
+    }
+}

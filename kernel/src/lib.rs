@@ -2,11 +2,23 @@
 //! cascade (MODEL.md sections 3 to 6).
 //!
 //! Architecture invariant: this crate knows nothing of wgpu or rayon. Every stage module has a
-//! WGSL twin of the same name in `shaders/wgsl/` that follows it line for line.
+//! WGSL twin of the same name in `shaders/wgsl/` that follows it line for line. The math is
+//! generic over [`Real`], so the same source runs in `f32` (what the GPU computes) and `f64`.
 
+pub mod ctx;
+pub mod investors;
+pub mod layout;
+pub mod ledger;
+pub mod liquidation;
+pub mod market;
+pub mod metrics;
 pub mod params;
 pub mod philox;
+pub mod policy;
 pub mod real;
+pub mod simulate;
+pub mod testing;
 
 pub use params::*;
 pub use real::Real;
+pub use simulate::{simulate, simulate_traced, DayTrace, Workspace};

@@ -1,0 +1,164 @@
+//! Stage 2 of a day: valuation, the feedback signals and new redemption requests from segments,
+//! large investors and scripted events (MODEL.md sections 3.5 and 3.6).
+//!
+//! WGSL twin: `shaders/wgsl/investors.wgsl`.
+
+use crate::ctx::{Ctx, St};
+use crate::layout::{slot, TRAIL};
+use crate::ledger;
+use crate::params::*;
+use crate::philox::{normal_at, stream, uniform_at};
+use crate::real::Real;
+
+/// The feedback signals of MODEL.md 3.5, all from the end of the previous day.
+#[derive(Clone, Copy, Debug)]
+pub struct Signals<T> {
+    /// Drawdown of NAV per share from its peak.
+    pub drawdown: T,
+    /// Accepted outflows over the last 5 days, as a share of NAV.
+    pub outflow_5d: T,
+    /// Liquidity concern: ALR shortfall against the gate level, plus 1 while gated.
+    pub liquidity: T,
+    /// Stress composite in [0, 1].
+    pub stress: T,
+}
+
+/// Sum of the last `days` entries of a trailing ring, ending yesterday (`t - 1`).
+pub fn trailing<T: Real>(st: &St<T>, base: u32, t: u32, days: u32) -> T {
+    let mut s = T::zero();
+    for j in 1..=days.min(t) {
+        s = s + st.get(base + (t - j) % TRAIL);
+    }
+    s
+}
+
+/// The signals at the start of day `t`.
+pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
+    let l = &c.lay;
+    let nu_prev = st.get(slot::NU_PREV);
+    let peak = st.get(slot::NU_PEAK);
+    let drawdown = (T::one() - nu_prev / peak).max(T::zero());
+    let nav = st.get(slot::NAV).max(T::p(1e-9));
+    let outflow_5d = trailing(st, l.acc_trail, t, 5) / nav;
+    let gate_alr = T::p(c.fund.gate_alr.max(1e-6));
+    let liquidity = (T::one() - st.get(slot::ALR_PREV) / gate_alr).max(T::zero()) + st.get(slot::GATE_PREV);
+    Signals { drawdown, outflow_5d, liquidity, stress: st.get(slot::STRESS_PREV) }
+}
+
+/// Queues `shares` of holder `h`, due `notice` days after `t`.
+fn queue_request<T: Real>(c: &Ctx, st: &mut St<T>, h: u32, shares: T, t: u32, notice: u32) {
+    let l = &c.lay;
+    let notice = (notice + c.fund.fund_notice).min(l.ring - 1);
+    if notice == 0 {
+        st.add(l.due + h, shares);
+    } else {
+        st.add(l.queue + h * l.ring + (t + notice) % l.ring, shares);
+    }
+    st.add(slot::REQ_SHARES, shares);
+    let value = shares * st.get(slot::NU);
+    st.add(slot::REQUESTED, value);
+    st.add(l.req_trail + t % TRAIL, value);
+}
+
+/// Shares of holder `h` not already requested.
+pub fn free_shares<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
+    let l = &c.lay;
+    let mut queued = st.get(l.due + h);
+    for j in 0..l.ring {
+        queued = queued + st.get(l.queue + h * l.ring + j);
+    }
+    (st.get(l.held + h) - queued).max(T::zero())
+}
+
+/// Values the fund, moves requests whose notice has run into the due pool, then draws today's
+/// new requests.
+pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    let l = &c.lay;
+    let nav = ledger::nav(c, st);
+    st.set(slot::NAV, nav);
+    st.set(slot::NU, nav / st.get(slot::SHARES));
+    st.set(l.req_trail + t % TRAIL, T::zero());
+    st.set(l.acc_trail + t % TRAIL, T::zero());
+
+    // Notice run out today: the shares join the due pool (dealt on the next dealing day).
+    for h in 0..l.n_holders {
+        let q = l.queue + h * l.ring + t % l.ring;
+        st.add(l.due + h, st.get(q));
+        st.set(q, T::zero());
+    }
+
+    let sig = signals(c, st, t);
+    let perf = if c.on(switch::FEEDBACK_PERF) { sig.drawdown } else { T::zero() };
+    let herd = if c.on(switch::FEEDBACK_HERD) { sig.outflow_5d } else { T::zero() };
+    let liq = if c.on(switch::FEEDBACK_LIQ) { sig.liquidity } else { T::zero() };
+    let stress = if c.on(switch::FEEDBACK_STRESS) {
+        sig.stress * T::p(c.sc.redemption_severity)
+    } else {
+        T::zero()
+    };
+    let base = if c.on(switch::BASE_FLOWS) { T::p(c.sc.redemption_mult) } else { T::zero() };
+    let noisy = c.noisy();
+
+    for s in 0..c.n_segments() {
+        let seg = &c.segments[s as usize];
+        let z: T = if noisy {
+            normal_at(c.key, c.scenario, t, stream::FLOWS, s)
+        } else {
+            T::zero()
+        };
+        let rate = base * T::p(seg.base_rate)
+            + T::p(seg.beta_perf) * perf
+            + T::p(seg.beta_herd) * herd
+            + T::p(seg.beta_liq) * liq
+            + T::p(seg.beta_stress) * stress
+            + T::p(seg.flow_vol) * z;
+        let rate = rate.max(T::zero()).min(T::p(c.fund.lam_max));
+        let shares = rate * free_shares(c, st, s);
+        if shares > T::zero() {
+            queue_request(c, st, s, shares, t, seg.notice);
+        }
+    }
+
+    if c.on(switch::LARGE_INVESTORS) {
+        let base_large = base * T::p(c.sc.large_mult);
+        for i in 0..c.fund.n_large {
+            if st.get(l.gone + i) > T::zero() {
+                continue;
+            }
+            let inv = &c.large[i as usize];
+            let intensity = base_large * T::p(inv.hazard)
+                + T::p(inv.beta_perf) * perf
+                + T::p(inv.beta_herd) * herd
+                + T::p(inv.beta_liq) * liq
+                + T::p(inv.beta_stress) * stress;
+            let hazard = T::one() - (-intensity.max(T::zero())).exp();
+            let u: T = uniform_at(c.key, c.scenario, t, stream::LARGE, i);
+            if u < hazard {
+                let h = c.n_segments() + i;
+                let shares = T::p(inv.fraction) * free_shares(c, st, h);
+                st.set(l.gone + i, T::one());
+                st.add(slot::LARGE_NOTICES, T::one());
+                if shares > T::zero() {
+                    queue_request(c, st, h, shares, t, inv.notice);
+                }
+            }
+        }
+    }
+
+    // Scripted redemption schedule.
+    for e in 0..c.sc.n_events.min(MAX_SCRIPT_EVENTS as u32) {
+        let e = e as usize;
+        let h = c.sc.event_holder[e];
+        if c.sc.event_day[e] == t && h < l.n_holders {
+            let shares = T::p(c.sc.event_fraction[e]) * free_shares(c, st, h);
+            let notice = if h < c.n_segments() {
+                c.segments[h as usize].notice
+            } else {
+                c.large[(h - c.n_segments()) as usize].notice
+            };
+            if shares > T::zero() {
+                queue_request(c, st, h, shares, t, notice);
+            }
+        }
+    }
+}

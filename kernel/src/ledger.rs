@@ -1,0 +1,176 @@
+//! The ledger (MODEL.md section 3.4): valuation, settlement of receivables, payment of due
+//! redemptions, funding draws and repayment, shortfall and arrears.
+//!
+//! WGSL twin: `shaders/wgsl/ledger.wgsl`.
+
+use crate::ctx::{Ctx, St};
+use crate::layout::slot;
+use crate::market::market_state;
+use crate::params::*;
+use crate::real::Real;
+
+/// Amounts below this (in initial-NAV units) are treated as zero when deciding shortfalls.
+pub const MONEY_EPS: f32 = 1e-7;
+
+/// Value of all holdings at today's prices.
+pub fn holdings_value<T: Real>(c: &Ctx, st: &St<T>) -> T {
+    let l = &c.lay;
+    let mut v = T::zero();
+    for p in 0..l.n_positions {
+        v = v + st.get(l.hold + p) * st.get(l.log_price + p).exp();
+    }
+    v
+}
+
+/// Sum of a ring's slots.
+pub fn ring_sum<T: Real>(st: &St<T>, base: u32, len: u32) -> T {
+    let mut s = T::zero();
+    for j in 0..len {
+        s = s + st.get(base + j);
+    }
+    s
+}
+
+/// Receivables settling on days `t..=t+days`.
+pub fn receivables_within<T: Real>(c: &Ctx, st: &St<T>, t: u32, days: u32) -> T {
+    let l = &c.lay;
+    let mut s = T::zero();
+    for j in 0..=days.min(l.ring - 1) {
+        s = s + st.get(l.receivables + (t + j) % l.ring);
+    }
+    s
+}
+
+/// NAV = cash + holdings + receivables - payables - arrears - debt.
+pub fn nav<T: Real>(c: &Ctx, st: &St<T>) -> T {
+    let l = &c.lay;
+    st.get(slot::CASH) + holdings_value(c, st) + ring_sum(st, l.receivables, l.ring)
+        - ring_sum(st, l.payables, l.ring)
+        - st.get(slot::ARREARS)
+        - st.get(slot::DEBT)
+}
+
+/// Most the fund could still borrow today: the credit line and repo on eligible holdings, both cut
+/// by the funding shock, within the borrowing cap, less what is drawn.
+pub fn funding_headroom<T: Real>(c: &Ctx, st: &St<T>, nav_now: T) -> T {
+    if !c.on(switch::FUNDING) || c.fund.funding_policy == funding::NEVER {
+        return T::zero();
+    }
+    let l = &c.lay;
+    let g = st.get(slot::G);
+    let access = (T::one() - T::p(c.sc.funding_shock) * g).max(T::zero());
+    let haircut = (T::p(c.fund.repo_haircut) + T::p(c.sc.haircut_addon) * g).min(T::one());
+    let mut repo = T::zero();
+    for p in 0..l.n_positions {
+        if c.positions[p as usize].flags & pflag::REPO_ELIGIBLE != 0 {
+            repo = repo + st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        }
+    }
+    let available = (T::p(c.fund.credit_line) + repo * (T::one() - haircut)) * access;
+    let limit = available.min(T::p(c.fund.borrowing_cap) * nav_now.max(T::zero()));
+    (limit - st.get(slot::DEBT)).max(T::zero())
+}
+
+/// Settles today's receivables, charges interest, pays today's payables and the arrears, bridges
+/// a gap with funding where policy allows, and records a shortfall otherwise.
+pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    let l = &c.lay;
+    let r = l.receivables + t % l.ring;
+    st.add(slot::CASH, st.get(r));
+    st.set(r, T::zero());
+
+    let interest = st.get(slot::DEBT) * T::p(c.fund.funding_rate);
+    st.add(slot::CASH, -interest);
+    st.add(slot::FUNDING_COST, interest);
+    st.add(slot::NAV_PNL, -interest);
+
+    let pay = l.payables + t % l.ring;
+    let due = st.get(pay) + st.get(slot::ARREARS);
+    st.set(pay, T::zero());
+    let cash = st.get(slot::CASH);
+    let from_cash = due.min(cash.max(T::zero()));
+    let mut gap = due - from_cash;
+    st.set(slot::CASH, cash - from_cash);
+    st.add(slot::PAID, from_cash);
+    // The unpaid part stays a liability while funding is sought.
+    st.set(slot::ARREARS, gap);
+    if gap > T::p(MONEY_EPS) {
+        let nav_now = nav(c, st);
+        let draw = gap.min(funding_headroom(c, st, nav_now));
+        st.add(slot::DEBT, draw);
+        st.add(slot::PAID, draw);
+        gap = gap - draw;
+    }
+    if gap > T::p(MONEY_EPS) {
+        st.set(slot::ARREARS, gap);
+        st.set(slot::SHORTFALL_TODAY, T::one());
+        if st.get(slot::SHORTFALL_PEAK) < gap {
+            st.set(slot::SHORTFALL_PEAK, gap);
+        }
+        if st.get(slot::FIRST_SHORTFALL) < T::zero() {
+            st.set(slot::FIRST_SHORTFALL, T::n(t));
+        }
+    } else {
+        st.set(slot::ARREARS, T::zero());
+        st.set(slot::SHORTFALL_TODAY, T::zero());
+    }
+    let peak = st.get(slot::PEAK_FUNDING).max(st.get(slot::DEBT));
+    st.set(slot::PEAK_FUNDING, peak);
+}
+
+/// Repays debt from cash that no payable or arrears is waiting for.
+pub fn repay<T: Real>(c: &Ctx, st: &mut St<T>) {
+    let l = &c.lay;
+    let debt = st.get(slot::DEBT);
+    if debt <= T::zero() {
+        return;
+    }
+    let spare = st.get(slot::CASH) - ring_sum(st, l.payables, l.ring) - st.get(slot::ARREARS);
+    let repay = debt.min(spare.max(T::zero()));
+    st.add(slot::DEBT, -repay);
+    st.add(slot::CASH, -repay);
+}
+
+/// Net proceeds the fund could raise from position `p` within `days` days at the participation
+/// cap (half spread paid, impact ignored), counting only sales that settle in time.
+pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32, g: T) -> T {
+    let pos = &c.positions[p as usize];
+    if pos.window > 1 || pos.lag > days {
+        return T::zero();
+    }
+    let l = &c.lay;
+    let m = market_state(pos, c.sc, g);
+    let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+    let sale_days = T::n(days - pos.lag + 1);
+    let gross = value.min(T::p(c.fund.participation_cap) * m.volume * sale_days);
+    gross * (T::one() - T::p(0.5) * m.spread)
+}
+
+/// Available liquidity ratio: (cash + receivables within `r_set` + funding headroom + net
+/// proceeds sellable within `r_set`) / (due redemptions + payables + arrears).
+pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
+    let l = &c.lay;
+    let r_set = c.fund.redemption_settlement;
+    let g = st.get(slot::G);
+    let mut sellable = T::zero();
+    for p in 0..l.n_positions {
+        sellable = sellable + sellable_within(c, st, p, r_set, g);
+    }
+    let num = st.get(slot::CASH)
+        + receivables_within(c, st, t, r_set)
+        + funding_headroom(c, st, nav_now)
+        + sellable;
+    let mut due_shares = T::zero();
+    for h in 0..l.n_holders {
+        due_shares = due_shares + st.get(l.due + h);
+    }
+    let den = due_shares * st.get(slot::NU) + ring_sum(st, l.payables, l.ring) + st.get(slot::ARREARS);
+    if den > T::p(1e-9) {
+        (num / den).min(T::p(ALR_CAP))
+    } else {
+        T::p(ALR_CAP)
+    }
+}
+
+/// ALR reported when nothing is due (and the ceiling of the ratio).
+pub const ALR_CAP: f32 = 100.0;

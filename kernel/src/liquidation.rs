@@ -1,0 +1,426 @@
+//! Stage 4 of a dealing day: the liquidation target, its allocation across positions by the
+//! strategy, swing pricing, and the booking of sales (MODEL.md sections 3.3, 3.7 step 6 and 4).
+//!
+//! Every search runs a fixed number of steps so that both twins follow the same control flow.
+//! WGSL twin: `shaders/wgsl/liquidation.wgsl`.
+
+use crate::ctx::{Ctx, St};
+use crate::layout::slot;
+use crate::ledger::{self, ring_sum};
+use crate::market::market_state;
+use crate::params::*;
+use crate::real::Real;
+
+/// Bisection steps of the min-cost multiplier and the pro-rata fraction.
+pub const BISECTION_STEPS: u32 = 28;
+/// Fixed-point steps turning a net amount into the gross sale that raises it.
+pub const NET_TO_GROSS_STEPS: u32 = 8;
+/// Smallest depth used in `u = Q / d`, so that a dried-up market gives huge (not infinite) impact.
+pub const MIN_DEPTH: f32 = 1e-12;
+
+/// How selling one position costs: the inputs of [`impact`] and [`cost_rate`].
+#[derive(Clone, Copy, Debug)]
+pub struct SaleTerms<T> {
+    pub model: u32,
+    /// Half the day's spread.
+    pub half_spread: T,
+    /// `Y sig(t)` for square-root models, `eta` for linear ones.
+    pub scale: T,
+    pub depth: T,
+    /// Selling by others (crowding) and, for the adaptive model, decayed past selling.
+    pub offset: T,
+    pub theta: T,
+}
+
+/// Impact `I(u)` of selling `q` (MODEL.md 3.3), with `u = (q + offset) / depth`.
+#[inline]
+pub fn impact<T: Real>(k: &SaleTerms<T>, q: T) -> T {
+    let u = (q + k.offset) / k.depth;
+    if k.model == impact::LINEAR {
+        k.scale * u
+    } else if k.model == impact::THRESHOLD {
+        k.scale * (u - k.theta).max(T::zero())
+    } else {
+        k.scale * u.max(T::zero()).sqrt()
+    }
+}
+
+/// Cost per unit sold: `s/2 + I(u)`.
+#[inline]
+pub fn cost_rate<T: Real>(k: &SaleTerms<T>, q: T) -> T {
+    k.half_spread + impact(k, q)
+}
+
+/// Marginal cost `dC/dq = s/2 + I(u) + q I'(u) / d`.
+#[inline]
+pub fn marginal_cost<T: Real>(k: &SaleTerms<T>, q: T) -> T {
+    let u = (q + k.offset) / k.depth;
+    let slope = if k.model == impact::LINEAR {
+        k.scale
+    } else if k.model == impact::THRESHOLD {
+        if u > k.theta {
+            k.scale
+        } else {
+            T::zero()
+        }
+    } else if u > T::zero() {
+        k.scale / (T::p(2.0) * u.sqrt())
+    } else {
+        T::zero()
+    };
+    cost_rate(k, q) + q * slope / k.depth
+}
+
+/// The sale at which the marginal cost equals `mu` (closed form per model, before caps).
+#[inline]
+pub fn sale_at_marginal<T: Real>(k: &SaleTerms<T>, mu: T, cap: T) -> T {
+    let excess = mu - k.half_spread;
+    if excess <= T::zero() {
+        return T::zero();
+    }
+    let two = T::p(2.0);
+    let q = if k.scale <= T::zero() {
+        cap
+    } else if k.model == impact::LINEAR {
+        (excess * k.depth / k.scale - k.offset) / two
+    } else if k.model == impact::THRESHOLD {
+        let free = k.theta * k.depth - k.offset;
+        let upper = ((excess / k.scale + k.theta) * k.depth - k.offset) / two;
+        free.max(upper)
+    } else {
+        // mc = s/2 + K (1.5 z - offset / (2 d z)) with z = sqrt((q + offset) / d).
+        let m = excess / k.scale;
+        let z = (m + (m * m + T::p(3.0) * k.offset / k.depth).sqrt()) / T::p(3.0);
+        k.depth * z * z - k.offset
+    };
+    q.max(T::zero()).min(cap)
+}
+
+/// The gross sale, at most `cap`, whose net proceeds are `net`.
+#[inline]
+pub fn gross_for_net<T: Real>(k: &SaleTerms<T>, net: T, cap: T) -> T {
+    let mut q = net;
+    for _ in 0..NET_TO_GROSS_STEPS {
+        let keep = (T::one() - cost_rate(k, q.min(cap))).max(T::p(1e-6));
+        q = net / keep;
+    }
+    q.min(cap)
+}
+
+fn terms<T: Real>(c: &Ctx, st: &St<T>, p: u32) -> SaleTerms<T> {
+    let l = &c.lay;
+    SaleTerms {
+        model: c.fund.impact_model,
+        half_spread: st.get(l.lq_half_spread + p),
+        scale: st.get(l.lq_scale + p),
+        depth: st.get(l.lq_depth + p),
+        offset: st.get(l.lq_offset + p),
+        theta: T::p(c.fund.impact_threshold),
+    }
+}
+
+#[inline]
+fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
+    q * (T::one() - cost_rate(k, q))
+}
+
+/// Fills the per-position scratch (terms of sale, caps, late-settlement penalty) for day `t`.
+pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
+    let l = &c.lay;
+    let g = st.get(slot::G);
+    let crowding = c.on(switch::CROWDING);
+    let sqrt_model = c.fund.impact_model == impact::SQUARE_ROOT || c.fund.impact_model == impact::ADAPTIVE;
+    for p in 0..l.n_positions {
+        let pos = &c.positions[p as usize];
+        let m = market_state(pos, c.sc, g);
+        let price = st.get(l.log_price + p).exp();
+        let window_open = pos.window <= 1 || t % pos.window == pos.window - 1;
+        let cap = if window_open {
+            (T::p(c.fund.participation_cap) * m.volume).min(st.get(l.hold + p) * price)
+        } else {
+            T::zero()
+        };
+        let mut offset = T::zero();
+        if crowding {
+            offset = T::p(c.sc.crowding[pos.class as usize]) * outflow_share * T::p(pos.adv);
+        }
+        if c.fund.impact_model == impact::ADAPTIVE {
+            offset = offset + st.get(l.adapt + p);
+        }
+        let scale = if sqrt_model { T::p(pos.impact) * m.vol } else { T::p(pos.impact) };
+        let late = pos.lag > c.fund.redemption_settlement;
+        st.set(l.lq_half_spread + p, T::p(0.5) * m.spread);
+        st.set(l.lq_scale + p, scale);
+        st.set(l.lq_depth + p, m.depth.max(T::p(MIN_DEPTH)));
+        st.set(l.lq_offset + p, offset);
+        st.set(l.lq_cap + p, cap.max(T::zero()));
+        st.set(l.lq_penalty + p, if late { T::p(c.fund.late_settlement_penalty) } else { T::zero() });
+        st.set(l.lq_sale + p, T::zero());
+    }
+}
+
+/// `waterfall`: positions in the fund's order, each sold up to its cap until the target is met;
+/// positions settling after the due date go last.
+pub fn waterfall<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
+    let l = &c.lay;
+    let mut need = target;
+    for pass in 0..2u32 {
+        for j in 0..l.n_positions {
+            let p = c.order[j as usize];
+            let late = st.get(l.lq_penalty + p) > T::zero();
+            if (pass == 0) == late || need <= T::zero() {
+                continue;
+            }
+            let k = terms(c, st, p);
+            let cap = st.get(l.lq_cap + p);
+            let full = net_of(&k, cap);
+            let q = if full <= need { cap } else { gross_for_net(&k, need, cap) };
+            st.set(l.lq_sale + p, q);
+            need = need - net_of(&k, q);
+        }
+    }
+}
+
+fn pro_rata_sale<T: Real>(c: &Ctx, st: &St<T>, p: u32, fraction: T) -> T {
+    let l = &c.lay;
+    let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+    (fraction * value).min(st.get(l.lq_cap + p))
+}
+
+fn pro_rata_net<T: Real>(c: &Ctx, st: &St<T>, fraction: T) -> T {
+    let mut net = T::zero();
+    for p in 0..c.lay.n_positions {
+        net = net + net_of(&terms(c, st, p), pro_rata_sale(c, st, p, fraction));
+    }
+    net
+}
+
+/// `pro_rata`: the same fraction of every sellable position; what a capped position cannot sell is
+/// spread over the others (a bisection on the fraction).
+pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
+    let (mut lo, mut hi) = (T::zero(), T::one());
+    if pro_rata_net(c, st, hi) > target {
+        for _ in 0..BISECTION_STEPS {
+            let mid = T::p(0.5) * (lo + hi);
+            if pro_rata_net(c, st, mid) < target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    } else {
+        lo = hi;
+    }
+    let (n_lo, n_hi) = (pro_rata_net(c, st, lo), pro_rata_net(c, st, hi));
+    let w = interpolation_weight(target, n_lo, n_hi);
+    for p in 0..c.lay.n_positions {
+        let q_lo = pro_rata_sale(c, st, p, lo);
+        let q_hi = pro_rata_sale(c, st, p, hi);
+        st.set(c.lay.lq_sale + p, q_lo + w * (q_hi - q_lo));
+    }
+}
+
+#[inline]
+fn interpolation_weight<T: Real>(target: T, n_lo: T, n_hi: T) -> T {
+    if n_hi > n_lo {
+        ((target - n_lo) / (n_hi - n_lo)).max(T::zero()).min(T::one())
+    } else {
+        T::one()
+    }
+}
+
+fn min_cost_sale<T: Real>(c: &Ctx, st: &St<T>, p: u32, mu: T) -> T {
+    let l = &c.lay;
+    let k = terms(c, st, p);
+    sale_at_marginal(&k, mu - st.get(l.lq_penalty + p), st.get(l.lq_cap + p))
+}
+
+fn min_cost_net<T: Real>(c: &Ctx, st: &St<T>, mu: T) -> T {
+    let mut net = T::zero();
+    for p in 0..c.lay.n_positions {
+        net = net + net_of(&terms(c, st, p), min_cost_sale(c, st, p, mu));
+    }
+    net
+}
+
+/// `min_cost`: equalises marginal cost across positions under their caps (water-filling on the
+/// multiplier, found by bisection). Returns false when even every cap falls short of the target.
+pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, target: T) -> bool {
+    let l = &c.lay;
+    let mut mu_hi = T::zero();
+    for p in 0..l.n_positions {
+        let cap = st.get(l.lq_cap + p);
+        if cap > T::zero() {
+            let k = terms(c, st, p);
+            mu_hi = mu_hi.max(marginal_cost(&k, cap) + st.get(l.lq_penalty + p));
+        }
+    }
+    mu_hi = mu_hi * T::p(1.0001) + T::p(1e-9);
+    let feasible = min_cost_net(c, st, mu_hi) >= target;
+    let mut lo = T::zero();
+    let mut hi = mu_hi;
+    if feasible {
+        for _ in 0..BISECTION_STEPS {
+            let mid = T::p(0.5) * (lo + hi);
+            if min_cost_net(c, st, mid) < target {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    } else {
+        lo = hi;
+    }
+    let (n_lo, n_hi) = (min_cost_net(c, st, lo), min_cost_net(c, st, hi));
+    let w = interpolation_weight(target, n_lo, n_hi);
+    for p in 0..l.n_positions {
+        let q_lo = min_cost_sale(c, st, p, lo);
+        let q_hi = min_cost_sale(c, st, p, hi);
+        st.set(l.lq_sale + p, q_lo + w * (q_hi - q_lo));
+    }
+    feasible
+}
+
+/// `balanced`: `min_cost` with each class's sales limited so that its weight in what remains stays
+/// within `max_style_drift` (relative) of its target; when that cannot raise the target, plain
+/// `min_cost` (the limit gives way only when it must).
+pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
+    let l = &c.lay;
+    let mut class_value = [T::zero(); MAX_CLASSES];
+    let mut total = T::zero();
+    for p in 0..l.n_positions {
+        let v = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        let k = c.positions[p as usize].class as usize;
+        class_value[k] = class_value[k] + v;
+        total = total + v;
+    }
+    let remaining = (total - target).max(T::zero());
+    let floor = T::one() - T::p(c.fund.max_style_drift);
+    for p in 0..l.n_positions {
+        let k = c.positions[p as usize].class as usize;
+        let allowance = (class_value[k] - T::p(c.fund.class_target_weight[k]) * floor * remaining).max(T::zero());
+        let v = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        let share = if class_value[k] > T::zero() { v / class_value[k] } else { T::zero() };
+        // Keep the true cap in the sale slot while the tightened one is tried.
+        let cap = st.get(l.lq_cap + p);
+        st.set(l.lq_sale + p, cap);
+        st.set(l.lq_cap + p, cap.min(allowance * share));
+    }
+    let mut fits = T::zero();
+    for p in 0..l.n_positions {
+        fits = fits + net_of(&terms(c, st, p), st.get(l.lq_cap + p));
+    }
+    if fits < target {
+        for p in 0..l.n_positions {
+            st.set(l.lq_cap + p, st.get(l.lq_sale + p));
+        }
+    }
+    min_cost(c, st, target);
+}
+
+/// Today's liquidation: target, allocation, swing pricing, booking of sales and impact.
+pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    if !c.is_dealing_day(t) {
+        return;
+    }
+    let l = &c.lay;
+    let f = c.fund;
+    let nav = st.get(slot::NAV).max(T::p(1e-9));
+    let accepted_cash = st.get(slot::ACC_TODAY_CASH);
+    let accepted = st.get(slot::ACC_TODAY);
+
+    // Target: payables (today's included) and arrears not met by cash, money on its way, or
+    // planned funding; plus the buffer rebuild.
+    let cash = st.get(slot::CASH);
+    let receivables = ring_sum(st, l.receivables, l.ring);
+    let payables = ring_sum(st, l.payables, l.ring) + accepted_cash + st.get(slot::ARREARS);
+    let debt = st.get(slot::DEBT);
+    let headroom = ledger::funding_headroom(c, st, nav);
+    let need = if f.funding_policy == funding::FIRST {
+        payables - cash - receivables - headroom
+    } else {
+        payables + debt - cash - receivables
+    };
+    let net_cash = cash + receivables - payables - debt;
+    let rebuild = T::p(f.buffer_rebuild_rate) * (T::p(f.initial_cash) * nav - net_cash).max(T::zero());
+    let target = need.max(T::zero()) + rebuild;
+
+    prepare(c, st, t, accepted / nav);
+    if target > T::zero() {
+        if f.strategy == strategy::WATERFALL {
+            waterfall(c, st, target);
+        } else if f.strategy == strategy::PRO_RATA {
+            pro_rata(c, st, target);
+        } else if f.strategy == strategy::BALANCED {
+            balanced(c, st, target);
+        } else {
+            min_cost(c, st, target);
+        }
+    }
+
+    // Swing pricing: redeemers bear today's estimated cost rate (or the fixed factor).
+    let mut swing = T::zero();
+    if c.on(switch::SWING) && accepted > T::p(f.swing_threshold) * nav {
+        if f.swing_fixed > 0.0 {
+            swing = T::p(f.swing_fixed);
+        } else {
+            let (mut gross, mut cost) = (T::zero(), T::zero());
+            for p in 0..l.n_positions {
+                let q = st.get(l.lq_sale + p);
+                gross = gross + q;
+                cost = cost + q * cost_rate(&terms(c, st, p), q);
+            }
+            if gross > T::zero() {
+                swing = cost / gross;
+            }
+        }
+        swing = swing.min(T::p(f.swing_cap));
+    }
+    let payable = accepted_cash * (T::one() - swing);
+    let pay_slot = l.payables + (t + f.redemption_settlement) % l.ring;
+    st.add(pay_slot, payable);
+    st.add(slot::SWING_INCOME, accepted_cash * swing);
+    st.add(slot::NAV_PNL, -payable);
+    st.add(slot::CUM_ACC_CASH, payable);
+    let scale = if target > T::zero() {
+        ((target - accepted_cash * swing) / target).max(T::zero()).min(T::one())
+    } else {
+        T::zero()
+    };
+
+    // Book the sales: proceeds settle after each position's lag; costs; permanent impact.
+    let perm_on = c.on(switch::PERM_IMPACT);
+    for p in 0..l.n_positions {
+        let k = terms(c, st, p);
+        let price = st.get(l.log_price + p).exp();
+        let q = (st.get(l.lq_sale + p) * scale).min(st.get(l.hold + p) * price).max(T::zero());
+        let i = impact(&k, q);
+        if q > T::zero() {
+            let spread_cost = q * k.half_spread;
+            let impact_cost = q * i;
+            let proceeds = q - spread_cost - impact_cost;
+            let pos = &c.positions[p as usize];
+            if pos.lag == 0 {
+                st.add(slot::CASH, proceeds);
+            } else {
+                st.add(l.receivables + (t + pos.lag) % l.ring, proceeds);
+            }
+            st.add(l.hold + p, -q / price);
+            st.add(slot::COST_SPREAD, spread_cost);
+            st.add(slot::COST_IMPACT, impact_cost);
+            st.add(slot::NAV_PNL, -(spread_cost + impact_cost));
+            if pos.tier == tier::NONE {
+                st.add(slot::PORTFOLIO_SOLD, q);
+            }
+            st.set(l.last_sale + p, q);
+        }
+        let mut crowd = k.offset;
+        if f.impact_model == impact::ADAPTIVE {
+            crowd = crowd - st.get(l.adapt + p);
+        }
+        if perm_on && (q > T::zero() || crowd > T::zero()) {
+            st.set(l.perm + p, T::p(f.perm_fraction) * i);
+        }
+    }
+    ledger::repay(c, st);
+}

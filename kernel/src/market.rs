@@ -1,0 +1,126 @@
+//! Stage 1 of a day: the stress profile, the market state of each position and the price update
+//! (MODEL.md sections 3.1 and 3.2).
+//!
+//! WGSL twin: `shaders/wgsl/market.wgsl`.
+
+use crate::ctx::{Ctx, St};
+use crate::params::*;
+use crate::philox::{normal_at, stream};
+use crate::real::Real;
+
+/// The stress profile `g(t)`: 0 before onset, a linear ramp to 1 over `ramp` days, a plateau of
+/// `plateau` days, then exponential recovery with half-life `half_life`.
+#[inline]
+pub fn stress_profile<T: Real>(sc: &ScenarioParams, t: i32) -> T {
+    let onset = sc.onset as i32;
+    let ramp = sc.ramp.max(1) as i32;
+    let end = onset + ramp + sc.plateau as i32;
+    if t < onset {
+        T::zero()
+    } else if t < onset + ramp {
+        T::n((t - onset + 1) as u32) / T::n(ramp as u32)
+    } else if t < end {
+        T::one()
+    } else {
+        let since = T::n((t - end + 1) as u32);
+        let ln2 = T::p(std::f32::consts::LN_2);
+        (-ln2 * since / T::p(sc.half_life.max(1e-3))).exp()
+    }
+}
+
+/// A position's market on one day, for a given stress level.
+#[derive(Clone, Copy, Debug)]
+pub struct MarketState<T> {
+    /// Bid-ask spread `s_p(t)`.
+    pub spread: T,
+    /// Market volume `v_p(t)`, NAV units per day.
+    pub volume: T,
+    /// Depth `d_p(t)`, NAV units per day.
+    pub depth: T,
+    /// Daily volatility `sig_p(t)`.
+    pub vol: T,
+}
+
+/// Spread, volume, depth and volatility of position `p` at stress level `g` (MODEL.md 3.1).
+#[inline]
+pub fn market_state<T: Real>(pos: &PositionParams, sc: &ScenarioParams, g: T) -> MarketState<T> {
+    let c = pos.class as usize;
+    let one = T::one();
+    let spread = T::p(pos.spread) * (one + (T::p(sc.spread_mult[c]) - one) * g);
+    let volume = T::p(pos.adv) * (one - T::p(sc.volume_cut[c]) * g);
+    let depth = volume * (one - T::p(sc.depth_cut[c]) * g);
+    let vol = T::p(pos.vol) * (one + (T::p(sc.vol_mult[c]) - one) * g);
+    MarketState { spread, volume, depth, vol }
+}
+
+/// Total log-return of position `p` over the ramp: its class's `R_kc`, or for bonds on the
+/// duration route `-Dur dy + 0.5 Conv dy^2`.
+#[inline]
+pub fn ramp_return<T: Real>(pos: &PositionParams, sc: &ScenarioParams) -> T {
+    let route = sc.flags & sflag::DURATION_ROUTE != 0;
+    if route && pos.flags & (pflag::RATE_ROUTE | pflag::SPREAD_ROUTE) != 0 {
+        let mut dy = T::p(sc.rate_shock);
+        if pos.flags & pflag::SPREAD_ROUTE != 0 {
+            dy = dy + T::p(sc.credit_spread_shock);
+        }
+        -T::p(pos.duration) * dy + T::p(0.5) * T::p(pos.convexity) * dy * dy
+    } else {
+        T::p(sc.price_shock[pos.class as usize])
+    }
+}
+
+/// Advances the market to day `t`: stress profile, factor draws, log prices (with yesterday's
+/// permanent impact), and the adaptive model's memory of past selling. Books the market's
+/// profit and loss into the NAV audit.
+pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    let l = &c.lay;
+    let sc = c.sc;
+    let g_prev = st.get(crate::layout::slot::G);
+    let g: T = stress_profile(sc, t as i32);
+    st.set(crate::layout::slot::G_PREV, g_prev);
+    st.set(crate::layout::slot::G, g);
+    let step = (g - g_prev).max(T::zero());
+
+    let noisy = c.noisy();
+    let idio = noisy && c.on(switch::IDIO_NOISE);
+    let rho = T::p(sc.rho);
+    let w_market = rho.sqrt();
+    let w_class = (T::one() - rho).sqrt();
+    let z_market: T = if noisy {
+        normal_at(c.key, c.scenario, t, stream::MARKET, 0)
+    } else {
+        T::zero()
+    };
+    let decay = (-T::p(c.fund.adaptive_decay)).exp();
+    let adaptive = c.fund.impact_model == impact::ADAPTIVE;
+
+    let mut pnl = T::zero();
+    for p in 0..l.n_positions {
+        let pos = &c.positions[p as usize];
+        let m = market_state(pos, sc, g);
+        let z_class: T = if noisy {
+            normal_at(c.key, c.scenario, t, stream::MARKET, 1 + pos.class)
+        } else {
+            T::zero()
+        };
+        let mut z_own = z_class;
+        if idio {
+            let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p);
+            z_own = (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2);
+        }
+        let drift = ramp_return::<T>(pos, sc) * step;
+        let perm = st.get(l.perm + p);
+        let x_old = st.get(l.log_price + p);
+        let x_new = x_old + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        st.set(l.log_price + p, x_new);
+        st.set(l.perm + p, T::zero());
+        st.add(l.perm_cum + p, perm);
+        pnl = pnl + st.get(l.hold + p) * (x_new.exp() - x_old.exp());
+        if adaptive {
+            let a = st.get(l.adapt + p) * decay + st.get(l.last_sale + p);
+            st.set(l.adapt + p, a);
+        }
+        st.set(l.last_sale + p, T::zero());
+    }
+    st.add(crate::layout::slot::NAV_PNL, pnl);
+}

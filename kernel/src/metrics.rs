@@ -1,0 +1,207 @@
+//! Stage 5 of a day: end-of-day valuation, the 14 early-warning indicators, the stress composite
+//! for tomorrow's signals, and the output accumulators (MODEL.md sections 5 and 6).
+//!
+//! WGSL twin: `shaders/wgsl/metrics.wgsl`.
+
+use crate::ctx::{Ctx, St};
+use crate::investors::trailing;
+use crate::layout::{slot, TRAIL};
+use crate::ledger::{self, ring_sum};
+use crate::market::market_state;
+use crate::params::*;
+use crate::real::Real;
+
+/// Spread widening that maps the spread index to 1 (the top of MODEL.md's `W` range).
+pub const SPREAD_INDEX_FULL: f32 = 20.0;
+/// Drawdown and 5-day outflow that map their stress components to 1.
+pub const DRAWDOWN_FULL: f32 = 0.2;
+pub const OUTFLOW_FULL: f32 = 0.1;
+/// Days of selling counted in the 30-day liquidity coverage ratio.
+pub const LCR_DAYS: u32 = 30;
+/// Large investors counted in the top-10 share.
+pub const TOP_N: u32 = 10;
+
+fn first_day<T: Real>(st: &mut St<T>, at: u32, t: u32) {
+    if st.get(at) < T::zero() {
+        st.set(at, T::n(t));
+    }
+}
+
+/// Records day `t`: indicators, accumulators, and the state tomorrow's signals read.
+pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    let l = &c.lay;
+    let f = c.fund;
+    let nav = ledger::nav(c, st);
+    let nav_safe = nav.max(T::p(1e-9));
+    st.set(slot::NAV, nav);
+    let shares = st.get(slot::SHARES);
+    let nu = nav / shares.max(T::p(1e-12));
+    let peak = st.get(slot::NU_PEAK).max(nu);
+    st.set(slot::NU_PEAK, peak);
+    let drawdown = (T::one() - nu / peak).max(T::zero());
+    st.set(slot::MAX_DD, st.get(slot::MAX_DD).max(drawdown));
+    st.set(slot::NU, nu);
+
+    // Market indices, weighted by the initial portfolio.
+    let g = st.get(slot::G);
+    let (mut w_sum, mut spread_ix, mut volume_ix, mut depth_ix) = (T::zero(), T::zero(), T::zero(), T::zero());
+    let (mut buffer, mut illiquid, mut lcr_sellable) = (T::zero(), T::zero(), T::zero());
+    for p in 0..l.n_positions {
+        let pos = &c.positions[p as usize];
+        let m = market_state(pos, c.sc, g);
+        let w = T::p(pos.weight);
+        let v0 = T::p(pos.adv);
+        w_sum = w_sum + w;
+        spread_ix = spread_ix + w * (m.spread / T::p(pos.spread.max(1e-12)) - T::one());
+        volume_ix = volume_ix + w * (T::one() - m.volume / v0.max(T::p(1e-12)));
+        depth_ix = depth_ix + w * (T::one() - m.depth / v0.max(T::p(1e-12)));
+        let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        if pos.tier != tier::NONE {
+            buffer = buffer + value;
+        }
+        if pos.flags & pflag::ILLIQUID != 0 {
+            illiquid = illiquid + value;
+        }
+        lcr_sellable = lcr_sellable + ledger::sellable_within(c, st, p, LCR_DAYS, g);
+    }
+    let w_sum = w_sum.max(T::p(1e-12));
+    let spread_ix = (spread_ix / w_sum / T::p(SPREAD_INDEX_FULL - 1.0)).min(T::one());
+    let volume_ix = volume_ix / w_sum;
+    let depth_ix = depth_ix / w_sum;
+
+    let cash = st.get(slot::CASH);
+    let receivables = ring_sum(st, l.receivables, l.ring);
+    let payables = ring_sum(st, l.payables, l.ring) + st.get(slot::ARREARS);
+    let headroom = ledger::funding_headroom(c, st, nav);
+    let alr = ledger::alr(c, st, t, nav);
+    st.set(slot::ALR_PREV, alr);
+    st.set(slot::MIN_ALR, st.get(slot::MIN_ALR).min(alr));
+    st.set(slot::MIN_CASH, st.get(slot::MIN_CASH).min(cash / nav_safe));
+    st.set(slot::GATE_PREV, st.get(slot::GATE_TODAY));
+    let buffer_share = (cash + buffer) / nav_safe;
+    let illiquid_share = illiquid / nav_safe;
+    st.set(slot::ILLIQUID_SHARE, illiquid_share);
+    if illiquid_share > T::p(f.illiquid_limit) {
+        first_day(st, slot::FIRST_ILLIQUID, t);
+    }
+
+    // Buffer exhausted: cumulative cash redemptions beyond what the initial buffer (cash plus the
+    // buffer tiers, at today's prices less half the spread) could have paid.
+    let mut capacity = T::p(f.initial_cash);
+    for p in 0..l.n_positions {
+        let pos = &c.positions[p as usize];
+        if pos.tier != tier::NONE {
+            let m = market_state(pos, c.sc, g);
+            capacity = capacity
+                + T::p(pos.weight) * st.get(l.log_price + p).exp() * (T::one() - T::p(0.5) * m.spread);
+        }
+    }
+    if st.get(slot::CUM_ACC_CASH) > capacity * (T::one() + T::p(1e-6)) {
+        first_day(st, slot::BUFFER_EXHAUSTED, t);
+    }
+
+    // Investor base.
+    let mut queued = T::zero();
+    for h in 0..l.n_holders {
+        let mut q = st.get(l.due + h);
+        for j in 0..l.ring {
+            q = q + st.get(l.queue + h * l.ring + j);
+        }
+        queued = queued + q;
+    }
+    let queued_value = queued * nu;
+    let (mut top, mut hhi) = (T::zero(), T::zero());
+    for i in 0..f.n_large {
+        let s = st.get(l.held + c.n_segments() + i) / shares.max(T::p(1e-12));
+        if i < TOP_N {
+            top = top + s;
+        }
+        hhi = hhi + s * s;
+    }
+
+    // Trailing flows, today included.
+    let req_today = st.get(l.req_trail + t % TRAIL);
+    let acc_today = st.get(l.acc_trail + t % TRAIL);
+    let requests_5d = (trailing(st, l.req_trail, t, 4) + req_today) / nav_safe;
+    let requests_30d = (trailing(st, l.req_trail, t, 29) + req_today) / nav_safe;
+    let outflow_5d = (trailing(st, l.acc_trail, t, 4) + acc_today) / nav_safe;
+    let lcr_den = queued_value + payables + requests_30d * nav_safe;
+    let lcr = if lcr_den > T::p(1e-9) {
+        ((cash + receivables + lcr_sellable) / lcr_den).min(T::p(ledger::ALR_CAP))
+    } else {
+        T::p(ledger::ALR_CAP)
+    };
+
+    let values: [T; N_INDICATORS] = [
+        requests_5d,
+        requests_30d,
+        queued_value / nav_safe,
+        st.get(slot::LARGE_NOTICES),
+        top,
+        hhi,
+        buffer_share,
+        alr,
+        lcr,
+        spread_ix,
+        volume_ix,
+        depth_ix,
+        drawdown,
+        headroom / nav_safe,
+    ];
+    for (k, v) in values.iter().enumerate() {
+        if k == indicator::FUNDING_HEADROOM && (!c.on(switch::FUNDING) || f.funding_policy == funding::NEVER) {
+            continue;
+        }
+        let thr = T::p(f.indicator_thresholds[k]);
+        let breached = if indicator::BREACH_BELOW[k] { *v < thr } else { *v > thr };
+        if breached {
+            first_day(st, slot::EW_FIRST + k as u32, t);
+        }
+    }
+
+    // Stress composite for tomorrow's signals.
+    let wts = &f.stress_weights;
+    let mut w_total = T::zero();
+    for w in wts {
+        w_total = w_total + T::p(*w);
+    }
+    let components = [
+        spread_ix,
+        volume_ix,
+        depth_ix,
+        (drawdown / T::p(DRAWDOWN_FULL)).min(T::one()),
+        (outflow_5d / T::p(OUTFLOW_FULL)).min(T::one()),
+        T::p(c.sc.funding_shock) * g,
+    ];
+    let mut stress = T::zero();
+    for k in 0..N_STRESS_COMPONENTS {
+        stress = stress + T::p(wts[k]) * components[k];
+    }
+    if w_total > T::zero() {
+        stress = stress / w_total;
+    }
+    st.set(slot::STRESS_PREV, stress);
+
+    // Gate days, liquidity event, horizons.
+    let gated = st.get(slot::GATE_TODAY) > T::zero();
+    if gated {
+        st.add(slot::GATE_DAYS, T::one());
+        first_day(st, slot::FIRST_GATE, t);
+    }
+    let shortfall = st.get(slot::SHORTFALL_TODAY) > T::zero();
+    if gated || shortfall || outflow_5d > T::p(f.event_outflow_5d) {
+        first_day(st, slot::EVENT_DAY, t);
+    }
+    for (k, h) in HORIZONS.iter().enumerate() {
+        if t + 1 == *h || (t + 1 == f.horizon && *h > f.horizon) {
+            snapshot_horizon(st, k as u32);
+        }
+    }
+    st.set(slot::NU_PREV, nu);
+}
+
+fn snapshot_horizon<T: Real>(st: &mut St<T>, k: u32) {
+    st.set(slot::CUM_OUTFLOW + k, st.get(slot::ACCEPTED));
+    st.set(slot::CUM_REQUESTED + k, st.get(slot::REQUESTED));
+    st.set(slot::CUM_COST + k, st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT));
+}

@@ -1,0 +1,128 @@
+//! Stage 3 of a dealing day: the gate check, acceptance of due redemptions (pro rata under a gate,
+//! with the investor-level cap), in-kind payment of large redemptions (MODEL.md sections 1.4 and
+//! 3.7, steps 3 to 5). Swing pricing is settled in the liquidation stage, where the day's cost
+//! rate is known.
+//!
+//! WGSL twin: `shaders/wgsl/policy.wgsl`.
+
+use crate::ctx::{Ctx, St};
+use crate::investors::trailing;
+use crate::layout::{slot, TRAIL};
+use crate::ledger;
+use crate::params::*;
+use crate::real::Real;
+
+/// Whether the gate triggers fire today, by the fund's rule.
+pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
+    let f = c.fund;
+    let enabled = f.gate_triggers & (gate::REDEMPTIONS_30D | gate::ALR | gate::STRESS);
+    if !c.on(switch::GATES) || enabled == 0 {
+        return false;
+    }
+    let nav = st.get(slot::NAV).max(T::p(1e-9));
+    // Trailing 30 days including today's requests.
+    let requests_30d = (trailing(st, c.lay.req_trail, t, 29) + st.get(c.lay.req_trail + t % TRAIL)) / nav;
+    let mut fired = 0u32;
+    if requests_30d > T::p(f.gate_redemptions_30d) {
+        fired |= gate::REDEMPTIONS_30D;
+    }
+    if alr < T::p(f.gate_alr) {
+        fired |= gate::ALR;
+    }
+    if st.get(slot::STRESS_PREV) > T::p(f.gate_stress) {
+        fired |= gate::STRESS;
+    }
+    fired &= enabled;
+    if f.gate_rule == gate::RULE_ALL {
+        fired == enabled
+    } else {
+        fired != 0
+    }
+}
+
+/// Deals today's due redemptions: gate, acceptance, share cancellation and in-kind payment.
+/// Leaves the accepted cash value in `ACC_TODAY_CASH` for the liquidation stage.
+pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    let l = &c.lay;
+    st.set(slot::ACC_TODAY_CASH, T::zero());
+    st.set(slot::ACC_TODAY, T::zero());
+    st.set(slot::GATE_TODAY, T::zero());
+    if !c.is_dealing_day(t) {
+        return;
+    }
+    let nav = st.get(slot::NAV);
+    let nu = st.get(slot::NU);
+    let alr = ledger::alr(c, st, t, nav);
+
+    // Gate: triggers, or a gate still inside its minimum duration.
+    let mut gated = gate_triggered(c, st, t, alr);
+    if gated {
+        st.set(slot::GATE_DAYS_LEFT, T::n(c.fund.gate_min_days));
+    } else if st.get(slot::GATE_DAYS_LEFT) > T::zero() {
+        gated = true;
+    }
+    if st.get(slot::GATE_DAYS_LEFT) > T::zero() {
+        st.add(slot::GATE_DAYS_LEFT, -T::one());
+    }
+
+    // Eligible shares per holder: what is due, within the investor-level cap.
+    let investor_gate = c.on(switch::INVESTOR_GATE);
+    let mut eligible_total = T::zero();
+    for h in 0..l.n_holders {
+        let mut e = st.get(l.due + h);
+        if investor_gate && h >= c.n_segments() {
+            e = e.min(T::p(c.fund.gate_investor_cap) * st.get(l.held + h));
+        }
+        eligible_total = eligible_total + e;
+    }
+    if eligible_total <= T::zero() {
+        st.set(slot::GATE_TODAY, if gated { T::one() } else { T::zero() });
+        return;
+    }
+    let mut fraction = T::one();
+    if gated {
+        let cap_shares = T::p(c.fund.gate_cap) * nav / nu;
+        fraction = (cap_shares / eligible_total).min(T::one());
+        st.set(slot::GATE_TODAY, T::one());
+    }
+
+    // Accept pro rata; the rest stays due and keeps its place.
+    let in_kind = c.on(switch::IN_KIND);
+    let holdings = ledger::holdings_value(c, st);
+    let mut accepted_shares = T::zero();
+    let mut in_kind_value = T::zero();
+    for h in 0..l.n_holders {
+        let mut e = st.get(l.due + h);
+        if investor_gate && h >= c.n_segments() {
+            e = e.min(T::p(c.fund.gate_investor_cap) * st.get(l.held + h));
+        }
+        let a = e * fraction;
+        st.add(l.due + h, -a);
+        st.add(l.held + h, -a);
+        accepted_shares = accepted_shares + a;
+        let value = a * nu;
+        if in_kind && h >= c.n_segments() && value > T::p(c.fund.in_kind_threshold) * nav {
+            in_kind_value = in_kind_value + value;
+        }
+    }
+    let accepted = accepted_shares * nu;
+    st.add(slot::SHARES, -accepted_shares);
+    st.add(slot::ACC_SHARES, accepted_shares);
+    st.add(slot::ACCEPTED, accepted);
+    st.add(l.acc_trail + t % TRAIL, accepted);
+    st.set(slot::ACC_TODAY, accepted);
+
+    // In kind: a pro-rata slice of every position, no cash, no liquidation cost.
+    let in_kind_value = in_kind_value.min(holdings);
+    if in_kind_value > T::zero() {
+        let slice = in_kind_value / holdings;
+        for p in 0..l.n_positions {
+            let h = st.get(l.hold + p);
+            st.set(l.hold + p, h * (T::one() - slice));
+        }
+        st.add(slot::IN_KIND, in_kind_value);
+        st.add(slot::PAID, in_kind_value);
+        st.add(slot::NAV_PNL, -in_kind_value);
+    }
+    st.set(slot::ACC_TODAY_CASH, accepted - in_kind_value);
+}

@@ -1,0 +1,223 @@
+//! One scenario from day 0 to the horizon: the initial state, the day's stages in MODEL.md 3.7's
+//! order, and the output record.
+//!
+//! The GPU runs the same stages as separate dispatches per day (`shaders/wgsl/*.wgsl`), keeping
+//! the state in storage buffers between them.
+
+use crate::ctx::{Ctx, St};
+use crate::layout::{slot, Layout};
+use crate::params::*;
+use crate::real::Real;
+use crate::{investors, ledger, liquidation, market, metrics, policy};
+
+/// The state at day 0: holdings at their weights, prices 1, cash, one share in issue split among
+/// holders by their stakes.
+pub fn init_state<T: Real>(c: &Ctx, st: &mut St<T>) {
+    let l = &c.lay;
+    for w in st.w.iter_mut() {
+        *w = T::zero();
+    }
+    st.set(slot::CASH, T::p(c.fund.initial_cash));
+    st.set(slot::SHARES, T::one());
+    st.set(slot::NAV, T::one());
+    st.set(slot::NU, T::one());
+    st.set(slot::NU_PEAK, T::one());
+    st.set(slot::NU_PREV, T::one());
+    st.set(slot::ALR_PREV, T::p(ledger::ALR_CAP));
+    st.set(slot::NAV_PNL, T::one());
+    st.set(slot::MIN_ALR, T::p(ledger::ALR_CAP));
+    st.set(slot::MIN_CASH, T::p(c.fund.initial_cash));
+    let never = T::p(NEVER);
+    for s in [
+        slot::FIRST_GATE,
+        slot::FIRST_SHORTFALL,
+        slot::BUFFER_EXHAUSTED,
+        slot::FIRST_ILLIQUID,
+        slot::EVENT_DAY,
+    ] {
+        st.set(s, never);
+    }
+    for k in 0..N_INDICATORS as u32 {
+        st.set(slot::EW_FIRST + k, never);
+    }
+    for p in 0..l.n_positions {
+        st.set(l.hold + p, T::p(c.positions[p as usize].weight));
+    }
+    for s in 0..c.fund.n_segments {
+        st.set(l.held + s, T::p(c.segments[s as usize].share));
+    }
+    for i in 0..c.fund.n_large {
+        st.set(l.held + c.fund.n_segments + i, T::p(c.large[i as usize].stake));
+    }
+}
+
+/// One simulated day, in MODEL.md 3.7's order.
+pub fn day<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    market::advance(c, st, t);
+    ledger::settle(c, st, t);
+    investors::requests(c, st, t);
+    policy::deal(c, st, t);
+    liquidation::liquidate(c, st, t);
+    metrics::record(c, st, t);
+}
+
+/// The output record from the final state.
+pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
+    let l = &c.lay;
+    let nu = st.get(slot::NU);
+    let mut deferred = T::zero();
+    for h in 0..l.n_holders {
+        deferred = deferred + st.get(l.due + h);
+        for j in 0..l.ring {
+            deferred = deferred + st.get(l.queue + h * l.ring + j);
+        }
+    }
+    let mut mtm = T::zero();
+    for p in 0..l.n_positions {
+        let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        mtm = mtm + value * (st.get(l.perm_cum + p) + st.get(l.perm + p)).exp() - value;
+    }
+    let cost = st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT);
+    let f = |s: u32| st.get(s).to_f32();
+    let mut o = ScenarioOutput {
+        requested: f(slot::REQUESTED),
+        accepted: f(slot::ACCEPTED),
+        paid: f(slot::PAID),
+        deferred_end: (deferred * nu).to_f32(),
+        gate_days: f(slot::GATE_DAYS),
+        first_gate_day: f(slot::FIRST_GATE),
+        shortfall: f(slot::SHORTFALL_PEAK),
+        first_shortfall_day: f(slot::FIRST_SHORTFALL),
+        suspended: if st.get(slot::FIRST_SHORTFALL) >= T::zero() { 1.0 } else { 0.0 },
+        cost_spread: f(slot::COST_SPREAD),
+        cost_impact: f(slot::COST_IMPACT),
+        mtm_loss: mtm.to_f32(),
+        nav_end: nu.to_f32(),
+        max_drawdown: f(slot::MAX_DD),
+        min_alr: f(slot::MIN_ALR),
+        min_cash: f(slot::MIN_CASH),
+        buffer_exhausted_day: f(slot::BUFFER_EXHAUSTED),
+        peak_funding: f(slot::PEAK_FUNDING),
+        swing_income: f(slot::SWING_INCOME),
+        dilution: (cost - st.get(slot::SWING_INCOME)).max(T::zero()).to_f32(),
+        illiquid_end: f(slot::ILLIQUID_SHARE),
+        first_illiquid_breach_day: f(slot::FIRST_ILLIQUID),
+        large_redeemed: f(slot::LARGE_NOTICES),
+        event_day: f(slot::EVENT_DAY),
+        portfolio_sold: f(slot::PORTFOLIO_SOLD),
+        in_kind: f(slot::IN_KIND),
+        funding_cost: f(slot::FUNDING_COST),
+        debt_end: f(slot::DEBT),
+        ..Default::default()
+    };
+    for k in 0..4u32 {
+        o.cum_outflow[k as usize] = f(slot::CUM_OUTFLOW + k);
+        o.cum_requested[k as usize] = f(slot::CUM_REQUESTED + k);
+        o.cum_cost[k as usize] = f(slot::CUM_COST + k);
+    }
+    for k in 0..N_INDICATORS as u32 {
+        o.ew_first_breach[k as usize] = f(slot::EW_FIRST + k);
+    }
+    o
+}
+
+/// The end-of-day ledger of one scenario, for fan charts and conservation checks.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct DayTrace {
+    pub day: u32,
+    pub nav: f64,
+    /// NAV per share.
+    pub nav_per_share: f64,
+    /// The independent NAV audit: initial NAV plus every profit and loss booked.
+    pub nav_audit: f64,
+    pub cash: f64,
+    pub holdings: f64,
+    pub receivables: f64,
+    pub payables: f64,
+    pub arrears: f64,
+    pub debt: f64,
+    pub shares: f64,
+    pub requested_shares: f64,
+    pub accepted_shares: f64,
+    pub requested: f64,
+    pub accepted: f64,
+    pub paid: f64,
+    /// Smallest holding in units (never negative).
+    pub min_holding: f64,
+    pub gate: bool,
+    pub shortfall: bool,
+}
+
+fn trace<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> DayTrace {
+    let l = &c.lay;
+    let mut min_holding = f64::INFINITY;
+    for p in 0..l.n_positions {
+        min_holding = min_holding.min(st.get(l.hold + p).to_f64());
+    }
+    DayTrace {
+        day: t,
+        nav: st.get(slot::NAV).to_f64(),
+        nav_per_share: st.get(slot::NU).to_f64(),
+        nav_audit: st.get(slot::NAV_PNL).to_f64(),
+        cash: st.get(slot::CASH).to_f64(),
+        holdings: ledger::holdings_value(c, st).to_f64(),
+        receivables: ledger::ring_sum(st, l.receivables, l.ring).to_f64(),
+        payables: ledger::ring_sum(st, l.payables, l.ring).to_f64(),
+        arrears: st.get(slot::ARREARS).to_f64(),
+        debt: st.get(slot::DEBT).to_f64(),
+        shares: st.get(slot::SHARES).to_f64(),
+        requested_shares: st.get(slot::REQ_SHARES).to_f64(),
+        accepted_shares: st.get(slot::ACC_SHARES).to_f64(),
+        requested: st.get(slot::REQUESTED).to_f64(),
+        accepted: st.get(slot::ACCEPTED).to_f64(),
+        paid: st.get(slot::PAID).to_f64(),
+        min_holding: if l.n_positions == 0 { 0.0 } else { min_holding },
+        gate: st.get(slot::GATE_TODAY) > T::zero(),
+        shortfall: st.get(slot::SHORTFALL_TODAY) > T::zero(),
+    }
+}
+
+/// Reusable per-thread working memory for [`simulate_into`].
+pub struct Workspace<T> {
+    pub words: Vec<T>,
+}
+
+impl<T: Real> Workspace<T> {
+    pub fn new(model: &FundModel) -> Workspace<T> {
+        Workspace { words: vec![T::zero(); Layout::new(&model.params).len as usize] }
+    }
+}
+
+/// Simulates scenario `index` and returns its output record.
+pub fn simulate<T: Real>(
+    model: &FundModel,
+    sc: &ScenarioParams,
+    index: u32,
+    key: [u32; 2],
+    ws: &mut Workspace<T>,
+) -> ScenarioOutput {
+    simulate_traced(model, sc, index, key, ws, |_| {})
+}
+
+/// Simulates scenario `index`, calling `observe` with the ledger at the end of every day.
+pub fn simulate_traced<T: Real>(
+    model: &FundModel,
+    sc: &ScenarioParams,
+    index: u32,
+    key: [u32; 2],
+    ws: &mut Workspace<T>,
+    mut observe: impl FnMut(&DayTrace),
+) -> ScenarioOutput {
+    let c = Ctx::new(model, sc, index, key);
+    let need = c.lay.len as usize;
+    if ws.words.len() != need {
+        ws.words.resize(need, T::zero());
+    }
+    let mut st = St { w: &mut ws.words[..] };
+    init_state(&c, &mut st);
+    for t in 0..model.params.horizon {
+        day(&c, &mut st, t);
+        observe(&trace(&c, &st, t));
+    }
+    finish(&c, &st)
+}

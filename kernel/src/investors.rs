@@ -119,7 +119,9 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         }
     }
 
-    if c.on(switch::LARGE_INVESTORS) {
+    // Large investors' own decisions are random draws: a scripted scenario has none (its script
+    // says who redeems).
+    if c.on(switch::LARGE_INVESTORS) && noisy {
         let base_large = base * T::p(c.sc.large_mult);
         for i in 0..c.fund.n_large {
             if st.get(l.gone + i) > T::zero() {

@@ -90,8 +90,10 @@ pub mod slot {
 const _: () = assert!(HORIZONS.len() == 4);
 const _: () = assert!(N_INDICATORS == 14);
 
-/// Offsets of the array parts of the state for one fund's sizes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Offsets of the array parts of the state for one fund's sizes. Bound as a uniform on the GPU;
+/// WGSL twin: `Layout` in `shaders/wgsl/layout.wgsl`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct Layout {
     pub n_positions: u32,
     pub n_holders: u32,
@@ -133,7 +135,12 @@ pub struct Layout {
     pub gone: u32,
     /// Total words per scenario.
     pub len: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
 }
+
+const _: () = assert!(std::mem::size_of::<Layout>() == 4 * 28);
 
 impl Layout {
     pub fn new(p: &FundParams) -> Layout {
@@ -193,6 +200,9 @@ impl Layout {
             queue,
             gone,
             len: at,
+            _pad0: 0,
+            _pad1: 0,
+            _pad2: 0,
         }
     }
 }

@@ -1,4 +1,4 @@
-//! Stage 4 of a dealing day: the liquidation target, its allocation across positions by the
+//! Stage 4 of a dealing day: the liquidation goal, its allocation across positions by the
 //! strategy, swing pricing, and the booking of sales (MODEL.md sections 3.3, 3.7 step 6 and 4).
 //!
 //! Every search runs a fixed number of steps so that both twins follow the same control flow.
@@ -159,16 +159,16 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
     }
 }
 
-/// `waterfall`: positions in the fund's order, each sold up to its cap until the target is met;
+/// `waterfall`: positions in the fund's order, each sold up to its cap until the goal is met;
 /// positions settling after the due date go last.
-pub fn waterfall<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
+pub fn waterfall<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     let l = &c.lay;
-    let mut need = target;
-    for pass in 0..2u32 {
+    let mut need = goal;
+    for sweep in 0..2u32 {
         for j in 0..l.n_positions {
             let p = c.order[j as usize];
             let late = st.get(l.lq_penalty + p) > T::zero();
-            if (pass == 0) == late || need <= T::zero() {
+            if (sweep == 0) == late || need <= T::zero() {
                 continue;
             }
             let k = terms(c, st, p);
@@ -197,12 +197,12 @@ fn pro_rata_net<T: Real>(c: &Ctx, st: &St<T>, fraction: T) -> T {
 
 /// `pro_rata`: the same fraction of every sellable position; what a capped position cannot sell is
 /// spread over the others (a bisection on the fraction).
-pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
+pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     let (mut lo, mut hi) = (T::zero(), T::one());
-    if pro_rata_net(c, st, hi) > target {
+    if pro_rata_net(c, st, hi) > goal {
         for _ in 0..BISECTION_STEPS {
             let mid = T::p(0.5) * (lo + hi);
-            if pro_rata_net(c, st, mid) < target {
+            if pro_rata_net(c, st, mid) < goal {
                 lo = mid;
             } else {
                 hi = mid;
@@ -212,7 +212,7 @@ pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
         lo = hi;
     }
     let (n_lo, n_hi) = (pro_rata_net(c, st, lo), pro_rata_net(c, st, hi));
-    let w = interpolation_weight(target, n_lo, n_hi);
+    let w = interpolation_weight(goal, n_lo, n_hi);
     for p in 0..c.lay.n_positions {
         let q_lo = pro_rata_sale(c, st, p, lo);
         let q_hi = pro_rata_sale(c, st, p, hi);
@@ -221,9 +221,9 @@ pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
 }
 
 #[inline]
-fn interpolation_weight<T: Real>(target: T, n_lo: T, n_hi: T) -> T {
+fn interpolation_weight<T: Real>(goal: T, n_lo: T, n_hi: T) -> T {
     if n_hi > n_lo {
-        ((target - n_lo) / (n_hi - n_lo)).max(T::zero()).min(T::one())
+        ((goal - n_lo) / (n_hi - n_lo)).max(T::zero()).min(T::one())
     } else {
         T::one()
     }
@@ -244,8 +244,8 @@ fn min_cost_net<T: Real>(c: &Ctx, st: &St<T>, mu: T) -> T {
 }
 
 /// `min_cost`: equalises marginal cost across positions under their caps (water-filling on the
-/// multiplier, found by bisection). Returns false when even every cap falls short of the target.
-pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, target: T) -> bool {
+/// multiplier, found by bisection). Returns false when even every cap falls short of the goal.
+pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
     let l = &c.lay;
     let mut mu_hi = T::zero();
     for p in 0..l.n_positions {
@@ -256,13 +256,13 @@ pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, target: T) -> bool {
         }
     }
     mu_hi = mu_hi * T::p(1.0001) + T::p(1e-9);
-    let feasible = min_cost_net(c, st, mu_hi) >= target;
+    let feasible = min_cost_net(c, st, mu_hi) >= goal;
     let mut lo = T::zero();
     let mut hi = mu_hi;
     if feasible {
         for _ in 0..BISECTION_STEPS {
             let mid = T::p(0.5) * (lo + hi);
-            if min_cost_net(c, st, mid) < target {
+            if min_cost_net(c, st, mid) < goal {
                 lo = mid;
             } else {
                 hi = mid;
@@ -272,7 +272,7 @@ pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, target: T) -> bool {
         lo = hi;
     }
     let (n_lo, n_hi) = (min_cost_net(c, st, lo), min_cost_net(c, st, hi));
-    let w = interpolation_weight(target, n_lo, n_hi);
+    let w = interpolation_weight(goal, n_lo, n_hi);
     for p in 0..l.n_positions {
         let q_lo = min_cost_sale(c, st, p, lo);
         let q_hi = min_cost_sale(c, st, p, hi);
@@ -282,9 +282,9 @@ pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, target: T) -> bool {
 }
 
 /// `balanced`: `min_cost` with each class's sales limited so that its weight in what remains stays
-/// within `max_style_drift` (relative) of its target; when that cannot raise the target, plain
+/// within `max_style_drift` (relative) of its goal; when that cannot raise the goal, plain
 /// `min_cost` (the limit gives way only when it must).
-pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
+pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     let l = &c.lay;
     let mut class_value = [T::zero(); MAX_CLASSES];
     let mut total = T::zero();
@@ -294,7 +294,7 @@ pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
         class_value[k] = class_value[k] + v;
         total = total + v;
     }
-    let remaining = (total - target).max(T::zero());
+    let remaining = (total - goal).max(T::zero());
     let floor = T::one() - T::p(c.fund.max_style_drift);
     for p in 0..l.n_positions {
         let k = c.positions[p as usize].class as usize;
@@ -310,15 +310,15 @@ pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, target: T) {
     for p in 0..l.n_positions {
         fits = fits + net_of(&terms(c, st, p), st.get(l.lq_cap + p));
     }
-    if fits < target {
+    if fits < goal {
         for p in 0..l.n_positions {
             st.set(l.lq_cap + p, st.get(l.lq_sale + p));
         }
     }
-    min_cost(c, st, target);
+    min_cost(c, st, goal);
 }
 
-/// Today's liquidation: target, allocation, swing pricing, booking of sales and impact.
+/// Today's liquidation: goal, allocation, swing pricing, booking of sales and impact.
 pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     if !c.is_dealing_day(t) {
         return;
@@ -343,18 +343,18 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     };
     let net_cash = cash + receivables - payables - debt;
     let rebuild = T::p(f.buffer_rebuild_rate) * (T::p(f.initial_cash) * nav - net_cash).max(T::zero());
-    let target = need.max(T::zero()) + rebuild;
+    let goal = need.max(T::zero()) + rebuild;
 
     prepare(c, st, t, accepted / nav);
-    if target > T::zero() {
+    if goal > T::zero() {
         if f.strategy == strategy::WATERFALL {
-            waterfall(c, st, target);
+            waterfall(c, st, goal);
         } else if f.strategy == strategy::PRO_RATA {
-            pro_rata(c, st, target);
+            pro_rata(c, st, goal);
         } else if f.strategy == strategy::BALANCED {
-            balanced(c, st, target);
+            balanced(c, st, goal);
         } else {
-            min_cost(c, st, target);
+            min_cost(c, st, goal);
         }
     }
 
@@ -382,8 +382,8 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.add(slot::SWING_INCOME, accepted_cash * swing);
     st.add(slot::NAV_PNL, -payable);
     st.add(slot::CUM_ACC_CASH, payable);
-    let scale = if target > T::zero() {
-        ((target - accepted_cash * swing) / target).max(T::zero()).min(T::one())
+    let scale = if goal > T::zero() {
+        ((goal - accepted_cash * swing) / goal).max(T::zero()).min(T::one())
     } else {
         T::zero()
     };

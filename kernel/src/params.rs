@@ -443,9 +443,9 @@ const _: () = assert!(std::mem::size_of::<SegmentParams>() == 32);
 const _: () = assert!(std::mem::size_of::<LargeInvestorParams>() == 32);
 const _: () = assert!(std::mem::size_of::<ScenarioParams>() == 4 * (8 + 12 + 6 * MAX_CLASSES + 3 * MAX_SCRIPT_EVENTS));
 const _: () = assert!(std::mem::size_of::<ScenarioOutput>() == 4 * 56);
-const _: () = assert!(std::mem::size_of::<FundParams>() % 16 == 0);
-const _: () = assert!(std::mem::size_of::<ScenarioParams>() % 16 == 0);
-const _: () = assert!(std::mem::size_of::<ScenarioOutput>() % 16 == 0);
+const _: () = assert!(std::mem::size_of::<FundParams>().is_multiple_of(16));
+const _: () = assert!(std::mem::size_of::<ScenarioParams>().is_multiple_of(16));
+const _: () = assert!(std::mem::size_of::<ScenarioOutput>().is_multiple_of(16));
 
 /// Field names of [`ScenarioOutput`] in memory order, for CSV headers and comparators.
 pub fn output_field_names() -> Vec<String> {

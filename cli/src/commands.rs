@@ -1,0 +1,239 @@
+//! The subcommands: raw flags first (clap), then ready-to-use host objects.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use undertow_host::aggregate::aggregate;
+use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
+use undertow_host::fund::{example_fund, example_fund_toml, load_fund, Fund};
+use undertow_host::names::{impact_model_name, strategy_from_name, strategy_name, STRATEGIES};
+use undertow_host::output::{write_summary, FundInfo, Headline, RunInfo, ScenarioCsv, Summary, SCHEMA_VERSION};
+use undertow_host::run::{sweep_cpu, SweepOptions};
+
+use crate::BadInput;
+
+#[derive(Parser, Debug)]
+#[command(name = "undertow", version, about = "Liquidity stress cascades for multi-asset funds, on GPU and CPU")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the scenario sweep and write summary.json and scenarios.csv.
+    Run(RunArgs),
+    /// Print the built-in example fund as a commented TOML fund file.
+    ExampleFund,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BackendChoice {
+    Cpu,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Fund file (TOML); the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Number of scenarios.
+    #[arg(long, default_value_t = 10_000)]
+    pub scenarios: u64,
+    /// Run seed: a scenario's result depends only on the seed and its index.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulated horizon in days (overrides the fund file).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Liquidation strategy: waterfall, pro_rata, min_cost or balanced (overrides the fund file).
+    #[arg(long)]
+    pub strategy: Option<String>,
+    /// Worker threads (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output directory.
+    #[arg(long, default_value = "undertow-out")]
+    pub out: PathBuf,
+    /// Backend.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Cpu)]
+    pub backend: BackendChoice,
+    /// Scenarios traced day by day for the fan charts.
+    #[arg(long, default_value_t = 200)]
+    pub paths: usize,
+    /// Scenarios per rayon task.
+    #[arg(long, default_value_t = DEFAULT_CHUNK)]
+    pub chunk: usize,
+}
+
+pub fn dispatch(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Run(args) => run(&args),
+        Command::ExampleFund => {
+            print!("{}", example_fund_toml());
+            Ok(())
+        }
+    }
+}
+
+/// Loads the fund and applies the flag overrides, as bad input on any error.
+pub fn prepare_fund(path: Option<&Path>, horizon: Option<u32>, strategy: Option<&str>) -> Result<Fund> {
+    let mut fund = match path {
+        Some(p) => load_fund(p).map_err(|e| BadInput(e.to_string()))?,
+        None => example_fund(),
+    };
+    if let Some(h) = horizon {
+        check_horizon(&fund, h)?;
+        fund.model.params.horizon = h;
+    }
+    if let Some(s) = strategy {
+        let names: Vec<&str> = STRATEGIES.iter().map(|(n, _)| *n).collect();
+        fund.model.params.strategy = strategy_from_name(s).ok_or_else(|| {
+            BadInput(format!("flag --strategy: unknown strategy `{s}` (expected one of {})", names.join(", ")))
+        })?;
+    }
+    Ok(fund)
+}
+
+fn check_horizon(fund: &Fund, h: u32) -> Result<()> {
+    if !(1..=3650).contains(&h) {
+        return Err(BadInput(format!("flag --horizon: {h} days is outside 1..=3650")).into());
+    }
+    let p = &fund.model.params;
+    for (pos, id) in fund.model.positions.iter().zip(&fund.position_ids) {
+        if pos.lag >= h {
+            return Err(BadInput(format!(
+                "flag --horizon: {h} days is not longer than position `{id}`'s settlement lag of {} days",
+                pos.lag
+            ))
+            .into());
+        }
+    }
+    let notices = fund.model.segments.iter().map(|s| s.notice).chain(fund.model.large.iter().map(|l| l.notice));
+    if let Some(n) = notices.max() {
+        if n + p.fund_notice >= h {
+            return Err(BadInput(format!(
+                "flag --horizon: {h} days is not longer than the longest notice period ({} days)",
+                n + p.fund_notice
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+fn run(args: &RunArgs) -> Result<()> {
+    let fund = prepare_fund(args.fund.as_deref(), args.horizon, args.strategy.as_deref())?;
+    if args.scenarios == 0 || args.scenarios > u32::MAX as u64 {
+        return Err(BadInput(format!("flag --scenarios: {} is outside 1..=4294967295", args.scenarios)).into());
+    }
+    if args.threads == Some(0) {
+        return Err(BadInput("flag --threads: 0 (must be at least 1)".into()).into());
+    }
+    let backend = CpuBackend::new(args.threads, args.chunk).context("starting the CPU thread pool")?;
+    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    let mut csv = ScenarioCsv::create(&args.out.join("scenarios.csv"))
+        .with_context(|| format!("writing {}", args.out.join("scenarios.csv").display()))?;
+
+    let bar = ProgressBar::new(args.scenarios);
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} scenarios ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    if args.scenarios < 20_000 {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    let opts = SweepOptions { scenarios: args.scenarios, seed: args.seed, paths: args.paths };
+    let sweep = sweep_cpu(&fund, &backend, &opts, |first, p, o| csv.write_block(first, p, o), |done| {
+        bar.set_position(done)
+    })
+    .context("running the sweep")?;
+    bar.finish_and_clear();
+
+    let agg = aggregate(&sweep.outputs);
+    let p = &fund.model.params;
+    let sdp = args.scenarios as f64 * p.horizon as f64 * p.n_positions as f64;
+    let summary = Summary {
+        schema_version: SCHEMA_VERSION,
+        tool: "undertow",
+        version: env!("CARGO_PKG_VERSION"),
+        fund: fund_info(&fund),
+        run: RunInfo {
+            scenarios: args.scenarios,
+            seed: args.seed,
+            horizon_days: p.horizon,
+            strategy: strategy_name(p.strategy).into(),
+            impact_model: impact_model_name(p.impact_model).into(),
+            backend: "cpu".into(),
+            threads: backend.threads(),
+            seconds: sweep.seconds,
+            throughput: sdp / sweep.seconds.max(1e-9),
+        },
+        headline: Headline {
+            coverage: agg.coverage,
+            survival: agg.survival,
+            gate_frequency: agg.gate_frequency,
+            shortfall_frequency: agg.shortfall_frequency,
+            mean_cost_bps: agg.mean_cost * 1e4,
+            cost_p99_bps: agg.cost_p99 * 1e4,
+            liquidity_at_risk_currency: agg
+                .liquidity_at_risk
+                .iter()
+                .map(|r| (r.horizon_days, r.lar.map(|v| v * fund.aum)))
+                .collect(),
+        },
+        aggregate: agg,
+        fan_charts: sweep.fan,
+    };
+    write_summary(&args.out.join("summary.json"), &summary).context("writing summary.json")?;
+    csv.commit().context("writing scenarios.csv")?;
+    print_table(&fund, &summary);
+    println!("wrote {}", args.out.display());
+    Ok(())
+}
+
+pub fn fund_info(fund: &Fund) -> FundInfo {
+    FundInfo {
+        name: fund.name.clone(),
+        source: fund.source.clone(),
+        currency: fund.currency.clone(),
+        aum: fund.aum,
+        positions: fund.model.positions.len(),
+        segments: fund.model.segments.len(),
+        large_investors: fund.model.large.len(),
+        initial_cash: fund.model.params.initial_cash as f64,
+    }
+}
+
+fn money(v: f64, currency: &str) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.2}bn {currency}", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}m {currency}", v / 1e6)
+    } else {
+        format!("{v:.0} {currency}")
+    }
+}
+
+fn print_table(fund: &Fund, s: &Summary) {
+    let h = &s.headline;
+    let r = &s.run;
+    println!("{} — {} scenarios × {} days, {} on {} ({} threads) in {:.2}s ({:.2e} scenario-day-positions/s)",
+        fund.name, r.scenarios, r.horizon_days, r.strategy, r.backend, r.threads, r.seconds, r.throughput);
+    println!("  cash buffer {:.1}%: coverage {:.1}%, survival {:.1}%", fund.model.params.initial_cash * 100.0, h.coverage * 100.0, h.survival * 100.0);
+    println!("  gate in {:.1}% of scenarios, shortfall in {:.1}%", h.gate_frequency * 100.0, h.shortfall_frequency * 100.0);
+    println!("  liquidation cost: mean {:.1} bps of NAV, 99th percentile {:.1} bps", h.mean_cost_bps, h.cost_p99_bps);
+    println!("  liquidity at risk (requested outflow)   90%          95%          99%");
+    for (row, cur) in s.aggregate.liquidity_at_risk.iter().zip(&h.liquidity_at_risk_currency) {
+        println!(
+            "    {:>3} days  {:>6.2}% {:>10}  {:>6.2}% {:>10}  {:>6.2}% {:>10}",
+            row.horizon_days,
+            row.lar[0] * 100.0, money(cur.1[0], &fund.currency),
+            row.lar[1] * 100.0, money(cur.1[1], &fund.currency),
+            row.lar[2] * 100.0, money(cur.1[2], &fund.currency)
+        );
+    }
+}

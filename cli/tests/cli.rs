@@ -1,0 +1,102 @@
+//! The `undertow` binary end to end: exit codes, no output on bad input, determinism of
+//! `scenarios.csv`, and the example fund's TOML round trip.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn undertow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_undertow")).args(args).output().expect("run undertow")
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn malformed_fund_files_exit_2_name_the_field_and_leave_no_output() {
+    let bad = fixtures().join("bad");
+    let list = std::fs::read_to_string(bad.join("expected.txt")).expect("tests/fixtures/bad/expected.txt");
+    let mut cases = 0;
+    for line in list.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+        let (file, needle) = line.split_once('\t').expect("NAME<TAB>substring");
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let path = bad.join(file);
+        let o = undertow(&["run", "--fund", path.to_str().unwrap(), "--scenarios", "10", "--out", out.to_str().unwrap()]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{file}: {err}");
+        assert!(err.contains(needle), "{file}: expected `{needle}` in: {err}");
+        assert!(err.contains(file.trim_end_matches(".toml")), "{file}: the message should name the file: {err}");
+        assert!(!out.exists(), "{file}: output directory created on bad input");
+        assert!(!err.contains("panicked"), "{file}: {err}");
+        cases += 1;
+    }
+    assert!(cases >= 15, "only {cases} malformed fund files");
+}
+
+#[test]
+fn bad_flags_exit_2_without_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    for args in [
+        vec!["run", "--strategy", "fastest", "--out", out],
+        vec!["run", "--scenarios", "0", "--out", out],
+        vec!["run", "--horizon", "0", "--out", out],
+        vec!["run", "--fund", "/no/such/fund.toml", "--out", out],
+        vec!["run", "--bogus-flag"],
+    ] {
+        let o = undertow(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!Path::new(out).exists(), "{args:?} created output");
+    }
+}
+
+fn csv_of(args: &[&str]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut all = args.to_vec();
+    all.extend(["--out", out.to_str().unwrap(), "--paths", "5"]);
+    let o = undertow(&all);
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    assert!(out.join("summary.json").exists());
+    std::fs::read_to_string(out.join("scenarios.csv")).unwrap()
+}
+
+#[test]
+fn scenarios_csv_is_identical_for_any_threads_and_chunks() {
+    let one = csv_of(&["run", "--scenarios", "300", "--threads", "1"]);
+    let two = csv_of(&["run", "--scenarios", "300", "--threads", "2", "--chunk", "7"]);
+    assert_eq!(one.lines().count(), 301);
+    assert!(one == two, "scenarios.csv differs between 1 and 2 threads");
+}
+
+#[test]
+fn the_example_fund_file_reads_back_to_the_same_run() {
+    let o = undertow(&["example-fund"]);
+    assert_eq!(o.status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("example.toml");
+    std::fs::write(&path, &o.stdout).unwrap();
+    let built_in = csv_of(&["run", "--scenarios", "200"]);
+    let from_file = csv_of(&["run", "--scenarios", "200", "--fund", path.to_str().unwrap()]);
+    assert!(built_in == from_file, "the printed example fund does not reproduce the built-in run");
+}
+
+#[test]
+fn summary_json_has_the_documented_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = undertow(&["run", "--scenarios", "500", "--paths", "20", "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
+    for key in ["\"schema_version\": 1", "\"coverage\"", "\"survival\"", "\"liquidity_at_risk\"", "\"fan_charts\"", "\"throughput\""] {
+        assert!(text.contains(key), "summary.json lacks {key}");
+    }
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("coverage") && stdout.contains("liquidity at risk"), "{stdout}");
+}

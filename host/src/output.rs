@@ -1,0 +1,170 @@
+//! Output files: written to a temporary name beside the target and renamed when complete, so a
+//! failed run leaves no partial output. `summary.json` carries a schema version (docs/output.md).
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use undertow_kernel::{output_field_names, ScenarioOutput, ScenarioParams};
+
+use crate::aggregate::Aggregate;
+use crate::run::FanCharts;
+
+/// Version of the `summary.json` layout; bump on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A file that appears under its name only when [`AtomicFile::commit`] is called; dropped
+/// uncommitted, its temporary is removed.
+pub struct AtomicFile {
+    target: PathBuf,
+    temp: PathBuf,
+    writer: Option<BufWriter<File>>,
+}
+
+impl AtomicFile {
+    pub fn create(target: &Path) -> std::io::Result<AtomicFile> {
+        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
+        let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
+        let writer = BufWriter::new(File::create(&temp)?);
+        Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(writer) })
+    }
+
+    pub fn writer(&mut self) -> &mut BufWriter<File> {
+        self.writer.as_mut().expect("writer taken only by commit")
+    }
+
+    pub fn commit(mut self) -> std::io::Result<()> {
+        let w = self.writer.take().expect("commit once");
+        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        std::fs::rename(&self.temp, &self.target)
+    }
+}
+
+impl Drop for AtomicFile {
+    fn drop(&mut self) {
+        if self.writer.is_some() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Streams `scenarios.csv`: one header, one row per scenario.
+pub struct ScenarioCsv {
+    file: AtomicFile,
+}
+
+impl ScenarioCsv {
+    pub fn create(path: &Path) -> std::io::Result<ScenarioCsv> {
+        let mut file = AtomicFile::create(path)?;
+        let mut header = vec![
+            "index".to_string(),
+            "family".into(),
+            "market_severity".into(),
+            "redemption_severity".into(),
+        ];
+        header.extend(output_field_names());
+        writeln!(file.writer(), "{}", header.join(","))?;
+        Ok(ScenarioCsv { file })
+    }
+
+    pub fn write_block(&mut self, first: u64, params: &[ScenarioParams], outs: &[ScenarioOutput]) -> std::io::Result<()> {
+        let w = self.file.writer();
+        for (j, (p, o)) in params.iter().zip(outs).enumerate() {
+            write!(w, "{},{},{},{}", first + j as u64, p.family, p.market_severity, p.redemption_severity)?;
+            for v in o.as_words() {
+                write!(w, ",{v}")?;
+            }
+            writeln!(w)?;
+        }
+        Ok(())
+    }
+
+    pub fn commit(self) -> std::io::Result<()> {
+        self.file.commit()
+    }
+}
+
+/// Who and what the run was about.
+#[derive(Clone, Debug, Serialize)]
+pub struct FundInfo {
+    pub name: String,
+    pub source: String,
+    pub currency: String,
+    pub aum: f64,
+    pub positions: usize,
+    pub segments: usize,
+    pub large_investors: usize,
+    pub initial_cash: f64,
+}
+
+/// How the run was made.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunInfo {
+    pub scenarios: u64,
+    pub seed: u64,
+    pub horizon_days: u32,
+    pub strategy: String,
+    pub impact_model: String,
+    pub backend: String,
+    pub threads: usize,
+    pub seconds: f64,
+    /// Scenario-day-positions simulated per second.
+    pub throughput: f64,
+}
+
+/// The headline numbers, in fractions of NAV and in currency.
+#[derive(Clone, Debug, Serialize)]
+pub struct Headline {
+    pub coverage: f64,
+    pub survival: f64,
+    pub gate_frequency: f64,
+    pub shortfall_frequency: f64,
+    pub mean_cost_bps: f64,
+    pub cost_p99_bps: f64,
+    /// Liquidity at risk in currency: rows are horizons (1/7/30/90 days), columns 90/95/99%.
+    pub liquidity_at_risk_currency: Vec<(u32, [f64; 3])>,
+}
+
+/// `summary.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub schema_version: u32,
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub fund: FundInfo,
+    pub run: RunInfo,
+    pub headline: Headline,
+    pub aggregate: Aggregate,
+    pub fan_charts: FanCharts,
+}
+
+/// Writes `summary.json` atomically.
+pub fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
+    let mut f = AtomicFile::create(path)?;
+    serde_json::to_writer_pretty(f.writer(), summary).map_err(std::io::Error::other)?;
+    writeln!(f.writer())?;
+    f.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_file_appears_only_on_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("x.json");
+        {
+            let mut f = AtomicFile::create(&target).unwrap();
+            writeln!(f.writer(), "partial").unwrap();
+            // dropped without commit
+        }
+        assert!(!target.exists());
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary left behind");
+        let mut f = AtomicFile::create(&target).unwrap();
+        writeln!(f.writer(), "whole").unwrap();
+        f.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "whole\n");
+    }
+}

@@ -1,0 +1,98 @@
+//! A sweep: scenarios generated block by block, simulated on a backend, streamed to a sink, and
+//! fan-chart paths traced for a subset. Memory stays bounded by the block size plus one record per
+//! scenario.
+
+use std::time::Instant;
+
+use undertow_kernel::{simulate_traced, FundModel, ScenarioOutput, ScenarioParams, Workspace};
+
+use crate::aggregate::bands;
+use crate::cpu::{key_of, CpuBackend};
+use crate::fund::Fund;
+use crate::scenarios;
+
+/// Scenarios generated and simulated together.
+pub const BLOCK: u64 = 8192;
+
+/// What to run.
+#[derive(Clone, Debug)]
+pub struct SweepOptions {
+    pub scenarios: u64,
+    pub seed: u64,
+    /// Scenarios whose daily paths are traced for the fan charts.
+    pub paths: usize,
+}
+
+/// Per-day quantile bands of the traced subset.
+#[derive(Clone, Debug, Default, serde::Serialize, PartialEq)]
+pub struct FanCharts {
+    pub scenarios: usize,
+    /// NAV per share over initial; bands are 5/25/50/75/95%.
+    pub nav_per_share: Vec<[f64; 5]>,
+    /// Cash as a share of NAV.
+    pub cash_ratio: Vec<[f64; 5]>,
+    /// Cumulative accepted outflow, fraction of initial NAV.
+    pub cumulative_outflow: Vec<[f64; 5]>,
+}
+
+/// The outcome of a sweep.
+pub struct Sweep {
+    pub outputs: Vec<ScenarioOutput>,
+    pub fan: FanCharts,
+    pub seconds: f64,
+}
+
+/// The scenario parameters of indices `range`.
+pub fn scenario_block(fund: &Fund, seed: u64, range: std::ops::Range<u64>) -> Vec<ScenarioParams> {
+    scenarios::generate(fund, &fund.scenarios, seed, range)
+}
+
+/// Runs a sweep on the CPU backend in `f32`, calling `sink(first_index, params, outputs)` for every
+/// block in order and `progress(done)` as blocks finish.
+pub fn sweep_cpu(
+    fund: &Fund,
+    backend: &CpuBackend,
+    opts: &SweepOptions,
+    mut sink: impl FnMut(u64, &[ScenarioParams], &[ScenarioOutput]) -> std::io::Result<()>,
+    mut progress: impl FnMut(u64),
+) -> std::io::Result<Sweep> {
+    let start = Instant::now();
+    let mut outputs = Vec::with_capacity(opts.scenarios as usize);
+    let mut first = 0;
+    while first < opts.scenarios {
+        let end = (first + BLOCK).min(opts.scenarios);
+        let params = scenario_block(fund, opts.seed, first..end);
+        let outs = backend.run::<f32>(&fund.model, &params, first, opts.seed);
+        sink(first, &params, &outs)?;
+        outputs.extend_from_slice(&outs);
+        first = end;
+        progress(first);
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    let traced = scenario_block(fund, opts.seed, 0..(opts.paths as u64).min(opts.scenarios));
+    let fan = fan_charts(&fund.model, &traced, opts.seed);
+    Ok(Sweep { outputs, fan, seconds })
+}
+
+/// Traces the given scenarios (indices from 0) in `f32` and summarises their daily paths.
+pub fn fan_charts(model: &FundModel, scenarios: &[ScenarioParams], seed: u64) -> FanCharts {
+    let mut ws = Workspace::<f32>::new(model);
+    let (mut nav, mut cash, mut outflow) = (Vec::new(), Vec::new(), Vec::new());
+    for (k, sc) in scenarios.iter().enumerate() {
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        simulate_traced(model, sc, k as u32, key_of(seed), &mut ws, |d| {
+            a.push(d.nav_per_share);
+            b.push(if d.nav > 0.0 { d.cash / d.nav } else { 0.0 });
+            c.push(d.accepted);
+        });
+        nav.push(a);
+        cash.push(b);
+        outflow.push(c);
+    }
+    FanCharts {
+        scenarios: scenarios.len(),
+        nav_per_share: bands(&nav),
+        cash_ratio: bands(&cash),
+        cumulative_outflow: bands(&outflow),
+    }
+}

@@ -1,0 +1,143 @@
+// Stage 2 of a day: valuation, the feedback signals and new redemption requests from segments,
+// large investors and scripted events (MODEL.md sections 3.5 and 3.6).
+//
+// Rust twin: `kernel/src/investors.rs`.
+
+struct Signals {
+    drawdown: f32,
+    outflow_5d: f32,
+    liquidity: f32,
+    stress: f32,
+}
+
+// Sum of the last `days` entries of a trailing ring, ending yesterday (`t - 1`).
+fn trailing(base: u32, t: u32, days: u32) -> f32 {
+    var s = 0.0;
+    for (var j = 1u; j <= min(days, t); j++) {
+        s = s + st_get(base + (t - j) % TRAIL);
+    }
+    return s;
+}
+
+// The signals at the start of day `t`.
+fn signals(t: u32) -> Signals {
+    let nu_prev = st_get(SLOT_NU_PREV);
+    let peak = st_get(SLOT_NU_PEAK);
+    let drawdown = max(1.0 - nu_prev / peak, 0.0);
+    let nav = max(st_get(SLOT_NAV), 1e-9);
+    let outflow_5d = trailing(lay.acc_trail, t, 5u) / nav;
+    let gate_alr = max(fund.gate_alr, 1e-6);
+    let liquidity = max(1.0 - st_get(SLOT_ALR_PREV) / gate_alr, 0.0) + st_get(SLOT_GATE_PREV);
+    return Signals(drawdown, outflow_5d, liquidity, st_get(SLOT_STRESS_PREV));
+}
+
+// Queues `shares` of holder `h`, due `notice` days after `t`.
+fn queue_request(h: u32, shares: f32, t: u32, notice_days: u32) {
+    let notice = min(notice_days + fund.fund_notice, lay.ring - 1u);
+    if notice == 0u {
+        st_add(lay.due + h, shares);
+    } else {
+        st_add(lay.queue + h * lay.ring + (t + notice) % lay.ring, shares);
+    }
+    st_add(SLOT_REQ_SHARES, shares);
+    let value = shares * st_get(SLOT_NU);
+    st_add(SLOT_REQUESTED, value);
+    st_add(lay.req_trail + t % TRAIL, value);
+}
+
+// Shares of holder `h` not already requested.
+fn free_shares(h: u32) -> f32 {
+    var queued = st_get(lay.due + h);
+    for (var j = 0u; j < lay.ring; j++) {
+        queued = queued + st_get(lay.queue + h * lay.ring + j);
+    }
+    return max(st_get(lay.held + h) - queued, 0.0);
+}
+
+// Values the fund, moves requests whose notice has run into the due pool, then draws today's
+// new requests.
+fn investors_requests(t: u32) {
+    let nav_now = nav();
+    st_set(SLOT_NAV, nav_now);
+    st_set(SLOT_NU, nav_now / st_get(SLOT_SHARES));
+    st_set(lay.req_trail + t % TRAIL, 0.0);
+    st_set(lay.acc_trail + t % TRAIL, 0.0);
+
+    for (var h = 0u; h < lay.n_holders; h++) {
+        let q = lay.queue + h * lay.ring + t % lay.ring;
+        st_add(lay.due + h, st_get(q));
+        st_set(q, 0.0);
+    }
+
+    let sig = signals(t);
+    let perf = select(0.0, sig.drawdown, on(SWITCH_FEEDBACK_PERF));
+    let herd = select(0.0, sig.outflow_5d, on(SWITCH_FEEDBACK_HERD));
+    let liq = select(0.0, sig.liquidity, on(SWITCH_FEEDBACK_LIQ));
+    let stress = select(0.0, sig.stress * SC.redemption_severity, on(SWITCH_FEEDBACK_STRESS));
+    let base = select(0.0, SC.redemption_mult, on(SWITCH_BASE_FLOWS));
+    let is_noisy = noisy();
+
+    for (var s = 0u; s < n_segments(); s++) {
+        let seg = segments[s];
+        var z = 0.0;
+        if is_noisy {
+            z = normal_at(KEY, SCENARIO, t, STREAM_FLOWS, s);
+        }
+        var rate = base * seg.base_rate
+            + seg.beta_perf * perf
+            + seg.beta_herd * herd
+            + seg.beta_liq * liq
+            + seg.beta_stress * stress
+            + seg.flow_vol * z;
+        rate = min(max(rate, 0.0), fund.lam_max);
+        let shares = rate * free_shares(s);
+        if shares > 0.0 {
+            queue_request(s, shares, t, seg.notice);
+        }
+    }
+
+    // Large investors' own decisions are random draws: a scripted scenario has none (its script
+    // says who redeems).
+    if on(SWITCH_LARGE_INVESTORS) && is_noisy {
+        let base_large = base * SC.large_mult;
+        for (var i = 0u; i < fund.n_large; i++) {
+            if st_get(lay.gone + i) > 0.0 {
+                continue;
+            }
+            let inv = large[i];
+            let intensity = base_large * inv.hazard
+                + inv.beta_perf * perf
+                + inv.beta_herd * herd
+                + inv.beta_liq * liq
+                + inv.beta_stress * stress;
+            let hazard = 1.0 - exp(-max(intensity, 0.0));
+            let u = uniform_at(KEY, SCENARIO, t, STREAM_LARGE, i);
+            if u < hazard {
+                let h = n_segments() + i;
+                let shares = inv.fraction * free_shares(h);
+                st_set(lay.gone + i, 1.0);
+                st_add(SLOT_LARGE_NOTICES, 1.0);
+                if shares > 0.0 {
+                    queue_request(h, shares, t, inv.notice);
+                }
+            }
+        }
+    }
+
+    // Scripted redemption schedule.
+    for (var e = 0u; e < min(SC.n_events, MAX_SCRIPT_EVENTS); e++) {
+        let h = SC.event_holder[e];
+        if SC.event_day[e] == t && h < lay.n_holders {
+            let shares = SC.event_fraction[e] * free_shares(h);
+            var notice = 0u;
+            if h < n_segments() {
+                notice = segments[h].notice;
+            } else {
+                notice = large[h - n_segments()].notice;
+            }
+            if shares > 0.0 {
+                queue_request(h, shares, t, notice);
+            }
+        }
+    }
+}

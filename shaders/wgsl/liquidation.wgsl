@@ -1,0 +1,392 @@
+// Stage 4 of a dealing day: the liquidation goal, its allocation across positions by the
+// strategy, swing pricing, and the booking of sales (MODEL.md sections 3.3, 3.7 step 6 and 4).
+// Every search runs a fixed number of steps so that both twins follow the same control flow.
+//
+// Rust twin: `kernel/src/liquidation.rs`.
+
+const BISECTION_STEPS: u32 = 28u;
+const NET_TO_GROSS_STEPS: u32 = 8u;
+const MIN_DEPTH: f32 = 1e-12;
+
+struct SaleTerms {
+    model: u32,
+    half_spread: f32,
+    scale: f32,
+    depth: f32,
+    offset: f32,
+    theta: f32,
+}
+
+// Impact `I(u)` of selling `q`, with `u = (q + offset) / depth`.
+fn impact(k: SaleTerms, q: f32) -> f32 {
+    let u = (q + k.offset) / k.depth;
+    if k.model == IMPACT_LINEAR {
+        return k.scale * u;
+    } else if k.model == IMPACT_THRESHOLD {
+        return k.scale * max(u - k.theta, 0.0);
+    } else {
+        return k.scale * sqrt(max(u, 0.0));
+    }
+}
+
+// Cost per unit sold: `s/2 + I(u)`.
+fn cost_rate(k: SaleTerms, q: f32) -> f32 {
+    return k.half_spread + impact(k, q);
+}
+
+// Marginal cost `dC/dq = s/2 + I(u) + q I'(u) / d`.
+fn marginal_cost(k: SaleTerms, q: f32) -> f32 {
+    let u = (q + k.offset) / k.depth;
+    var slope = 0.0;
+    if k.model == IMPACT_LINEAR {
+        slope = k.scale;
+    } else if k.model == IMPACT_THRESHOLD {
+        if u > k.theta {
+            slope = k.scale;
+        } else {
+            slope = 0.0;
+        }
+    } else if u > 0.0 {
+        slope = k.scale / (2.0 * sqrt(u));
+    } else {
+        slope = 0.0;
+    }
+    return cost_rate(k, q) + q * slope / k.depth;
+}
+
+// The sale at which the marginal cost equals `mu` (closed form per model, before caps).
+fn sale_at_marginal(k: SaleTerms, mu: f32, cap: f32) -> f32 {
+    let excess = mu - k.half_spread;
+    if excess <= 0.0 {
+        return 0.0;
+    }
+    var q = 0.0;
+    if k.scale <= 0.0 {
+        q = cap;
+    } else if k.model == IMPACT_LINEAR {
+        q = (excess * k.depth / k.scale - k.offset) / 2.0;
+    } else if k.model == IMPACT_THRESHOLD {
+        let free = k.theta * k.depth - k.offset;
+        let upper = ((excess / k.scale + k.theta) * k.depth - k.offset) / 2.0;
+        q = max(free, upper);
+    } else {
+        let m = excess / k.scale;
+        let z = (m + sqrt(m * m + 3.0 * k.offset / k.depth)) / 3.0;
+        q = k.depth * z * z - k.offset;
+    }
+    return min(max(q, 0.0), cap);
+}
+
+// The gross sale, at most `cap`, whose net proceeds are `net`.
+fn gross_for_net(k: SaleTerms, net: f32, cap: f32) -> f32 {
+    var q = net;
+    for (var i = 0u; i < NET_TO_GROSS_STEPS; i++) {
+        let keep = max(1.0 - cost_rate(k, min(q, cap)), 1e-6);
+        q = net / keep;
+    }
+    return min(q, cap);
+}
+
+fn terms(p: u32) -> SaleTerms {
+    return SaleTerms(
+        fund.impact_model,
+        st_get(lay.lq_half_spread + p),
+        st_get(lay.lq_scale + p),
+        st_get(lay.lq_depth + p),
+        st_get(lay.lq_offset + p),
+        fund.impact_threshold,
+    );
+}
+
+fn net_of(k: SaleTerms, q: f32) -> f32 {
+    return q * (1.0 - cost_rate(k, q));
+}
+
+// Fills the per-position scratch for day `t`.
+fn liquidation_prepare(t: u32, outflow_share: f32) {
+    let g = st_get(SLOT_G);
+    let crowding = on(SWITCH_CROWDING);
+    let sqrt_model = fund.impact_model == IMPACT_SQUARE_ROOT || fund.impact_model == IMPACT_ADAPTIVE;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let pos = positions[p];
+        let m = market_state(pos, g);
+        let price = exp(st_get(lay.log_price + p));
+        let window_open = pos.window <= 1u || t % pos.window == pos.window - 1u;
+        var cap = 0.0;
+        if window_open {
+            cap = min(fund.participation_cap * m.volume, st_get(lay.hold + p) * price);
+        }
+        var offset = 0.0;
+        if crowding {
+            offset = SC.crowding[pos.asset_class] * outflow_share * pos.adv;
+        }
+        if fund.impact_model == IMPACT_ADAPTIVE {
+            offset = offset + st_get(lay.adapt + p);
+        }
+        let scale = select(pos.impact, pos.impact * m.vol, sqrt_model);
+        let late = pos.lag > fund.redemption_settlement;
+        st_set(lay.lq_half_spread + p, 0.5 * m.spread);
+        st_set(lay.lq_scale + p, scale);
+        st_set(lay.lq_depth + p, max(m.depth, MIN_DEPTH));
+        st_set(lay.lq_offset + p, offset);
+        st_set(lay.lq_cap + p, max(cap, 0.0));
+        st_set(lay.lq_penalty + p, select(0.0, fund.late_settlement_penalty, late));
+        st_set(lay.lq_sale + p, 0.0);
+    }
+}
+
+// `waterfall`: positions in the fund's order, late-settling ones in a second sweep.
+fn waterfall(goal: f32) {
+    var need = goal;
+    for (var sweep = 0u; sweep < 2u; sweep++) {
+        for (var j = 0u; j < lay.n_positions; j++) {
+            let p = order[j];
+            let late = st_get(lay.lq_penalty + p) > 0.0;
+            if (sweep == 0u) == late || need <= 0.0 {
+                continue;
+            }
+            let k = terms(p);
+            let cap = st_get(lay.lq_cap + p);
+            let full = net_of(k, cap);
+            var q = cap;
+            if full > need {
+                q = gross_for_net(k, need, cap);
+            }
+            st_set(lay.lq_sale + p, q);
+            need = need - net_of(k, q);
+        }
+    }
+}
+
+fn pro_rata_sale(p: u32, fraction: f32) -> f32 {
+    let value = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+    return min(fraction * value, st_get(lay.lq_cap + p));
+}
+
+fn pro_rata_net(fraction: f32) -> f32 {
+    var net = 0.0;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        net = net + net_of(terms(p), pro_rata_sale(p, fraction));
+    }
+    return net;
+}
+
+fn interpolation_weight(goal: f32, n_lo: f32, n_hi: f32) -> f32 {
+    if n_hi > n_lo {
+        return min(max((goal - n_lo) / (n_hi - n_lo), 0.0), 1.0);
+    } else {
+        return 1.0;
+    }
+}
+
+// `pro_rata`: the same fraction of every sellable position.
+fn pro_rata(goal: f32) {
+    var lo = 0.0;
+    var hi = 1.0;
+    if pro_rata_net(hi) > goal {
+        for (var i = 0u; i < BISECTION_STEPS; i++) {
+            let mid = 0.5 * (lo + hi);
+            if pro_rata_net(mid) < goal {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    } else {
+        lo = hi;
+    }
+    let n_lo = pro_rata_net(lo);
+    let n_hi = pro_rata_net(hi);
+    let w = interpolation_weight(goal, n_lo, n_hi);
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let q_lo = pro_rata_sale(p, lo);
+        let q_hi = pro_rata_sale(p, hi);
+        st_set(lay.lq_sale + p, q_lo + w * (q_hi - q_lo));
+    }
+}
+
+fn min_cost_sale(p: u32, mu: f32) -> f32 {
+    let k = terms(p);
+    return sale_at_marginal(k, mu - st_get(lay.lq_penalty + p), st_get(lay.lq_cap + p));
+}
+
+fn min_cost_net(mu: f32) -> f32 {
+    var net = 0.0;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        net = net + net_of(terms(p), min_cost_sale(p, mu));
+    }
+    return net;
+}
+
+// `min_cost`: water-filling on the marginal-cost multiplier.
+fn min_cost(goal: f32) -> bool {
+    var mu_hi = 0.0;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let cap = st_get(lay.lq_cap + p);
+        if cap > 0.0 {
+            let k = terms(p);
+            mu_hi = max(mu_hi, marginal_cost(k, cap) + st_get(lay.lq_penalty + p));
+        }
+    }
+    mu_hi = mu_hi * 1.0001 + 1e-9;
+    let feasible = min_cost_net(mu_hi) >= goal;
+    var lo = 0.0;
+    var hi = mu_hi;
+    if feasible {
+        for (var i = 0u; i < BISECTION_STEPS; i++) {
+            let mid = 0.5 * (lo + hi);
+            if min_cost_net(mid) < goal {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+    } else {
+        lo = hi;
+    }
+    let n_lo = min_cost_net(lo);
+    let n_hi = min_cost_net(hi);
+    let w = interpolation_weight(goal, n_lo, n_hi);
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let q_lo = min_cost_sale(p, lo);
+        let q_hi = min_cost_sale(p, hi);
+        st_set(lay.lq_sale + p, q_lo + w * (q_hi - q_lo));
+    }
+    return feasible;
+}
+
+// `balanced`: `min_cost` within the style-drift limit, which gives way only when it must.
+fn balanced(goal: f32) {
+    var class_value: array<f32, MAX_CLASSES>;
+    var total = 0.0;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let v = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+        let k = positions[p].asset_class;
+        class_value[k] = class_value[k] + v;
+        total = total + v;
+    }
+    let remaining = max(total - goal, 0.0);
+    let floor = 1.0 - fund.max_style_drift;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let k = positions[p].asset_class;
+        let allowance = max(class_value[k] - fund.class_target_weight[k] * floor * remaining, 0.0);
+        let v = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+        var share = 0.0;
+        if class_value[k] > 0.0 {
+            share = v / class_value[k];
+        }
+        let cap = st_get(lay.lq_cap + p);
+        st_set(lay.lq_sale + p, cap);
+        st_set(lay.lq_cap + p, min(cap, allowance * share));
+    }
+    var fits = 0.0;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        fits = fits + net_of(terms(p), st_get(lay.lq_cap + p));
+    }
+    if fits < goal {
+        for (var p = 0u; p < lay.n_positions; p++) {
+            st_set(lay.lq_cap + p, st_get(lay.lq_sale + p));
+        }
+    }
+    min_cost(goal);
+}
+
+// Today's liquidation: goal, allocation, swing pricing, booking of sales and impact.
+fn liquidation_liquidate(t: u32) {
+    if !is_dealing_day(t) {
+        return;
+    }
+    let nav = max(st_get(SLOT_NAV), 1e-9);
+    let accepted_cash = st_get(SLOT_ACC_TODAY_CASH);
+    let accepted = st_get(SLOT_ACC_TODAY);
+
+    let cash = st_get(SLOT_CASH);
+    let receivables = ring_sum(lay.receivables, lay.ring);
+    let payables = ring_sum(lay.payables, lay.ring) + accepted_cash + st_get(SLOT_ARREARS);
+    let debt = st_get(SLOT_DEBT);
+    let headroom = funding_headroom(nav);
+    var need = payables + debt - cash - receivables;
+    if fund.funding_policy == FUNDING_FIRST {
+        need = payables - cash - receivables - headroom;
+    }
+    let net_cash = cash + receivables - payables - debt;
+    let rebuild = fund.buffer_rebuild_rate * max(fund.initial_cash * nav - net_cash, 0.0);
+    let goal = max(need, 0.0) + rebuild;
+
+    liquidation_prepare(t, accepted / nav);
+    if goal > 0.0 {
+        if fund.strategy == STRATEGY_WATERFALL {
+            waterfall(goal);
+        } else if fund.strategy == STRATEGY_PRO_RATA {
+            pro_rata(goal);
+        } else if fund.strategy == STRATEGY_BALANCED {
+            balanced(goal);
+        } else {
+            min_cost(goal);
+        }
+    }
+
+    var swing = 0.0;
+    if on(SWITCH_SWING) && accepted > fund.swing_threshold * nav {
+        if fund.swing_fixed > 0.0 {
+            swing = fund.swing_fixed;
+        } else {
+            var gross = 0.0;
+            var cost = 0.0;
+            for (var p = 0u; p < lay.n_positions; p++) {
+                let q = st_get(lay.lq_sale + p);
+                gross = gross + q;
+                cost = cost + q * cost_rate(terms(p), q);
+            }
+            if gross > 0.0 {
+                swing = cost / gross;
+            }
+        }
+        swing = min(swing, fund.swing_cap);
+    }
+    let payable = accepted_cash * (1.0 - swing);
+    let pay_slot = lay.payables + (t + fund.redemption_settlement) % lay.ring;
+    st_add(pay_slot, payable);
+    st_add(SLOT_SWING_INCOME, accepted_cash * swing);
+    st_add(SLOT_NAV_PNL, -payable);
+    st_add(SLOT_CUM_ACC_CASH, payable);
+    var scale = 0.0;
+    if goal > 0.0 {
+        scale = min(max((goal - accepted_cash * swing) / goal, 0.0), 1.0);
+    }
+
+    let perm_on = on(SWITCH_PERM_IMPACT);
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let k = terms(p);
+        let price = exp(st_get(lay.log_price + p));
+        let q = max(min(st_get(lay.lq_sale + p) * scale, st_get(lay.hold + p) * price), 0.0);
+        let i = impact(k, q);
+        if q > 0.0 {
+            let spread_cost = q * k.half_spread;
+            let impact_cost = q * i;
+            let proceeds = q - spread_cost - impact_cost;
+            let pos = positions[p];
+            if pos.lag == 0u {
+                st_add(SLOT_CASH, proceeds);
+            } else {
+                st_add(lay.receivables + (t + pos.lag) % lay.ring, proceeds);
+            }
+            st_add(lay.hold + p, -q / price);
+            st_add(SLOT_COST_SPREAD, spread_cost);
+            st_add(SLOT_COST_IMPACT, impact_cost);
+            st_add(SLOT_NAV_PNL, -(spread_cost + impact_cost));
+            if pos.tier == TIER_NONE {
+                st_add(SLOT_PORTFOLIO_SOLD, q);
+            }
+            st_set(lay.last_sale + p, q);
+        }
+        var crowd = k.offset;
+        if fund.impact_model == IMPACT_ADAPTIVE {
+            crowd = crowd - st_get(lay.adapt + p);
+        }
+        if perm_on && (q > 0.0 || crowd > 0.0) {
+            st_set(lay.perm + p, fund.perm_fraction * i);
+        }
+    }
+    ledger_repay();
+}

@@ -1,0 +1,105 @@
+// Stage 1 of a day: the stress profile, the market state of each position and the price update
+// (MODEL.md sections 3.1 and 3.2).
+//
+// Rust twin: `kernel/src/market.rs`.
+
+const LN_2: f32 = 0.693147180559945309417232121458176568;
+const FRAC_1_SQRT_2: f32 = 0.707106781186547524400844362104849039;
+
+// The stress profile `g(t)`.
+fn stress_profile(t: i32) -> f32 {
+    let onset = i32(SC.onset);
+    let ramp = i32(max(SC.ramp, 1u));
+    let end = onset + ramp + i32(SC.plateau);
+    if t < onset {
+        return 0.0;
+    } else if t < onset + ramp {
+        return f32(u32(t - onset + 1)) / f32(u32(ramp));
+    } else if t < end {
+        return 1.0;
+    } else {
+        let since = f32(u32(t - end + 1));
+        return exp(-LN_2 * since / max(SC.half_life, 1e-3));
+    }
+}
+
+struct MarketState {
+    spread: f32,
+    volume: f32,
+    depth: f32,
+    vol: f32,
+}
+
+// Spread, volume, depth and volatility of a position at stress level `g` (MODEL.md 3.1).
+fn market_state(pos: PositionParams, g: f32) -> MarketState {
+    let c = pos.asset_class;
+    let spread = pos.spread * (1.0 + (SC.spread_mult[c] - 1.0) * g);
+    let volume = pos.adv * (1.0 - SC.volume_cut[c] * g);
+    let depth = volume * (1.0 - SC.depth_cut[c] * g);
+    let vol = pos.vol * (1.0 + (SC.vol_mult[c] - 1.0) * g);
+    return MarketState(spread, volume, depth, vol);
+}
+
+// Total log-return of a position over the ramp.
+fn ramp_return(pos: PositionParams) -> f32 {
+    let route = (SC.flags & SFLAG_DURATION_ROUTE) != 0u;
+    if route && (pos.flags & (PFLAG_RATE_ROUTE | PFLAG_SPREAD_ROUTE)) != 0u {
+        var dy = SC.rate_shock;
+        if (pos.flags & PFLAG_SPREAD_ROUTE) != 0u {
+            dy = dy + SC.credit_spread_shock;
+        }
+        return -pos.duration * dy + 0.5 * pos.convexity * dy * dy;
+    } else {
+        return SC.price_shock[pos.asset_class];
+    }
+}
+
+// Advances the market to day `t`.
+fn market_advance(t: u32) {
+    let g_prev = st_get(SLOT_G);
+    let g = stress_profile(i32(t));
+    st_set(SLOT_G_PREV, g_prev);
+    st_set(SLOT_G, g);
+    let step = max(g - g_prev, 0.0);
+
+    let is_noisy = noisy();
+    let idio = is_noisy && on(SWITCH_IDIO_NOISE);
+    let rho = SC.rho;
+    let w_market = sqrt(rho);
+    let w_class = sqrt(1.0 - rho);
+    var z_market = 0.0;
+    if is_noisy {
+        z_market = normal_at(KEY, SCENARIO, t, STREAM_MARKET, 0u);
+    }
+    let decay = exp(-fund.adaptive_decay);
+    let adaptive = fund.impact_model == IMPACT_ADAPTIVE;
+
+    var pnl = 0.0;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let pos = positions[p];
+        let m = market_state(pos, g);
+        var z_class = 0.0;
+        if is_noisy {
+            z_class = normal_at(KEY, SCENARIO, t, STREAM_MARKET, 1u + pos.asset_class);
+        }
+        var z_own = z_class;
+        if idio {
+            let z_idio = normal_at(KEY, SCENARIO, t, STREAM_IDIO, p);
+            z_own = (z_class + z_idio) * FRAC_1_SQRT_2;
+        }
+        let drift = ramp_return(pos) * step;
+        let perm = st_get(lay.perm + p);
+        let x_old = st_get(lay.log_price + p);
+        let x_new = x_old + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        st_set(lay.log_price + p, x_new);
+        st_set(lay.perm + p, 0.0);
+        st_add(lay.perm_cum + p, perm);
+        pnl = pnl + st_get(lay.hold + p) * (exp(x_new) - exp(x_old));
+        if adaptive {
+            let a = st_get(lay.adapt + p) * decay + st_get(lay.last_sale + p);
+            st_set(lay.adapt + p, a);
+        }
+        st_set(lay.last_sale + p, 0.0);
+    }
+    st_add(SLOT_NAV_PNL, pnl);
+}

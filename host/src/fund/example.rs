@@ -36,7 +36,7 @@ Quantum Multi-Strategy Fund: Undertow's built-in example (MODEL.md section 9).
 A $12bn daily-dealing multi-asset fund: equities 40%, fixed income 30%, credit 15%,
 alternatives 15%, with a 7% cash buffer carved pro rata from all of them (weights x 0.93).
 Top-10 investors hold 45%. Sources for every market and investor parameter:
-docs/example-fund.md. Write your own with `undertow example > my-fund.toml`.";
+docs/example-fund.md. Write your own with `undertow example-fund > my-fund.toml`.";
 
 /// Short rationales printed above sections and positions; the full sourcing is in the docs.
 const NOTES: &[(&str, &str)] = &[
@@ -65,14 +65,14 @@ const NOTES: &[(&str, &str)] = &[
     (
         "segments",
         "Six investor segments hold 55% of NAV. Base rates are annual turnover / 252; the betas make\n\
-         retail and fund-of-funds redeem 7-9% a week in a severe stress, pensions and insurers\n\
+         retail and fund-of-funds redeem 6-8% a week in a severe stress, pensions and insurers\n\
          about 1% or less.",
     ),
     (
         "large_investors",
         "The ten largest investors hold 45% of NAV. Base hazards about 1e-4 a day (2.5% a year);\n\
          in a severe stress the flighty ones (fund-of-funds, family office, private bank, treasury,\n\
-         platform) reach 1.2-1.7% a day, so about two of the ten leave within a month.",
+         platform) reach 1.0-1.3% a day, so one to three of the ten leave within a month.",
     ),
     ("policy.gates", "Gate on 30-day requests above 15% of NAV or ALR below 1.2; pay at most 10% a day."),
     ("funding", "A committed line of 5% of NAV under the UCITS 10% temporary-borrowing cap."),
@@ -326,25 +326,102 @@ pub fn example_spec() -> FundFile {
     ];
 
     let segments = vec![
-        segment("retail", 0.15, 0.0008, [0.01, 0.05, 0.005, 0.012], 0.0005, 0),
-        segment("wealth", 0.12, 0.0006, [0.007, 0.03, 0.004, 0.008], 0.0004, 0),
-        segment("pension", 0.10, 0.0002, [0.001, 0.002, 0.0005, 0.001], 0.0001, 5),
-        segment("insurance", 0.08, 0.00024, [0.001, 0.003, 0.001, 0.0015], 0.0001, 5),
-        segment("endowment", 0.04, 0.0003, [0.003, 0.01, 0.002, 0.003], 0.0002, 0),
-        segment("fund_of_funds", 0.06, 0.0008, [0.01, 0.08, 0.01, 0.012], 0.0006, 0),
+        segment(
+            "retail",
+            0.15,
+            0.0008,
+            [0.01, 0.05, 0.005, 0.012],
+            0.0005,
+            0,
+        ),
+        segment(
+            "wealth",
+            0.12,
+            0.0006,
+            [0.007, 0.03, 0.004, 0.008],
+            0.0004,
+            0,
+        ),
+        segment(
+            "pension",
+            0.10,
+            0.0002,
+            [0.001, 0.002, 0.0005, 0.001],
+            0.0001,
+            5,
+        ),
+        segment(
+            "insurance",
+            0.08,
+            0.00024,
+            [0.001, 0.003, 0.001, 0.0015],
+            0.0001,
+            5,
+        ),
+        segment(
+            "endowment",
+            0.04,
+            0.0003,
+            [0.003, 0.01, 0.002, 0.003],
+            0.0002,
+            0,
+        ),
+        segment(
+            "fund_of_funds",
+            0.06,
+            0.0008,
+            [0.01, 0.08, 0.01, 0.012],
+            0.0006,
+            0,
+        ),
     ];
 
     let large_investors = vec![
         large("Sovereign wealth fund A", 0.08, 5e-5, LARGE_STICKY, 0.5, 5),
-        large("Corporate pension plan B", 0.065, 5e-5, LARGE_STICKY, 0.5, 10),
+        large(
+            "Corporate pension plan B",
+            0.065,
+            5e-5,
+            LARGE_STICKY,
+            0.5,
+            10,
+        ),
         large("Insurance group C", 0.055, 5e-5, LARGE_STICKY, 0.5, 5),
-        large("Fund-of-funds D", 0.05, 2e-4, [0.01, 0.05, 0.01, 0.008], 1.0, 0),
+        large(
+            "Fund-of-funds D",
+            0.05,
+            2e-4,
+            [0.01, 0.05, 0.01, 0.008],
+            1.0,
+            0,
+        ),
         large("Family office E", 0.045, 1.5e-4, LARGE_FLIGHTY, 1.0, 0),
-        large("University endowment F", 0.04, 1e-4, [0.004, 0.01, 0.004, 0.004], 1.0, 10),
+        large(
+            "University endowment F",
+            0.04,
+            1e-4,
+            [0.004, 0.01, 0.004, 0.004],
+            1.0,
+            10,
+        ),
         large("Private bank omnibus G", 0.035, 2e-4, LARGE_FLIGHTY, 1.0, 0),
-        large("Corporate treasury H", 0.03, 2e-4, [0.005, 0.03, 0.015, 0.006], 1.0, 0),
+        large(
+            "Corporate treasury H",
+            0.03,
+            2e-4,
+            [0.005, 0.03, 0.015, 0.006],
+            1.0,
+            0,
+        ),
         large("Public pension plan I", 0.025, 5e-5, LARGE_STICKY, 0.5, 10),
-        large("Multi-manager platform J", 0.025, 2e-4, [0.01, 0.05, 0.01, 0.01], 1.0, 0),
+        large(
+            "Multi-manager platform J",
+            0.025,
+            2e-4,
+            [0.01, 0.05, 0.01, 0.01],
+            1.0,
+            0,
+        ),
     ];
 
     FundFile {

@@ -1,6 +1,6 @@
 //! The fund file as a user writes it: the TOML schema in the units a risk team uses (currency,
 //! basis points, annual volatilities and rates, named options). Nothing here is checked beyond
-//! its type; [`super::validate`] checks values and [`super::convert`] turns them into kernel units.
+//! its type; `validate` checks values and `convert` turns them into kernel units.
 //!
 //! Every section denies unknown fields, so a misspelt key is an error rather than a silently
 //! ignored setting. Defaults live in one place per section: its `Default` impl or the
@@ -754,30 +754,39 @@ pub fn default_classes() -> Vec<ClassSpec> {
     .collect()
 }
 
+/// Default `[fund] currency`.
 pub fn default_currency() -> String {
     "USD".to_string()
 }
+/// Default `[fund] dealing`.
 pub fn default_dealing() -> Dealing {
     Dealing::Daily
 }
+/// Default `[fund] redemption_settlement_days`: T+2.
 pub fn default_redemption_settlement_days() -> u32 {
     2
 }
+/// Default `[fund] expected_return`.
 pub fn default_expected_return() -> f64 {
     0.05
 }
+/// Default `[fund] horizon_days`.
 pub fn default_horizon_days() -> u32 {
     90
 }
+/// Default position `settlement_days`: T+2.
 pub fn default_settlement_days() -> u32 {
     2
 }
+/// Default position `tier`.
 pub fn default_tier() -> Tier {
     Tier::None
 }
+/// Default position `price_route`.
 pub fn default_price_route() -> PriceRoute {
     PriceRoute::None
 }
+/// Default large-investor `fraction`: the whole holding.
 pub fn default_fraction() -> f64 {
     1.0
 }

@@ -522,27 +522,3 @@ fn minimal_fixture_is_valid() {
     // The bad fixtures are this file with one defect each; it must itself be fine.
     load_fixture("minimal_fund.toml");
 }
-#[test]
-fn zz_calibration() {
-    use undertow_kernel::switch;
-    let f = example_fund();
-    let scs = crate::scenarios::generate(&f, &f.scenarios, 7, 0..2000);
-    let cpu = crate::cpu::CpuBackend::new(Some(2), 64).unwrap();
-    for (label, off) in [("all", 0), ("no perf", switch::FEEDBACK_PERF), ("no herd", switch::FEEDBACK_HERD), ("no liq", switch::FEEDBACK_LIQ), ("no stress", switch::FEEDBACK_STRESS), ("no feedback", switch::FEEDBACK), ("no large", switch::LARGE_INVESTORS), ("no gates", switch::GATES)] {
-        let mut m = f.model.clone();
-        m.params.switches &= !off;
-        let out = cpu.run::<f32>(&m, &scs, 0, 7);
-        let rows: Vec<(f32, &undertow_kernel::ScenarioOutput)> = scs.iter().zip(&out).map(|(s, o)| (s.market_severity.max(s.redemption_severity), o)).collect();
-        for (lo, hi) in [(0.0, 0.35), (0.35, 0.7), (0.7, 1.01)] {
-            let sel: Vec<_> = rows.iter().filter(|r| r.0 >= lo && r.0 < hi).map(|r| r.1).collect();
-            let n = sel.len() as f32;
-            let mean = |g: &dyn Fn(&undertow_kernel::ScenarioOutput) -> f32| sel.iter().map(|o| g(o)).sum::<f32>() / n;
-            let frac = |g: &dyn Fn(&undertow_kernel::ScenarioOutput) -> bool| sel.iter().filter(|o| g(o)).count() as f32 / n;
-            println!("{label:12} sev [{lo},{hi}) req={:.3} large={:.2} gate={:.2} dd={:.3} req30={:.3}",
-                mean(&|o| o.requested), mean(&|o| o.large_redeemed), frac(&|o| o.gate_days > 0.0), mean(&|o| o.max_drawdown), mean(&|o| o.cum_requested[2]));
-        }
-    }
-    let mut sev: Vec<f32> = scs.iter().map(|s| s.redemption_mult).collect();
-    sev.sort_by(|a, b| a.total_cmp(b));
-    println!("mult quantiles {:?}", [sev[200], sev[1000], sev[1800]]);
-}

@@ -2,7 +2,7 @@
 //! unique and resolvable, shares and weights summing to one, days fitting in the horizon. All
 //! problems are collected, not just the first, so that one run lists everything to fix.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Display;
 
 use undertow_kernel::MAX_CLASSES;
@@ -17,6 +17,9 @@ pub const SUM_TOLERANCE: f64 = 1e-6;
 /// Longest horizon accepted, in days (ten years of business days). Longer runs are almost surely
 /// a units mistake, and would make the kernel's per-day rings needlessly large.
 pub const MAX_HORIZON_DAYS: u32 = 2520;
+
+/// The note on every fraction of NAV.
+const NAV: &str = "(fraction of NAV)";
 
 /// Quoted spreads at or above 100% of price cannot be a bid-ask spread.
 const MAX_SPREAD_BPS: f64 = 10_000.0;
@@ -134,10 +137,17 @@ pub(crate) fn validate(spec: &FundFile, table: &PositionTable, fund_file: &str) 
         fund_file,
         issues: Vec::new(),
     };
-    let horizon = spec.fund.horizon_days;
+    validate_fund(&mut ck, spec);
+    validate_classes(&mut ck, spec);
+    validate_positions(&mut ck, spec, table);
+    validate_investors(&mut ck, spec);
+    validate_settings(&mut ck, spec, table);
+    ck.issues
+}
 
-    // [fund]
+fn validate_fund(ck: &mut Checker, spec: &FundFile) {
     let f = &spec.fund;
+    let horizon = f.horizon_days;
     ck.name(&ck.at("fund.name"), &f.name, "the fund's name");
     ck.name(&ck.at("fund.currency"), &f.currency, "the currency");
     ck.field(
@@ -146,245 +156,143 @@ pub(crate) fn validate(spec: &FundFile, table: &PositionTable, fund_file: &str) 
         Bound::Positive,
         "(assets under management, in currency)",
     );
-    if ck.field("fund.expected_return", f.expected_return, Bound::Any, "")
-        && f.expected_return <= -1.0
+    ck.field("fund.cash", f.cash, Bound::Fraction, NAV);
+    let expected_return = f.expected_return;
+    if ck.field("fund.expected_return", expected_return, Bound::Any, "") && expected_return <= -1.0
     {
         ck.report(
             &ck.at("fund.expected_return"),
-            f.expected_return,
-            "an annual return must be above -1 (-100%)",
+            expected_return,
+            "an annual return must be above -1",
         );
     }
     if horizon == 0 || horizon > MAX_HORIZON_DAYS {
-        ck.report(
-            &ck.at("fund.horizon_days"),
-            horizon,
-            format!("must be between 1 and {MAX_HORIZON_DAYS} days"),
-        );
+        let reason = format!("must be between 1 and {MAX_HORIZON_DAYS} days");
+        ck.report(&ck.at("fund.horizon_days"), horizon, reason);
     }
+    let within = format!("must be shorter than the horizon ({horizon} days)");
     if f.dealing.code() > horizon {
+        let reason = format!("no dealing day falls within the horizon ({horizon} days)");
         ck.report(
             &ck.at("fund.dealing"),
             format!("\"{}\"", f.dealing.name()),
-            format!("no dealing day falls within the horizon ({horizon} days)"),
+            reason,
         );
     }
     if f.redemption_settlement_days >= horizon {
         ck.report(
             &ck.at("fund.redemption_settlement_days"),
             f.redemption_settlement_days,
-            format!("must be shorter than the horizon ({horizon} days)"),
+            &within,
         );
     }
     if f.notice_days >= horizon {
-        ck.report(
-            &ck.at("fund.notice_days"),
-            f.notice_days,
-            format!(
-                "must be shorter than the horizon ({horizon} days): no request could ever be due"
-            ),
-        );
+        let reason = format!("{within}: no request could ever be due");
+        ck.report(&ck.at("fund.notice_days"), f.notice_days, reason);
     }
-    ck.field("fund.cash", f.cash, Bound::Fraction, "(fraction of NAV)");
+}
 
-    // [[classes]]
+fn validate_classes(ck: &mut Checker, spec: &FundFile) {
     if spec.classes.is_empty() {
-        ck.report(
-            &ck.at("classes"),
-            "[]",
-            "at least one class is needed (or leave [[classes]] out for the defaults)",
-        );
+        let reason = "at least one class is needed (or leave [[classes]] out for the defaults)";
+        ck.report(&ck.at("classes"), "[]", reason);
     }
     if spec.classes.len() > MAX_CLASSES {
+        let reason = format!(
+            "at most {MAX_CLASSES} classes are supported (scenarios shock each class separately)"
+        );
         ck.report(
             &ck.at("classes"),
             format!("{} classes", spec.classes.len()),
-            format!("at most {MAX_CLASSES} classes are supported (the kernel shocks each class separately)"),
+            reason,
         );
     }
-    let mut class_index: HashMap<&str, usize> = HashMap::new();
+    let mut first_of_name: HashMap<&str, usize> = HashMap::new();
     for (i, class) in spec.classes.iter().enumerate() {
         let at = ck.at(format!("classes[{i}].name"));
         ck.name(&at, &class.name, "a class name");
-        match class_index.get(class.name.as_str()) {
-            Some(first) => ck.report(
-                &at,
-                format!("{:?}", class.name),
-                format!("duplicate class name (also classes[{first}])"),
-            ),
+        match first_of_name.get(class.name.as_str()) {
+            Some(first) => {
+                let reason = format!("duplicate class name (also classes[{first}])");
+                ck.report(&at, format!("{:?}", class.name), reason);
+            }
             None => {
-                class_index.insert(class.name.as_str(), i);
+                first_of_name.insert(class.name.as_str(), i);
             }
         }
     }
+}
 
-    // Positions.
-    validate_positions(&mut ck, spec, table, &class_index);
-
-    // Investors.
-    validate_investors(&mut ck, spec);
-
-    // [policy]
+/// Policy, funding, liquidation, model and indicator settings: mostly numbers in a range.
+fn validate_settings(ck: &mut Checker, spec: &FundFile, table: &PositionTable) {
     let g = &spec.policy.gates;
+    let sw = &spec.policy.swing;
+    let fu = &spec.funding;
+    let l = &spec.liquidation;
+    let ind = &spec.indicators;
+    #[rustfmt::skip]
+    let numbers: [(&str, f64, Bound, &str); 23] = [
+        ("policy.gates.redemptions_30d", g.redemptions_30d, Bound::PositiveFraction, NAV),
+        ("policy.gates.alr", g.alr, Bound::Positive, ""),
+        ("policy.gates.stress", g.stress, Bound::Fraction, "(the stress composite lies in [0, 1])"),
+        ("policy.gates.cap", g.cap, Bound::Fraction, "(fraction of NAV paid per dealing day)"),
+        ("policy.gates.investor_cap", g.investor_cap, Bound::Fraction, "(fraction of a holding)"),
+        ("policy.swing.threshold", sw.threshold, Bound::Fraction, NAV),
+        ("policy.swing.cap", sw.cap, Bound::Fraction, "(fraction of the price)"),
+        ("policy.swing.fixed", sw.fixed, Bound::Fraction, "(fraction of the price; 0 = estimated)"),
+        ("policy.in_kind.threshold", spec.policy.in_kind.threshold, Bound::Fraction, NAV),
+        ("funding.credit_line", fu.credit_line, Bound::Fraction, NAV),
+        ("funding.borrowing_cap", fu.borrowing_cap, Bound::Fraction, NAV),
+        ("funding.repo_haircut", fu.repo_haircut, Bound::Fraction, ""),
+        ("funding.rate", fu.rate, Bound::Fraction, "(annual rate, 0.05 = 5%)"),
+        ("liquidation.participation_cap", l.participation_cap, Bound::PositiveFraction, "(fraction of a day's volume)"),
+        ("liquidation.permanent_fraction", l.permanent_fraction, Bound::Fraction, ""),
+        ("liquidation.threshold", l.threshold, Bound::NonNegative, ""),
+        ("liquidation.adaptive_decay", l.adaptive_decay, Bound::NonNegative, "(per day)"),
+        ("liquidation.buffer_rebuild_rate", l.buffer_rebuild_rate, Bound::Fraction, "(per dealing day)"),
+        ("liquidation.max_style_drift", l.max_style_drift, Bound::NonNegative, ""),
+        ("liquidation.late_settlement_penalty", l.late_settlement_penalty, Bound::NonNegative, ""),
+        ("model.lam_max", spec.model.lam_max, Bound::PositiveFraction, "(daily redemption rate)"),
+        ("indicators.event_outflow_5d", ind.event_outflow_5d, Bound::PositiveFraction, NAV),
+        ("indicators.illiquid_limit", ind.illiquid_limit, Bound::Fraction, NAV),
+    ];
+    for (field, v, bound, note) in numbers {
+        ck.field(field, v, bound, note);
+    }
     ck.field(
-        "policy.gates.redemptions_30d",
-        g.redemptions_30d,
-        Bound::PositiveFraction,
-        "(fraction of NAV)",
-    );
-    ck.field("policy.gates.alr", g.alr, Bound::Positive, "");
-    ck.field(
-        "policy.gates.stress",
-        g.stress,
+        "indicators.buffer_exhausted_level",
+        ind.buffer_exhausted_level,
         Bound::Fraction,
-        "(the stress composite lies in [0, 1])",
+        NAV,
     );
-    ck.field(
-        "policy.gates.cap",
-        g.cap,
-        Bound::Fraction,
-        "(fraction of NAV paid per dealing day)",
-    );
-    ck.field(
-        "policy.gates.investor_cap",
-        g.investor_cap,
-        Bound::Fraction,
-        "(fraction of a holding)",
-    );
+
+    let horizon = spec.fund.horizon_days;
     if g.min_days > horizon {
-        ck.report(
-            &ck.at("policy.gates.min_days"),
-            g.min_days,
-            format!("longer than the horizon ({horizon} days)"),
-        );
+        let reason = format!("longer than the horizon ({horizon} days)");
+        ck.report(&ck.at("policy.gates.min_days"), g.min_days, reason);
     }
     if spec.model.gates && g.triggers.is_empty() {
-        ck.report(
-            &ck.at("policy.gates.triggers"),
-            "[]",
-            "gates are on ([model] gates = true) but no trigger is enabled; set [model] gates = false to run \
-             without gates",
-        );
+        let reason = "gates are on ([model] gates = true) but no trigger is enabled; \
+                      set [model] gates = false to run without gates";
+        ck.report(&ck.at("policy.gates.triggers"), "[]", reason);
     }
-    let s = &spec.policy.swing;
-    ck.field(
-        "policy.swing.threshold",
-        s.threshold,
-        Bound::Fraction,
-        "(fraction of NAV)",
-    );
-    ck.field(
-        "policy.swing.cap",
-        s.cap,
-        Bound::Fraction,
-        "(fraction of the price)",
-    );
-    ck.field(
-        "policy.swing.fixed",
-        s.fixed,
-        Bound::Fraction,
-        "(fraction of the price; 0 = estimated)",
-    );
-    ck.field(
-        "policy.in_kind.threshold",
-        spec.policy.in_kind.threshold,
-        Bound::Fraction,
-        "(fraction of NAV)",
-    );
 
-    // [funding]
-    let fu = &spec.funding;
-    ck.field(
-        "funding.credit_line",
-        fu.credit_line,
-        Bound::Fraction,
-        "(fraction of NAV)",
-    );
-    ck.field(
-        "funding.borrowing_cap",
-        fu.borrowing_cap,
-        Bound::Fraction,
-        "(fraction of NAV)",
-    );
-    ck.field("funding.repo_haircut", fu.repo_haircut, Bound::Fraction, "");
-    ck.field(
-        "funding.rate",
-        fu.rate,
-        Bound::Fraction,
-        "(annual rate, 0.05 = 5%)",
-    );
-
-    // [liquidation]
-    let l = &spec.liquidation;
-    ck.field(
-        "liquidation.participation_cap",
-        l.participation_cap,
-        Bound::PositiveFraction,
-        "(fraction of a day's volume)",
-    );
-    ck.field(
-        "liquidation.permanent_fraction",
-        l.permanent_fraction,
-        Bound::Fraction,
-        "",
-    );
-    ck.field("liquidation.threshold", l.threshold, Bound::NonNegative, "");
-    ck.field(
-        "liquidation.adaptive_decay",
-        l.adaptive_decay,
-        Bound::NonNegative,
-        "(per day)",
-    );
-    ck.field(
-        "liquidation.buffer_rebuild_rate",
-        l.buffer_rebuild_rate,
-        Bound::Fraction,
-        "(per dealing day)",
-    );
-    ck.field(
-        "liquidation.max_style_drift",
-        l.max_style_drift,
-        Bound::NonNegative,
-        "",
-    );
-    ck.field(
-        "liquidation.late_settlement_penalty",
-        l.late_settlement_penalty,
-        Bound::NonNegative,
-        "",
-    );
     if let WaterfallOrder::Ids(ids) = &l.waterfall_order {
-        let known: HashMap<&str, usize> = table
-            .positions
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.as_str(), i))
-            .collect();
-        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let known: HashSet<&str> = table.positions.iter().map(|p| p.id.as_str()).collect();
+        let mut first_of_id: HashMap<&str, usize> = HashMap::new();
         for (k, id) in ids.iter().enumerate() {
             let at = ck.at(format!("liquidation.waterfall_order[{k}]"));
-            if !known.contains_key(id.as_str()) {
+            if !known.contains(id.as_str()) {
                 ck.report(&at, format!("{id:?}"), "no position has this id");
-            } else if let Some(first) = seen.insert(id.as_str(), k) {
-                ck.report(
-                    &at,
-                    format!("{id:?}"),
-                    format!("listed twice (also waterfall_order[{first}])"),
-                );
+            } else if let Some(first) = first_of_id.get(id.as_str()) {
+                let reason = format!("listed twice (also waterfall_order[{first}])");
+                ck.report(&at, format!("{id:?}"), reason);
+            } else {
+                first_of_id.insert(id.as_str(), k);
             }
         }
     }
 
-    // [model]
-    ck.field(
-        "model.lam_max",
-        spec.model.lam_max,
-        Bound::PositiveFraction,
-        "(daily redemption rate)",
-    );
-
-    // [indicators]
-    let ind = &spec.indicators;
     for (name, threshold) in ind.thresholds.entries() {
         if let Some(v) = threshold {
             ck.field(
@@ -406,41 +314,15 @@ pub(crate) fn validate(spec: &FundFile, table: &PositionTable, fund_file: &str) 
         weight_sum += w;
     }
     if weight_sum.is_finite() && (weight_sum - 1.0).abs() > SUM_TOLERANCE {
-        ck.report(
-            &ck.at("indicators.stress_weights"),
-            sum(weight_sum),
-            "the stress-composite weights must sum to 1, so that the composite stays in [0, 1]",
-        );
+        let reason =
+            "the stress-composite weights must sum to 1, so that the composite stays in [0, 1]";
+        ck.report(&ck.at("indicators.stress_weights"), sum(weight_sum), reason);
     }
-    ck.field(
-        "indicators.event_outflow_5d",
-        ind.event_outflow_5d,
-        Bound::PositiveFraction,
-        "(fraction of NAV)",
-    );
-    ck.field(
-        "indicators.illiquid_limit",
-        ind.illiquid_limit,
-        Bound::Fraction,
-        "(fraction of NAV)",
-    );
-    ck.field(
-        "indicators.buffer_exhausted_level",
-        ind.buffer_exhausted_level,
-        Bound::Fraction,
-        "(fraction of NAV)",
-    );
-
-    ck.issues
 }
 
-fn validate_positions(
-    ck: &mut Checker,
-    spec: &FundFile,
-    table: &PositionTable,
-    class_index: &HashMap<&str, usize>,
-) {
+fn validate_positions(ck: &mut Checker, spec: &FundFile, table: &PositionTable) {
     let horizon = spec.fund.horizon_days;
+    let class_names: HashSet<&str> = spec.classes.iter().map(|c| c.name.as_str()).collect();
     match (&spec.positions_csv, spec.positions.is_empty()) {
         (Some(csv), false) => ck.report(
             &ck.at("positions_csv"),
@@ -487,7 +369,7 @@ fn validate_positions(
                 first_of_id.insert(p.id.as_str(), i);
             }
         }
-        if !class_index.contains_key(p.class.as_str()) {
+        if !class_names.contains(p.class.as_str()) {
             let names: Vec<&str> = spec.classes.iter().map(|c| c.name.as_str()).collect();
             ck.report(
                 &at("class"),
@@ -498,45 +380,29 @@ fn validate_positions(
                 ),
             );
         }
-        if ck.number(
-            &at("weight"),
-            p.weight,
-            Bound::Fraction,
-            "(fraction of NAV)",
-        ) {
+        if ck.number(&at("weight"), p.weight, Bound::Fraction, NAV) {
             weight_sum += p.weight;
         } else {
             weight_sum = f64::NAN;
         }
-        ck.number(
-            &at("adv"),
-            p.adv,
-            Bound::Positive,
-            "(average daily traded value, in currency)",
-        );
-        if ck.number(
-            &at("spread_bps"),
-            p.spread_bps,
-            Bound::NonNegative,
-            "(basis points)",
-        ) && p.spread_bps >= MAX_SPREAD_BPS
-        {
-            ck.report(
-                &at("spread_bps"),
-                p.spread_bps,
-                "a bid-ask spread of 100% of price or more (spread_bps is in basis points)",
-            );
+        #[rustfmt::skip]
+        let numbers = [
+            ("adv", p.adv, Bound::Positive, "(average daily traded value, in currency)"),
+            ("spread_bps", p.spread_bps, Bound::NonNegative, "(basis points)"),
+            ("vol_annual", p.vol_annual, Bound::NonNegative, "(annual volatility, 0.2 = 20%)"),
+            ("impact", p.impact, Bound::NonNegative, ""),
+            ("duration", p.duration, Bound::Any, ""),
+            ("convexity", p.convexity, Bound::Any, ""),
+            ("alpha", p.alpha, Bound::Any, ""),
+        ];
+        for (column, v, bound, note) in numbers {
+            ck.number(&at(column), v, bound, note);
         }
-        ck.number(
-            &at("vol_annual"),
-            p.vol_annual,
-            Bound::NonNegative,
-            "(annual volatility, 0.2 = 20%)",
-        );
-        ck.number(&at("impact"), p.impact, Bound::NonNegative, "");
-        ck.number(&at("duration"), p.duration, Bound::Any, "");
-        ck.number(&at("convexity"), p.convexity, Bound::Any, "");
-        ck.number(&at("alpha"), p.alpha, Bound::Any, "");
+        if p.spread_bps.is_finite() && p.spread_bps >= MAX_SPREAD_BPS {
+            let reason =
+                "a bid-ask spread of 100% of price or more (spread_bps is in basis points)";
+            ck.report(&at("spread_bps"), p.spread_bps, reason);
+        }
         if p.settlement_days >= horizon {
             ck.report(
                 &at("settlement_days"),

@@ -7,7 +7,7 @@ use crate::ctx::{Ctx, St};
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::params::*;
-use crate::philox::{normal_at, stream, uniform_at};
+use crate::philox::{normal4, philox4x32_10, stream, uniform};
 use crate::real::Real;
 
 /// The feedback signals of MODEL.md 3.5, all from the end of the previous day.
@@ -53,6 +53,7 @@ fn queue_request<T: Real>(c: &Ctx, st: &mut St<T>, h: u32, shares: T, t: u32, no
         st.add(l.due + h, shares);
     } else {
         st.add(l.queue + h * l.ring + (t + notice) % l.ring, shares);
+        st.add(l.queued + h, shares);
     }
     st.add(slot::REQ_SHARES, shares);
     let value = shares * st.get(slot::NU);
@@ -63,11 +64,7 @@ fn queue_request<T: Real>(c: &Ctx, st: &mut St<T>, h: u32, shares: T, t: u32, no
 /// Shares of holder `h` not already requested.
 pub fn free_shares<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
     let l = &c.lay;
-    let mut queued = st.get(l.due + h);
-    for j in 0..l.ring {
-        queued = queued + st.get(l.queue + h * l.ring + j);
-    }
-    (st.get(l.held + h) - queued).max(T::zero())
+    (st.get(l.held + h) - st.get(l.due + h) - st.get(l.queued + h)).max(T::zero())
 }
 
 /// Values the fund, moves requests whose notice has run into the due pool, then draws today's
@@ -84,6 +81,7 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     for h in 0..l.n_holders {
         let q = l.queue + h * l.ring + t % l.ring;
         st.add(l.due + h, st.get(q));
+        st.add(l.queued + h, -st.get(q));
         st.set(q, T::zero());
     }
 
@@ -99,13 +97,14 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let base = if c.on(switch::BASE_FLOWS) { T::p(c.sc.redemption_mult) } else { T::zero() };
     let noisy = c.noisy();
 
+    // Segment flow noise: normal `s` of the day's flow stream, four to a Philox block.
+    let mut flow_block = [T::zero(); 4];
     for s in 0..c.n_segments() {
         let seg = &c.segments[s as usize];
-        let z: T = if noisy {
-            normal_at(c.key, c.scenario, t, stream::FLOWS, s)
-        } else {
-            T::zero()
-        };
+        if noisy && s % 4 == 0 {
+            flow_block = normal4([c.scenario, t, stream::FLOWS, s / 4], c.key);
+        }
+        let z = flow_block[(s % 4) as usize];
         let rate = base * T::p(seg.base_rate)
             + T::p(seg.beta_perf) * perf
             + T::p(seg.beta_herd) * herd
@@ -123,7 +122,12 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // says who redeems).
     if c.on(switch::LARGE_INVESTORS) && noisy {
         let base_large = base * T::p(c.sc.large_mult);
+        // Large investor `i` draws uniform `i` of the day's stream, four to a Philox block.
+        let mut draws = [0u32; 4];
         for i in 0..c.fund.n_large {
+            if i % 4 == 0 {
+                draws = philox4x32_10([c.scenario, t, stream::LARGE, i / 4], c.key);
+            }
             if st.get(l.gone + i) > T::zero() {
                 continue;
             }
@@ -134,7 +138,7 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
                 + T::p(inv.beta_liq) * liq
                 + T::p(inv.beta_stress) * stress;
             let hazard = T::one() - (-intensity.max(T::zero())).exp();
-            let u: T = uniform_at(c.key, c.scenario, t, stream::LARGE, i);
+            let u: T = uniform(draws[(i % 4) as usize]);
             if u < hazard {
                 let h = c.n_segments() + i;
                 let shares = T::p(inv.fraction) * free_shares(c, st, h);

@@ -83,8 +83,12 @@ pub mod slot {
     pub const CUM_COST: u32 = CUM_REQUESTED + 4;
     /// First breach day of each early-warning indicator.
     pub const EW_FIRST: u32 = CUM_COST + 4;
+    /// Running totals of the receivable and payable rings (kept in step with every change, so
+    /// that valuation need not sum the rings).
+    pub const RCV_TOTAL: u32 = EW_FIRST + super::N_INDICATORS as u32;
+    pub const PAY_TOTAL: u32 = RCV_TOTAL + 1;
     /// Number of scalar slots.
-    pub const COUNT: u32 = EW_FIRST + super::N_INDICATORS as u32;
+    pub const COUNT: u32 = PAY_TOTAL + 1;
 }
 
 const _: () = assert!(HORIZONS.len() == 4);
@@ -102,6 +106,8 @@ pub struct Layout {
     pub hold: u32,
     /// Log prices `x_p`.
     pub log_price: u32,
+    /// Prices `exp(x_p)`, set with the log price so that valuation needs no `exp`.
+    pub price: u32,
     /// Permanent impact (log) to apply at the next day's price update.
     pub perm: u32,
     /// Cumulative permanent impact (log), for the mark-to-market loss.
@@ -129,6 +135,8 @@ pub struct Layout {
     pub held: u32,
     /// Shares due for dealing (their notice has run), including gated deferrals.
     pub due: u32,
+    /// Shares requested and still serving notice (the sum of the holder's queue).
+    pub queued: u32,
     /// Shares queued by due day: `queue + holder * ring + day % ring`.
     pub queue: u32,
     /// Large investors that have served notice (0/1).
@@ -138,9 +146,11 @@ pub struct Layout {
     pub _pad0: u32,
     pub _pad1: u32,
     pub _pad2: u32,
+    pub _pad3: u32,
+    pub _pad4: u32,
 }
 
-const _: () = assert!(std::mem::size_of::<Layout>() == 4 * 28);
+const _: () = assert!(std::mem::size_of::<Layout>() == 4 * 32);
 
 impl Layout {
     pub fn new(p: &FundParams) -> Layout {
@@ -155,6 +165,7 @@ impl Layout {
         };
         let hold = take(np);
         let log_price = take(np);
+        let price = take(np);
         let perm = take(np);
         let perm_cum = take(np);
         let adapt = take(np);
@@ -172,6 +183,7 @@ impl Layout {
         let acc_trail = take(TRAIL);
         let held = take(nh);
         let due = take(nh);
+        let queued = take(nh);
         let queue = take(nh * ring);
         let gone = take(p.n_large);
         Layout {
@@ -180,6 +192,7 @@ impl Layout {
             ring,
             hold,
             log_price,
+            price,
             perm,
             perm_cum,
             adapt,
@@ -197,12 +210,15 @@ impl Layout {
             acc_trail,
             held,
             due,
+            queued,
             queue,
             gone,
             len: at,
             _pad0: 0,
             _pad1: 0,
             _pad2: 0,
+            _pad3: 0,
+            _pad4: 0,
         }
     }
 }

@@ -17,7 +17,7 @@ pub fn holdings_value<T: Real>(c: &Ctx, st: &St<T>) -> T {
     let l = &c.lay;
     let mut v = T::zero();
     for p in 0..l.n_positions {
-        v = v + st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        v = v + st.get(l.hold + p) * st.get(l.price + p);
     }
     v
 }
@@ -43,9 +43,8 @@ pub fn receivables_within<T: Real>(c: &Ctx, st: &St<T>, t: u32, days: u32) -> T 
 
 /// NAV = cash + holdings + receivables - payables - arrears - debt.
 pub fn nav<T: Real>(c: &Ctx, st: &St<T>) -> T {
-    let l = &c.lay;
-    st.get(slot::CASH) + holdings_value(c, st) + ring_sum(st, l.receivables, l.ring)
-        - ring_sum(st, l.payables, l.ring)
+    st.get(slot::CASH) + holdings_value(c, st) + st.get(slot::RCV_TOTAL)
+        - st.get(slot::PAY_TOTAL)
         - st.get(slot::ARREARS)
         - st.get(slot::DEBT)
 }
@@ -63,7 +62,7 @@ pub fn funding_headroom<T: Real>(c: &Ctx, st: &St<T>, nav_now: T) -> T {
     let mut repo = T::zero();
     for p in 0..l.n_positions {
         if c.positions[p as usize].flags & pflag::REPO_ELIGIBLE != 0 {
-            repo = repo + st.get(l.hold + p) * st.get(l.log_price + p).exp();
+            repo = repo + st.get(l.hold + p) * st.get(l.price + p);
         }
     }
     let available = (T::p(c.fund.credit_line) + repo * (T::one() - haircut)) * access;
@@ -77,6 +76,7 @@ pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let r = l.receivables + t % l.ring;
     st.add(slot::CASH, st.get(r));
+    st.add(slot::RCV_TOTAL, -st.get(r));
     st.set(r, T::zero());
 
     let interest = st.get(slot::DEBT) * T::p(c.fund.funding_rate);
@@ -86,6 +86,7 @@ pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 
     let pay = l.payables + t % l.ring;
     let due = st.get(pay) + st.get(slot::ARREARS);
+    st.add(slot::PAY_TOTAL, -st.get(pay));
     st.set(pay, T::zero());
     let cash = st.get(slot::CASH);
     let from_cash = due.min(cash.max(T::zero()));
@@ -119,13 +120,12 @@ pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 }
 
 /// Repays debt from cash that no payable or arrears is waiting for.
-pub fn repay<T: Real>(c: &Ctx, st: &mut St<T>) {
-    let l = &c.lay;
+pub fn repay<T: Real>(st: &mut St<T>) {
     let debt = st.get(slot::DEBT);
     if debt <= T::zero() {
         return;
     }
-    let spare = st.get(slot::CASH) - ring_sum(st, l.payables, l.ring) - st.get(slot::ARREARS);
+    let spare = st.get(slot::CASH) - st.get(slot::PAY_TOTAL) - st.get(slot::ARREARS);
     let repay = debt.min(spare.max(T::zero()));
     st.add(slot::DEBT, -repay);
     st.add(slot::CASH, -repay);
@@ -140,7 +140,7 @@ pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32, g: T) ->
     }
     let l = &c.lay;
     let m = market_state(pos, c.sc, g);
-    let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+    let value = st.get(l.hold + p) * st.get(l.price + p);
     let sale_days = T::n(days - pos.lag + 1);
     let gross = value.min(T::p(c.fund.participation_cap) * m.volume * sale_days);
     gross * (T::one() - T::p(0.5) * m.spread)
@@ -164,7 +164,7 @@ pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
     for h in 0..l.n_holders {
         due_shares = due_shares + st.get(l.due + h);
     }
-    let den = due_shares * st.get(slot::NU) + ring_sum(st, l.payables, l.ring) + st.get(slot::ARREARS);
+    let den = due_shares * st.get(slot::NU) + st.get(slot::PAY_TOTAL) + st.get(slot::ARREARS);
     if den > T::p(1e-9) {
         (num / den).min(T::p(ALR_CAP))
     } else {

@@ -6,13 +6,15 @@
 
 use crate::ctx::{Ctx, St};
 use crate::layout::slot;
-use crate::ledger::{self, ring_sum};
+use crate::ledger;
 use crate::market::market_state;
 use crate::params::*;
 use crate::real::Real;
 
-/// Bisection steps of the min-cost multiplier and the pro-rata fraction.
-pub const BISECTION_STEPS: u32 = 28;
+/// Steps of the bracketing search (Illinois false position) for the min-cost multiplier and the
+/// pro-rata fraction. It converges superlinearly on these monotone, piecewise-smooth functions;
+/// a final interpolation between the bracket's ends meets the target exactly.
+pub const BISECTION_STEPS: u32 = 12;
 /// Fixed-point steps turning a net amount into the gross sale that raises it.
 pub const NET_TO_GROSS_STEPS: u32 = 8;
 /// Smallest depth used in `u = Q / d`, so that a dried-up market gives huge (not infinite) impact.
@@ -133,7 +135,7 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
         let m = market_state(pos, c.sc, g);
-        let price = st.get(l.log_price + p).exp();
+        let price = st.get(l.price + p);
         let window_open = pos.window <= 1 || t % pos.window == pos.window - 1;
         let cap = if window_open {
             (T::p(c.fund.participation_cap) * m.volume).min(st.get(l.hold + p) * price)
@@ -183,7 +185,7 @@ pub fn waterfall<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
 
 fn pro_rata_sale<T: Real>(c: &Ctx, st: &St<T>, p: u32, fraction: T) -> T {
     let l = &c.lay;
-    let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+    let value = st.get(l.hold + p) * st.get(l.price + p);
     (fraction * value).min(st.get(l.lq_cap + p))
 }
 
@@ -198,25 +200,82 @@ fn pro_rata_net<T: Real>(c: &Ctx, st: &St<T>, fraction: T) -> T {
 /// `pro_rata`: the same fraction of every sellable position; what a capped position cannot sell is
 /// spread over the others (a bisection on the fraction).
 pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
-    let (mut lo, mut hi) = (T::zero(), T::one());
-    if pro_rata_net(c, st, hi) > goal {
+    let mut b = Bracket::new(T::zero(), T::one(), pro_rata_net(c, st, T::zero()), pro_rata_net(c, st, T::one()), goal);
+    if b.n_hi > goal {
         for _ in 0..BISECTION_STEPS {
-            let mid = T::p(0.5) * (lo + hi);
-            if pro_rata_net(c, st, mid) < goal {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+            let x = b.next();
+            b.update(x, pro_rata_net(c, st, x));
         }
     } else {
-        lo = hi;
+        b.collapse_to_hi();
     }
-    let (n_lo, n_hi) = (pro_rata_net(c, st, lo), pro_rata_net(c, st, hi));
-    let w = interpolation_weight(goal, n_lo, n_hi);
+    let (lo, hi) = (b.lo, b.hi);
+    let w = interpolation_weight(goal, b.n_lo, b.n_hi);
     for p in 0..c.lay.n_positions {
         let q_lo = pro_rata_sale(c, st, p, lo);
         let q_hi = pro_rata_sale(c, st, p, hi);
         st.set(c.lay.lq_sale + p, q_lo + w * (q_hi - q_lo));
+    }
+}
+
+/// A bracket `[lo, hi]` around the root of `net(x) = goal`, narrowed by false position with the
+/// Illinois modification (the retained end's weight is halved when it is kept twice), so one
+/// end cannot stall. `n_lo`, `n_hi` are the true values of `net` at the ends.
+#[derive(Clone, Copy, Debug)]
+pub struct Bracket<T> {
+    pub lo: T,
+    pub hi: T,
+    pub n_lo: T,
+    pub n_hi: T,
+    f_lo: T,
+    f_hi: T,
+    side: i32,
+    goal: T,
+}
+
+impl<T: Real> Bracket<T> {
+    pub fn new(lo: T, hi: T, n_lo: T, n_hi: T, goal: T) -> Bracket<T> {
+        Bracket { lo, hi, n_lo, n_hi, f_lo: n_lo - goal, f_hi: n_hi - goal, side: 0, goal }
+    }
+
+    /// The next point to try: false position, or the midpoint when that falls outside.
+    pub fn next(&self) -> T {
+        let mid = T::p(0.5) * (self.lo + self.hi);
+        let span = self.f_hi - self.f_lo;
+        if span > T::zero() {
+            let x = (self.lo * self.f_hi - self.hi * self.f_lo) / span;
+            if x > self.lo && x < self.hi {
+                return x;
+            }
+        }
+        mid
+    }
+
+    pub fn update(&mut self, x: T, net: T) {
+        let f = net - self.goal;
+        if f < T::zero() {
+            self.lo = x;
+            self.n_lo = net;
+            self.f_lo = f;
+            if self.side == -1 {
+                self.f_hi = self.f_hi * T::p(0.5);
+            }
+            self.side = -1;
+        } else {
+            self.hi = x;
+            self.n_hi = net;
+            self.f_hi = f;
+            if self.side == 1 {
+                self.f_lo = self.f_lo * T::p(0.5);
+            }
+            self.side = 1;
+        }
+    }
+
+    /// The target cannot be reached: both ends at the top.
+    pub fn collapse_to_hi(&mut self) {
+        self.lo = self.hi;
+        self.n_lo = self.n_hi;
     }
 }
 
@@ -256,23 +315,18 @@ pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
         }
     }
     mu_hi = mu_hi * T::p(1.0001) + T::p(1e-9);
-    let feasible = min_cost_net(c, st, mu_hi) >= goal;
-    let mut lo = T::zero();
-    let mut hi = mu_hi;
+    let mut b = Bracket::new(T::zero(), mu_hi, T::zero(), min_cost_net(c, st, mu_hi), goal);
+    let feasible = b.n_hi >= goal;
     if feasible {
         for _ in 0..BISECTION_STEPS {
-            let mid = T::p(0.5) * (lo + hi);
-            if min_cost_net(c, st, mid) < goal {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+            let x = b.next();
+            b.update(x, min_cost_net(c, st, x));
         }
     } else {
-        lo = hi;
+        b.collapse_to_hi();
     }
-    let (n_lo, n_hi) = (min_cost_net(c, st, lo), min_cost_net(c, st, hi));
-    let w = interpolation_weight(goal, n_lo, n_hi);
+    let (lo, hi) = (b.lo, b.hi);
+    let w = interpolation_weight(goal, b.n_lo, b.n_hi);
     for p in 0..l.n_positions {
         let q_lo = min_cost_sale(c, st, p, lo);
         let q_hi = min_cost_sale(c, st, p, hi);
@@ -289,7 +343,7 @@ pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     let mut class_value = [T::zero(); MAX_CLASSES];
     let mut total = T::zero();
     for p in 0..l.n_positions {
-        let v = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        let v = st.get(l.hold + p) * st.get(l.price + p);
         let k = c.positions[p as usize].class as usize;
         class_value[k] = class_value[k] + v;
         total = total + v;
@@ -299,7 +353,7 @@ pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     for p in 0..l.n_positions {
         let k = c.positions[p as usize].class as usize;
         let allowance = (class_value[k] - T::p(c.fund.class_target_weight[k]) * floor * remaining).max(T::zero());
-        let v = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        let v = st.get(l.hold + p) * st.get(l.price + p);
         let share = if class_value[k] > T::zero() { v / class_value[k] } else { T::zero() };
         // Keep the true cap in the sale slot while the tightened one is tried.
         let cap = st.get(l.lq_cap + p);
@@ -332,8 +386,8 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // Target: payables (today's included) and arrears not met by cash, money on its way, or
     // planned funding; plus the buffer rebuild.
     let cash = st.get(slot::CASH);
-    let receivables = ring_sum(st, l.receivables, l.ring);
-    let payables = ring_sum(st, l.payables, l.ring) + accepted_cash + st.get(slot::ARREARS);
+    let receivables = st.get(slot::RCV_TOTAL);
+    let payables = st.get(slot::PAY_TOTAL) + accepted_cash + st.get(slot::ARREARS);
     let debt = st.get(slot::DEBT);
     let headroom = ledger::funding_headroom(c, st, nav);
     let need = if f.funding_policy == funding::FIRST {
@@ -379,6 +433,7 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let payable = accepted_cash * (T::one() - swing);
     let pay_slot = l.payables + (t + f.redemption_settlement) % l.ring;
     st.add(pay_slot, payable);
+    st.add(slot::PAY_TOTAL, payable);
     st.add(slot::SWING_INCOME, accepted_cash * swing);
     st.add(slot::NAV_PNL, -payable);
     st.add(slot::CUM_ACC_CASH, payable);
@@ -392,7 +447,7 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let perm_on = c.on(switch::PERM_IMPACT);
     for p in 0..l.n_positions {
         let k = terms(c, st, p);
-        let price = st.get(l.log_price + p).exp();
+        let price = st.get(l.price + p);
         let q = (st.get(l.lq_sale + p) * scale).min(st.get(l.hold + p) * price).max(T::zero());
         let i = impact(&k, q);
         if q > T::zero() {
@@ -404,6 +459,7 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
                 st.add(slot::CASH, proceeds);
             } else {
                 st.add(l.receivables + (t + pos.lag) % l.ring, proceeds);
+                st.add(slot::RCV_TOTAL, proceeds);
             }
             st.add(l.hold + p, -q / price);
             st.add(slot::COST_SPREAD, spread_cost);
@@ -422,5 +478,5 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
             st.set(l.perm + p, T::p(f.perm_fraction) * i);
         }
     }
-    ledger::repay(c, st);
+    ledger::repay(st);
 }

@@ -5,8 +5,11 @@
 
 use crate::ctx::{Ctx, St};
 use crate::params::*;
-use crate::philox::{normal_at, stream};
+use crate::philox::{normal4, normal_at, stream};
 use crate::real::Real;
+
+/// Philox blocks of market normals per day: the factor plus up to `MAX_CLASSES` class factors.
+pub const MARKET_BLOCKS: u32 = (MAX_CLASSES as u32 + 4) / 4;
 
 /// The stress profile `g(t)`: 0 before onset, a linear ramp to 1 over `ramp` days, a plateau of
 /// `plateau` days, then exponential recovery with half-life `half_life`.
@@ -86,11 +89,18 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let rho = T::p(sc.rho);
     let w_market = rho.sqrt();
     let w_class = (T::one() - rho).sqrt();
-    let z_market: T = if noisy {
-        normal_at(c.key, c.scenario, t, stream::MARKET, 0)
-    } else {
-        T::zero()
-    };
+    // The market factor and every class factor: normals 0 and 1..=C of the day's market stream,
+    // drawn four to a Philox block.
+    let mut z = [T::zero(); 4 * MARKET_BLOCKS as usize];
+    if noisy {
+        for b in 0..(c.fund.n_classes + 4) / 4 {
+            let block: [T; 4] = normal4([c.scenario, t, stream::MARKET, b], c.key);
+            for j in 0..4 {
+                z[(4 * b + j) as usize] = block[j as usize];
+            }
+        }
+    }
+    let z_market = z[0];
     let decay = (-T::p(c.fund.adaptive_decay)).exp();
     let adaptive = c.fund.impact_model == impact::ADAPTIVE;
 
@@ -98,11 +108,7 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
         let m = market_state(pos, sc, g);
-        let z_class: T = if noisy {
-            normal_at(c.key, c.scenario, t, stream::MARKET, 1 + pos.class)
-        } else {
-            T::zero()
-        };
+        let z_class = z[(1 + pos.class) as usize];
         let mut z_own = z_class;
         if idio {
             let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p);
@@ -110,12 +116,13 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         }
         let drift = ramp_return::<T>(pos, sc) * step;
         let perm = st.get(l.perm + p);
-        let x_old = st.get(l.log_price + p);
-        let x_new = x_old + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        let x_new = st.get(l.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        let price_new = x_new.exp();
+        pnl = pnl + st.get(l.hold + p) * (price_new - st.get(l.price + p));
         st.set(l.log_price + p, x_new);
+        st.set(l.price + p, price_new);
         st.set(l.perm + p, T::zero());
         st.add(l.perm_cum + p, perm);
-        pnl = pnl + st.get(l.hold + p) * (x_new.exp() - x_old.exp());
         if adaptive {
             let a = st.get(l.adapt + p) * decay + st.get(l.last_sale + p);
             st.set(l.adapt + p, a);

@@ -6,7 +6,7 @@
 use crate::ctx::{Ctx, St};
 use crate::investors::trailing;
 use crate::layout::{slot, TRAIL};
-use crate::ledger::{self, ring_sum};
+use crate::ledger;
 use crate::market::market_state;
 use crate::params::*;
 use crate::real::Real;
@@ -55,7 +55,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         spread_ix = spread_ix + w * (m.spread / T::p(pos.spread.max(1e-12)) - T::one());
         volume_ix = volume_ix + w * (T::one() - m.volume / v0.max(T::p(1e-12)));
         depth_ix = depth_ix + w * (T::one() - m.depth / v0.max(T::p(1e-12)));
-        let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        let value = st.get(l.hold + p) * st.get(l.price + p);
         if pos.tier != tier::NONE {
             buffer = buffer + value;
         }
@@ -70,8 +70,8 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let depth_ix = depth_ix / w_sum;
 
     let cash = st.get(slot::CASH);
-    let receivables = ring_sum(st, l.receivables, l.ring);
-    let payables = ring_sum(st, l.payables, l.ring) + st.get(slot::ARREARS);
+    let receivables = st.get(slot::RCV_TOTAL);
+    let payables = st.get(slot::PAY_TOTAL) + st.get(slot::ARREARS);
     let headroom = ledger::funding_headroom(c, st, nav);
     let alr = ledger::alr(c, st, t, nav);
     st.set(slot::ALR_PREV, alr);
@@ -93,7 +93,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         if pos.tier != tier::NONE {
             let m = market_state(pos, c.sc, g);
             capacity = capacity
-                + T::p(pos.weight) * st.get(l.log_price + p).exp() * (T::one() - T::p(0.5) * m.spread);
+                + T::p(pos.weight) * st.get(l.price + p) * (T::one() - T::p(0.5) * m.spread);
         }
     }
     if st.get(slot::CUM_ACC_CASH) > capacity * (T::one() + T::p(1e-6)) {
@@ -103,11 +103,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // Investor base.
     let mut queued = T::zero();
     for h in 0..l.n_holders {
-        let mut q = st.get(l.due + h);
-        for j in 0..l.ring {
-            q = q + st.get(l.queue + h * l.ring + j);
-        }
-        queued = queued + q;
+        queued = queued + st.get(l.due + h) + st.get(l.queued + h);
     }
     let queued_value = queued * nu;
     let (mut top, mut hhi) = (T::zero(), T::zero());

@@ -42,6 +42,7 @@ pub fn init_state<T: Real>(c: &Ctx, st: &mut St<T>) {
     }
     for p in 0..l.n_positions {
         st.set(l.hold + p, T::p(c.positions[p as usize].weight));
+        st.set(l.price + p, T::one());
     }
     for s in 0..c.fund.n_segments {
         st.set(l.held + s, T::p(c.segments[s as usize].share));
@@ -67,14 +68,11 @@ pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
     let nu = st.get(slot::NU);
     let mut deferred = T::zero();
     for h in 0..l.n_holders {
-        deferred = deferred + st.get(l.due + h);
-        for j in 0..l.ring {
-            deferred = deferred + st.get(l.queue + h * l.ring + j);
-        }
+        deferred = deferred + st.get(l.due + h) + st.get(l.queued + h);
     }
     let mut mtm = T::zero();
     for p in 0..l.n_positions {
-        let value = st.get(l.hold + p) * st.get(l.log_price + p).exp();
+        let value = st.get(l.hold + p) * st.get(l.price + p);
         mtm = mtm + value * (st.get(l.perm_cum + p) + st.get(l.perm + p)).exp() - value;
     }
     let cost = st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT);

@@ -38,6 +38,7 @@ fn queue_request(h: u32, shares: f32, t: u32, notice_days: u32) {
         st_add(lay.due + h, shares);
     } else {
         st_add(lay.queue + h * lay.ring + (t + notice) % lay.ring, shares);
+        st_add(lay.queued + h, shares);
     }
     st_add(SLOT_REQ_SHARES, shares);
     let value = shares * st_get(SLOT_NU);
@@ -47,11 +48,7 @@ fn queue_request(h: u32, shares: f32, t: u32, notice_days: u32) {
 
 // Shares of holder `h` not already requested.
 fn free_shares(h: u32) -> f32 {
-    var queued = st_get(lay.due + h);
-    for (var j = 0u; j < lay.ring; j++) {
-        queued = queued + st_get(lay.queue + h * lay.ring + j);
-    }
-    return max(st_get(lay.held + h) - queued, 0.0);
+    return max(st_get(lay.held + h) - st_get(lay.due + h) - st_get(lay.queued + h), 0.0);
 }
 
 // Values the fund, moves requests whose notice has run into the due pool, then draws today's
@@ -66,6 +63,7 @@ fn investors_requests(t: u32) {
     for (var h = 0u; h < lay.n_holders; h++) {
         let q = lay.queue + h * lay.ring + t % lay.ring;
         st_add(lay.due + h, st_get(q));
+        st_add(lay.queued + h, -st_get(q));
         st_set(q, 0.0);
     }
 
@@ -77,12 +75,14 @@ fn investors_requests(t: u32) {
     let base = select(0.0, SC.redemption_mult, on(SWITCH_BASE_FLOWS));
     let is_noisy = noisy();
 
+    // Segment flow noise: normal `s` of the day's flow stream, four to a Philox block.
+    var flow_block = vec4<f32>(0.0);
     for (var s = 0u; s < n_segments(); s++) {
         let seg = segments[s];
-        var z = 0.0;
-        if is_noisy {
-            z = normal_at(KEY, SCENARIO, t, STREAM_FLOWS, s);
+        if is_noisy && s % 4u == 0u {
+            flow_block = normal4(vec4<u32>(SCENARIO, t, STREAM_FLOWS, s / 4u), KEY);
         }
+        let z = flow_block[s % 4u];
         var rate = base * seg.base_rate
             + seg.beta_perf * perf
             + seg.beta_herd * herd
@@ -100,7 +100,12 @@ fn investors_requests(t: u32) {
     // says who redeems).
     if on(SWITCH_LARGE_INVESTORS) && is_noisy {
         let base_large = base * SC.large_mult;
+        // Large investor `i` draws uniform `i` of the day's stream, four to a Philox block.
+        var draws = vec4<u32>(0u);
         for (var i = 0u; i < fund.n_large; i++) {
+            if i % 4u == 0u {
+                draws = philox4x32_10(vec4<u32>(SCENARIO, t, STREAM_LARGE, i / 4u), KEY);
+            }
             if st_get(lay.gone + i) > 0.0 {
                 continue;
             }
@@ -111,7 +116,7 @@ fn investors_requests(t: u32) {
                 + inv.beta_liq * liq
                 + inv.beta_stress * stress;
             let hazard = 1.0 - exp(-max(intensity, 0.0));
-            let u = uniform_at(KEY, SCENARIO, t, STREAM_LARGE, i);
+            let u = uniform_f32(draws[i % 4u]);
             if u < hazard {
                 let h = n_segments() + i;
                 let shares = inv.fraction * free_shares(h);

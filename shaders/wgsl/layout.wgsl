@@ -6,7 +6,6 @@
 
 // Length of the trailing-flow rings (covers the 30-day windows).
 const TRAIL: u32 = 32u;
-
 const SLOT_CASH: u32 = 0u;
 const SLOT_DEBT: u32 = 1u;
 const SLOT_SHARES: u32 = 2u;
@@ -55,7 +54,9 @@ const SLOT_CUM_OUTFLOW: u32 = 44u;
 const SLOT_CUM_REQUESTED: u32 = 48u;
 const SLOT_CUM_COST: u32 = 52u;
 const SLOT_EW_FIRST: u32 = 56u;
-const SLOT_COUNT: u32 = 70u;
+const SLOT_RCV_TOTAL: u32 = 70u;
+const SLOT_PAY_TOTAL: u32 = 71u;
+const SLOT_COUNT: u32 = 72u;
 
 // Offsets of the array parts of the state. Rust twin: `kernel::layout::Layout`.
 struct Layout {
@@ -64,6 +65,7 @@ struct Layout {
     ring: u32,
     hold: u32,
     log_price: u32,
+    price: u32,
     perm: u32,
     perm_cum: u32,
     adapt: u32,
@@ -81,10 +83,13 @@ struct Layout {
     acc_trail: u32,
     held: u32,
     due: u32,
+    queued: u32,
     queue: u32,
     gone: u32,
     len: u32,
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
+    _pad3: u32,
+    _pad4: u32,
 }

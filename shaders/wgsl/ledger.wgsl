@@ -10,18 +10,9 @@ const ALR_CAP: f32 = 100.0;
 fn holdings_value() -> f32 {
     var v = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
-        v = v + st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+        v = v + st_get(lay.hold + p) * st_get(lay.price + p);
     }
     return v;
-}
-
-// Sum of a ring's slots.
-fn ring_sum(base: u32, len: u32) -> f32 {
-    var s = 0.0;
-    for (var j = 0u; j < len; j++) {
-        s = s + st_get(base + j);
-    }
-    return s;
 }
 
 // Receivables settling on days `t..=t+days`.
@@ -35,8 +26,8 @@ fn receivables_within(t: u32, days: u32) -> f32 {
 
 // NAV = cash + holdings + receivables - payables - arrears - debt.
 fn nav() -> f32 {
-    return st_get(SLOT_CASH) + holdings_value() + ring_sum(lay.receivables, lay.ring)
-        - ring_sum(lay.payables, lay.ring)
+    return st_get(SLOT_CASH) + holdings_value() + st_get(SLOT_RCV_TOTAL)
+        - st_get(SLOT_PAY_TOTAL)
         - st_get(SLOT_ARREARS)
         - st_get(SLOT_DEBT);
 }
@@ -52,7 +43,7 @@ fn funding_headroom(nav_now: f32) -> f32 {
     var repo = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
         if (positions[p].flags & PFLAG_REPO_ELIGIBLE) != 0u {
-            repo = repo + st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+            repo = repo + st_get(lay.hold + p) * st_get(lay.price + p);
         }
     }
     let available = (fund.credit_line + repo * (1.0 - haircut)) * access;
@@ -65,6 +56,7 @@ fn funding_headroom(nav_now: f32) -> f32 {
 fn ledger_settle(t: u32) {
     let r = lay.receivables + t % lay.ring;
     st_add(SLOT_CASH, st_get(r));
+    st_add(SLOT_RCV_TOTAL, -st_get(r));
     st_set(r, 0.0);
 
     let interest = st_get(SLOT_DEBT) * fund.funding_rate;
@@ -74,6 +66,7 @@ fn ledger_settle(t: u32) {
 
     let pay = lay.payables + t % lay.ring;
     let due = st_get(pay) + st_get(SLOT_ARREARS);
+    st_add(SLOT_PAY_TOTAL, -st_get(pay));
     st_set(pay, 0.0);
     let cash = st_get(SLOT_CASH);
     let from_cash = min(due, max(cash, 0.0));
@@ -112,7 +105,7 @@ fn ledger_repay() {
     if debt <= 0.0 {
         return;
     }
-    let spare = st_get(SLOT_CASH) - ring_sum(lay.payables, lay.ring) - st_get(SLOT_ARREARS);
+    let spare = st_get(SLOT_CASH) - st_get(SLOT_PAY_TOTAL) - st_get(SLOT_ARREARS);
     let repay = min(debt, max(spare, 0.0));
     st_add(SLOT_DEBT, -repay);
     st_add(SLOT_CASH, -repay);
@@ -125,7 +118,7 @@ fn sellable_within(p: u32, days: u32, g: f32) -> f32 {
         return 0.0;
     }
     let m = market_state(pos, g);
-    let value = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+    let value = st_get(lay.hold + p) * st_get(lay.price + p);
     let sale_days = f32(days - pos.lag + 1u);
     let gross = min(value, fund.participation_cap * m.volume * sale_days);
     return gross * (1.0 - 0.5 * m.spread);
@@ -147,7 +140,7 @@ fn alr(t: u32, nav_now: f32) -> f32 {
     for (var h = 0u; h < lay.n_holders; h++) {
         due_shares = due_shares + st_get(lay.due + h);
     }
-    let den = due_shares * st_get(SLOT_NU) + ring_sum(lay.payables, lay.ring) + st_get(SLOT_ARREARS);
+    let den = due_shares * st_get(SLOT_NU) + st_get(SLOT_PAY_TOTAL) + st_get(SLOT_ARREARS);
     if den > 1e-9 {
         return min(num / den, ALR_CAP);
     } else {

@@ -4,7 +4,7 @@
 //
 // Rust twin: `kernel/src/liquidation.rs`.
 
-const BISECTION_STEPS: u32 = 28u;
+const BISECTION_STEPS: u32 = 12u;
 const NET_TO_GROSS_STEPS: u32 = 8u;
 const MIN_DEPTH: f32 = 1e-12;
 
@@ -110,7 +110,7 @@ fn liquidation_prepare(t: u32, outflow_share: f32) {
     for (var p = 0u; p < lay.n_positions; p++) {
         let pos = positions[p];
         let m = market_state(pos, g);
-        let price = exp(st_get(lay.log_price + p));
+        let price = st_get(lay.price + p);
         let window_open = pos.window <= 1u || t % pos.window == pos.window - 1u;
         var cap = 0.0;
         if window_open {
@@ -159,7 +159,7 @@ fn waterfall(goal: f32) {
 }
 
 fn pro_rata_sale(p: u32, fraction: f32) -> f32 {
-    let value = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+    let value = st_get(lay.hold + p) * st_get(lay.price + p);
     return min(fraction * value, st_get(lay.lq_cap + p));
 }
 
@@ -169,6 +169,66 @@ fn pro_rata_net(fraction: f32) -> f32 {
         net = net + net_of(terms(p), pro_rata_sale(p, fraction));
     }
     return net;
+}
+
+// A bracket around the root of `net(x) = goal`, narrowed by Illinois false position.
+struct Bracket {
+    lo: f32,
+    hi: f32,
+    n_lo: f32,
+    n_hi: f32,
+    f_lo: f32,
+    f_hi: f32,
+    side: i32,
+    goal: f32,
+}
+
+fn bracket_new(lo: f32, hi: f32, n_lo: f32, n_hi: f32, goal: f32) -> Bracket {
+    return Bracket(lo, hi, n_lo, n_hi, n_lo - goal, n_hi - goal, 0, goal);
+}
+
+// The next point to try: false position, or the midpoint when that falls outside.
+fn bracket_next(b: Bracket) -> f32 {
+    let mid = 0.5 * (b.lo + b.hi);
+    let span = b.f_hi - b.f_lo;
+    if span > 0.0 {
+        let x = (b.lo * b.f_hi - b.hi * b.f_lo) / span;
+        if x > b.lo && x < b.hi {
+            return x;
+        }
+    }
+    return mid;
+}
+
+fn bracket_update(b_in: Bracket, x: f32, net: f32) -> Bracket {
+    var b = b_in;
+    let f = net - b.goal;
+    if f < 0.0 {
+        b.lo = x;
+        b.n_lo = net;
+        b.f_lo = f;
+        if b.side == -1 {
+            b.f_hi = b.f_hi * 0.5;
+        }
+        b.side = -1;
+    } else {
+        b.hi = x;
+        b.n_hi = net;
+        b.f_hi = f;
+        if b.side == 1 {
+            b.f_lo = b.f_lo * 0.5;
+        }
+        b.side = 1;
+    }
+    return b;
+}
+
+// The target cannot be reached: both ends at the top.
+fn bracket_collapse_to_hi(b_in: Bracket) -> Bracket {
+    var b = b_in;
+    b.lo = b.hi;
+    b.n_lo = b.n_hi;
+    return b;
 }
 
 fn interpolation_weight(goal: f32, n_lo: f32, n_hi: f32) -> f32 {
@@ -181,23 +241,18 @@ fn interpolation_weight(goal: f32, n_lo: f32, n_hi: f32) -> f32 {
 
 // `pro_rata`: the same fraction of every sellable position.
 fn pro_rata(goal: f32) {
-    var lo = 0.0;
-    var hi = 1.0;
-    if pro_rata_net(hi) > goal {
+    var b = bracket_new(0.0, 1.0, pro_rata_net(0.0), pro_rata_net(1.0), goal);
+    if b.n_hi > goal {
         for (var i = 0u; i < BISECTION_STEPS; i++) {
-            let mid = 0.5 * (lo + hi);
-            if pro_rata_net(mid) < goal {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+            let x = bracket_next(b);
+            b = bracket_update(b, x, pro_rata_net(x));
         }
     } else {
-        lo = hi;
+        b = bracket_collapse_to_hi(b);
     }
-    let n_lo = pro_rata_net(lo);
-    let n_hi = pro_rata_net(hi);
-    let w = interpolation_weight(goal, n_lo, n_hi);
+    let lo = b.lo;
+    let hi = b.hi;
+    let w = interpolation_weight(goal, b.n_lo, b.n_hi);
     for (var p = 0u; p < lay.n_positions; p++) {
         let q_lo = pro_rata_sale(p, lo);
         let q_hi = pro_rata_sale(p, hi);
@@ -229,24 +284,19 @@ fn min_cost(goal: f32) -> bool {
         }
     }
     mu_hi = mu_hi * 1.0001 + 1e-9;
-    let feasible = min_cost_net(mu_hi) >= goal;
-    var lo = 0.0;
-    var hi = mu_hi;
+    var b = bracket_new(0.0, mu_hi, 0.0, min_cost_net(mu_hi), goal);
+    let feasible = b.n_hi >= goal;
     if feasible {
         for (var i = 0u; i < BISECTION_STEPS; i++) {
-            let mid = 0.5 * (lo + hi);
-            if min_cost_net(mid) < goal {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
+            let x = bracket_next(b);
+            b = bracket_update(b, x, min_cost_net(x));
         }
     } else {
-        lo = hi;
+        b = bracket_collapse_to_hi(b);
     }
-    let n_lo = min_cost_net(lo);
-    let n_hi = min_cost_net(hi);
-    let w = interpolation_weight(goal, n_lo, n_hi);
+    let lo = b.lo;
+    let hi = b.hi;
+    let w = interpolation_weight(goal, b.n_lo, b.n_hi);
     for (var p = 0u; p < lay.n_positions; p++) {
         let q_lo = min_cost_sale(p, lo);
         let q_hi = min_cost_sale(p, hi);
@@ -260,7 +310,7 @@ fn balanced(goal: f32) {
     var class_value: array<f32, MAX_CLASSES>;
     var total = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
-        let v = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+        let v = st_get(lay.hold + p) * st_get(lay.price + p);
         let k = positions[p].asset_class;
         class_value[k] = class_value[k] + v;
         total = total + v;
@@ -270,7 +320,7 @@ fn balanced(goal: f32) {
     for (var p = 0u; p < lay.n_positions; p++) {
         let k = positions[p].asset_class;
         let allowance = max(class_value[k] - fund.class_target_weight[k] * floor * remaining, 0.0);
-        let v = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+        let v = st_get(lay.hold + p) * st_get(lay.price + p);
         var share = 0.0;
         if class_value[k] > 0.0 {
             share = v / class_value[k];
@@ -301,8 +351,8 @@ fn liquidation_liquidate(t: u32) {
     let accepted = st_get(SLOT_ACC_TODAY);
 
     let cash = st_get(SLOT_CASH);
-    let receivables = ring_sum(lay.receivables, lay.ring);
-    let payables = ring_sum(lay.payables, lay.ring) + accepted_cash + st_get(SLOT_ARREARS);
+    let receivables = st_get(SLOT_RCV_TOTAL);
+    let payables = st_get(SLOT_PAY_TOTAL) + accepted_cash + st_get(SLOT_ARREARS);
     let debt = st_get(SLOT_DEBT);
     let headroom = funding_headroom(nav);
     var need = payables + debt - cash - receivables;
@@ -347,6 +397,7 @@ fn liquidation_liquidate(t: u32) {
     let payable = accepted_cash * (1.0 - swing);
     let pay_slot = lay.payables + (t + fund.redemption_settlement) % lay.ring;
     st_add(pay_slot, payable);
+    st_add(SLOT_PAY_TOTAL, payable);
     st_add(SLOT_SWING_INCOME, accepted_cash * swing);
     st_add(SLOT_NAV_PNL, -payable);
     st_add(SLOT_CUM_ACC_CASH, payable);
@@ -358,7 +409,7 @@ fn liquidation_liquidate(t: u32) {
     let perm_on = on(SWITCH_PERM_IMPACT);
     for (var p = 0u; p < lay.n_positions; p++) {
         let k = terms(p);
-        let price = exp(st_get(lay.log_price + p));
+        let price = st_get(lay.price + p);
         let q = max(min(st_get(lay.lq_sale + p) * scale, st_get(lay.hold + p) * price), 0.0);
         let i = impact(k, q);
         if q > 0.0 {
@@ -370,6 +421,7 @@ fn liquidation_liquidate(t: u32) {
                 st_add(SLOT_CASH, proceeds);
             } else {
                 st_add(lay.receivables + (t + pos.lag) % lay.ring, proceeds);
+                st_add(SLOT_RCV_TOTAL, proceeds);
             }
             st_add(lay.hold + p, -q / price);
             st_add(SLOT_COST_SPREAD, spread_cost);

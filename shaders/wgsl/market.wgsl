@@ -67,10 +67,18 @@ fn market_advance(t: u32) {
     let rho = SC.rho;
     let w_market = sqrt(rho);
     let w_class = sqrt(1.0 - rho);
-    var z_market = 0.0;
+    // The market factor and every class factor: normals 0 and 1..=C of the day's market stream,
+    // drawn four to a Philox block.
+    var z: array<f32, 12>;
     if is_noisy {
-        z_market = normal_at(KEY, SCENARIO, t, STREAM_MARKET, 0u);
+        for (var b = 0u; b < (fund.n_classes + 4u) / 4u; b++) {
+            let block = normal4(vec4<u32>(SCENARIO, t, STREAM_MARKET, b), KEY);
+            for (var j = 0u; j < 4u; j++) {
+                z[4u * b + j] = block[j];
+            }
+        }
     }
+    let z_market = z[0];
     let decay = exp(-fund.adaptive_decay);
     let adaptive = fund.impact_model == IMPACT_ADAPTIVE;
 
@@ -78,10 +86,7 @@ fn market_advance(t: u32) {
     for (var p = 0u; p < lay.n_positions; p++) {
         let pos = positions[p];
         let m = market_state(pos, g);
-        var z_class = 0.0;
-        if is_noisy {
-            z_class = normal_at(KEY, SCENARIO, t, STREAM_MARKET, 1u + pos.asset_class);
-        }
+        let z_class = z[1u + pos.asset_class];
         var z_own = z_class;
         if idio {
             let z_idio = normal_at(KEY, SCENARIO, t, STREAM_IDIO, p);
@@ -89,12 +94,13 @@ fn market_advance(t: u32) {
         }
         let drift = ramp_return(pos) * step;
         let perm = st_get(lay.perm + p);
-        let x_old = st_get(lay.log_price + p);
-        let x_new = x_old + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        let x_new = st_get(lay.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        let price_new = exp(x_new);
+        pnl = pnl + st_get(lay.hold + p) * (price_new - st_get(lay.price + p));
         st_set(lay.log_price + p, x_new);
+        st_set(lay.price + p, price_new);
         st_set(lay.perm + p, 0.0);
         st_add(lay.perm_cum + p, perm);
-        pnl = pnl + st_get(lay.hold + p) * (exp(x_new) - exp(x_old));
         if adaptive {
             let a = st_get(lay.adapt + p) * decay + st_get(lay.last_sale + p);
             st_set(lay.adapt + p, a);

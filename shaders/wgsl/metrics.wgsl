@@ -51,7 +51,7 @@ fn metrics_record(t: u32) {
         spread_ix = spread_ix + w * (m.spread / max(pos.spread, 1e-12) - 1.0);
         volume_ix = volume_ix + w * (1.0 - m.volume / max(v0, 1e-12));
         depth_ix = depth_ix + w * (1.0 - m.depth / max(v0, 1e-12));
-        let value = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+        let value = st_get(lay.hold + p) * st_get(lay.price + p);
         if pos.tier != TIER_NONE {
             buffer = buffer + value;
         }
@@ -66,8 +66,8 @@ fn metrics_record(t: u32) {
     depth_ix = depth_ix / w_sum;
 
     let cash = st_get(SLOT_CASH);
-    let receivables = ring_sum(lay.receivables, lay.ring);
-    let payables = ring_sum(lay.payables, lay.ring) + st_get(SLOT_ARREARS);
+    let receivables = st_get(SLOT_RCV_TOTAL);
+    let payables = st_get(SLOT_PAY_TOTAL) + st_get(SLOT_ARREARS);
     let headroom = funding_headroom(nav_now);
     let alr_now = alr(t, nav_now);
     st_set(SLOT_ALR_PREV, alr_now);
@@ -86,7 +86,7 @@ fn metrics_record(t: u32) {
         let pos = positions[p];
         if pos.tier != TIER_NONE {
             let m = market_state(pos, g);
-            capacity = capacity + pos.weight * exp(st_get(lay.log_price + p)) * (1.0 - 0.5 * m.spread);
+            capacity = capacity + pos.weight * st_get(lay.price + p) * (1.0 - 0.5 * m.spread);
         }
     }
     if st_get(SLOT_CUM_ACC_CASH) > capacity * (1.0 + 1e-6) {
@@ -95,11 +95,7 @@ fn metrics_record(t: u32) {
 
     var queued = 0.0;
     for (var h = 0u; h < lay.n_holders; h++) {
-        var q = st_get(lay.due + h);
-        for (var j = 0u; j < lay.ring; j++) {
-            q = q + st_get(lay.queue + h * lay.ring + j);
-        }
-        queued = queued + q;
+        queued = queued + st_get(lay.due + h) + st_get(lay.queued + h);
     }
     let queued_value = queued * nu;
     var top = 0.0;

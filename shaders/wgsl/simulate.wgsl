@@ -32,6 +32,7 @@ fn init_state() {
     }
     for (var p = 0u; p < lay.n_positions; p++) {
         st_set(lay.hold + p, positions[p].weight);
+        st_set(lay.price + p, 1.0);
     }
     for (var s = 0u; s < fund.n_segments; s++) {
         st_set(lay.held + s, segments[s].share);
@@ -56,14 +57,11 @@ fn finish() -> ScenarioOutput {
     let nu = st_get(SLOT_NU);
     var deferred = 0.0;
     for (var h = 0u; h < lay.n_holders; h++) {
-        deferred = deferred + st_get(lay.due + h);
-        for (var j = 0u; j < lay.ring; j++) {
-            deferred = deferred + st_get(lay.queue + h * lay.ring + j);
-        }
+        deferred = deferred + st_get(lay.due + h) + st_get(lay.queued + h);
     }
     var mtm = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
-        let value = st_get(lay.hold + p) * exp(st_get(lay.log_price + p));
+        let value = st_get(lay.hold + p) * st_get(lay.price + p);
         mtm = mtm + value * exp(st_get(lay.perm_cum + p) + st_get(lay.perm + p)) - value;
     }
     let cost = st_get(SLOT_COST_SPREAD) + st_get(SLOT_COST_IMPACT);

@@ -6,11 +6,14 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use undertow_host::aggregate::aggregate;
+use undertow_host::backend::{open_backend, Backend, BackendChoice as HostChoice};
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
+use undertow_host::gpu::device::{list_adapters, AdapterRequest, GpuError};
 use undertow_host::fund::{example_fund, example_fund_toml, load_fund, Fund};
 use undertow_host::names::{impact_model_name, strategy_from_name, strategy_name, STRATEGIES};
 use undertow_host::output::{write_summary, FundInfo, Headline, RunInfo, ScenarioCsv, Summary, SCHEMA_VERSION};
-use undertow_host::run::{sweep_cpu, SweepOptions};
+use undertow_host::run::{scenario_block, sweep, SweepOptions};
+use undertow_host::validate::{compare, Tolerances};
 
 use crate::BadInput;
 
@@ -27,11 +30,62 @@ pub enum Command {
     Run(RunArgs),
     /// Print the built-in example fund as a commented TOML fund file.
     ExampleFund,
+    /// Run the same scenarios on the GPU and the CPU and report their agreement.
+    Validate(ValidateArgs),
+    /// List the GPU adapters wgpu can see.
+    Devices,
+    /// Measure CPU and GPU throughput on the same workload.
+    Bench(BenchArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BackendChoice {
+    /// A hardware GPU when there is one, otherwise the CPU.
+    Auto,
     Cpu,
+    /// A GPU adapter (a software one such as lavapipe when it is the only one).
+    Gpu,
+}
+
+impl BackendChoice {
+    fn host(self) -> HostChoice {
+        match self {
+            BackendChoice::Auto => HostChoice::Auto,
+            BackendChoice::Cpu => HostChoice::Cpu,
+            BackendChoice::Gpu => HostChoice::Gpu,
+        }
+    }
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct ValidateArgs {
+    /// Fund file (TOML); the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Number of scenarios.
+    #[arg(long, default_value_t = 10_000)]
+    pub scenarios: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulated horizon in days (overrides the fund file).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct BenchArgs {
+    /// Fund file (TOML); the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Number of scenarios.
+    #[arg(long, default_value_t = 10_000)]
+    pub scenarios: u64,
+    /// Worker threads of the CPU backend (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Skip the GPU even when an adapter is present.
+    #[arg(long)]
+    pub cpu_only: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -57,8 +111,8 @@ pub struct RunArgs {
     /// Output directory.
     #[arg(long, default_value = "undertow-out")]
     pub out: PathBuf,
-    /// Backend.
-    #[arg(long, value_enum, default_value_t = BackendChoice::Cpu)]
+    /// Backend: auto uses a hardware GPU when there is one, otherwise the CPU.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
     /// Scenarios traced day by day for the fan charts.
     #[arg(long, default_value_t = 200)]
@@ -75,7 +129,95 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", example_fund_toml());
             Ok(())
         }
+        Command::Validate(args) => validate(&args),
+        Command::Devices => devices(),
+        Command::Bench(args) => bench(&args),
     }
+}
+
+/// Opens the backend, turning "no adapter" into bad input (the user asked for a GPU that is not
+/// there) and any other GPU failure into a runtime error.
+fn backend_for(choice: BackendChoice, threads: Option<usize>, chunk: usize) -> Result<(Box<dyn Backend>, String)> {
+    let cpu = || CpuBackend::new(threads, chunk).expect("a thread pool");
+    match open_backend(choice.host(), cpu) {
+        Ok(b) => Ok(b),
+        Err(e @ GpuError::NoAdapter(_)) => {
+            let name = choice.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+            Err(BadInput(format!("flag --backend {name}: {e}")).into())
+        }
+        Err(e) => Err(anyhow::Error::new(e).context("opening the GPU")),
+    }
+}
+
+fn check_scenarios(n: u64) -> Result<()> {
+    if n == 0 || n > u32::MAX as u64 {
+        return Err(BadInput(format!("flag --scenarios: {n} is outside 1..=4294967295")).into());
+    }
+    Ok(())
+}
+
+fn validate(args: &ValidateArgs) -> Result<()> {
+    let fund = prepare_fund(args.fund.as_deref(), args.horizon, None)?;
+    check_scenarios(args.scenarios)?;
+    let (gpu, _) = backend_for(BackendChoice::Gpu, None, DEFAULT_CHUNK)?;
+    eprintln!("validating on {}", gpu.describe());
+    let scenarios = scenario_block(&fund, args.seed, 0..args.scenarios);
+    let cpu = CpuBackend::new(None, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
+    let reference = cpu.run::<f32>(&fund.model, &scenarios, 0, args.seed);
+    let wide = cpu.run::<f64>(&fund.model, &scenarios, 0, args.seed);
+    let gpu_out = gpu.simulate(&fund.model, &scenarios, 0, args.seed).context("running the GPU backend")?;
+    let agreement = compare(&reference, &gpu_out, &Tolerances::default());
+    let f32_error = compare(&wide, &reference, &Tolerances::default());
+    println!("{} — {} scenarios × {} days", fund.name, args.scenarios, fund.model.params.horizon);
+    println!("GPU against CPU (f32):\n{agreement}");
+    println!("f32 against f64 on the CPU (bounds the f32 error):\n{f32_error}");
+    if !agreement.passed {
+        anyhow::bail!("the GPU does not agree with the CPU reference");
+    }
+    Ok(())
+}
+
+fn devices() -> Result<()> {
+    let request = AdapterRequest::from_env();
+    let adapters = list_adapters(&request);
+    if adapters.is_empty() {
+        println!("no GPU adapters found (backends {:?}); the CPU backend is always available", request.backends);
+    }
+    for a in adapters {
+        println!("{a}");
+    }
+    Ok(())
+}
+
+fn bench(args: &BenchArgs) -> Result<()> {
+    let fund = prepare_fund(args.fund.as_deref(), None, None)?;
+    check_scenarios(args.scenarios)?;
+    let scenarios = scenario_block(&fund, 1, 0..args.scenarios);
+    let p = &fund.model.params;
+    let sdp = args.scenarios as f64 * p.horizon as f64 * p.n_positions as f64;
+    let cpu = CpuBackend::new(args.threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
+    let time = |b: &dyn Backend| -> Result<f64> {
+        // One small warm-up run so that pipeline compilation and thread start-up are not timed.
+        b.simulate(&fund.model, &scenarios[..scenarios.len().min(64)], 0, 1)?;
+        let start = std::time::Instant::now();
+        b.simulate(&fund.model, &scenarios, 0, 1)?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    println!("{} — {} scenarios × {} days × {} positions", fund.name, args.scenarios, p.horizon, p.n_positions);
+    let cpu_s = time(&cpu)?;
+    println!("  {:<60} {:>8.3}s  {:.3e} scenario-day-positions/s", cpu.describe(), cpu_s, sdp / cpu_s);
+    if args.cpu_only {
+        return Ok(());
+    }
+    match backend_for(BackendChoice::Gpu, None, DEFAULT_CHUNK) {
+        Ok((gpu, _)) => {
+            let gpu_s = time(gpu.as_ref())?;
+            println!("  {:<60} {:>8.3}s  {:.3e} scenario-day-positions/s", gpu.describe(), gpu_s, sdp / gpu_s);
+            println!("  GPU / CPU throughput ratio: {:.2}", cpu_s / gpu_s);
+        }
+        Err(e) => println!("  gpu: not measured ({e:#})"),
+    }
+    Ok(())
 }
 
 /// Loads the fund and applies the flag overrides, as bad input on any error.
@@ -126,13 +268,12 @@ fn check_horizon(fund: &Fund, h: u32) -> Result<()> {
 
 fn run(args: &RunArgs) -> Result<()> {
     let fund = prepare_fund(args.fund.as_deref(), args.horizon, args.strategy.as_deref())?;
-    if args.scenarios == 0 || args.scenarios > u32::MAX as u64 {
-        return Err(BadInput(format!("flag --scenarios: {} is outside 1..=4294967295", args.scenarios)).into());
-    }
+    check_scenarios(args.scenarios)?;
     if args.threads == Some(0) {
         return Err(BadInput("flag --threads: 0 (must be at least 1)".into()).into());
     }
-    let backend = CpuBackend::new(args.threads, args.chunk).context("starting the CPU thread pool")?;
+    let (backend, why) = backend_for(args.backend, args.threads, args.chunk)?;
+    eprintln!("backend: {} ({why})", backend.describe());
     std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
     let mut csv = ScenarioCsv::create(&args.out.join("scenarios.csv"))
         .with_context(|| format!("writing {}", args.out.join("scenarios.csv").display()))?;
@@ -146,7 +287,7 @@ fn run(args: &RunArgs) -> Result<()> {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
     let opts = SweepOptions { scenarios: args.scenarios, seed: args.seed, paths: args.paths };
-    let sweep = sweep_cpu(&fund, &backend, &opts, |first, p, o| csv.write_block(first, p, o), |done| {
+    let sweep = sweep(&fund, backend.as_ref(), &opts, |first, p, o| csv.write_block(first, p, o), |done| {
         bar.set_position(done)
     })
     .context("running the sweep")?;
@@ -166,8 +307,8 @@ fn run(args: &RunArgs) -> Result<()> {
             horizon_days: p.horizon,
             strategy: strategy_name(p.strategy).into(),
             impact_model: impact_model_name(p.impact_model).into(),
-            backend: "cpu".into(),
-            threads: backend.threads(),
+            backend: backend.describe(),
+            threads: args.threads.unwrap_or_else(rayon_threads),
             seconds: sweep.seconds,
             throughput: sdp / sweep.seconds.max(1e-9),
         },
@@ -192,6 +333,10 @@ fn run(args: &RunArgs) -> Result<()> {
     print_table(&fund, &summary);
     println!("wrote {}", args.out.display());
     Ok(())
+}
+
+fn rayon_threads() -> usize {
+    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
 }
 
 pub fn fund_info(fund: &Fund) -> FundInfo {

@@ -5,6 +5,8 @@
 //! inputs, schedules scenarios and summarises records.
 
 pub mod aggregate;
+pub mod analysis;
+pub mod backend;
 pub mod cpu;
 pub mod fund;
 pub mod gpu;

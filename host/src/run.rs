@@ -7,7 +7,9 @@ use std::time::Instant;
 use undertow_kernel::{simulate_traced, FundModel, ScenarioOutput, ScenarioParams, Workspace};
 
 use crate::aggregate::bands;
+use crate::backend::Backend;
 use crate::cpu::{key_of, CpuBackend};
+use crate::gpu::GpuError;
 use crate::fund::Fund;
 use crate::scenarios;
 
@@ -47,22 +49,47 @@ pub fn scenario_block(fund: &Fund, seed: u64, range: std::ops::Range<u64>) -> Ve
     scenarios::generate(fund, &fund.scenarios, seed, range)
 }
 
-/// Runs a sweep on the CPU backend in `f32`, calling `sink(first_index, params, outputs)` for every
-/// block in order and `progress(done)` as blocks finish.
+/// Why a sweep stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error("writing the per-scenario output: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Backend(#[from] GpuError),
+}
+
+/// Runs a sweep on the CPU backend in `f32` (see [`sweep`]).
 pub fn sweep_cpu(
     fund: &Fund,
     backend: &CpuBackend,
     opts: &SweepOptions,
+    sink: impl FnMut(u64, &[ScenarioParams], &[ScenarioOutput]) -> std::io::Result<()>,
+    progress: impl FnMut(u64),
+) -> std::io::Result<Sweep> {
+    sweep(fund, backend, opts, sink, progress).map_err(|e| match e {
+        SweepError::Io(e) => e,
+        SweepError::Backend(e) => std::io::Error::other(e),
+    })
+}
+
+/// Runs a sweep on `backend`, calling `sink(first_index, params, outputs)` for every block in
+/// order and `progress(done)` as blocks finish.
+pub fn sweep(
+    fund: &Fund,
+    backend: &dyn Backend,
+    opts: &SweepOptions,
     mut sink: impl FnMut(u64, &[ScenarioParams], &[ScenarioOutput]) -> std::io::Result<()>,
     mut progress: impl FnMut(u64),
-) -> std::io::Result<Sweep> {
+) -> Result<Sweep, SweepError> {
     let start = Instant::now();
     let mut outputs = Vec::with_capacity(opts.scenarios as usize);
     let mut first = 0;
+    // GPU blocks are larger: fewer, fuller submissions.
+    let block = if backend.kind() == "gpu" { 16 * BLOCK } else { BLOCK };
     while first < opts.scenarios {
-        let end = (first + BLOCK).min(opts.scenarios);
+        let end = (first + block).min(opts.scenarios);
         let params = scenario_block(fund, opts.seed, first..end);
-        let outs = backend.run::<f32>(&fund.model, &params, first, opts.seed);
+        let outs = backend.simulate(&fund.model, &params, first, opts.seed)?;
         sink(first, &params, &outs)?;
         outputs.extend_from_slice(&outs);
         first = end;

@@ -66,6 +66,8 @@ pub struct Agreement {
     /// Share of scenarios with identical gate, shortfall and suspension outcomes.
     pub discrete: f64,
     pub worst: Option<Worst>,
+    /// Fields outside tolerance and in how many scenarios, most frequent first.
+    pub field_failures: Vec<(String, usize)>,
     /// Aggregates outside tolerance, as "name: expected vs actual".
     pub aggregate_failures: Vec<String>,
     pub passed: bool,
@@ -88,6 +90,11 @@ impl std::fmt::Display for Agreement {
                 "worst: scenario {} field {}: expected {} got {} ({:.3}x the tolerance {} rel + {} abs)",
                 w.scenario, w.field, w.expected, w.actual, w.excess, self.tolerances.rel, self.tolerances.abs
             )?;
+        }
+        if !self.field_failures.is_empty() {
+            let top: Vec<String> =
+                self.field_failures.iter().take(6).map(|(f, n)| format!("{f} ({n})")).collect();
+            writeln!(f, "fields outside tolerance (scenarios): {}", top.join(", "))?;
         }
         if self.aggregate_failures.is_empty() {
             writeln!(f, "aggregates agree within {} relative", self.tolerances.agg_rel)?;
@@ -142,6 +149,7 @@ pub fn compare(expected: &[ScenarioOutput], actual: &[ScenarioOutput], t: &Toler
     let n = expected.len().min(actual.len());
     let (mut agree, mut agree_discrete) = (0usize, 0usize);
     let mut worst: Option<Worst> = None;
+    let mut per_field = vec![0usize; names.len()];
     for k in 0..n {
         let (e, a) = (&expected[k], &actual[k]);
         let mut ok = true;
@@ -149,6 +157,7 @@ pub fn compare(expected: &[ScenarioOutput], actual: &[ScenarioOutput], t: &Toler
             let ex = excess(*x as f64, *y as f64, t);
             if ex > 1.0 {
                 ok = false;
+                per_field[j] += 1;
             }
             if ex > worst.as_ref().map_or(0.0, |w| w.excess) {
                 worst = Some(Worst { scenario: k, field: names[j].clone(), expected: *x as f64, actual: *y as f64, excess: ex });
@@ -170,13 +179,16 @@ pub fn compare(expected: &[ScenarioOutput], actual: &[ScenarioOutput], t: &Toler
             aggregate_failures.push(format!("{name}: {x} vs {y}"));
         }
     }
+    let mut field_failures: Vec<(String, usize)> =
+        names.iter().cloned().zip(per_field).filter(|(_, c)| *c > 0).collect();
+    field_failures.sort_by(|a, b| b.1.cmp(&a.1));
     let continuous = agree as f64 / denom;
     let discrete = agree_discrete as f64 / denom;
     let passed = expected.len() == actual.len()
         && continuous >= t.min_agreement
         && discrete >= t.min_discrete_agreement
         && aggregate_failures.is_empty();
-    Agreement { scenarios: n, tolerances: *t, continuous, discrete, worst, aggregate_failures, passed }
+    Agreement { scenarios: n, tolerances: *t, continuous, discrete, worst, field_failures, aggregate_failures, passed }
 }
 
 #[cfg(test)]

@@ -102,8 +102,9 @@ pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         st.add(slot::PAID, draw);
         gap = gap - draw;
     }
+    // What is still unpaid stays owed; only an amount above the noise floor is a shortfall.
+    st.set(slot::ARREARS, gap);
     if gap > T::p(MONEY_EPS) {
-        st.set(slot::ARREARS, gap);
         st.set(slot::SHORTFALL_TODAY, T::one());
         if st.get(slot::SHORTFALL_PEAK) < gap {
             st.set(slot::SHORTFALL_PEAK, gap);
@@ -112,7 +113,6 @@ pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
             st.set(slot::FIRST_SHORTFALL, T::n(t));
         }
     } else {
-        st.set(slot::ARREARS, T::zero());
         st.set(slot::SHORTFALL_TODAY, T::zero());
     }
     let peak = st.get(slot::PEAK_FUNDING).max(st.get(slot::DEBT));

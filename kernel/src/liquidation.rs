@@ -480,3 +480,79 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     }
     ledger::repay(st);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::Layout;
+    use crate::simulate::init_state;
+    use crate::testing::{calm_scenario, fund, position, quiet_params};
+
+    /// Allocates `goal` on day 0 of a three-position fund; returns the sales, the total cost, and
+    /// each position's marginal cost at its sale and cap.
+    fn allocate(strategy_code: u32, spread_scale: f32, goal: f64) -> (Vec<f64>, f64, Vec<(f64, f64)>) {
+        let mut p = quiet_params(5);
+        p.impact_model = impact::SQUARE_ROOT;
+        p.strategy = strategy_code;
+        p.participation_cap = 0.5;
+        let positions = vec![
+            position(0.3, 0.2, 0.0004 * spread_scale, 0.01, 0.4),
+            position(0.3, 0.05, 0.0010 * spread_scale, 0.02, 0.8),
+            position(0.4, 0.5, 0.0020 * spread_scale, 0.015, 0.3),
+        ];
+        let model = fund(p, 0.0, positions, vec![]);
+        let sc = calm_scenario();
+        let c = Ctx::new(&model, &sc, 0, [1, 2]);
+        let mut words = vec![0.0f64; Layout::new(&model.params).len as usize];
+        let mut st = St { w: &mut words[..] };
+        init_state(&c, &mut st);
+        prepare(&c, &mut st, 0, 0.0);
+        match strategy_code {
+            strategy::WATERFALL => waterfall(&c, &mut st, goal),
+            strategy::PRO_RATA => pro_rata(&c, &mut st, goal),
+            _ => {
+                min_cost(&c, &mut st, goal);
+            }
+        }
+        let l = c.lay;
+        let (mut sales, mut cost, mut net, mut marginal) = (Vec::new(), 0.0, 0.0, Vec::new());
+        for q in 0..3 {
+            let k = terms(&c, &st, q);
+            let s = st.get(l.lq_sale + q);
+            sales.push(s);
+            marginal.push((marginal_cost(&k, s), st.get(l.lq_cap + q)));
+            cost += s * cost_rate(&k, s);
+            net += net_of(&k, s);
+        }
+        assert!((net - goal).abs() < 1e-9 * goal.max(1.0), "net {net} for goal {goal}");
+        (sales, cost, marginal)
+    }
+
+    #[test]
+    fn min_cost_equalises_marginal_cost_and_beats_the_others() {
+        let goal = 0.08;
+        let (sales, cost, marginal) = allocate(strategy::MIN_COST, 1.0, goal);
+        let (_, cost_pr, _) = allocate(strategy::PRO_RATA, 1.0, goal);
+        let (_, cost_wf, _) = allocate(strategy::WATERFALL, 1.0, goal);
+        assert!(cost < cost_pr && cost < cost_wf, "min_cost {cost}, pro_rata {cost_pr}, waterfall {cost_wf}");
+        // Every position sold strictly inside its cap has the same marginal cost.
+        let inside: Vec<f64> = sales
+            .iter()
+            .zip(&marginal)
+            .filter(|(s, (_, cap))| **s > 0.0 && **s < *cap)
+            .map(|(_, (m, _))| *m)
+            .collect();
+        assert!(inside.len() >= 2, "{sales:?} {marginal:?}");
+        let (lo, hi) = inside.iter().fold((f64::MAX, 0.0f64), |(a, b), m| (a.min(*m), b.max(*m)));
+        assert!((hi - lo) / hi < 1e-3, "marginal costs {inside:?}");
+    }
+
+    #[test]
+    fn min_cost_of_one_day_rises_with_spreads() {
+        for goal in [0.01, 0.05, 0.1] {
+            let (_, base, _) = allocate(strategy::MIN_COST, 1.0, goal);
+            let (_, wide, _) = allocate(strategy::MIN_COST, 1.5, goal);
+            assert!(wide > base, "goal {goal}: {base} -> {wide}");
+        }
+    }
+}

@@ -20,6 +20,21 @@ pub const OUTFLOW_FULL: f32 = 0.1;
 pub const LCR_DAYS: u32 = 30;
 /// Large investors counted in the top-10 share.
 pub const TOP_N: u32 = 10;
+/// A value within this relative distance of its threshold is not a breach. Replayed scenarios have
+/// fixed parameters that can land an index exactly on a threshold; the margin makes the f32, f64
+/// and GPU runs agree on such knife-edge ties instead of splitting on the last bit.
+pub const THRESHOLD_MARGIN: f32 = 1e-5;
+
+/// Whether `v` is beyond `thr` (above, or below when `below`) by more than the margin.
+#[inline]
+pub fn beyond<T: Real>(v: T, thr: T, below: bool) -> bool {
+    let margin = T::p(THRESHOLD_MARGIN) * thr.abs();
+    if below {
+        v < thr - margin
+    } else {
+        v > thr + margin
+    }
+}
 
 fn first_day<T: Real>(st: &mut St<T>, at: u32, t: u32) {
     if st.get(at) < T::zero() {
@@ -149,7 +164,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
             continue;
         }
         let thr = T::p(f.indicator_thresholds[k]);
-        let breached = if indicator::BREACH_BELOW[k] { *v < thr } else { *v > thr };
+        let breached = beyond(*v, thr, indicator::BREACH_BELOW[k]);
         if breached {
             first_day(st, slot::EW_FIRST + k as u32, t);
         }

@@ -9,6 +9,7 @@ use crate::ctx::{Ctx, St};
 use crate::investors::trailing;
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
+use crate::metrics::beyond;
 use crate::params::*;
 use crate::real::Real;
 
@@ -23,13 +24,13 @@ pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
     // Trailing 30 days including today's requests.
     let requests_30d = (trailing(st, c.lay.req_trail, t, 29) + st.get(c.lay.req_trail + t % TRAIL)) / nav;
     let mut fired = 0u32;
-    if requests_30d > T::p(f.gate_redemptions_30d) {
+    if beyond(requests_30d, T::p(f.gate_redemptions_30d), false) {
         fired |= gate::REDEMPTIONS_30D;
     }
-    if alr < T::p(f.gate_alr) {
+    if beyond(alr, T::p(f.gate_alr), true) {
         fired |= gate::ALR;
     }
-    if st.get(slot::STRESS_PREV) > T::p(f.gate_stress) {
+    if beyond(st.get(slot::STRESS_PREV), T::p(f.gate_stress), false) {
         fired |= gate::STRESS;
     }
     fired &= enabled;

@@ -50,6 +50,8 @@ pub fn init_state<T: Real>(c: &Ctx, st: &mut St<T>) {
     for i in 0..c.fund.n_large {
         st.set(l.held + c.fund.n_segments + i, T::p(c.large[i as usize].stake));
     }
+    // The audit starts from the balance sheet as built (weights plus cash, 1 up to rounding).
+    st.set(slot::NAV_PNL, ledger::nav(c, st));
 }
 
 /// One simulated day, in MODEL.md 3.7's order.

@@ -82,8 +82,9 @@ fn ledger_settle(t: u32) {
         st_add(SLOT_PAID, draw);
         gap = gap - draw;
     }
+    // What is still unpaid stays owed; only an amount above the noise floor is a shortfall.
+    st_set(SLOT_ARREARS, gap);
     if gap > MONEY_EPS {
-        st_set(SLOT_ARREARS, gap);
         st_set(SLOT_SHORTFALL_TODAY, 1.0);
         if st_get(SLOT_SHORTFALL_PEAK) < gap {
             st_set(SLOT_SHORTFALL_PEAK, gap);
@@ -92,7 +93,6 @@ fn ledger_settle(t: u32) {
             st_set(SLOT_FIRST_SHORTFALL, f32(t));
         }
     } else {
-        st_set(SLOT_ARREARS, 0.0);
         st_set(SLOT_SHORTFALL_TODAY, 0.0);
     }
     let peak = max(st_get(SLOT_PEAK_FUNDING), st_get(SLOT_DEBT));

@@ -9,6 +9,17 @@ const OUTFLOW_FULL: f32 = 0.1;
 const LCR_DAYS: u32 = 30u;
 const TOP_N: u32 = 10u;
 const IND_FUNDING_HEADROOM: u32 = 13u;
+const THRESHOLD_MARGIN: f32 = 1e-5;
+
+// Whether `v` is beyond `thr` (above, or below when `below`) by more than the margin.
+fn beyond(v: f32, thr: f32, below: bool) -> bool {
+    let margin = THRESHOLD_MARGIN * abs(thr);
+    if below {
+        return v < thr - margin;
+    } else {
+        return v > thr + margin;
+    }
+}
 
 // Reported horizons (twin of `kernel::params::HORIZONS`).
 const HORIZONS = array<u32, 4>(1u, 7u, 30u, 90u);
@@ -141,10 +152,7 @@ fn metrics_record(t: u32) {
             continue;
         }
         let thr = fund.indicator_thresholds[k];
-        var breached = values[k] > thr;
-        if breach_below[k] {
-            breached = values[k] < thr;
-        }
+        let breached = beyond(values[k], thr, breach_below[k]);
         if breached {
             first_day(SLOT_EW_FIRST + k, t);
         }

@@ -12,13 +12,13 @@ fn gate_triggered(t: u32, alr_now: f32) -> bool {
     let nav = max(st_get(SLOT_NAV), 1e-9);
     let requests_30d = (trailing(lay.req_trail, t, 29u) + st_get(lay.req_trail + t % TRAIL)) / nav;
     var fired = 0u;
-    if requests_30d > fund.gate_redemptions_30d {
+    if beyond(requests_30d, fund.gate_redemptions_30d, false) {
         fired |= GATE_REDEMPTIONS_30D;
     }
-    if alr_now < fund.gate_alr {
+    if beyond(alr_now, fund.gate_alr, true) {
         fired |= GATE_ALR;
     }
-    if st_get(SLOT_STRESS_PREV) > fund.gate_stress {
+    if beyond(st_get(SLOT_STRESS_PREV), fund.gate_stress, false) {
         fired |= GATE_STRESS;
     }
     fired &= enabled;

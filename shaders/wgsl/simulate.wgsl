@@ -40,6 +40,8 @@ fn init_state() {
     for (var i = 0u; i < fund.n_large; i++) {
         st_set(lay.held + fund.n_segments + i, large[i].stake);
     }
+    // The audit starts from the balance sheet as built (weights plus cash, 1 up to rounding).
+    st_set(SLOT_NAV_PNL, nav());
 }
 
 // One simulated day, in MODEL.md 3.7's order (the diagnostic single-dispatch path).

@@ -9,7 +9,10 @@ use undertow_host::run::scenario_block;
 use undertow_kernel::strategy;
 
 fn cpu_sweep(c: &mut Criterion) {
-    let n: u64 = std::env::var("UNDERTOW_BENCH_SCENARIOS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: u64 = std::env::var("UNDERTOW_BENCH_SCENARIOS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let mut fund = example_fund();
     fund.model.params.strategy = strategy::MIN_COST;
     let scenarios = scenario_block(&fund, 1, 0..n);

@@ -169,6 +169,9 @@ pub struct OptimizeBufferArgs {
     /// Count the fund's own buffer-tier holdings toward every composition's buffer.
     #[arg(long)]
     pub keep_fund_tiers: bool,
+    /// Keep the fund's gates on while measuring coverage (off: the buffer alone).
+    #[arg(long)]
+    pub with_gates: bool,
     /// Construction: most of NAV illiquid.
     #[arg(long, default_value_t = 0.25)]
     pub max_illiquid: f64,
@@ -261,7 +264,7 @@ pub fn run_stages(
     let summary = run_analysis(
         AnalysisInputs { fund, base_outputs, seed },
         &cfg,
-        &[StageId::Findings],
+        &StageId::ALL,
         threads,
     )
     .map_err(analysis_error)?;
@@ -368,6 +371,7 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> Result<()> {
         b.named.clear();
     }
     b.keep_fund_tiers = args.keep_fund_tiers;
+    b.with_gates = args.with_gates;
     let c = &mut cfg.construction;
     c.max_illiquid = args.max_illiquid;
     c.min_daily_liquid = args.min_daily_liquid;

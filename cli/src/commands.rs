@@ -8,17 +8,23 @@ use indicatif::{ProgressBar, ProgressStyle};
 use undertow_host::aggregate::aggregate;
 use undertow_host::backend::{open_backend, Backend, BackendChoice as HostChoice};
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
-use undertow_host::gpu::device::{list_adapters, AdapterRequest, GpuError};
 use undertow_host::fund::{example_fund, example_fund_toml, load_fund, Fund};
+use undertow_host::gpu::device::{list_adapters, AdapterRequest, GpuError};
 use undertow_host::names::{impact_model_name, strategy_from_name, strategy_name, STRATEGIES};
-use undertow_host::output::{write_summary, FundInfo, Headline, RunInfo, ScenarioCsv, Summary, SCHEMA_VERSION};
+use undertow_host::output::{
+    write_summary, FundInfo, Headline, RunInfo, ScenarioCsv, Summary, SCHEMA_VERSION,
+};
 use undertow_host::run::{scenario_block, sweep, SweepOptions};
 use undertow_host::validate::{compare, Tolerances};
 
 use crate::BadInput;
 
 #[derive(Parser, Debug)]
-#[command(name = "undertow", version, about = "Liquidity stress cascades for multi-asset funds, on GPU and CPU")]
+#[command(
+    name = "undertow",
+    version,
+    about = "Liquidity stress cascades for multi-asset funds, on GPU and CPU"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -137,12 +143,19 @@ pub fn dispatch(cli: Cli) -> Result<()> {
 
 /// Opens the backend, turning "no adapter" into bad input (the user asked for a GPU that is not
 /// there) and any other GPU failure into a runtime error.
-fn backend_for(choice: BackendChoice, threads: Option<usize>, chunk: usize) -> Result<(Box<dyn Backend>, String)> {
+fn backend_for(
+    choice: BackendChoice,
+    threads: Option<usize>,
+    chunk: usize,
+) -> Result<(Box<dyn Backend>, String)> {
     let cpu = || CpuBackend::new(threads, chunk).expect("a thread pool");
     match open_backend(choice.host(), cpu) {
         Ok(b) => Ok(b),
         Err(e @ GpuError::NoAdapter(_)) => {
-            let name = choice.to_possible_value().map(|v| v.get_name().to_string()).unwrap_or_default();
+            let name = choice
+                .to_possible_value()
+                .map(|v| v.get_name().to_string())
+                .unwrap_or_default();
             Err(BadInput(format!("flag --backend {name}: {e}")).into())
         }
         Err(e) => Err(anyhow::Error::new(e).context("opening the GPU")),
@@ -165,10 +178,15 @@ fn validate(args: &ValidateArgs) -> Result<()> {
     let cpu = CpuBackend::new(None, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
     let reference = cpu.run::<f32>(&fund.model, &scenarios, 0, args.seed);
     let wide = cpu.run::<f64>(&fund.model, &scenarios, 0, args.seed);
-    let gpu_out = gpu.simulate(&fund.model, &scenarios, 0, args.seed).context("running the GPU backend")?;
+    let gpu_out = gpu
+        .simulate(&fund.model, &scenarios, 0, args.seed)
+        .context("running the GPU backend")?;
     let agreement = compare(&reference, &gpu_out, &Tolerances::default());
     let f32_error = compare(&wide, &reference, &Tolerances::default());
-    println!("{} — {} scenarios × {} days", fund.name, args.scenarios, fund.model.params.horizon);
+    println!(
+        "{} — {} scenarios × {} days",
+        fund.name, args.scenarios, fund.model.params.horizon
+    );
     println!("GPU against CPU (f32):\n{agreement}");
     println!("f32 against f64 on the CPU (bounds the f32 error):\n{f32_error}");
     if !agreement.passed {
@@ -181,7 +199,10 @@ fn devices() -> Result<()> {
     let request = AdapterRequest::from_env();
     let adapters = list_adapters(&request);
     if adapters.is_empty() {
-        println!("no GPU adapters found (backends {:?}); the CPU backend is always available", request.backends);
+        println!(
+            "no GPU adapters found (backends {:?}); the CPU backend is always available",
+            request.backends
+        );
     }
     for a in adapters {
         println!("{a}");
@@ -195,7 +216,8 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let scenarios = scenario_block(&fund, 1, 0..args.scenarios);
     let p = &fund.model.params;
     let sdp = args.scenarios as f64 * p.horizon as f64 * p.n_positions as f64;
-    let cpu = CpuBackend::new(args.threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
+    let cpu =
+        CpuBackend::new(args.threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
     let time = |b: &dyn Backend| -> Result<f64> {
         // One small warm-up run so that pipeline compilation and thread start-up are not timed.
         b.simulate(&fund.model, &scenarios[..scenarios.len().min(64)], 0, 1)?;
@@ -203,16 +225,29 @@ fn bench(args: &BenchArgs) -> Result<()> {
         b.simulate(&fund.model, &scenarios, 0, 1)?;
         Ok(start.elapsed().as_secs_f64())
     };
-    println!("{} — {} scenarios × {} days × {} positions", fund.name, args.scenarios, p.horizon, p.n_positions);
+    println!(
+        "{} — {} scenarios × {} days × {} positions",
+        fund.name, args.scenarios, p.horizon, p.n_positions
+    );
     let cpu_s = time(&cpu)?;
-    println!("  {:<60} {:>8.3}s  {:.3e} scenario-day-positions/s", cpu.describe(), cpu_s, sdp / cpu_s);
+    println!(
+        "  {:<60} {:>8.3}s  {:.3e} scenario-day-positions/s",
+        cpu.describe(),
+        cpu_s,
+        sdp / cpu_s
+    );
     if args.cpu_only {
         return Ok(());
     }
     match backend_for(BackendChoice::Gpu, None, DEFAULT_CHUNK) {
         Ok((gpu, _)) => {
             let gpu_s = time(gpu.as_ref())?;
-            println!("  {:<60} {:>8.3}s  {:.3e} scenario-day-positions/s", gpu.describe(), gpu_s, sdp / gpu_s);
+            println!(
+                "  {:<60} {:>8.3}s  {:.3e} scenario-day-positions/s",
+                gpu.describe(),
+                gpu_s,
+                sdp / gpu_s
+            );
             println!("  GPU / CPU throughput ratio: {:.2}", cpu_s / gpu_s);
         }
         Err(e) => println!("  gpu: not measured ({e:#})"),
@@ -221,7 +256,11 @@ fn bench(args: &BenchArgs) -> Result<()> {
 }
 
 /// Loads the fund and applies the flag overrides, as bad input on any error.
-pub fn prepare_fund(path: Option<&Path>, horizon: Option<u32>, strategy: Option<&str>) -> Result<Fund> {
+pub fn prepare_fund(
+    path: Option<&Path>,
+    horizon: Option<u32>,
+    strategy: Option<&str>,
+) -> Result<Fund> {
     let mut fund = match path {
         Some(p) => load_fund(p).map_err(|e| BadInput(e.to_string()))?,
         None => example_fund(),
@@ -233,7 +272,10 @@ pub fn prepare_fund(path: Option<&Path>, horizon: Option<u32>, strategy: Option<
     if let Some(s) = strategy {
         let names: Vec<&str> = STRATEGIES.iter().map(|(n, _)| *n).collect();
         fund.model.params.strategy = strategy_from_name(s).ok_or_else(|| {
-            BadInput(format!("flag --strategy: unknown strategy `{s}` (expected one of {})", names.join(", ")))
+            BadInput(format!(
+                "flag --strategy: unknown strategy `{s}` (expected one of {})",
+                names.join(", ")
+            ))
         })?;
     }
     Ok(fund)
@@ -253,7 +295,12 @@ fn check_horizon(fund: &Fund, h: u32) -> Result<()> {
             .into());
         }
     }
-    let notices = fund.model.segments.iter().map(|s| s.notice).chain(fund.model.large.iter().map(|l| l.notice));
+    let notices = fund
+        .model
+        .segments
+        .iter()
+        .map(|s| s.notice)
+        .chain(fund.model.large.iter().map(|l| l.notice));
     if let Some(n) = notices.max() {
         if n + p.fund_notice >= h {
             return Err(BadInput(format!(
@@ -274,22 +321,33 @@ fn run(args: &RunArgs) -> Result<()> {
     }
     let (backend, why) = backend_for(args.backend, args.threads, args.chunk)?;
     eprintln!("backend: {} ({why})", backend.describe());
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
     let mut csv = ScenarioCsv::create(&args.out.join("scenarios.csv"))
         .with_context(|| format!("writing {}", args.out.join("scenarios.csv").display()))?;
 
     let bar = ProgressBar::new(args.scenarios);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} {bar:40} {pos}/{len} scenarios ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        ProgressStyle::with_template(
+            "{spinner} {bar:40} {pos}/{len} scenarios ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     if args.scenarios < 20_000 {
         bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
     }
-    let opts = SweepOptions { scenarios: args.scenarios, seed: args.seed, paths: args.paths };
-    let sweep = sweep(&fund, backend.as_ref(), &opts, |first, p, o| csv.write_block(first, p, o), |done| {
-        bar.set_position(done)
-    })
+    let opts = SweepOptions {
+        scenarios: args.scenarios,
+        seed: args.seed,
+        paths: args.paths,
+    };
+    let sweep = sweep(
+        &fund,
+        backend.as_ref(),
+        &opts,
+        |first, p, o| csv.write_block(first, p, o),
+        |done| bar.set_position(done),
+    )
     .context("running the sweep")?;
     bar.finish_and_clear();
 
@@ -336,7 +394,9 @@ fn run(args: &RunArgs) -> Result<()> {
 }
 
 fn rayon_threads() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 pub fn fund_info(fund: &Fund) -> FundInfo {
@@ -368,17 +428,37 @@ fn print_table(fund: &Fund, s: &Summary) {
     let r = &s.run;
     println!("{} — {} scenarios × {} days, {} on {} ({} threads) in {:.2}s ({:.2e} scenario-day-positions/s)",
         fund.name, r.scenarios, r.horizon_days, r.strategy, r.backend, r.threads, r.seconds, r.throughput);
-    println!("  cash buffer {:.1}%: coverage {:.1}%, survival {:.1}%", fund.model.params.initial_cash * 100.0, h.coverage * 100.0, h.survival * 100.0);
-    println!("  gate in {:.1}% of scenarios, shortfall in {:.1}%", h.gate_frequency * 100.0, h.shortfall_frequency * 100.0);
-    println!("  liquidation cost: mean {:.1} bps of NAV, 99th percentile {:.1} bps", h.mean_cost_bps, h.cost_p99_bps);
+    println!(
+        "  cash buffer {:.1}%: coverage {:.1}%, survival {:.1}%",
+        fund.model.params.initial_cash * 100.0,
+        h.coverage * 100.0,
+        h.survival * 100.0
+    );
+    println!(
+        "  gate in {:.1}% of scenarios, shortfall in {:.1}%",
+        h.gate_frequency * 100.0,
+        h.shortfall_frequency * 100.0
+    );
+    println!(
+        "  liquidation cost: mean {:.1} bps of NAV, 99th percentile {:.1} bps",
+        h.mean_cost_bps, h.cost_p99_bps
+    );
     println!("  liquidity at risk (requested outflow)   90%          95%          99%");
-    for (row, cur) in s.aggregate.liquidity_at_risk.iter().zip(&h.liquidity_at_risk_currency) {
+    for (row, cur) in s
+        .aggregate
+        .liquidity_at_risk
+        .iter()
+        .zip(&h.liquidity_at_risk_currency)
+    {
         println!(
             "    {:>3} days  {:>6.2}% {:>10}  {:>6.2}% {:>10}  {:>6.2}% {:>10}",
             row.horizon_days,
-            row.lar[0] * 100.0, money(cur.1[0], &fund.currency),
-            row.lar[1] * 100.0, money(cur.1[1], &fund.currency),
-            row.lar[2] * 100.0, money(cur.1[2], &fund.currency)
+            row.lar[0] * 100.0,
+            money(cur.1[0], &fund.currency),
+            row.lar[1] * 100.0,
+            money(cur.1[1], &fund.currency),
+            row.lar[2] * 100.0,
+            money(cur.1[2], &fund.currency)
         );
     }
 }

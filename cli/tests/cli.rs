@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn undertow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_undertow")).args(args).output().expect("run undertow")
+    Command::new(env!("CARGO_BIN_EXE_undertow"))
+        .args(args)
+        .output()
+        .expect("run undertow")
 }
 
 fn fixtures() -> PathBuf {
@@ -19,9 +22,13 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn malformed_fund_files_exit_2_name_the_field_and_leave_no_output() {
     let bad = fixtures().join("bad");
-    let list = std::fs::read_to_string(bad.join("expected.txt")).expect("tests/fixtures/bad/expected.txt");
+    let list =
+        std::fs::read_to_string(bad.join("expected.txt")).expect("tests/fixtures/bad/expected.txt");
     let mut cases = 0;
-    for line in list.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
+    for line in list
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    {
         let mut fields = line.split('\t');
         let file = fields.next().expect("NAME<TAB>substring...");
         let needles: Vec<&str> = fields.collect();
@@ -29,14 +36,31 @@ fn malformed_fund_files_exit_2_name_the_field_and_leave_no_output() {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("out");
         let path = bad.join(file);
-        let o = undertow(&["run", "--fund", path.to_str().unwrap(), "--scenarios", "10", "--out", out.to_str().unwrap()]);
+        let o = undertow(&[
+            "run",
+            "--fund",
+            path.to_str().unwrap(),
+            "--scenarios",
+            "10",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         let err = stderr(&o);
         assert_eq!(o.status.code(), Some(2), "{file}: {err}");
         for needle in needles {
-            assert!(err.contains(needle), "{file}: expected `{needle}` in: {err}");
+            assert!(
+                err.contains(needle),
+                "{file}: expected `{needle}` in: {err}"
+            );
         }
-        assert!(err.contains(file.trim_end_matches(".toml")), "{file}: the message should name the file: {err}");
-        assert!(!out.exists(), "{file}: output directory created on bad input");
+        assert!(
+            err.contains(file.trim_end_matches(".toml")),
+            "{file}: the message should name the file: {err}"
+        );
+        assert!(
+            !out.exists(),
+            "{file}: output directory created on bad input"
+        );
         assert!(!err.contains("panicked"), "{file}: {err}");
         cases += 1;
     }
@@ -75,7 +99,15 @@ fn csv_of(args: &[&str]) -> String {
 #[test]
 fn scenarios_csv_is_identical_for_any_threads_and_chunks() {
     let one = csv_of(&["run", "--scenarios", "300", "--threads", "1"]);
-    let two = csv_of(&["run", "--scenarios", "300", "--threads", "2", "--chunk", "7"]);
+    let two = csv_of(&[
+        "run",
+        "--scenarios",
+        "300",
+        "--threads",
+        "2",
+        "--chunk",
+        "7",
+    ]);
     assert_eq!(one.lines().count(), 301);
     assert!(one == two, "scenarios.csv differs between 1 and 2 threads");
 }
@@ -88,20 +120,47 @@ fn the_example_fund_file_reads_back_to_the_same_run() {
     let path = dir.path().join("example.toml");
     std::fs::write(&path, &o.stdout).unwrap();
     let built_in = csv_of(&["run", "--scenarios", "200"]);
-    let from_file = csv_of(&["run", "--scenarios", "200", "--fund", path.to_str().unwrap()]);
-    assert!(built_in == from_file, "the printed example fund does not reproduce the built-in run");
+    let from_file = csv_of(&[
+        "run",
+        "--scenarios",
+        "200",
+        "--fund",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        built_in == from_file,
+        "the printed example fund does not reproduce the built-in run"
+    );
 }
 
 #[test]
 fn summary_json_has_the_documented_shape() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
-    let o = undertow(&["run", "--scenarios", "500", "--paths", "20", "--out", out.to_str().unwrap()]);
+    let o = undertow(&[
+        "run",
+        "--scenarios",
+        "500",
+        "--paths",
+        "20",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
-    for key in ["\"schema_version\": 1", "\"coverage\"", "\"survival\"", "\"liquidity_at_risk\"", "\"fan_charts\"", "\"throughput\""] {
+    for key in [
+        "\"schema_version\": 1",
+        "\"coverage\"",
+        "\"survival\"",
+        "\"liquidity_at_risk\"",
+        "\"fan_charts\"",
+        "\"throughput\"",
+    ] {
         assert!(text.contains(key), "summary.json lacks {key}");
     }
     let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(stdout.contains("coverage") && stdout.contains("liquidity at risk"), "{stdout}");
+    assert!(
+        stdout.contains("coverage") && stdout.contains("liquidity at risk"),
+        "{stdout}"
+    );
 }

@@ -59,7 +59,11 @@ pub struct FieldStats {
 impl FieldStats {
     pub fn of(field: &str, values: Vec<f64>) -> FieldStats {
         let n = values.len();
-        let mean = if n > 0 { values.iter().sum::<f64>() / n as f64 } else { f64::NAN };
+        let mean = if n > 0 {
+            values.iter().sum::<f64>() / n as f64
+        } else {
+            f64::NAN
+        };
         let var = if n > 1 {
             values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64
         } else {
@@ -115,7 +119,8 @@ fn is_day_field(name: &str) -> bool {
 /// Aggregates a sweep's records.
 pub fn aggregate(outputs: &[ScenarioOutput]) -> Aggregate {
     let n = outputs.len().max(1) as f64;
-    let share = |f: &dyn Fn(&ScenarioOutput) -> bool| outputs.iter().filter(|o| f(o)).count() as f64 / n;
+    let share =
+        |f: &dyn Fn(&ScenarioOutput) -> bool| outputs.iter().filter(|o| f(o)).count() as f64 / n;
     let costs = sorted(outputs.iter().map(total_cost).collect());
     let names = output_field_names();
     let fields = names
@@ -135,7 +140,10 @@ pub fn aggregate(outputs: &[ScenarioOutput]) -> Aggregate {
         .enumerate()
         .map(|(k, h)| {
             let s = sorted(outputs.iter().map(|o| o.cum_requested[k] as f64).collect());
-            LarRow { horizon_days: *h, lar: LAR_CONFIDENCES.map(|c| quantile(&s, c)) }
+            LarRow {
+                horizon_days: *h,
+                lar: LAR_CONFIDENCES.map(|c| quantile(&s, c)),
+            }
         })
         .collect();
     Aggregate {
@@ -184,7 +192,10 @@ mod tests {
         // Requested outflows 1%..100% at 30 days; the first 7 are covered.
         let outs: Vec<ScenarioOutput> = (1..=100)
             .map(|k| {
-                let mut o = ScenarioOutput { buffer_exhausted_day: NEVER, ..Default::default() };
+                let mut o = ScenarioOutput {
+                    buffer_exhausted_day: NEVER,
+                    ..Default::default()
+                };
                 o.cum_requested = [k as f32 / 100.0; 4];
                 if k > 7 {
                     o.buffer_exhausted_day = 3.0;

@@ -55,7 +55,13 @@ impl Backend for GpuSimulator {
         first_index: u64,
         seed: u64,
     ) -> Result<Vec<ScenarioOutput>, GpuError> {
-        self.run(model, scenarios, first_index, seed, &GpuRunOptions::default())
+        self.run(
+            model,
+            scenarios,
+            first_index,
+            seed,
+            &GpuRunOptions::default(),
+        )
     }
 }
 

@@ -20,12 +20,18 @@ pub struct CpuBackend {
 
 impl CpuBackend {
     /// `threads = None` uses every core.
-    pub fn new(threads: Option<usize>, chunk: usize) -> Result<CpuBackend, rayon::ThreadPoolBuildError> {
+    pub fn new(
+        threads: Option<usize>,
+        chunk: usize,
+    ) -> Result<CpuBackend, rayon::ThreadPoolBuildError> {
         let mut b = rayon::ThreadPoolBuilder::new();
         if let Some(n) = threads {
             b = b.num_threads(n.max(1));
         }
-        Ok(CpuBackend { pool: b.build()?, chunk: chunk.max(1) })
+        Ok(CpuBackend {
+            pool: b.build()?,
+            chunk: chunk.max(1),
+        })
     }
 
     pub fn threads(&self) -> usize {

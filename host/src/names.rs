@@ -23,11 +23,19 @@ pub fn strategy_from_name(name: &str) -> Option<u32> {
 }
 
 pub fn strategy_name(v: u32) -> &'static str {
-    STRATEGIES.iter().find(|(_, s)| *s == v).map(|(n, _)| *n).unwrap_or("unknown")
+    STRATEGIES
+        .iter()
+        .find(|(_, s)| *s == v)
+        .map(|(n, _)| *n)
+        .unwrap_or("unknown")
 }
 
 pub fn impact_model_name(v: u32) -> &'static str {
-    IMPACT_MODELS.iter().find(|(_, s)| *s == v).map(|(n, _)| *n).unwrap_or("unknown")
+    IMPACT_MODELS
+        .iter()
+        .find(|(_, s)| *s == v)
+        .map(|(n, _)| *n)
+        .unwrap_or("unknown")
 }
 
 #[cfg(test)]

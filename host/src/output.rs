@@ -27,7 +27,11 @@ impl AtomicFile {
         let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
         let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
         let writer = BufWriter::new(File::create(&temp)?);
-        Ok(AtomicFile { target: target.to_path_buf(), temp, writer: Some(writer) })
+        Ok(AtomicFile {
+            target: target.to_path_buf(),
+            temp,
+            writer: Some(writer),
+        })
     }
 
     pub fn writer(&mut self) -> &mut BufWriter<File> {
@@ -68,10 +72,22 @@ impl ScenarioCsv {
         Ok(ScenarioCsv { file })
     }
 
-    pub fn write_block(&mut self, first: u64, params: &[ScenarioParams], outs: &[ScenarioOutput]) -> std::io::Result<()> {
+    pub fn write_block(
+        &mut self,
+        first: u64,
+        params: &[ScenarioParams],
+        outs: &[ScenarioOutput],
+    ) -> std::io::Result<()> {
         let w = self.file.writer();
         for (j, (p, o)) in params.iter().zip(outs).enumerate() {
-            write!(w, "{},{},{},{}", first + j as u64, p.family, p.market_severity, p.redemption_severity)?;
+            write!(
+                w,
+                "{},{},{},{}",
+                first + j as u64,
+                p.family,
+                p.market_severity,
+                p.redemption_severity
+            )?;
             for v in o.as_words() {
                 write!(w, ",{v}")?;
             }
@@ -161,7 +177,11 @@ mod tests {
             // dropped without commit
         }
         assert!(!target.exists());
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "temporary left behind");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            0,
+            "temporary left behind"
+        );
         let mut f = AtomicFile::create(&target).unwrap();
         writeln!(f.writer(), "whole").unwrap();
         f.commit().unwrap();

@@ -9,8 +9,8 @@ use undertow_kernel::{simulate_traced, FundModel, ScenarioOutput, ScenarioParams
 use crate::aggregate::bands;
 use crate::backend::Backend;
 use crate::cpu::{key_of, CpuBackend};
-use crate::gpu::GpuError;
 use crate::fund::Fund;
+use crate::gpu::GpuError;
 use crate::scenarios;
 
 /// Scenarios generated and simulated together.
@@ -85,7 +85,11 @@ pub fn sweep(
     let mut outputs = Vec::with_capacity(opts.scenarios as usize);
     let mut first = 0;
     // GPU blocks are larger: fewer, fuller submissions.
-    let block = if backend.kind() == "gpu" { 16 * BLOCK } else { BLOCK };
+    let block = if backend.kind() == "gpu" {
+        16 * BLOCK
+    } else {
+        BLOCK
+    };
     while first < opts.scenarios {
         let end = (first + block).min(opts.scenarios);
         let params = scenario_block(fund, opts.seed, first..end);
@@ -98,7 +102,11 @@ pub fn sweep(
     let seconds = start.elapsed().as_secs_f64();
     let traced = scenario_block(fund, opts.seed, 0..(opts.paths as u64).min(opts.scenarios));
     let fan = fan_charts(&fund.model, &traced, opts.seed);
-    Ok(Sweep { outputs, fan, seconds })
+    Ok(Sweep {
+        outputs,
+        fan,
+        seconds,
+    })
 }
 
 /// Traces the given scenarios (indices from 0) in `f32` and summarises their daily paths.

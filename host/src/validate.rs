@@ -92,12 +92,24 @@ impl std::fmt::Display for Agreement {
             )?;
         }
         if !self.field_failures.is_empty() {
-            let top: Vec<String> =
-                self.field_failures.iter().take(6).map(|(f, n)| format!("{f} ({n})")).collect();
-            writeln!(f, "fields outside tolerance (scenarios): {}", top.join(", "))?;
+            let top: Vec<String> = self
+                .field_failures
+                .iter()
+                .take(6)
+                .map(|(f, n)| format!("{f} ({n})"))
+                .collect();
+            writeln!(
+                f,
+                "fields outside tolerance (scenarios): {}",
+                top.join(", ")
+            )?;
         }
         if self.aggregate_failures.is_empty() {
-            writeln!(f, "aggregates agree within {} relative", self.tolerances.agg_rel)?;
+            writeln!(
+                f,
+                "aggregates agree within {} relative",
+                self.tolerances.agg_rel
+            )?;
         } else {
             for a in &self.aggregate_failures {
                 writeln!(f, "aggregate outside tolerance: {a}")?;
@@ -132,7 +144,11 @@ fn aggregate_pairs(a: &Aggregate) -> Vec<(String, f64, bool)> {
     ];
     for r in &a.liquidity_at_risk {
         for (k, c) in crate::aggregate::LAR_CONFIDENCES.iter().enumerate() {
-            v.push((format!("liquidity_at_risk {}d {}%", r.horizon_days, c * 100.0), r.lar[k], false));
+            v.push((
+                format!("liquidity_at_risk {}d {}%", r.horizon_days, c * 100.0),
+                r.lar[k],
+                false,
+            ));
         }
     }
     for f in &a.fields {
@@ -144,7 +160,11 @@ fn aggregate_pairs(a: &Aggregate) -> Vec<(String, f64, bool)> {
 }
 
 /// Compares `actual` against `expected`, scenario by scenario and in aggregate.
-pub fn compare(expected: &[ScenarioOutput], actual: &[ScenarioOutput], t: &Tolerances) -> Agreement {
+pub fn compare(
+    expected: &[ScenarioOutput],
+    actual: &[ScenarioOutput],
+    t: &Tolerances,
+) -> Agreement {
     let names = output_field_names();
     let n = expected.len().min(actual.len());
     let (mut agree, mut agree_discrete) = (0usize, 0usize);
@@ -160,7 +180,13 @@ pub fn compare(expected: &[ScenarioOutput], actual: &[ScenarioOutput], t: &Toler
                 per_field[j] += 1;
             }
             if ex > worst.as_ref().map_or(0.0, |w| w.excess) {
-                worst = Some(Worst { scenario: k, field: names[j].clone(), expected: *x as f64, actual: *y as f64, excess: ex });
+                worst = Some(Worst {
+                    scenario: k,
+                    field: names[j].clone(),
+                    expected: *x as f64,
+                    actual: *y as f64,
+                    excess: ex,
+                });
             }
         }
         agree += ok as usize;
@@ -173,22 +199,43 @@ pub fn compare(expected: &[ScenarioOutput], actual: &[ScenarioOutput], t: &Toler
         let bad = if freq {
             (x - y).abs() > t.freq_abs
         } else {
-            !(x.is_nan() && y.is_nan()) && excess(x, y, &Tolerances { rel: t.agg_rel, ..*t }) > 1.0
+            !(x.is_nan() && y.is_nan())
+                && excess(
+                    x,
+                    y,
+                    &Tolerances {
+                        rel: t.agg_rel,
+                        ..*t
+                    },
+                ) > 1.0
         };
         if bad {
             aggregate_failures.push(format!("{name}: {x} vs {y}"));
         }
     }
-    let mut field_failures: Vec<(String, usize)> =
-        names.iter().cloned().zip(per_field).filter(|(_, c)| *c > 0).collect();
-    field_failures.sort_by(|a, b| b.1.cmp(&a.1));
+    let mut field_failures: Vec<(String, usize)> = names
+        .iter()
+        .cloned()
+        .zip(per_field)
+        .filter(|(_, c)| *c > 0)
+        .collect();
+    field_failures.sort_by_key(|f| std::cmp::Reverse(f.1));
     let continuous = agree as f64 / denom;
     let discrete = agree_discrete as f64 / denom;
     let passed = expected.len() == actual.len()
         && continuous >= t.min_agreement
         && discrete >= t.min_discrete_agreement
         && aggregate_failures.is_empty();
-    Agreement { scenarios: n, tolerances: *t, continuous, discrete, worst, field_failures, aggregate_failures, passed }
+    Agreement {
+        scenarios: n,
+        tolerances: *t,
+        continuous,
+        discrete,
+        worst,
+        field_failures,
+        aggregate_failures,
+        passed,
+    }
 }
 
 #[cfg(test)]
@@ -198,7 +245,11 @@ mod tests {
     fn records(n: usize) -> Vec<ScenarioOutput> {
         (0..n)
             .map(|k| {
-                let mut o = ScenarioOutput { nav_end: 1.0 - k as f32 * 1e-4, cost_impact: 1e-3 * k as f32, ..Default::default() };
+                let mut o = ScenarioOutput {
+                    nav_end: 1.0 - k as f32 * 1e-4,
+                    cost_impact: 1e-3 * k as f32,
+                    ..Default::default()
+                };
                 o.gate_days = (k % 7 == 0) as u32 as f32;
                 o
             })
@@ -245,7 +296,14 @@ mod tests {
         for o in &mut b {
             o.nav_end *= 1.0 + 0.9e-3;
         }
-        let r = compare(&a, &b, &Tolerances { agg_rel: 1e-4, ..Default::default() });
+        let r = compare(
+            &a,
+            &b,
+            &Tolerances {
+                agg_rel: 1e-4,
+                ..Default::default()
+            },
+        );
         assert!(!r.passed, "{r}");
         assert!(!r.aggregate_failures.is_empty());
     }

@@ -41,8 +41,14 @@ pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
     let nav = st.get(slot::NAV).max(T::p(1e-9));
     let outflow_5d = trailing(st, l.acc_trail, t, 5) / nav;
     let gate_alr = T::p(c.fund.gate_alr.max(1e-6));
-    let liquidity = (T::one() - st.get(slot::ALR_PREV) / gate_alr).max(T::zero()) + st.get(slot::GATE_PREV);
-    Signals { drawdown, outflow_5d, liquidity, stress: st.get(slot::STRESS_PREV) }
+    let liquidity =
+        (T::one() - st.get(slot::ALR_PREV) / gate_alr).max(T::zero()) + st.get(slot::GATE_PREV);
+    Signals {
+        drawdown,
+        outflow_5d,
+        liquidity,
+        stress: st.get(slot::STRESS_PREV),
+    }
 }
 
 /// Queues `shares` of holder `h`, due `notice` days after `t`.
@@ -86,15 +92,31 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     }
 
     let sig = signals(c, st, t);
-    let perf = if c.on(switch::FEEDBACK_PERF) { sig.drawdown } else { T::zero() };
-    let herd = if c.on(switch::FEEDBACK_HERD) { sig.outflow_5d } else { T::zero() };
-    let liq = if c.on(switch::FEEDBACK_LIQ) { sig.liquidity } else { T::zero() };
+    let perf = if c.on(switch::FEEDBACK_PERF) {
+        sig.drawdown
+    } else {
+        T::zero()
+    };
+    let herd = if c.on(switch::FEEDBACK_HERD) {
+        sig.outflow_5d
+    } else {
+        T::zero()
+    };
+    let liq = if c.on(switch::FEEDBACK_LIQ) {
+        sig.liquidity
+    } else {
+        T::zero()
+    };
     let stress = if c.on(switch::FEEDBACK_STRESS) {
         sig.stress * T::p(c.sc.redemption_severity)
     } else {
         T::zero()
     };
-    let base = if c.on(switch::BASE_FLOWS) { T::p(c.sc.redemption_mult) } else { T::zero() };
+    let base = if c.on(switch::BASE_FLOWS) {
+        T::p(c.sc.redemption_mult)
+    } else {
+        T::zero()
+    };
     let noisy = c.noisy();
 
     // Segment flow noise: normal `s` of the day's flow stream, four to a Philox block.

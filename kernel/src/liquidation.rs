@@ -131,7 +131,8 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
     let l = &c.lay;
     let g = st.get(slot::G);
     let crowding = c.on(switch::CROWDING);
-    let sqrt_model = c.fund.impact_model == impact::SQUARE_ROOT || c.fund.impact_model == impact::ADAPTIVE;
+    let sqrt_model =
+        c.fund.impact_model == impact::SQUARE_ROOT || c.fund.impact_model == impact::ADAPTIVE;
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
         let m = market_state(pos, c.sc, g);
@@ -149,14 +150,25 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
         if c.fund.impact_model == impact::ADAPTIVE {
             offset = offset + st.get(l.adapt + p);
         }
-        let scale = if sqrt_model { T::p(pos.impact) * m.vol } else { T::p(pos.impact) };
+        let scale = if sqrt_model {
+            T::p(pos.impact) * m.vol
+        } else {
+            T::p(pos.impact)
+        };
         let late = pos.lag > c.fund.redemption_settlement;
         st.set(l.lq_half_spread + p, T::p(0.5) * m.spread);
         st.set(l.lq_scale + p, scale);
         st.set(l.lq_depth + p, m.depth.max(T::p(MIN_DEPTH)));
         st.set(l.lq_offset + p, offset);
         st.set(l.lq_cap + p, cap.max(T::zero()));
-        st.set(l.lq_penalty + p, if late { T::p(c.fund.late_settlement_penalty) } else { T::zero() });
+        st.set(
+            l.lq_penalty + p,
+            if late {
+                T::p(c.fund.late_settlement_penalty)
+            } else {
+                T::zero()
+            },
+        );
         st.set(l.lq_sale + p, T::zero());
     }
 }
@@ -176,7 +188,11 @@ pub fn waterfall<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
             let k = terms(c, st, p);
             let cap = st.get(l.lq_cap + p);
             let full = net_of(&k, cap);
-            let q = if full <= need { cap } else { gross_for_net(&k, need, cap) };
+            let q = if full <= need {
+                cap
+            } else {
+                gross_for_net(&k, need, cap)
+            };
             st.set(l.lq_sale + p, q);
             need = need - net_of(&k, q);
         }
@@ -200,7 +216,13 @@ fn pro_rata_net<T: Real>(c: &Ctx, st: &St<T>, fraction: T) -> T {
 /// `pro_rata`: the same fraction of every sellable position; what a capped position cannot sell is
 /// spread over the others (a bisection on the fraction).
 pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
-    let mut b = Bracket::new(T::zero(), T::one(), pro_rata_net(c, st, T::zero()), pro_rata_net(c, st, T::one()), goal);
+    let mut b = Bracket::new(
+        T::zero(),
+        T::one(),
+        pro_rata_net(c, st, T::zero()),
+        pro_rata_net(c, st, T::one()),
+        goal,
+    );
     if b.n_hi > goal {
         for _ in 0..BISECTION_STEPS {
             let x = b.next();
@@ -235,7 +257,16 @@ pub struct Bracket<T> {
 
 impl<T: Real> Bracket<T> {
     pub fn new(lo: T, hi: T, n_lo: T, n_hi: T, goal: T) -> Bracket<T> {
-        Bracket { lo, hi, n_lo, n_hi, f_lo: n_lo - goal, f_hi: n_hi - goal, side: 0, goal }
+        Bracket {
+            lo,
+            hi,
+            n_lo,
+            n_hi,
+            f_lo: n_lo - goal,
+            f_hi: n_hi - goal,
+            side: 0,
+            goal,
+        }
     }
 
     /// The next point to try: false position, or the midpoint when that falls outside.
@@ -315,7 +346,13 @@ pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
         }
     }
     mu_hi = mu_hi * T::p(1.0001) + T::p(1e-9);
-    let mut b = Bracket::new(T::zero(), mu_hi, T::zero(), min_cost_net(c, st, mu_hi), goal);
+    let mut b = Bracket::new(
+        T::zero(),
+        mu_hi,
+        T::zero(),
+        min_cost_net(c, st, mu_hi),
+        goal,
+    );
     let feasible = b.n_hi >= goal;
     if feasible {
         for _ in 0..BISECTION_STEPS {
@@ -352,9 +389,14 @@ pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     let floor = T::one() - T::p(c.fund.max_style_drift);
     for p in 0..l.n_positions {
         let k = c.positions[p as usize].class as usize;
-        let allowance = (class_value[k] - T::p(c.fund.class_target_weight[k]) * floor * remaining).max(T::zero());
+        let allowance = (class_value[k] - T::p(c.fund.class_target_weight[k]) * floor * remaining)
+            .max(T::zero());
         let v = st.get(l.hold + p) * st.get(l.price + p);
-        let share = if class_value[k] > T::zero() { v / class_value[k] } else { T::zero() };
+        let share = if class_value[k] > T::zero() {
+            v / class_value[k]
+        } else {
+            T::zero()
+        };
         // Keep the true cap in the sale slot while the tightened one is tried.
         let cap = st.get(l.lq_cap + p);
         st.set(l.lq_sale + p, cap);
@@ -396,7 +438,8 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         payables + debt - cash - receivables
     };
     let net_cash = cash + receivables - payables - debt;
-    let rebuild = T::p(f.buffer_rebuild_rate) * (T::p(f.initial_cash) * nav - net_cash).max(T::zero());
+    let rebuild =
+        T::p(f.buffer_rebuild_rate) * (T::p(f.initial_cash) * nav - net_cash).max(T::zero());
     let goal = need.max(T::zero()) + rebuild;
 
     prepare(c, st, t, accepted / nav);
@@ -438,7 +481,9 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.add(slot::NAV_PNL, -payable);
     st.add(slot::CUM_ACC_CASH, payable);
     let scale = if goal > T::zero() {
-        ((goal - accepted_cash * swing) / goal).max(T::zero()).min(T::one())
+        ((goal - accepted_cash * swing) / goal)
+            .max(T::zero())
+            .min(T::one())
     } else {
         T::zero()
     };
@@ -448,7 +493,9 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     for p in 0..l.n_positions {
         let k = terms(c, st, p);
         let price = st.get(l.price + p);
-        let q = (st.get(l.lq_sale + p) * scale).min(st.get(l.hold + p) * price).max(T::zero());
+        let q = (st.get(l.lq_sale + p) * scale)
+            .min(st.get(l.hold + p) * price)
+            .max(T::zero());
         let i = impact(&k, q);
         if q > T::zero() {
             let spread_cost = q * k.half_spread;
@@ -490,7 +537,11 @@ mod tests {
 
     /// Allocates `goal` on day 0 of a three-position fund; returns the sales, the total cost, and
     /// each position's marginal cost at its sale and cap.
-    fn allocate(strategy_code: u32, spread_scale: f32, goal: f64) -> (Vec<f64>, f64, Vec<(f64, f64)>) {
+    fn allocate(
+        strategy_code: u32,
+        spread_scale: f32,
+        goal: f64,
+    ) -> (Vec<f64>, f64, Vec<(f64, f64)>) {
         let mut p = quiet_params(5);
         p.impact_model = impact::SQUARE_ROOT;
         p.strategy = strategy_code;
@@ -524,7 +575,10 @@ mod tests {
             cost += s * cost_rate(&k, s);
             net += net_of(&k, s);
         }
-        assert!((net - goal).abs() < 1e-9 * goal.max(1.0), "net {net} for goal {goal}");
+        assert!(
+            (net - goal).abs() < 1e-9 * goal.max(1.0),
+            "net {net} for goal {goal}"
+        );
         (sales, cost, marginal)
     }
 
@@ -534,7 +588,10 @@ mod tests {
         let (sales, cost, marginal) = allocate(strategy::MIN_COST, 1.0, goal);
         let (_, cost_pr, _) = allocate(strategy::PRO_RATA, 1.0, goal);
         let (_, cost_wf, _) = allocate(strategy::WATERFALL, 1.0, goal);
-        assert!(cost < cost_pr && cost < cost_wf, "min_cost {cost}, pro_rata {cost_pr}, waterfall {cost_wf}");
+        assert!(
+            cost < cost_pr && cost < cost_wf,
+            "min_cost {cost}, pro_rata {cost_pr}, waterfall {cost_wf}"
+        );
         // Every position sold strictly inside its cap has the same marginal cost.
         let inside: Vec<f64> = sales
             .iter()
@@ -543,7 +600,9 @@ mod tests {
             .map(|(_, (m, _))| *m)
             .collect();
         assert!(inside.len() >= 2, "{sales:?} {marginal:?}");
-        let (lo, hi) = inside.iter().fold((f64::MAX, 0.0f64), |(a, b), m| (a.min(*m), b.max(*m)));
+        let (lo, hi) = inside
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(a, b), m| (a.min(*m), b.max(*m)));
         assert!((hi - lo) / hi < 1e-3, "marginal costs {inside:?}");
     }
 

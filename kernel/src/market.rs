@@ -53,7 +53,12 @@ pub fn market_state<T: Real>(pos: &PositionParams, sc: &ScenarioParams, g: T) ->
     let volume = T::p(pos.adv) * (one - T::p(sc.volume_cut[c]) * g);
     let depth = volume * (one - T::p(sc.depth_cut[c]) * g);
     let vol = T::p(pos.vol) * (one + (T::p(sc.vol_mult[c]) - one) * g);
-    MarketState { spread, volume, depth, vol }
+    MarketState {
+        spread,
+        volume,
+        depth,
+        vol,
+    }
 }
 
 /// Total log-return of position `p` over the ramp: its class's `R_kc`, or for bonds on the
@@ -116,7 +121,9 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         }
         let drift = ramp_return::<T>(pos, sc) * step;
         let perm = st.get(l.perm + p);
-        let x_new = st.get(l.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        let x_new =
+            st.get(l.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own)
+                - perm;
         let price_new = x_new.exp();
         pnl = pnl + st.get(l.hold + p) * (price_new - st.get(l.price + p));
         st.set(l.log_price + p, x_new);

@@ -59,7 +59,8 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 
     // Market indices, weighted by the initial portfolio.
     let g = st.get(slot::G);
-    let (mut w_sum, mut spread_ix, mut volume_ix, mut depth_ix) = (T::zero(), T::zero(), T::zero(), T::zero());
+    let (mut w_sum, mut spread_ix, mut volume_ix, mut depth_ix) =
+        (T::zero(), T::zero(), T::zero(), T::zero());
     let (mut buffer, mut illiquid, mut lcr_sellable) = (T::zero(), T::zero(), T::zero());
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
@@ -160,7 +161,9 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         headroom / nav_safe,
     ];
     for (k, v) in values.iter().enumerate() {
-        if k == indicator::FUNDING_HEADROOM && (!c.on(switch::FUNDING) || f.funding_policy == funding::NEVER) {
+        if k == indicator::FUNDING_HEADROOM
+            && (!c.on(switch::FUNDING) || f.funding_policy == funding::NEVER)
+        {
             continue;
         }
         let thr = T::p(f.indicator_thresholds[k]);
@@ -214,5 +217,8 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 fn snapshot_horizon<T: Real>(st: &mut St<T>, k: u32) {
     st.set(slot::CUM_OUTFLOW + k, st.get(slot::ACCEPTED));
     st.set(slot::CUM_REQUESTED + k, st.get(slot::REQUESTED));
-    st.set(slot::CUM_COST + k, st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT));
+    st.set(
+        slot::CUM_COST + k,
+        st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT),
+    );
 }

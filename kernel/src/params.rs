@@ -168,7 +168,8 @@ pub mod indicator {
     ];
     /// Whether the indicator breaches when it falls *below* its threshold (otherwise above).
     pub const BREACH_BELOW: [bool; super::N_INDICATORS] = [
-        false, false, false, false, false, false, true, true, true, false, false, false, false, true,
+        false, false, false, false, false, false, true, true, true, false, false, false, false,
+        true,
     ];
 }
 
@@ -441,7 +442,9 @@ const _: () = assert!(std::mem::size_of::<FundParams>() == 4 * (16 + 25 + 3 + 8 
 const _: () = assert!(std::mem::size_of::<PositionParams>() == 64);
 const _: () = assert!(std::mem::size_of::<SegmentParams>() == 32);
 const _: () = assert!(std::mem::size_of::<LargeInvestorParams>() == 32);
-const _: () = assert!(std::mem::size_of::<ScenarioParams>() == 4 * (8 + 12 + 6 * MAX_CLASSES + 3 * MAX_SCRIPT_EVENTS));
+const _: () = assert!(
+    std::mem::size_of::<ScenarioParams>() == 4 * (8 + 12 + 6 * MAX_CLASSES + 3 * MAX_SCRIPT_EVENTS)
+);
 const _: () = assert!(std::mem::size_of::<ScenarioOutput>() == 4 * 56);
 const _: () = assert!(std::mem::size_of::<FundParams>().is_multiple_of(16));
 const _: () = assert!(std::mem::size_of::<ScenarioParams>().is_multiple_of(16));

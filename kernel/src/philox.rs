@@ -92,7 +92,12 @@ pub fn normal4<T: Real>(counter: [u32; 4], key: [u32; 2]) -> [T; 4] {
     let ang0 = (two * uniform::<T>(r[1]) - T::one()) * pi;
     let rad1 = (-two * uniform::<T>(r[2]).ln()).sqrt();
     let ang1 = (two * uniform::<T>(r[3]) - T::one()) * pi;
-    [rad0 * ang0.cos(), rad0 * ang0.sin(), rad1 * ang1.cos(), rad1 * ang1.sin()]
+    [
+        rad0 * ang0.cos(),
+        rad0 * ang0.sin(),
+        rad1 * ang1.cos(),
+        rad1 * ang1.sin(),
+    ]
 }
 
 /// The `i`-th standard normal of `(scenario, day, stream)`.
@@ -152,7 +157,11 @@ mod tests {
         }
         for (a, b) in pairs {
             let p = a as u64 * b as u64;
-            assert_eq!(mulhilo_16(a, b), ((p >> 32) as u32, p as u32), "{a:#x} * {b:#x}");
+            assert_eq!(
+                mulhilo_16(a, b),
+                ((p >> 32) as u32, p as u32),
+                "{a:#x} * {b:#x}"
+            );
         }
     }
 

@@ -22,7 +22,8 @@ pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
     }
     let nav = st.get(slot::NAV).max(T::p(1e-9));
     // Trailing 30 days including today's requests.
-    let requests_30d = (trailing(st, c.lay.req_trail, t, 29) + st.get(c.lay.req_trail + t % TRAIL)) / nav;
+    let requests_30d =
+        (trailing(st, c.lay.req_trail, t, 29) + st.get(c.lay.req_trail + t % TRAIL)) / nav;
     let mut fired = 0u32;
     if beyond(requests_30d, T::p(f.gate_redemptions_30d), false) {
         fired |= gate::REDEMPTIONS_30D;

@@ -48,7 +48,10 @@ pub fn init_state<T: Real>(c: &Ctx, st: &mut St<T>) {
         st.set(l.held + s, T::p(c.segments[s as usize].share));
     }
     for i in 0..c.fund.n_large {
-        st.set(l.held + c.fund.n_segments + i, T::p(c.large[i as usize].stake));
+        st.set(
+            l.held + c.fund.n_segments + i,
+            T::p(c.large[i as usize].stake),
+        );
     }
     // The audit starts from the balance sheet as built (weights plus cash, 1 up to rounding).
     st.set(slot::NAV_PNL, ledger::nav(c, st));
@@ -88,7 +91,11 @@ pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
         first_gate_day: f(slot::FIRST_GATE),
         shortfall: f(slot::SHORTFALL_PEAK),
         first_shortfall_day: f(slot::FIRST_SHORTFALL),
-        suspended: if st.get(slot::FIRST_SHORTFALL) >= T::zero() { 1.0 } else { 0.0 },
+        suspended: if st.get(slot::FIRST_SHORTFALL) >= T::zero() {
+            1.0
+        } else {
+            0.0
+        },
         cost_spread: f(slot::COST_SPREAD),
         cost_impact: f(slot::COST_IMPACT),
         mtm_loss: mtm.to_f32(),
@@ -184,7 +191,9 @@ pub struct Workspace<T> {
 
 impl<T: Real> Workspace<T> {
     pub fn new(model: &FundModel) -> Workspace<T> {
-        Workspace { words: vec![T::zero(); Layout::new(&model.params).len as usize] }
+        Workspace {
+            words: vec![T::zero(); Layout::new(&model.params).len as usize],
+        }
     }
 }
 
@@ -213,7 +222,9 @@ pub fn simulate_traced<T: Real>(
     if ws.words.len() != need {
         ws.words.resize(need, T::zero());
     }
-    let mut st = St { w: &mut ws.words[..] };
+    let mut st = St {
+        w: &mut ws.words[..],
+    };
     init_state(&c, &mut st);
     for t in 0..model.params.horizon {
         day(&c, &mut st, t);

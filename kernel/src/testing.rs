@@ -29,18 +29,33 @@ pub fn quiet_params(horizon: u32) -> FundParams {
     p.illiquid_limit = 0.15;
     p.max_style_drift = 0.1;
     p.stress_weights = [0.25, 0.15, 0.2, 0.15, 0.15, 0.1];
-    p.indicator_thresholds = [0.05, 0.1, 0.05, 0.5, 0.6, 0.05, 0.03, 1.2, 1.0, 0.3, 0.3, 0.3, 0.1, 0.02];
+    p.indicator_thresholds = [
+        0.05, 0.1, 0.05, 0.5, 0.6, 0.05, 0.03, 1.2, 1.0, 0.3, 0.3, 0.3, 0.1, 0.02,
+    ];
     p
 }
 
 /// A position of class 0 with the given weight, ADV, spread, vol and impact coefficient, T+1.
 pub fn position(weight: f32, adv: f32, spread: f32, vol: f32, impact: f32) -> PositionParams {
-    PositionParams { weight, adv, spread, vol, impact, lag: 1, ..Default::default() }
+    PositionParams {
+        weight,
+        adv,
+        spread,
+        vol,
+        impact,
+        lag: 1,
+        ..Default::default()
+    }
 }
 
 /// A fund of the given positions and cash, held by one quiet segment (share 1 minus the large
 /// stakes) and the given large investors.
-pub fn fund(params: FundParams, cash: f32, positions: Vec<PositionParams>, large: Vec<LargeInvestorParams>) -> FundModel {
+pub fn fund(
+    params: FundParams,
+    cash: f32,
+    positions: Vec<PositionParams>,
+    large: Vec<LargeInvestorParams>,
+) -> FundModel {
     let mut params = params;
     let stakes: f32 = large.iter().map(|l| l.stake).sum();
     params.n_positions = positions.len() as u32;
@@ -52,9 +67,18 @@ pub fn fund(params: FundParams, cash: f32, positions: Vec<PositionParams>, large
     for p in &positions {
         params.class_target_weight[p.class as usize] += p.weight / invested.max(1e-12);
     }
-    let segments = vec![SegmentParams { share: 1.0 - stakes, ..Default::default() }];
+    let segments = vec![SegmentParams {
+        share: 1.0 - stakes,
+        ..Default::default()
+    }];
     let order = (0..positions.len() as u32).collect();
-    FundModel { params, positions, segments, large, waterfall_order: order }
+    FundModel {
+        params,
+        positions,
+        segments,
+        large,
+        waterfall_order: order,
+    }
 }
 
 /// A calm scenario: no stress, all multipliers neutral.

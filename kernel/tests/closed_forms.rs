@@ -18,7 +18,12 @@ fn run<T: Real>(model: &FundModel, sc: &ScenarioParams) -> (ScenarioOutput, Vec<
 fn one_position(model_kind: u32, spread: f32, impact_coef: f32, depth: f32) -> FundModel {
     let mut p = quiet_params(5);
     p.impact_model = model_kind;
-    fund(p, 0.0, vec![position(1.0, depth, spread, 0.02, impact_coef)], vec![])
+    fund(
+        p,
+        0.0,
+        vec![position(1.0, depth, spread, 0.02, impact_coef)],
+        vec![],
+    )
 }
 
 #[test]
@@ -32,7 +37,11 @@ fn linear_cost_of_one_redemption() {
     let q = (b - (b * b - 4.0 * a * x).sqrt()) / (2.0 * a);
     let cost = q * (s / 2.0 + eta * q / d);
     assert_relative_eq!(out.portfolio_sold as f64, q, max_relative = 1e-6);
-    assert_relative_eq!((out.cost_spread + out.cost_impact) as f64, cost, max_relative = 1e-5);
+    assert_relative_eq!(
+        (out.cost_spread + out.cost_impact) as f64,
+        cost,
+        max_relative = 1e-5
+    );
     assert_relative_eq!(out.cost_spread as f64, q * s / 2.0, max_relative = 1e-6);
     assert_relative_eq!(out.paid as f64, x, max_relative = 1e-6);
     assert_eq!(out.first_shortfall_day, NEVER);
@@ -56,7 +65,11 @@ fn square_root_cost_of_one_redemption() {
     }
     let q = 0.5 * (lo + hi);
     assert_relative_eq!(out.portfolio_sold as f64, q, max_relative = 1e-6);
-    assert_relative_eq!((out.cost_spread + out.cost_impact) as f64, cost_of(q), max_relative = 1e-5);
+    assert_relative_eq!(
+        (out.cost_spread + out.cost_impact) as f64,
+        cost_of(q),
+        max_relative = 1e-5
+    );
 }
 
 #[test]
@@ -101,13 +114,19 @@ fn gate_pays_exactly_its_cap_and_queues_the_rest() {
 #[test]
 fn buffer_coverage_matches_the_redemption_cdf() {
     // Redemptions spread evenly over [0, 0.14]; a 7% cash buffer covers exactly those <= 7%.
-    let model = fund(quiet_params(10), 0.07, vec![position(0.93, 5.0, 0.001, 0.02, 0.0)], vec![]);
+    let model = fund(
+        quiet_params(10),
+        0.07,
+        vec![position(0.93, 5.0, 0.001, 0.02, 0.0)],
+        vec![],
+    );
     let n = 200;
     let mut covered = 0;
     for k in 0..n {
         let x = 0.14 * (k as f64 + 0.5) / n as f64;
         let (out, _) = run::<f64>(&model, &redemption_scenario(0, 0, x as f32));
-        let is_covered = out.buffer_exhausted_day == NEVER && out.shortfall == 0.0 && out.gate_days == 0.0;
+        let is_covered =
+            out.buffer_exhausted_day == NEVER && out.shortfall == 0.0 && out.gate_days == 0.0;
         assert_eq!(is_covered, x <= 0.07, "x = {x}: {out:?}");
         covered += is_covered as usize;
     }
@@ -128,7 +147,12 @@ fn swing_at_the_cost_rate_leaves_remaining_investors_whole() {
         assert!(out.dilution.abs() < 1e-6, "{out:?}");
     }
     // Without swing pricing the remaining investors bear the cost.
-    let model = fund(quiet_params(5), 0.0, vec![position(1.0, 10.0, 0.003, 0.02, 0.0)], vec![]);
+    let model = fund(
+        quiet_params(5),
+        0.0,
+        vec![position(1.0, 10.0, 0.003, 0.02, 0.0)],
+        vec![],
+    );
     let (_, days) = run::<f64>(&model, &redemption_scenario(0, 0, 0.2));
     assert!(days.last().unwrap().nav_per_share < 1.0 - 1e-4);
 }

@@ -39,8 +39,19 @@ pub const SIMULATE: &str = include_str!("../wgsl/simulate.wgsl");
 pub const SHARED_MODULES: &[(&str, &str)] = &[("params", PARAMS), ("philox", PHILOX)];
 
 /// The simulation module: every stage, composed once; its entry points are the pipelines below.
-pub const SIMULATION_MODULES: &[&str] =
-    &[PARAMS, PHILOX, LAYOUT, CTX, MARKET, LEDGER, INVESTORS, POLICY, LIQUIDATION, METRICS, SIMULATE];
+pub const SIMULATION_MODULES: &[&str] = &[
+    PARAMS,
+    PHILOX,
+    LAYOUT,
+    CTX,
+    MARKET,
+    LEDGER,
+    INVESTORS,
+    POLICY,
+    LIQUIDATION,
+    METRICS,
+    SIMULATE,
+];
 
 /// The simulation's pipelines (all from [`SIMULATION_MODULES`], one entry point each), in the
 /// order a chunk runs them: `init`, then per day `market`, `ledger`, `investors`, `policy`,
@@ -49,7 +60,12 @@ pub mod simulation {
     use super::{PipelineSpec, SIMULATION_MODULES};
 
     const fn spec(name: &'static str, entry_point: &'static str) -> PipelineSpec {
-        PipelineSpec { name, entry_point, workgroup_size: 64, modules: SIMULATION_MODULES }
+        PipelineSpec {
+            name,
+            entry_point,
+            workgroup_size: 64,
+            modules: SIMULATION_MODULES,
+        }
     }
 
     pub const INIT: PipelineSpec = spec("init", "init_main");

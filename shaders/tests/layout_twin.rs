@@ -10,7 +10,11 @@ fn wgsl_constants() -> Vec<(String, u32)> {
         .filter_map(|l| l.strip_prefix("const "))
         .map(|l| {
             let (name, rest) = l.split_once(": u32 = ").expect("const NAME: u32 = Nu;");
-            let value = rest.trim_end_matches(';').trim_end_matches('u').parse().expect("a literal");
+            let value = rest
+                .trim_end_matches(';')
+                .trim_end_matches('u')
+                .parse()
+                .expect("a literal");
             (name.to_string(), value)
         })
         .collect()
@@ -73,9 +77,17 @@ fn slot_constants_match_the_kernel() {
         ("SLOT_COUNT", slot::COUNT),
     ];
     let wgsl = wgsl_constants();
-    assert_eq!(wgsl.len(), rust.len(), "layout.wgsl and the test list differ in length: {wgsl:?}");
+    assert_eq!(
+        wgsl.len(),
+        rust.len(),
+        "layout.wgsl and the test list differ in length: {wgsl:?}"
+    );
     for ((wn, wv), (rn, rv)) in wgsl.iter().zip(rust) {
-        assert_eq!((wn.as_str(), *wv), (*rn, *rv), "layout.wgsl constant differs from kernel/src/layout.rs");
+        assert_eq!(
+            (wn.as_str(), *wv),
+            (*rn, *rv),
+            "layout.wgsl constant differs from kernel/src/layout.rs"
+        );
     }
 }
 
@@ -86,7 +98,9 @@ fn layout_uniform_matches_the_kernel_struct() {
         .types
         .iter()
         .find_map(|(_, ty)| match (&ty.name, &ty.inner) {
-            (Some(n), naga::TypeInner::Struct { members, span }) if n == "Layout" => Some((members.clone(), *span)),
+            (Some(n), naga::TypeInner::Struct { members, span }) if n == "Layout" => {
+                Some((members.clone(), *span))
+            }
             _ => None,
         })
         .expect("struct Layout");

@@ -8,16 +8,50 @@ use undertow_tests::example_sweep;
 
 fn check_day(d: &DayTrace, scenario: usize, tol: f64) {
     let ctx = || format!("scenario {scenario}, day {}: {d:?}", d.day);
-    let fields = [d.nav, d.nav_audit, d.cash, d.holdings, d.receivables, d.payables, d.debt, d.shares];
-    assert!(fields.iter().all(|v| v.is_finite()), "NaN or infinity: {}", ctx());
+    let fields = [
+        d.nav,
+        d.nav_audit,
+        d.cash,
+        d.holdings,
+        d.receivables,
+        d.payables,
+        d.debt,
+        d.shares,
+    ];
+    assert!(
+        fields.iter().all(|v| v.is_finite()),
+        "NaN or infinity: {}",
+        ctx()
+    );
     let balance = d.cash + d.holdings + d.receivables - d.payables - d.arrears - d.debt;
-    assert!((balance - d.nav).abs() <= tol, "balance sheet {balance} != NAV: {}", ctx());
-    assert!((d.nav_audit - d.nav).abs() <= tol, "P&L audit {} != NAV: {}", d.nav_audit, ctx());
-    assert!((d.nav_per_share * d.shares - d.nav).abs() <= tol, "NAV per share x shares != NAV: {}", ctx());
-    assert!(d.accepted_shares <= d.requested_shares * (1.0 + 1e-9) + 1e-12, "accepted > requested: {}", ctx());
+    assert!(
+        (balance - d.nav).abs() <= tol,
+        "balance sheet {balance} != NAV: {}",
+        ctx()
+    );
+    assert!(
+        (d.nav_audit - d.nav).abs() <= tol,
+        "P&L audit {} != NAV: {}",
+        d.nav_audit,
+        ctx()
+    );
+    assert!(
+        (d.nav_per_share * d.shares - d.nav).abs() <= tol,
+        "NAV per share x shares != NAV: {}",
+        ctx()
+    );
+    assert!(
+        d.accepted_shares <= d.requested_shares * (1.0 + 1e-9) + 1e-12,
+        "accepted > requested: {}",
+        ctx()
+    );
     assert!(d.paid <= d.accepted + tol, "paid > accepted: {}", ctx());
     assert!(d.min_holding >= -1e-9, "negative holding: {}", ctx());
-    assert!(d.debt >= -1e-12 && d.arrears >= -1e-12 && d.shares > 0.0, "{}", ctx());
+    assert!(
+        d.debt >= -1e-12 && d.arrears >= -1e-12 && d.shares > 0.0,
+        "{}",
+        ctx()
+    );
 }
 
 fn conservation<T: Real>(n: u64, tol: f64, switches: Option<u32>) {
@@ -55,7 +89,14 @@ fn conservation_holds_with_every_option_on() {
 #[test]
 fn the_audit_catches_a_leak() {
     // A day whose cash is off by one basis point must fail the check.
-    let d = DayTrace { nav: 1.0, nav_audit: 1.0, nav_per_share: 1.0, shares: 1.0, cash: 1.0001, ..Default::default() };
+    let d = DayTrace {
+        nav: 1.0,
+        nav_audit: 1.0,
+        nav_per_share: 1.0,
+        shares: 1.0,
+        cash: 1.0001,
+        ..Default::default()
+    };
     let r = std::panic::catch_unwind(|| check_day(&d, 0, 1e-9));
     assert!(r.is_err());
 }

@@ -6,17 +6,26 @@ use undertow_kernel::ScenarioOutput;
 use undertow_tests::example_sweep;
 
 fn bits(v: &[ScenarioOutput]) -> Vec<u32> {
-    v.iter().flat_map(|o| o.as_words().iter().map(|x| x.to_bits())).collect()
+    v.iter()
+        .flat_map(|o| o.as_words().iter().map(|x| x.to_bits()))
+        .collect()
 }
 
 #[test]
 fn identical_for_any_thread_count_and_chunk_size() {
     let (fund, scenarios) = example_sweep(600, 5);
-    let reference = CpuBackend::new(Some(1), 600).unwrap().run::<f32>(&fund.model, &scenarios, 0, 5);
+    let reference =
+        CpuBackend::new(Some(1), 600)
+            .unwrap()
+            .run::<f32>(&fund.model, &scenarios, 0, 5);
     for (threads, chunk) in [(2, 1), (2, 7), (1, 64), (3, 33)] {
         let b = CpuBackend::new(Some(threads), chunk).unwrap();
         let got = b.run::<f32>(&fund.model, &scenarios, 0, 5);
-        assert_eq!(bits(&got), bits(&reference), "threads {threads}, chunk {chunk}");
+        assert_eq!(
+            bits(&got),
+            bits(&reference),
+            "threads {threads}, chunk {chunk}"
+        );
     }
 }
 

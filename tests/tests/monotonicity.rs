@@ -30,19 +30,32 @@ fn mean(v: &[f64]) -> f64 {
 }
 
 fn costs(model: &FundModel, scenarios: &[ScenarioParams]) -> Vec<f64> {
-    cpu_f64().run(model, scenarios, SEED).iter().map(total_cost).collect()
+    cpu_f64()
+        .run(model, scenarios, SEED)
+        .iter()
+        .map(total_cost)
+        .collect()
 }
 
 fn assert_never_lower(low: &[f64], high: &[f64], what: &str) {
     let mut raised = 0;
     for (k, (a, b)) in low.iter().zip(high).enumerate() {
-        assert!(*b >= *a - 1e-12, "{what}: scenario {k} cost fell from {a} to {b}");
+        assert!(
+            *b >= *a - 1e-12,
+            "{what}: scenario {k} cost fell from {a} to {b}"
+        );
         raised += (*b > *a) as usize;
     }
-    assert!(raised > low.len() / 10, "{what} changed too few scenarios ({raised}) to test anything");
+    assert!(
+        raised > low.len() / 10,
+        "{what} changed too few scenarios ({raised}) to test anything"
+    );
 }
 
-fn stressed(scenarios: &[ScenarioParams], f: impl Fn(&mut ScenarioParams, usize)) -> Vec<ScenarioParams> {
+fn stressed(
+    scenarios: &[ScenarioParams],
+    f: impl Fn(&mut ScenarioParams, usize),
+) -> Vec<ScenarioParams> {
     scenarios
         .iter()
         .map(|s| {
@@ -61,19 +74,35 @@ fn wider_spreads_never_lower_cost() {
     let wider = stressed(&scenarios, |s, c| s.spread_mult[c] *= 1.5);
     let mut model = fund.model.clone();
     fixed_prices(&mut model);
-    assert_never_lower(&costs(&model, &scenarios), &costs(&model, &wider), "spread widening");
-    let (before, after) = (mean(&costs(&fund.model, &scenarios)), mean(&costs(&fund.model, &wider)));
+    assert_never_lower(
+        &costs(&model, &scenarios),
+        &costs(&model, &wider),
+        "spread widening",
+    );
+    let (before, after) = (
+        mean(&costs(&fund.model, &scenarios)),
+        mean(&costs(&fund.model, &wider)),
+    );
     assert!(after > before, "full model: mean cost {before} -> {after}");
 }
 
 #[test]
 fn thinner_depth_never_lowers_cost() {
     let (fund, scenarios) = example_sweep(1500, SEED);
-    let thinner = stressed(&scenarios, |s, c| s.depth_cut[c] = 1.0 - 0.5 * (1.0 - s.depth_cut[c]));
+    let thinner = stressed(&scenarios, |s, c| {
+        s.depth_cut[c] = 1.0 - 0.5 * (1.0 - s.depth_cut[c])
+    });
     let mut model = fund.model.clone();
     fixed_prices(&mut model);
-    assert_never_lower(&costs(&model, &scenarios), &costs(&model, &thinner), "depth reduction");
-    let (before, after) = (mean(&costs(&fund.model, &scenarios)), mean(&costs(&fund.model, &thinner)));
+    assert_never_lower(
+        &costs(&model, &scenarios),
+        &costs(&model, &thinner),
+        "depth reduction",
+    );
+    let (before, after) = (
+        mean(&costs(&fund.model, &scenarios)),
+        mean(&costs(&fund.model, &thinner)),
+    );
     assert!(after > before, "full model: mean cost {before} -> {after}");
 }
 
@@ -84,12 +113,20 @@ fn a_larger_buffer_never_lowers_coverage() {
     let small = cpu_f64().run(&fund.model, &scenarios, SEED);
     // Move 5% of NAV from the largest position into cash.
     let mut big = fund.model.clone();
-    let (k, _) = big.positions.iter().enumerate().max_by(|a, b| a.1.weight.total_cmp(&b.1.weight)).unwrap();
+    let (k, _) = big
+        .positions
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.weight.total_cmp(&b.1.weight))
+        .unwrap();
     big.positions[k].weight -= 0.05;
     big.params.initial_cash += 0.05;
     let large = cpu_f64().run(&big, &scenarios, SEED);
     for (i, (a, b)) in small.iter().zip(&large).enumerate() {
-        assert!(!covered(a) || covered(b), "scenario {i} covered with the small buffer only");
+        assert!(
+            !covered(a) || covered(b),
+            "scenario {i} covered with the small buffer only"
+        );
     }
     let (cs, cl) = (aggregate(&small).coverage, aggregate(&large).coverage);
     assert!(cl > cs, "coverage {cs} -> {cl}");
@@ -104,6 +141,11 @@ fn a_gate_never_raises_the_shortfall() {
     gated_model.params.switches |= switch::GATES;
     let gated = cpu_f64().run(&gated_model, &scenarios, SEED);
     for (i, (a, b)) in ungated.iter().zip(&gated).enumerate() {
-        assert!(b.shortfall <= a.shortfall + 1e-9, "scenario {i}: shortfall {} with gate, {} without", b.shortfall, a.shortfall);
+        assert!(
+            b.shortfall <= a.shortfall + 1e-9,
+            "scenario {i}: shortfall {} with gate, {} without",
+            b.shortfall,
+            a.shortfall
+        );
     }
 }

@@ -52,7 +52,12 @@ pub fn stage_loop_estimate(model: &FundModel) -> u64 {
     let liquidation = (BISECTION_STEPS as u64 + 8) * positions + 8 * ring + 16;
     let metrics = 6 * positions + holders * (ring + 1) + 8 * ring + 64;
     let init = Layout::new(p).len as u64 + positions + holders;
-    market.max(investors).max(liquidation).max(metrics).max(init) + 64
+    market
+        .max(investors)
+        .max(liquidation)
+        .max(metrics)
+        .max(init)
+        + 64
 }
 
 /// Options of a GPU run.
@@ -87,7 +92,11 @@ fn entry(binding: u32, kind: wgpu::BufferBindingType, dynamic: bool) -> wgpu::Bi
     wgpu::BindGroupLayoutEntry {
         binding,
         visibility: wgpu::ShaderStages::COMPUTE,
-        ty: wgpu::BindingType::Buffer { ty: kind, has_dynamic_offset: dynamic, min_binding_size: None },
+        ty: wgpu::BindingType::Buffer {
+            ty: kind,
+            has_dynamic_offset: dynamic,
+            min_binding_size: None,
+        },
         count: None,
     }
 }
@@ -100,47 +109,65 @@ impl GpuSimulator {
         let write = wgpu::BufferBindingType::Storage { read_only: false };
         let uniform = wgpu::BufferBindingType::Uniform;
         let (layout, pipelines) = ctx.scoped("compiling the simulation shaders", || {
-            let module = ctx.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-                label: Some("undertow simulation"),
-                source: wgpu::ShaderSource::Wgsl(source.into()),
-            });
-            let layout = ctx.device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-                label: Some("undertow simulation bindings"),
-                entries: &[
-                    entry(0, read, false),
-                    entry(1, read, false),
-                    entry(2, read, false),
-                    entry(3, read, false),
-                    entry(4, read, false),
-                    entry(5, read, false),
-                    entry(6, write, false),
-                    entry(7, write, false),
-                    entry(8, uniform, false),
-                    entry(9, uniform, true),
-                ],
-            });
-            let pipeline_layout = ctx.device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
-                label: Some("undertow simulation"),
-                bind_group_layouts: &[Some(&layout)],
-                immediate_size: 0,
-            });
+            let module = ctx
+                .device
+                .create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some("undertow simulation"),
+                    source: wgpu::ShaderSource::Wgsl(source.into()),
+                });
+            let layout = ctx
+                .device
+                .create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                    label: Some("undertow simulation bindings"),
+                    entries: &[
+                        entry(0, read, false),
+                        entry(1, read, false),
+                        entry(2, read, false),
+                        entry(3, read, false),
+                        entry(4, read, false),
+                        entry(5, read, false),
+                        entry(6, write, false),
+                        entry(7, write, false),
+                        entry(8, uniform, false),
+                        entry(9, uniform, true),
+                    ],
+                });
+            let pipeline_layout =
+                ctx.device
+                    .create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                        label: Some("undertow simulation"),
+                        bind_group_layouts: &[Some(&layout)],
+                        immediate_size: 0,
+                    });
             let make = |spec: &PipelineSpec| {
-                ctx.device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                    label: Some(spec.name),
-                    layout: Some(&pipeline_layout),
-                    module: &module,
-                    entry_point: Some(spec.entry_point),
-                    compilation_options: Default::default(),
-                    cache: None,
-                })
+                ctx.device
+                    .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                        label: Some(spec.name),
+                        layout: Some(&pipeline_layout),
+                        module: &module,
+                        entry_point: Some(spec.entry_point),
+                        compilation_options: Default::default(),
+                        cache: None,
+                    })
             };
             let day: Vec<_> = simulation::DAY.iter().map(make).collect();
-            let pipelines =
-                (make(&simulation::INIT), day, make(&simulation::FINISH), make(&simulation::WHOLE_RUN));
+            let pipelines = (
+                make(&simulation::INIT),
+                day,
+                make(&simulation::FINISH),
+                make(&simulation::WHOLE_RUN),
+            );
             (layout, pipelines)
         })?;
         let (init, day, finish, whole_run) = pipelines;
-        Ok(GpuSimulator { ctx, layout, init, day, finish, whole_run })
+        Ok(GpuSimulator {
+            ctx,
+            layout,
+            init,
+            day,
+            finish,
+            whole_run,
+        })
     }
 
     /// Simulates `scenarios` (the first has index `first_index`) for `seed`.
@@ -172,9 +199,18 @@ impl GpuSimulator {
         let lay = Layout::new(&model.params);
         let n = scenarios.len() as u32;
         let per_scenario = [
-            PerScenarioBuffer { name: "state", bytes_per_scenario: lay.len as u64 * 4 },
-            PerScenarioBuffer { name: "scenarios", bytes_per_scenario: size_of::<ScenarioParams>() as u64 },
-            PerScenarioBuffer { name: "outputs", bytes_per_scenario: size_of::<ScenarioOutput>() as u64 },
+            PerScenarioBuffer {
+                name: "state",
+                bytes_per_scenario: lay.len as u64 * 4,
+            },
+            PerScenarioBuffer {
+                name: "scenarios",
+                bytes_per_scenario: size_of::<ScenarioParams>() as u64,
+            },
+            PerScenarioBuffer {
+                name: "outputs",
+                bytes_per_scenario: size_of::<ScenarioOutput>() as u64,
+            },
         ];
         let chunks = plan_chunks(&ChunkRequest {
             n_scenarios: n,
@@ -191,13 +227,22 @@ impl GpuSimulator {
         let large = storage_from_slice(ctx, "large investors", &model.large)?;
         let order = storage_from_slice(ctx, "waterfall order", &model.waterfall_order)?;
         let layout_uniform = uniform_from_value(ctx, "layout", &lay)?;
-        let scenario_buf = storage_zeroed(ctx, "scenarios", capacity * per_scenario[1].bytes_per_scenario)?;
+        let scenario_buf = storage_zeroed(
+            ctx,
+            "scenarios",
+            capacity * per_scenario[1].bytes_per_scenario,
+        )?;
         let state = storage_zeroed(ctx, "state", capacity * per_scenario[0].bytes_per_scenario)?;
-        let outputs = storage_zeroed(ctx, "outputs", capacity * per_scenario[2].bytes_per_scenario)?;
+        let outputs = storage_zeroed(
+            ctx,
+            "outputs",
+            capacity * per_scenario[2].bytes_per_scenario,
+        )?;
 
         // One header per day at the device's uniform offset alignment, bound with a dynamic offset.
         let horizon = model.params.horizon;
-        let stride = (size_of::<Dispatch>() as u64).next_multiple_of(ctx.limits.min_uniform_buffer_offset_alignment.max(4) as u64);
+        let stride = (size_of::<Dispatch>() as u64)
+            .next_multiple_of(ctx.limits.min_uniform_buffer_offset_alignment.max(4) as u64);
         let header_count = horizon.max(1) as u64;
         let headers = ctx.scoped("creating the dispatch headers", || {
             ctx.device.create_buffer(&wgpu::BufferDescriptor {
@@ -212,15 +257,42 @@ impl GpuSimulator {
                 label: Some("undertow simulation"),
                 layout: &self.layout,
                 entries: &[
-                    wgpu::BindGroupEntry { binding: 0, resource: whole(&fund) },
-                    wgpu::BindGroupEntry { binding: 1, resource: whole(&positions) },
-                    wgpu::BindGroupEntry { binding: 2, resource: whole(&segments) },
-                    wgpu::BindGroupEntry { binding: 3, resource: whole(&large) },
-                    wgpu::BindGroupEntry { binding: 4, resource: whole(&order) },
-                    wgpu::BindGroupEntry { binding: 5, resource: whole(&scenario_buf) },
-                    wgpu::BindGroupEntry { binding: 6, resource: whole(&state) },
-                    wgpu::BindGroupEntry { binding: 7, resource: whole(&outputs) },
-                    wgpu::BindGroupEntry { binding: 8, resource: whole(&layout_uniform) },
+                    wgpu::BindGroupEntry {
+                        binding: 0,
+                        resource: whole(&fund),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 1,
+                        resource: whole(&positions),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 2,
+                        resource: whole(&segments),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 3,
+                        resource: whole(&large),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 4,
+                        resource: whole(&order),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 5,
+                        resource: whole(&scenario_buf),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 6,
+                        resource: whole(&state),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 7,
+                        resource: whole(&outputs),
+                    },
+                    wgpu::BindGroupEntry {
+                        binding: 8,
+                        resource: whole(&layout_uniform),
+                    },
                     wgpu::BindGroupEntry {
                         binding: 9,
                         resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
@@ -237,7 +309,8 @@ impl GpuSimulator {
         let mut results = Vec::with_capacity(scenarios.len());
         for chunk in &chunks {
             let range = chunk.start as usize..(chunk.start + chunk.count) as usize;
-            ctx.queue.write_buffer(&scenario_buf, 0, bytemuck::cast_slice(&scenarios[range]));
+            ctx.queue
+                .write_buffer(&scenario_buf, 0, bytemuck::cast_slice(&scenarios[range]));
             let mut bytes = vec![0u8; (stride * header_count) as usize];
             for t in 0..header_count as u32 {
                 let d = Dispatch {
@@ -255,9 +328,16 @@ impl GpuSimulator {
             ctx.queue.write_buffer(&headers, 0, &bytes);
 
             let groups = chunk.count.div_ceil(WORKGROUP);
-            let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("chunk") });
+            let mut encoder = ctx
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("chunk"),
+                });
             {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("chunk"), timestamp_writes: None });
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("chunk"),
+                    timestamp_writes: None,
+                });
                 let mut dispatch = |pipeline: &wgpu::ComputePipeline, day: u32| {
                     pass.set_pipeline(pipeline);
                     pass.set_bind_group(0, &bind_group, &[(day as u64 * stride) as u32]);
@@ -277,7 +357,12 @@ impl GpuSimulator {
             }
             let submission = ctx.submit("simulating a chunk", encoder)?;
             ctx.wait(Some(submission))?;
-            results.extend(read_buffer_range::<ScenarioOutput>(ctx, &outputs, 0, chunk.count as u64)?);
+            results.extend(read_buffer_range::<ScenarioOutput>(
+                ctx,
+                &outputs,
+                0,
+                chunk.count as u64,
+            )?);
         }
         Ok(results)
     }
@@ -290,8 +375,22 @@ mod tests {
 
     #[test]
     fn loop_estimate_grows_with_positions_and_guards_large_funds() {
-        let small = fund(quiet_params(90), 0.1, (0..16).map(|_| position(0.9 / 16.0, 1.0, 0.001, 0.01, 0.5)).collect(), vec![]);
-        let big = fund(quiet_params(90), 0.1, (0..4000).map(|_| position(0.9 / 4000.0, 1.0, 0.001, 0.01, 0.5)).collect(), vec![]);
+        let small = fund(
+            quiet_params(90),
+            0.1,
+            (0..16)
+                .map(|_| position(0.9 / 16.0, 1.0, 0.001, 0.01, 0.5))
+                .collect(),
+            vec![],
+        );
+        let big = fund(
+            quiet_params(90),
+            0.1,
+            (0..4000)
+                .map(|_| position(0.9 / 4000.0, 1.0, 0.001, 0.01, 0.5))
+                .collect(),
+            vec![],
+        );
         assert!(stage_loop_estimate(&small) < LOOP_BUDGET / 10);
         assert!(stage_loop_estimate(&big) > LOOP_BUDGET);
         assert!(stage_loop_estimate(&big) > stage_loop_estimate(&small));

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use undertow_host::aggregate::aggregate;
 use undertow_host::backend::{open_backend, Backend, BackendChoice as HostChoice};
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
-use undertow_host::fund::{example_fund, example_fund_toml, load_fund, Fund};
+use undertow_host::fund::{example_fund, example_fund_toml, load_fund, split_positions, Fund};
 use undertow_host::gpu::device::{list_adapters, AdapterRequest, GpuError};
 use undertow_host::names::{impact_model_name, strategy_from_name, strategy_name, STRATEGIES};
 use undertow_host::output::{
@@ -92,6 +92,12 @@ pub struct BenchArgs {
     /// Skip the GPU even when an adapter is present.
     #[arg(long)]
     pub cpu_only: bool,
+    /// Split the fund's positions into this many issues (scaling measurements).
+    #[arg(long)]
+    pub positions: Option<usize>,
+    /// Simulated horizon in days (overrides the fund file).
+    #[arg(long)]
+    pub horizon: Option<u32>,
 }
 
 #[derive(clap::Args, Debug, Clone)]
@@ -211,7 +217,14 @@ fn devices() -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
-    let fund = prepare_fund(args.fund.as_deref(), None, None)?;
+    let mut fund = prepare_fund(args.fund.as_deref(), args.horizon, None)?;
+    if let Some(n) = args.positions {
+        if n == 0 || n > 100_000 {
+            return Err(BadInput(format!("flag --positions: {n} is outside 1..=100000")).into());
+        }
+        fund = split_positions(&fund, n)
+            .map_err(|e| BadInput(format!("flag --positions {n}: {e}")))?;
+    }
     check_scenarios(args.scenarios)?;
     let scenarios = scenario_block(&fund, 1, 0..args.scenarios);
     let p = &fund.model.params;

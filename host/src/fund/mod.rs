@@ -12,6 +12,7 @@ mod error;
 mod example;
 pub mod positions_csv;
 pub mod spec;
+mod split;
 mod validate;
 mod write;
 
@@ -31,6 +32,7 @@ pub use convert::{
 pub use error::{FundError, Issue, TomlError};
 pub use example::{example_fund, example_fund_toml, example_spec, EXAMPLE_SOURCE};
 pub use spec::FundFile;
+pub use split::split_positions;
 pub use validate::{MAX_HORIZON_DAYS, SUM_TOLERANCE};
 pub use write::fund_file_to_toml;
 

@@ -112,7 +112,9 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
                 + T::p(pos.weight) * st.get(l.price + p) * (T::one() - T::p(0.5) * m.spread);
         }
     }
-    if st.get(slot::CUM_ACC_CASH) > capacity * (T::one() + T::p(1e-6)) {
+    // Exhausted once less than the operating minimum of it is left.
+    let usable = capacity - T::p(f.buffer_exhausted_level);
+    if st.get(slot::CUM_ACC_CASH) > usable * (T::one() + T::p(1e-6)) {
         first_day(st, slot::BUFFER_EXHAUSTED, t);
     }
 

@@ -243,7 +243,8 @@ pub struct FundParams {
     pub event_outflow_5d: f32,
     /// Illiquid-share limit (15%).
     pub illiquid_limit: f32,
-    /// Cash plus buffer-tier holdings below this share of NAV: buffer exhausted.
+    /// Operating minimum of the buffer (fraction of initial NAV): the buffer counts as exhausted
+    /// once cumulative cash redemptions leave less than this of it.
     pub buffer_exhausted_level: f32,
     pub _pad0: [f32; 3],
 

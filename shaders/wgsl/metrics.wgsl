@@ -100,7 +100,9 @@ fn metrics_record(t: u32) {
             capacity = capacity + pos.weight * st_get(lay.price + p) * (1.0 - 0.5 * m.spread);
         }
     }
-    if st_get(SLOT_CUM_ACC_CASH) > capacity * (1.0 + 1e-6) {
+    // Exhausted once less than the operating minimum of it is left.
+    let usable = capacity - fund.buffer_exhausted_level;
+    if st_get(SLOT_CUM_ACC_CASH) > usable * (1.0 + 1e-6) {
         first_day(SLOT_BUFFER_EXHAUSTED, t);
     }
 

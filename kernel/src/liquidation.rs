@@ -160,7 +160,11 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
         st.set(l.lq_scale + p, scale);
         st.set(l.lq_depth + p, m.depth.max(T::p(MIN_DEPTH)));
         st.set(l.lq_offset + p, offset);
-        st.set(l.lq_cap + p, cap.max(T::zero()));
+        // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
+        // market that has dried up, net proceeds would fall as the sale grows.
+        let k = terms(c, st, p);
+        let cap = sale_at_marginal(&k, T::one(), cap.max(T::zero()));
+        st.set(l.lq_cap + p, cap);
         st.set(
             l.lq_penalty + p,
             if late {
@@ -612,6 +616,26 @@ mod tests {
             let (_, base, _) = allocate(strategy::MIN_COST, 1.0, goal);
             let (_, wide, _) = allocate(strategy::MIN_COST, 1.5, goal);
             assert!(wide > base, "goal {goal}: {base} -> {wide}");
+        }
+    }
+
+    #[test]
+    fn a_dried_up_market_is_not_sold_past_a_marginal_cost_of_one() {
+        for model in [impact::LINEAR, impact::SQUARE_ROOT, impact::THRESHOLD] {
+            let k = SaleTerms::<f64> {
+                model,
+                half_spread: 0.01,
+                scale: 2.0,
+                depth: 1e-4,
+                offset: 0.0,
+                theta: 0.1,
+            };
+            let cap = sale_at_marginal(&k, 1.0, 1.0);
+            assert!(cap > 0.0 && cap < 1.0, "model {model}: cap {cap}");
+            assert!((marginal_cost(&k, cap) - 1.0).abs() < 1e-9, "model {model}");
+            // Net proceeds rise up to the cap and fall after it.
+            assert!(net_of(&k, cap) > net_of(&k, 0.9 * cap));
+            assert!(net_of(&k, cap) > net_of(&k, 1.1 * cap));
         }
     }
 }

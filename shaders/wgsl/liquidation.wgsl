@@ -129,7 +129,10 @@ fn liquidation_prepare(t: u32, outflow_share: f32) {
         st_set(lay.lq_scale + p, scale);
         st_set(lay.lq_depth + p, max(m.depth, MIN_DEPTH));
         st_set(lay.lq_offset + p, offset);
-        st_set(lay.lq_cap + p, max(cap, 0.0));
+        // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
+        // market that has dried up, net proceeds would fall as the sale grows.
+        let k = terms(p);
+        st_set(lay.lq_cap + p, sale_at_marginal(k, 1.0, max(cap, 0.0)));
         st_set(lay.lq_penalty + p, select(0.0, fund.late_settlement_penalty, late));
         st_set(lay.lq_sale + p, 0.0);
     }

@@ -11,7 +11,9 @@ use undertow_host::analysis::config::{pct, AnalysisConfig, ConfigError};
 use undertow_host::analysis::findings::{money, p1};
 use undertow_host::analysis::market::{Bucket, MarketLiquidityReport, PORTFOLIO};
 use undertow_host::analysis::tables::write_tables;
-use undertow_host::analysis::{run_analysis, AnalysisError, AnalysisInputs, AnalysisSummary, StageId};
+use undertow_host::analysis::{
+    check_inputs, run_analysis, AnalysisError, AnalysisInputs, AnalysisSummary, StageId,
+};
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
 use undertow_host::fund::Fund;
 use undertow_host::output::AtomicFile;
@@ -54,6 +56,21 @@ impl Default for AnalysisArgs {
 }
 
 impl AnalysisArgs {
+    /// Checks the flags against the fund before anything is created: call it before the sweep,
+    /// so that bad input leaves no output (exit 2).
+    pub fn check(&self, fund: &Fund) -> Result<()> {
+        if self.no_analysis {
+            return Ok(());
+        }
+        check_inputs(fund, &self.config(), &StageId::ALL).map_err(analysis_error)
+    }
+
+    fn config(&self) -> AnalysisConfig {
+        let mut cfg = AnalysisConfig::default();
+        self.apply(&mut cfg);
+        cfg
+    }
+
     fn apply(&self, cfg: &mut AnalysisConfig) {
         cfg.buffer.scenarios = self.stage_scenarios;
         cfg.investors.attribution_scenarios = self.attribution_scenarios;
@@ -228,7 +245,11 @@ fn flag_of(setting: &str) -> &'static str {
 
 fn config_error(e: &ConfigError) -> anyhow::Error {
     let flag = flag_of(&e.setting);
-    let name = if flag.is_empty() { format!("setting {}", e.setting) } else { format!("flag {flag}") };
+    let name = if flag.is_empty() {
+        format!("setting {}", e.setting)
+    } else {
+        format!("flag {flag}")
+    };
     BadInput(format!("{name}: {}: {}", e.value, e.reason)).into()
 }
 
@@ -248,9 +269,9 @@ fn check_threads(threads: Option<usize>) -> Result<()> {
     Ok(())
 }
 
-/// Runs every analysis stage after `undertow run`'s sweep: prints the findings, writes the
-/// tables into `out_dir` and returns the sections for `summary.json`. `base_outputs` are the
-/// sweep's records (scenario indices from 0, seed `seed`).
+/// Runs every analysis stage after `undertow run`'s sweep, writes the tables into `out_dir` and
+/// returns the sections for `summary.json`; print them with [`print_findings`] after the run's
+/// own table. `base_outputs` are the sweep's records (scenario indices from 0, seed `seed`).
 pub fn run_stages(
     fund: &Fund,
     base_outputs: &[ScenarioOutput],
@@ -259,17 +280,20 @@ pub fn run_stages(
     args: &AnalysisArgs,
     threads: Option<usize>,
 ) -> Result<AnalysisSummary> {
-    let mut cfg = AnalysisConfig::default();
-    args.apply(&mut cfg);
+    let cfg = args.config();
     let summary = run_analysis(
-        AnalysisInputs { fund, base_outputs, seed },
+        AnalysisInputs {
+            fund,
+            base_outputs,
+            seed,
+        },
         &cfg,
         &StageId::ALL,
         threads,
     )
     .map_err(analysis_error)?;
-    write_tables(out_dir, &summary).with_context(|| format!("writing the analysis tables into {}", out_dir.display()))?;
-    print_findings(&summary);
+    write_tables(out_dir, &summary)
+        .with_context(|| format!("writing the analysis tables into {}", out_dir.display()))?;
     Ok(summary)
 }
 
@@ -284,16 +308,14 @@ pub fn print_findings(s: &AnalysisSummary) {
         if found.is_empty() {
             continue;
         }
-        println!("{} ({} scenarios, {:.1}s):", run.title, run.scenarios_used, run.seconds);
+        println!(
+            "{} ({} scenarios, {:.1}s):",
+            run.title, run.scenarios_used, run.seconds
+        );
         for f in found {
             println!("  - {}", f.text);
         }
     }
-}
-
-/// Checks the flags common to the stage commands before anything is created.
-fn validated(cfg: &AnalysisConfig) -> Result<()> {
-    cfg.validate().map_err(|e| config_error(&e))
 }
 
 /// `undertow profile`: stage 1 alone.
@@ -311,16 +333,22 @@ pub fn profile(args: &ProfileArgs) -> Result<()> {
     p.buckets.participation = args.bucket_participation;
     p.buckets.significant_impact_bps = args.significant_impact_bps;
     p.buckets.hlim = args.hlim;
-    validated(&cfg)?;
+    check_inputs(&fund, &cfg, &[StageId::MarketLiquidity]).map_err(analysis_error)?;
     let summary = run_analysis(
-        AnalysisInputs { fund: &fund, base_outputs: &[], seed: args.seed },
+        AnalysisInputs {
+            fund: &fund,
+            base_outputs: &[],
+            seed: args.seed,
+        },
         &cfg,
         &[StageId::MarketLiquidity, StageId::Findings],
         None,
     )
     .map_err(analysis_error)?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    write_tables(&args.out, &summary).with_context(|| format!("writing tables into {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    write_tables(&args.out, &summary)
+        .with_context(|| format!("writing tables into {}", args.out.display()))?;
     write_json(&args.out.join("profile.json"), &fund, &summary)?;
     if let Some(m) = &summary.market_liquidity {
         print_profile(&fund, m);
@@ -342,7 +370,11 @@ pub fn optimize(args: &OptimizeArgs) -> Result<()> {
 pub fn optimize_buffer(args: &OptimizeBufferArgs) -> Result<()> {
     let fund = prepare_fund(args.fund.as_deref(), None, None)?;
     if args.scenarios == 0 || args.scenarios > u32::MAX as u64 {
-        return Err(BadInput(format!("flag --scenarios: {} is outside 1..=4294967295", args.scenarios)).into());
+        return Err(BadInput(format!(
+            "flag --scenarios: {} is outside 1..=4294967295",
+            args.scenarios
+        ))
+        .into());
     }
     check_threads(args.threads)?;
     let mut cfg = AnalysisConfig::default();
@@ -378,20 +410,32 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> Result<()> {
     c.max_asset_class = args.max_asset_class;
     c.min_liquidity_score = args.min_liquidity_score;
     c.hold_cash = !args.free_cash;
-    validated(&cfg)?;
+    check_inputs(&fund, &cfg, &[StageId::PortfolioLiquidity]).map_err(analysis_error)?;
 
-    let backend = CpuBackend::new(args.threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
-    let opts = SweepOptions { scenarios: args.scenarios, seed: args.seed, paths: 0 };
-    let sweep = sweep_cpu(&fund, &backend, &opts, |_, _, _| Ok(()), |_| {}).context("running the sweep")?;
+    let backend =
+        CpuBackend::new(args.threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
+    let opts = SweepOptions {
+        scenarios: args.scenarios,
+        seed: args.seed,
+        paths: 0,
+    };
+    let sweep =
+        sweep_cpu(&fund, &backend, &opts, |_, _, _| Ok(()), |_| {}).context("running the sweep")?;
     let summary = run_analysis(
-        AnalysisInputs { fund: &fund, base_outputs: &sweep.outputs, seed: args.seed },
+        AnalysisInputs {
+            fund: &fund,
+            base_outputs: &sweep.outputs,
+            seed: args.seed,
+        },
         &cfg,
         &[StageId::PortfolioLiquidity, StageId::Findings],
         args.threads,
     )
     .map_err(analysis_error)?;
-    std::fs::create_dir_all(&args.out).with_context(|| format!("creating {}", args.out.display()))?;
-    write_tables(&args.out, &summary).with_context(|| format!("writing tables into {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    write_tables(&args.out, &summary)
+        .with_context(|| format!("writing tables into {}", args.out.display()))?;
     write_json(&args.out.join("buffer.json"), &fund, &summary)?;
     print_buffer(&fund, &summary);
     print_findings(&summary);
@@ -412,12 +456,17 @@ fn write_json(path: &Path, fund: &Fund, s: &AnalysisSummary) -> Result<()> {
     serde_json::to_writer_pretty(f.writer(), &value).context("serialising the analysis")?;
     use std::io::Write;
     writeln!(f.writer())?;
-    f.commit().with_context(|| format!("writing {}", path.display()))
+    f.commit()
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 fn print_profile(fund: &Fund, m: &MarketLiquidityReport) {
     let cap = fund.model.params.participation_cap as f64;
-    let stressed = m.conditions.last().map(|c| c.name.clone()).unwrap_or_else(|| "normal".into());
+    let stressed = m
+        .conditions
+        .last()
+        .map(|c| c.name.clone())
+        .unwrap_or_else(|| "normal".into());
     println!(
         "{} — liquidity profile at {} participation (normal / {}); stressed conditions from {} scenario records",
         fund.name,
@@ -427,13 +476,25 @@ fn print_profile(fund: &Fund, m: &MarketLiquidityReport) {
     );
     println!(
         "  {:<12} {:>7} {:>9} {:>9} {:>10} {:>10}  {:<18} {:<18} {:>5}",
-        "position", "weight", "days", "days st", "cost bps", "cost st", "bucket", "bucket st", "score"
+        "position",
+        "weight",
+        "days",
+        "days st",
+        "cost bps",
+        "cost st",
+        "bucket",
+        "bucket st",
+        "score"
     );
     let row = |id: &str, cond: &str| {
         m.profile
             .iter()
             .filter(|r| r.position == id && r.condition == cond)
-            .min_by(|a, b| (a.participation - cap).abs().total_cmp(&(b.participation - cap).abs()))
+            .min_by(|a, b| {
+                (a.participation - cap)
+                    .abs()
+                    .total_cmp(&(b.participation - cap).abs())
+            })
     };
     let bucket = |id: &str, cond: &str| {
         m.buckets
@@ -461,7 +522,10 @@ fn print_profile(fund: &Fund, m: &MarketLiquidityReport) {
     }
     if let (Some(n), Some(s)) = (row(PORTFOLIO, "normal"), row(PORTFOLIO, &stressed)) {
         let h: Vec<String> = m.horizons.iter().map(|d| format!("{d}d")).collect();
-        println!("  share of NAV raised within {} (normal / stressed):", h.join(", "));
+        println!(
+            "  share of NAV raised within {} (normal / stressed):",
+            h.join(", ")
+        );
         let cells: Vec<String> = n
             .sold_share
             .iter()
@@ -471,14 +535,22 @@ fn print_profile(fund: &Fund, m: &MarketLiquidityReport) {
         println!("    {}", cells.join("   "));
     }
     for t in &m.bucket_totals {
-        let shares: Vec<String> = Bucket::ALL.iter().map(|b| format!("{} {}", b.name(), p1(t.shares[*b as usize]))).collect();
+        let shares: Vec<String> = Bucket::ALL
+            .iter()
+            .map(|b| format!("{} {}", b.name(), p1(t.shares[*b as usize])))
+            .collect();
         println!("  {}: {}", t.condition, shares.join(", "));
     }
 }
 
 fn print_buffer(fund: &Fund, s: &AnalysisSummary) {
-    let Some(p) = &s.portfolio_liquidity else { return };
-    println!("{} — liquidity at risk (requested outflow, {} scenarios)   90%   95%   99%", fund.name, p.needs.scenarios);
+    let Some(p) = &s.portfolio_liquidity else {
+        return;
+    };
+    println!(
+        "{} — liquidity at risk (requested outflow, {} scenarios)   90%   95%   99%",
+        fund.name, p.needs.scenarios
+    );
     for r in &p.needs.rows {
         println!(
             "  {:>3} days   {:>7} {:>7} {:>7}  ({} at 99%)",
@@ -501,7 +573,11 @@ fn print_buffer(fund: &Fund, s: &AnalysisSummary) {
         "label", "composition", "coverage", "survival", "opp bps", "cost bps", "rank"
     );
     let mut order: Vec<usize> = (0..b.results.len()).collect();
-    order.sort_by(|&x, &y| b.results[x].opportunity_cost_bps.total_cmp(&b.results[y].opportunity_cost_bps));
+    order.sort_by(|&x, &y| {
+        b.results[x]
+            .opportunity_cost_bps
+            .total_cmp(&b.results[y].opportunity_cost_bps)
+    });
     for i in order {
         let r = &b.results[i];
         let mark = match (Some(i) == b.cheapest_meeting_target, r.on_frontier) {

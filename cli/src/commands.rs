@@ -36,6 +36,10 @@ pub enum Command {
     Run(RunArgs),
     /// Print the built-in example fund as a commented TOML fund file.
     ExampleFund,
+    /// Market liquidity profile of the fund's positions (analysis stage 1 alone).
+    Profile(crate::analysis::ProfileArgs),
+    /// Liquidity optimisation: `undertow optimize buffer`.
+    Optimize(crate::analysis::OptimizeArgs),
     /// Run the same scenarios on the GPU and the CPU and report their agreement.
     Validate(ValidateArgs),
     /// List the GPU adapters wgpu can see.
@@ -132,6 +136,8 @@ pub struct RunArgs {
     /// Scenarios per rayon task.
     #[arg(long, default_value_t = DEFAULT_CHUNK)]
     pub chunk: usize,
+    #[command(flatten)]
+    pub analysis: crate::analysis::AnalysisArgs,
 }
 
 pub fn dispatch(cli: Cli) -> Result<()> {
@@ -141,6 +147,8 @@ pub fn dispatch(cli: Cli) -> Result<()> {
             print!("{}", example_fund_toml());
             Ok(())
         }
+        Command::Profile(args) => crate::analysis::profile(&args),
+        Command::Optimize(args) => crate::analysis::optimize(&args),
         Command::Validate(args) => validate(&args),
         Command::Devices => devices(),
         Command::Bench(args) => bench(&args),
@@ -332,6 +340,7 @@ fn run(args: &RunArgs) -> Result<()> {
     if args.threads == Some(0) {
         return Err(BadInput("flag --threads: 0 (must be at least 1)".into()).into());
     }
+    args.analysis.check(&fund)?;
     let (backend, why) = backend_for(args.backend, args.threads, args.chunk)?;
     eprintln!("backend: {} ({why})", backend.describe());
     std::fs::create_dir_all(&args.out)
@@ -364,6 +373,19 @@ fn run(args: &RunArgs) -> Result<()> {
     .context("running the sweep")?;
     bar.finish_and_clear();
 
+    let analysis = if args.analysis.no_analysis {
+        None
+    } else {
+        let a = crate::analysis::run_stages(
+            &fund,
+            &sweep.outputs,
+            args.seed,
+            &args.out,
+            &args.analysis,
+            args.threads,
+        )?;
+        Some(a)
+    };
     let agg = aggregate(&sweep.outputs);
     let p = &fund.model.params;
     let sdp = args.scenarios as f64 * p.horizon as f64 * p.n_positions as f64;
@@ -398,10 +420,14 @@ fn run(args: &RunArgs) -> Result<()> {
         },
         aggregate: agg,
         fan_charts: sweep.fan,
+        analysis,
     };
     write_summary(&args.out.join("summary.json"), &summary).context("writing summary.json")?;
     csv.commit().context("writing scenarios.csv")?;
     print_table(&fund, &summary);
+    if let Some(a) = &summary.analysis {
+        crate::analysis::print_findings(a);
+    }
     println!("wrote {}", args.out.display());
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `undertow`: the command-line tool. Thin glue over `undertow-host`: parse flags, load the fund,
 //! run, write outputs, report. Exit codes: 0 success, 2 bad input or usage, 1 failure while running.
 
+mod analysis;
 mod commands;
 
 use std::process::ExitCode;

@@ -153,6 +153,10 @@ pub struct Summary {
     pub headline: Headline,
     pub aggregate: Aggregate,
     pub fan_charts: FanCharts,
+    /// The analysis stages' sections (`market_liquidity`, `investor_behaviour`,
+    /// `portfolio_liquidity`, ..., `findings`, `stages`), at the top level.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<crate::analysis::AnalysisSummary>,
 }
 
 /// Writes `summary.json` atomically.

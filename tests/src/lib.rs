@@ -10,7 +10,8 @@ use undertow_host::fund::{example_fund, Fund};
 use undertow_host::gpu::testing::{gpu_or_skip, gpu_required, REQUIRE_GPU_ENV};
 use undertow_host::gpu::{GpuError, GpuRunOptions, GpuSimulator};
 use undertow_host::run::scenario_block;
-use undertow_kernel::{FundModel, PositionParams, ScenarioOutput, ScenarioParams};
+use undertow_kernel::testing::{calm_scenario, fund, position, quiet_params};
+use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 
 /// The float type a backend computes in (every backend writes `f32` output records).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +26,12 @@ pub trait Runner: Sync {
     /// The precision of its arithmetic, which decides how close it comes to a closed form.
     fn precision(&self) -> Precision;
     /// Simulates `scenarios`, the first having index 0.
-    fn run(&self, model: &FundModel, scenarios: &[ScenarioParams], seed: u64) -> Vec<ScenarioOutput>;
+    fn run(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        seed: u64,
+    ) -> Vec<ScenarioOutput>;
 }
 
 /// The CPU reference in `f32`.
@@ -40,7 +46,12 @@ impl Runner for CpuF32 {
     fn precision(&self) -> Precision {
         Precision::F32
     }
-    fn run(&self, model: &FundModel, scenarios: &[ScenarioParams], seed: u64) -> Vec<ScenarioOutput> {
+    fn run(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        seed: u64,
+    ) -> Vec<ScenarioOutput> {
         self.0.run::<f32>(model, scenarios, 0, seed)
     }
 }
@@ -52,7 +63,12 @@ impl Runner for CpuF64 {
     fn precision(&self) -> Precision {
         Precision::F64
     }
-    fn run(&self, model: &FundModel, scenarios: &[ScenarioParams], seed: u64) -> Vec<ScenarioOutput> {
+    fn run(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        seed: u64,
+    ) -> Vec<ScenarioOutput> {
         self.0.run::<f64>(model, scenarios, 0, seed)
     }
 }
@@ -63,46 +79,6 @@ pub fn cpu_f32() -> CpuF32 {
 
 pub fn cpu_f64() -> CpuF64 {
     CpuF64(CpuBackend::new(None, 64).expect("thread pool"))
-}
-
-/// `model` with its positions split into `target` smaller ones (at least one per original
-/// position) with varied liquidity: each original position's weight and ADV are shared unevenly
-/// among its pieces, and spread, volatility and impact scaled by deterministic factors in
-/// [0.7, 1.3]. Class weights, tiers, flags and settlement lags are kept, so the scenarios of the
-/// original fund apply; the waterfall order sells the pieces of a position where it sold the
-/// position.
-pub fn split_positions(model: &FundModel, target: usize) -> FundModel {
-    let n0 = model.positions.len();
-    let target = target.max(n0);
-    // A fixed, well-spread factor in [0.7, 1.3] for piece `j` of position `i`, quantity `q`.
-    let vary = |i: usize, j: usize, q: usize| {
-        let h = (i as u64 * 0x9E37_79B9 + j as u64 * 0x85EB_CA6B + q as u64 * 0xC2B2_AE35) % 1_000_003;
-        0.7 + 0.6 * h as f32 / 1_000_003.0
-    };
-    let mut pieces_of = Vec::with_capacity(n0);
-    let mut positions = Vec::with_capacity(target);
-    for (i, p) in model.positions.iter().enumerate() {
-        let k = target / n0 + usize::from(i < target % n0);
-        let shares: Vec<f32> = (0..k).map(|j| vary(i, j, 0)).collect();
-        let total: f32 = shares.iter().sum();
-        let first = positions.len() as u32;
-        for (j, share) in shares.iter().enumerate() {
-            let f = share / total;
-            positions.push(PositionParams {
-                weight: p.weight * f,
-                adv: p.adv * f * vary(i, j, 1),
-                spread: p.spread * vary(i, j, 2),
-                vol: p.vol * vary(i, j, 3),
-                impact: p.impact * vary(i, j, 4),
-                ..*p
-            });
-        }
-        pieces_of.push(first..positions.len() as u32);
-    }
-    let waterfall_order = model.waterfall_order.iter().flat_map(|&p| pieces_of[p as usize].clone()).collect();
-    let mut params = model.params;
-    params.n_positions = positions.len() as u32;
-    FundModel { params, positions, waterfall_order, ..model.clone() }
 }
 
 /// The built-in example fund and its first `n` scenarios for `seed`.
@@ -149,7 +125,12 @@ impl Runner for Gpu {
     fn precision(&self) -> Precision {
         Precision::F32
     }
-    fn run(&self, model: &FundModel, scenarios: &[ScenarioParams], seed: u64) -> Vec<ScenarioOutput> {
+    fn run(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        seed: u64,
+    ) -> Vec<ScenarioOutput> {
         self.run_with(model, scenarios, seed, &GpuRunOptions::default())
             .unwrap_or_else(|e| panic!("GPU run on {}: {e}", self.describe()))
     }
@@ -171,9 +152,14 @@ pub fn gpu(test_name: &str) -> Option<&'static Gpu> {
         opened_here = true;
         // Says which adapter it opened, or SKIP.
         let ctx = gpu_or_skip(test_name)?;
-        match GpuSimulator::new(ctx) {
+        match GpuSimulator::new(ctx).and_then(|sim| {
+            warm_up(&sim)?;
+            Ok(sim)
+        }) {
             Ok(sim) => Some(Gpu { sim }),
-            Err(e) if gpu_required() => panic!("{test_name}: {REQUIRE_GPU_ENV} is set but the simulation pipelines failed: {e}"),
+            Err(e) if gpu_required() => panic!(
+                "{test_name}: {REQUIRE_GPU_ENV} is set but the simulation pipelines failed: {e}"
+            ),
             Err(e) => {
                 loud(&format!("SKIP (GPU pipelines failed): {test_name}: {e}"));
                 None
@@ -196,6 +182,38 @@ pub fn gpu(test_name: &str) -> Option<&'static Gpu> {
             None
         }
     }
+}
+
+/// Runs one calm scenario of a one-position fund through every pipeline, by day and in a single
+/// dispatch, before any test uses the simulator.
+///
+/// Why: lavapipe inlines the values of uniforms that bound loops into a pipeline's shader and
+/// recompiles it when they change, and keeps doing so for as long as the first inlined variant
+/// it tried was at least half the size of the original. On the example fund it is, and every
+/// dispatch then pays a recompilation (tens of milliseconds, hundreds of dispatches per run:
+/// 30 times slower than the simulation itself). On this small fund it is not, and lavapipe
+/// gives inlining up for good on each pipeline. The outputs are the same either way (the tests
+/// compare them with the CPU); only the time changes. Real GPUs ignore this run.
+fn warm_up(sim: &GpuSimulator) -> Result<(), GpuError> {
+    let model = fund(
+        quiet_params(2),
+        0.1,
+        vec![position(0.9, 1.0, 0.001, 0.02, 0.5)],
+        vec![],
+    );
+    for single_dispatch in [false, true] {
+        sim.run(
+            &model,
+            &[calm_scenario()],
+            0,
+            1,
+            &GpuRunOptions {
+                single_dispatch,
+                ..Default::default()
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Writes a line straight to stderr, past the test harness's capture: a skip must be seen even

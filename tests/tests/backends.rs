@@ -48,7 +48,10 @@ fn conservation_abs(r: &dyn Runner) -> f64 {
 /// Asserts `got` is within `rel` of `want`, naming the backend and the quantity when not.
 fn assert_close(r: &dyn Runner, what: &str, got: f32, want: f64, rel: f64) {
     let err = (got as f64 - want).abs() / want.abs().max(f64::MIN_POSITIVE);
-    println!("{}: {what} = {got} (closed form {want}, relative error {err:.2e})", r.name());
+    println!(
+        "{}: {what} = {got} (closed form {want}, relative error {err:.2e})",
+        r.name()
+    );
     assert!(
         err <= rel,
         "{}: {what} = {got}, closed form {want}: relative error {err:.3e} above {rel:e}",
@@ -57,7 +60,11 @@ fn assert_close(r: &dyn Runner, what: &str, got: f32, want: f64, rel: f64) {
 }
 
 /// Runs one scenario on `r` (index 0, a fixed seed: scripted scenarios draw no noise).
-fn run_one(r: &dyn Runner, model: &FundModel, sc: undertow_kernel::ScenarioParams) -> ScenarioOutput {
+fn run_one(
+    r: &dyn Runner,
+    model: &FundModel,
+    sc: undertow_kernel::ScenarioParams,
+) -> ScenarioOutput {
     r.run(model, &[sc], 7)[0]
 }
 
@@ -65,7 +72,12 @@ fn run_one(r: &dyn Runner, model: &FundModel, sc: undertow_kernel::ScenarioParam
 fn one_position(impact_model: u32, spread: f32, impact_coef: f32, depth: f32) -> FundModel {
     let mut p = quiet_params(5);
     p.impact_model = impact_model;
-    fund(p, 0.0, vec![position(1.0, depth, spread, 0.02, impact_coef)], vec![])
+    fund(
+        p,
+        0.0,
+        vec![position(1.0, depth, spread, 0.02, impact_coef)],
+        vec![],
+    )
 }
 
 /// Linear impact: net proceeds `x` need gross sales `q` with `q (1 - s/2 - eta q / d) = x`, at a
@@ -79,7 +91,13 @@ fn linear_cost_of_one_redemption(r: &dyn Runner) {
     let q = (b - (b * b - 4.0 * a * x).sqrt()) / (2.0 * a);
     let rel = closed_form_rel(r);
     assert_close(r, "portfolio_sold", out.portfolio_sold, q, rel);
-    assert_close(r, "cost_spread + cost_impact", out.cost_spread + out.cost_impact, q * (s / 2.0 + eta * q / d), rel);
+    assert_close(
+        r,
+        "cost_spread + cost_impact",
+        out.cost_spread + out.cost_impact,
+        q * (s / 2.0 + eta * q / d),
+        rel,
+    );
     assert_close(r, "cost_spread", out.cost_spread, q * s / 2.0, rel);
     assert_close(r, "cost_impact", out.cost_impact, eta * q * q / d, rel);
     assert_close(r, "paid", out.paid, x, rel);
@@ -106,8 +124,20 @@ fn square_root_cost_of_one_redemption(r: &dyn Runner) {
     let q = 0.5 * (lo + hi);
     let rel = closed_form_rel(r);
     assert_close(r, "portfolio_sold", out.portfolio_sold, q, rel);
-    assert_close(r, "cost_spread + cost_impact", out.cost_spread + out.cost_impact, cost_of(q), rel);
-    assert_close(r, "cost_impact", out.cost_impact, y * sig * q * (q / d).sqrt(), rel);
+    assert_close(
+        r,
+        "cost_spread + cost_impact",
+        out.cost_spread + out.cost_impact,
+        cost_of(q),
+        rel,
+    );
+    assert_close(
+        r,
+        "cost_impact",
+        out.cost_impact,
+        y * sig * q * (q / d).sqrt(),
+        rel,
+    );
     assert_close(r, "paid", out.paid, x, rel);
 }
 
@@ -123,13 +153,30 @@ fn gate_pays_its_cap_and_queues_the_rest(r: &dyn Runner) {
     let out = run_one(r, &model, redemption_scenario(0, 0, 0.3));
     let rel = closed_form_rel(r);
     assert_close(r, "cum_requested_1d", out.cum_requested[0], 0.3, rel);
-    assert_close(r, "cum_outflow_1d (day 0 accepted)", out.cum_outflow[0], 0.1, rel);
+    assert_close(
+        r,
+        "cum_outflow_1d (day 0 accepted)",
+        out.cum_outflow[0],
+        0.1,
+        rel,
+    );
     // The 2-day horizon ends the run, so every longer horizon reports the same total.
     for k in 1..4 {
-        assert_close(r, &format!("cum_outflow[{k}] (days 0 and 1)"), out.cum_outflow[k], 0.19, rel);
+        assert_close(
+            r,
+            &format!("cum_outflow[{k}] (days 0 and 1)"),
+            out.cum_outflow[k],
+            0.19,
+            rel,
+        );
     }
     assert_close(r, "accepted", out.accepted, 0.19, rel);
-    assert_eq!((out.gate_days, out.first_gate_day), (2.0, 0.0), "{}: {out:?}", r.name());
+    assert_eq!(
+        (out.gate_days, out.first_gate_day),
+        (2.0, 0.0),
+        "{}: {out:?}",
+        r.name()
+    );
     assert_eq!(out.first_shortfall_day, NEVER, "{}: {out:?}", r.name());
     // Settlement is T+1: day 0's acceptance is paid on day 1, day 1's after the horizon.
     assert_close(r, "paid", out.paid, 0.1, rel);
@@ -138,18 +185,35 @@ fn gate_pays_its_cap_and_queues_the_rest(r: &dyn Runner) {
 /// A cash buffer of 7% against redemptions spread evenly over [0, 14%]: the share of scenarios
 /// it covers is the redemption CDF at the buffer, one half, and exactly those at or below 7%.
 fn buffer_coverage_equals_the_redemption_cdf(r: &dyn Runner) {
-    let model = fund(quiet_params(10), 0.07, vec![position(0.93, 5.0, 0.001, 0.02, 0.0)], vec![]);
+    let model = fund(
+        quiet_params(10),
+        0.07,
+        vec![position(0.93, 5.0, 0.001, 0.02, 0.0)],
+        vec![],
+    );
     let n = 200;
     let sizes: Vec<f64> = (0..n).map(|k| 0.14 * (k as f64 + 0.5) / n as f64).collect();
-    let scenarios: Vec<_> = sizes.iter().map(|&x| redemption_scenario(0, 0, x as f32)).collect();
+    let scenarios: Vec<_> = sizes
+        .iter()
+        .map(|&x| redemption_scenario(0, 0, x as f32))
+        .collect();
     let outputs = r.run(&model, &scenarios, 7);
     let mut covered = 0;
     for (x, out) in sizes.iter().zip(&outputs) {
-        let is_covered = out.buffer_exhausted_day == NEVER && out.shortfall == 0.0 && out.gate_days == 0.0;
-        assert_eq!(is_covered, *x <= 0.07, "{}: redemption {x}: {out:?}", r.name());
+        let is_covered =
+            out.buffer_exhausted_day == NEVER && out.shortfall == 0.0 && out.gate_days == 0.0;
+        assert_eq!(
+            is_covered,
+            *x <= 0.07,
+            "{}: redemption {x}: {out:?}",
+            r.name()
+        );
         covered += is_covered as usize;
     }
-    println!("{}: the 7% buffer covers {covered} of {n} redemptions", r.name());
+    println!(
+        "{}: the 7% buffer covers {covered} of {n} redemptions",
+        r.name()
+    );
     assert_eq!(covered, n / 2, "{}", r.name());
 }
 
@@ -165,24 +229,65 @@ fn swing_at_the_cost_rate_leaves_nav_per_share_at_one(r: &dyn Runner) {
         p.swing_fixed = fixed;
         let model = fund(p, 0.0, vec![position(1.0, 10.0, 0.003, 0.02, 0.0)], vec![]);
         let out = run_one(r, &model, redemption_scenario(0, 0, 0.2));
-        assert_close(r, &format!("nav_end (swing_fixed {fixed})"), out.nav_end, 1.0, rel);
-        assert_close(r, &format!("swing_income (swing_fixed {fixed})"), out.swing_income, 0.2 * 0.0015, rel);
-        assert!(out.dilution.abs() < 1e-6, "{}: swing_fixed {fixed}: {out:?}", r.name());
+        assert_close(
+            r,
+            &format!("nav_end (swing_fixed {fixed})"),
+            out.nav_end,
+            1.0,
+            rel,
+        );
+        assert_close(
+            r,
+            &format!("swing_income (swing_fixed {fixed})"),
+            out.swing_income,
+            0.2 * 0.0015,
+            rel,
+        );
+        assert!(
+            out.dilution.abs() < 1e-6,
+            "{}: swing_fixed {fixed}: {out:?}",
+            r.name()
+        );
     }
-    let model = fund(quiet_params(5), 0.0, vec![position(1.0, 10.0, 0.003, 0.02, 0.0)], vec![]);
+    let model = fund(
+        quiet_params(5),
+        0.0,
+        vec![position(1.0, 10.0, 0.003, 0.02, 0.0)],
+        vec![],
+    );
     let out = run_one(r, &model, redemption_scenario(0, 0, 0.2));
-    assert!(out.nav_end < 1.0 - 1e-4, "{}: no swing, yet NAV per share {}", r.name(), out.nav_end);
+    assert!(
+        out.nav_end < 1.0 - 1e-4,
+        "{}: no swing, yet NAV per share {}",
+        r.name(),
+        out.nav_end
+    );
 }
 
 /// A calm scenario with every mechanism off changes nothing: the record is all zeros and
 /// "never"s, with NAV per share 1 (so a backend that writes nothing cannot pass the forms above
 /// by accident of zeroed memory).
 fn a_quiet_fund_on_a_calm_day_stays_whole(r: &dyn Runner) {
-    let model = fund(quiet_params(5), 0.1, vec![position(0.9, 1.0, 0.001, 0.02, 0.5)], vec![]);
+    let model = fund(
+        quiet_params(5),
+        0.1,
+        vec![position(0.9, 1.0, 0.001, 0.02, 0.5)],
+        vec![],
+    );
     let out = run_one(r, &model, calm_scenario());
     assert_eq!(out.nav_end, 1.0, "{}: {out:?}", r.name());
-    assert_eq!((out.requested, out.accepted, out.paid, out.portfolio_sold), (0.0, 0.0, 0.0, 0.0), "{}", r.name());
-    assert_eq!((out.first_gate_day, out.first_shortfall_day), (NEVER, NEVER), "{}", r.name());
+    assert_eq!(
+        (out.requested, out.accepted, out.paid, out.portfolio_sold),
+        (0.0, 0.0, 0.0, 0.0),
+        "{}",
+        r.name()
+    );
+    assert_eq!(
+        (out.first_gate_day, out.first_shortfall_day),
+        (NEVER, NEVER),
+        "{}",
+        r.name()
+    );
 }
 
 /// The output-level conservation laws every record obeys: every field finite, paid ≤ accepted,
@@ -192,16 +297,44 @@ fn check_conservation(r: &dyn Runner, outputs: &[ScenarioOutput], tol: f64) -> u
     let mut stressed = 0;
     for (k, o) in outputs.iter().enumerate() {
         let ctx = || format!("{}: scenario {k}: {o:?}", r.name());
-        assert!(o.as_words().iter().all(|v| v.is_finite()), "NaN or infinity: {}", ctx());
-        assert!(o.paid as f64 <= o.accepted as f64 + tol, "paid > accepted: {}", ctx());
-        assert!(o.paid >= 0.0 && o.portfolio_sold >= 0.0 && o.cost_spread >= 0.0, "negative flow: {}", ctx());
+        assert!(
+            o.as_words().iter().all(|v| v.is_finite()),
+            "NaN or infinity: {}",
+            ctx()
+        );
+        assert!(
+            o.paid as f64 <= o.accepted as f64 + tol,
+            "paid > accepted: {}",
+            ctx()
+        );
+        assert!(
+            o.paid >= 0.0 && o.portfolio_sold >= 0.0 && o.cost_spread >= 0.0,
+            "negative flow: {}",
+            ctx()
+        );
         assert!(o.nav_end > 0.0, "NAV per share not positive: {}", ctx());
-        for (name, cum) in [("cum_outflow", o.cum_outflow), ("cum_requested", o.cum_requested), ("cum_cost", o.cum_cost)] {
-            assert!(cum.windows(2).all(|w| w[0] <= w[1]), "{name} falls over the horizons: {}", ctx());
+        for (name, cum) in [
+            ("cum_outflow", o.cum_outflow),
+            ("cum_requested", o.cum_requested),
+            ("cum_cost", o.cum_cost),
+        ] {
+            assert!(
+                cum.windows(2).all(|w| w[0] <= w[1]),
+                "{name} falls over the horizons: {}",
+                ctx()
+            );
         }
         // The example's horizon is 90 days, so the 90-day figures are the run's totals.
-        assert!((o.cum_outflow[3] as f64 - o.accepted as f64).abs() <= tol, "90-day outflow != accepted: {}", ctx());
-        assert!((o.cum_requested[3] as f64 - o.requested as f64).abs() <= tol, "90-day requests != requested: {}", ctx());
+        assert!(
+            (o.cum_outflow[3] as f64 - o.accepted as f64).abs() <= tol,
+            "90-day outflow != accepted: {}",
+            ctx()
+        );
+        assert!(
+            (o.cum_requested[3] as f64 - o.requested as f64).abs() <= tol,
+            "90-day requests != requested: {}",
+            ctx()
+        );
         stressed += (o.cum_outflow[3] > 0.05) as usize;
     }
     stressed
@@ -220,9 +353,17 @@ fn outputs_conserve_on_random_scenarios(r: &dyn Runner) {
     let outputs = r.run(&fund.model, &scenarios, 13);
     assert_eq!(outputs.len(), scenarios.len());
     let stressed = check_conservation(r, &outputs, conservation_abs(r));
-    println!("{}: {} scenarios conserve; {stressed} lost more than 5% of NAV in 90 days", r.name(), outputs.len());
+    println!(
+        "{}: {} scenarios conserve; {stressed} lost more than 5% of NAV in 90 days",
+        r.name(),
+        outputs.len()
+    );
     // The check means something only if the sweep contains runs.
-    assert!(stressed > 0, "{}: no scenario with a material outflow", r.name());
+    assert!(
+        stressed > 0,
+        "{}: no scenario with a material outflow",
+        r.name()
+    );
 }
 
 /// The example fund with every request dealt the day it is made, at the NAV per share it was
@@ -239,11 +380,28 @@ fn accepted_never_exceeds_requested_when_dealt_at_once(r: &dyn Runner) {
     let tol = conservation_abs(r);
     let stressed = check_conservation(r, &outputs, tol);
     for (k, o) in outputs.iter().enumerate() {
-        assert!(o.accepted as f64 <= o.requested as f64 + tol, "{}: accepted > requested: scenario {k}: {o:?}", r.name());
-        assert_eq!(o.gate_days, 0.0, "{}: gated with gates off: scenario {k}", r.name());
+        assert!(
+            o.accepted as f64 <= o.requested as f64 + tol,
+            "{}: accepted > requested: scenario {k}: {o:?}",
+            r.name()
+        );
+        assert_eq!(
+            o.gate_days,
+            0.0,
+            "{}: gated with gates off: scenario {k}",
+            r.name()
+        );
     }
-    println!("{}: {} scenarios dealt at once conserve; {stressed} lost more than 5% of NAV", r.name(), outputs.len());
-    assert!(stressed > 0, "{}: no scenario with a material outflow", r.name());
+    println!(
+        "{}: {} scenarios dealt at once conserve; {stressed} lost more than 5% of NAV",
+        r.name(),
+        outputs.len()
+    );
+    assert!(
+        stressed > 0,
+        "{}: no scenario with a material outflow",
+        r.name()
+    );
 }
 
 backend_tests!(

@@ -6,6 +6,8 @@
 //! records with the same seed and indices (common random numbers), over the buffer horizon.
 //!
 //! - coverage: the buffer alone met the redemptions (never exhausted, no shortfall, no gate);
+//!   gates are off during the search unless asked for, so that coverage measures the buffer and
+//!   not the gate policy (the redemption-policy stage's subject);
 //! - survival: no shortfall and no gate;
 //! - opportunity cost: `Σ tier weight × (expected portfolio return − tier yield)`, bps a year;
 //! - expected liquidation cost: mean spread and impact cost over the horizon, bps of NAV.
@@ -13,10 +15,10 @@
 use std::path::Path;
 
 use serde::Serialize;
-use undertow_kernel::{ScenarioOutput, ScenarioParams, HORIZONS};
+use undertow_kernel::{switch, ScenarioOutput, ScenarioParams, HORIZONS};
 
 use super::config::{pct, BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
-use super::sim::{with_horizon, Simulator};
+use super::sim::{with_horizon, without, Simulator};
 use super::AnalysisError;
 use crate::aggregate::{covered, quantile, survived, total_cost, LAR_CONFIDENCES};
 use crate::fund::spec::{PositionSpec, Tier};
@@ -78,8 +80,14 @@ impl LiquidityNeeds {
 
     /// LaR at a horizon and confidence, when both are in the table.
     pub fn at(&self, horizon_days: u32, confidence: f64) -> Option<f64> {
-        let k = self.confidences.iter().position(|c| (c - confidence).abs() < 1e-9)?;
-        self.rows.iter().find(|r| r.horizon_days == horizon_days).map(|r| r.lar[k])
+        let k = self
+            .confidences
+            .iter()
+            .position(|c| (c - confidence).abs() < 1e-9)?;
+        self.rows
+            .iter()
+            .find(|r| r.horizon_days == horizon_days)
+            .map(|r| r.lar[k])
     }
 }
 
@@ -153,6 +161,8 @@ pub struct BufferSearch {
     pub etf: BufferInstrument,
     /// Whether the fund's own buffer-tier holdings counted toward the buffer.
     pub keep_fund_tiers: bool,
+    /// Whether the fund's gates stayed on (off: coverage is the buffer's alone).
+    pub with_gates: bool,
     /// In the order evaluated: the static buffer first, the named compositions, then the grid.
     pub results: Vec<CompositionResult>,
     /// Index into `results` of the cheapest composition meeting the target.
@@ -178,7 +188,11 @@ impl BufferSearch {
 /// The fund holding composition `comp`: cash set, the buffer instruments added, the investment
 /// positions scaled pro rata. The flag overrides applied to `fund.model` (strategy, impact model,
 /// switches, horizon) carry over.
-pub fn composition_fund(fund: &Fund, comp: &Composition, cfg: &BufferConfig) -> Result<Fund, AnalysisError> {
+pub fn composition_fund(
+    fund: &Fund,
+    comp: &Composition,
+    cfg: &BufferConfig,
+) -> Result<Fund, AnalysisError> {
     let mut spec = fund.spec.clone();
     let invested: f64 = spec.positions.iter().map(|p| p.weight).sum();
     let remaining = 1.0 - comp.total();
@@ -213,13 +227,15 @@ pub fn composition_fund(fund: &Fund, comp: &Composition, cfg: &BufferConfig) -> 
                     inst.label
                 ),
             })?;
-            spec.positions.push(buffer_position(inst, &class, weight, tier));
+            spec.positions
+                .push(buffer_position(inst, &class, weight, tier));
         }
     }
-    let mut out = build_fund(spec, &fund.source, Path::new("")).map_err(|e| AnalysisError::Composition {
-        label: comp.label.clone(),
-        reason: e.to_string(),
-    })?;
+    let mut out =
+        build_fund(spec, &fund.source, Path::new("")).map_err(|e| AnalysisError::Composition {
+            label: comp.label.clone(),
+            reason: e.to_string(),
+        })?;
     let (from, to) = (&fund.model.params, &mut out.model.params);
     to.strategy = from.strategy;
     to.impact_model = from.impact_model;
@@ -230,8 +246,16 @@ pub fn composition_fund(fund: &Fund, comp: &Composition, cfg: &BufferConfig) -> 
 
 fn instrument_class(fund: &Fund, inst: &BufferInstrument) -> Option<String> {
     match &inst.class {
-        Some(name) => fund.classes.iter().find(|c| &c.name == name).map(|c| c.name.clone()),
-        None => fund.classes.iter().find(|c| c.kind == inst.kind).map(|c| c.name.clone()),
+        Some(name) => fund
+            .classes
+            .iter()
+            .find(|c| &c.name == name)
+            .map(|c| c.name.clone()),
+        None => fund
+            .classes
+            .iter()
+            .find(|c| c.kind == inst.kind)
+            .map(|c| c.name.clone()),
     }
 }
 
@@ -268,15 +292,24 @@ pub fn evaluate(
     sim: &Simulator,
 ) -> Result<CompositionResult, AnalysisError> {
     let variant = composition_fund(fund, comp, cfg)?;
-    let model = with_horizon(&variant.model, cfg.horizon_days);
+    let mut model = with_horizon(&variant.model, cfg.horizon_days);
+    if !cfg.with_gates {
+        model = without(&model, switch::GATES);
+    }
     let outs = sim.run(&model, scenarios, 0, seed);
     Ok(result_of(comp, &outs, yields, cfg.target_coverage))
 }
 
 /// Summarises a composition's records.
-pub fn result_of(comp: &Composition, outs: &[ScenarioOutput], yields: &Yields, target: f64) -> CompositionResult {
+pub fn result_of(
+    comp: &Composition,
+    outs: &[ScenarioOutput],
+    yields: &Yields,
+    target: f64,
+) -> CompositionResult {
     let n = outs.len().max(1) as f64;
-    let share = |f: &dyn Fn(&ScenarioOutput) -> bool| outs.iter().filter(|o| f(o)).count() as f64 / n;
+    let share =
+        |f: &dyn Fn(&ScenarioOutput) -> bool| outs.iter().filter(|o| f(o)).count() as f64 / n;
     let mut costs: Vec<f64> = outs.iter().map(total_cost).collect();
     costs.sort_by(|a, b| a.total_cmp(b));
     let coverage = share(&covered);
@@ -304,7 +337,6 @@ pub fn result_of(comp: &Composition, outs: &[ScenarioOutput], yields: &Yields, t
 }
 
 /// Runs the search over `compositions`.
-#[allow(clippy::too_many_arguments)]
 pub fn search(
     fund: &Fund,
     compositions: &[Composition],
@@ -327,13 +359,24 @@ pub fn search(
 }
 
 /// Marks the frontier, scores and ranks the results, and picks the cheapest meeting the target.
-pub fn rank(mut results: Vec<CompositionResult>, cfg: &BufferConfig, yields: Yields, scenarios: u64) -> BufferSearch {
+pub fn rank(
+    mut results: Vec<CompositionResult>,
+    cfg: &BufferConfig,
+    yields: Yields,
+    scenarios: u64,
+) -> BufferSearch {
     let span = |f: &dyn Fn(&CompositionResult) -> f64| {
         let lo = results.iter().map(f).fold(f64::INFINITY, f64::min);
         let hi = results.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
         (lo, hi)
     };
-    let norm = |x: f64, (lo, hi): (f64, f64)| if hi - lo > 1e-12 { (x - lo) / (hi - lo) } else { 1.0 };
+    let norm = |x: f64, (lo, hi): (f64, f64)| {
+        if hi - lo > 1e-12 {
+            (x - lo) / (hi - lo)
+        } else {
+            1.0
+        }
+    };
     let cov_span = span(&|r| r.coverage);
     let opp_span = span(&|r| r.opportunity_cost_bps);
     let w = cfg.weights;
@@ -346,7 +389,9 @@ pub fn rank(mut results: Vec<CompositionResult>, cfg: &BufferConfig, yields: Yie
         }
         let tiers_used = [r.sovereign, r.etf].iter().filter(|x| **x > 0.0).count();
         r.operational_score = 1.0 - tiers_used as f64 / 2.0;
-        r.score = (w.safety * r.safety_score + w.opportunity_cost * r.cost_score + w.operational * r.operational_score)
+        r.score = (w.safety * r.safety_score
+            + w.opportunity_cost * r.cost_score
+            + w.operational * r.operational_score)
             / w_sum;
     }
     let mut order: Vec<usize> = (0..results.len()).collect();
@@ -355,7 +400,11 @@ pub fn rank(mut results: Vec<CompositionResult>, cfg: &BufferConfig, yields: Yie
             .score
             .total_cmp(&results[a].score)
             .then(results[b].coverage.total_cmp(&results[a].coverage))
-            .then(results[a].opportunity_cost_bps.total_cmp(&results[b].opportunity_cost_bps))
+            .then(
+                results[a]
+                    .opportunity_cost_bps
+                    .total_cmp(&results[b].opportunity_cost_bps),
+            )
     });
     for (k, &i) in order.iter().enumerate() {
         results[i].rank = k + 1;
@@ -388,6 +437,7 @@ pub fn rank(mut results: Vec<CompositionResult>, cfg: &BufferConfig, yields: Yie
         sovereign: cfg.sovereign.clone(),
         etf: cfg.etf.clone(),
         keep_fund_tiers: cfg.keep_fund_tiers,
+        with_gates: cfg.with_gates,
         best_ranked: order.first().copied(),
         results,
         cheapest_meeting_target,

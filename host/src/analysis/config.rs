@@ -95,7 +95,10 @@ impl ProfileConfig {
             ));
         }
         if self.participation_rates.is_empty()
-            || self.participation_rates.iter().any(|&r| !(r > 0.0 && r <= 1.0))
+            || self
+                .participation_rates
+                .iter()
+                .any(|&r| !(r > 0.0 && r <= 1.0))
         {
             return Err(bad(
                 "profile.participation_rates",
@@ -103,7 +106,11 @@ impl ProfileConfig {
                 "give at least one rate, each in (0, 1] (a fraction of the day's volume)",
             ));
         }
-        if self.stressed_quantiles.iter().any(|&q| !(0.0..=1.0).contains(&q)) {
+        if self
+            .stressed_quantiles
+            .iter()
+            .any(|&q| !(0.0..=1.0).contains(&q))
+        {
             return Err(bad(
                 "profile.stressed_quantiles",
                 list(&self.stressed_quantiles),
@@ -111,10 +118,18 @@ impl ProfileConfig {
             ));
         }
         if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad("profile.scenarios", self.scenarios, "must be from 1 to 10,000,000"));
+            return Err(bad(
+                "profile.scenarios",
+                self.scenarios,
+                "must be from 1 to 10,000,000",
+            ));
         }
         if !(self.target_days > 0.0 && self.target_days.is_finite()) {
-            return Err(bad("profile.target_days", self.target_days, "must be a positive number of days"));
+            return Err(bad(
+                "profile.target_days",
+                self.target_days,
+                "must be a positive number of days",
+            ));
         }
         if !(self.cost_threshold_bps > 0.0 && self.cost_threshold_bps.is_finite()) {
             return Err(bad(
@@ -189,7 +204,9 @@ pub struct InvestorConfig {
 
 impl Default for InvestorConfig {
     fn default() -> Self {
-        InvestorConfig { attribution_scenarios: 2_000 }
+        InvestorConfig {
+            attribution_scenarios: 2_000,
+        }
     }
 }
 
@@ -255,7 +272,8 @@ impl Composition {
 
 /// A percentage with as many decimals as it needs (7%, 7.5%, 0.25%).
 pub fn pct(x: f64) -> String {
-    let p = x * 100.0;
+    // Rounded first: weights arrive through f32 (0.07 reads back as 0.0700000003).
+    let p = (x * 100.0 * 1e4).round() / 1e4;
     if (p - p.round()).abs() < 1e-9 {
         format!("{:.0}%", p)
     } else if (p * 10.0 - (p * 10.0).round()).abs() < 1e-9 {
@@ -371,6 +389,10 @@ pub struct BufferConfig {
     /// Keep the buffer tiers the fund file gives its own holdings (by default they count as
     /// investments, so that each composition's buffer is exactly what it says).
     pub keep_fund_tiers: bool,
+    /// Keep the fund's gates on while measuring coverage. Off by default: coverage asks whether
+    /// the buffer alone meets the redemptions, and a gate that defers them (fired by the volume of
+    /// requests whatever the buffer) would cap every composition's coverage at the same level.
+    pub with_gates: bool,
 }
 
 /// The seed's recommended composition: 8% cash, 5% short sovereigns, 4% liquid ETFs.
@@ -403,6 +425,7 @@ impl Default for BufferConfig {
             grid: BufferGrid::default(),
             named,
             keep_fund_tiers: false,
+            with_gates: false,
         }
     }
 }
@@ -436,10 +459,18 @@ impl BufferConfig {
 
     fn validate(&self) -> Result<(), ConfigError> {
         if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad("buffer.scenarios", self.scenarios, "must be from 1 to 10,000,000"));
+            return Err(bad(
+                "buffer.scenarios",
+                self.scenarios,
+                "must be from 1 to 10,000,000",
+            ));
         }
         if self.horizon_days == 0 || self.horizon_days > 3650 {
-            return Err(bad("buffer.horizon_days", self.horizon_days, "must be from 1 to 3650 days"));
+            return Err(bad(
+                "buffer.horizon_days",
+                self.horizon_days,
+                "must be from 1 to 3650 days",
+            ));
         }
         if !(self.target_coverage > 0.0 && self.target_coverage <= 1.0) {
             return Err(bad(
@@ -463,7 +494,11 @@ impl BufferConfig {
             ("buffer.etf.annual_yield", self.etf.annual_yield),
         ] {
             if !(y > -1.0 && y < 1.0) {
-                return Err(bad(name, y, "an annual yield as a fraction (0.04 = 4%), between -1 and 1"));
+                return Err(bad(
+                    name,
+                    y,
+                    "an annual yield as a fraction (0.04 = 4%), between -1 and 1",
+                ));
             }
         }
         for (name, grid) in [
@@ -472,7 +507,11 @@ impl BufferConfig {
             ("buffer.grid.etf", &self.grid.etf),
         ] {
             if grid.iter().any(|x| !(0.0..1.0).contains(x)) {
-                return Err(bad(name, list(grid), "each weight must be in [0, 1) (a fraction of NAV)"));
+                return Err(bad(
+                    name,
+                    list(grid),
+                    "each weight must be in [0, 1) (a fraction of NAV)",
+                ));
             }
         }
         for c in &self.named {
@@ -486,9 +525,16 @@ impl BufferConfig {
                 }
             }
         }
-        for (name, inst) in [("buffer.sovereign", &self.sovereign), ("buffer.etf", &self.etf)] {
+        for (name, inst) in [
+            ("buffer.sovereign", &self.sovereign),
+            ("buffer.etf", &self.etf),
+        ] {
             if !(inst.adv > 0.0 && inst.adv.is_finite()) {
-                return Err(bad(&format!("{name}.adv"), inst.adv, "must be a positive amount per day"));
+                return Err(bad(
+                    &format!("{name}.adv"),
+                    inst.adv,
+                    "must be a positive amount per day",
+                ));
             }
             if !(inst.spread_bps >= 0.0 && inst.vol_annual >= 0.0 && inst.impact >= 0.0) {
                 return Err(bad(
@@ -582,12 +628,21 @@ mod tests {
         let mut cfg = AnalysisConfig::default();
         cfg.buffer.grid.cash = vec![0.05, -0.1];
         let e = cfg.validate().unwrap_err();
-        assert!(e.to_string().contains("buffer.grid.cash = [0.05, -0.1]"), "{e}");
+        assert!(
+            e.to_string().contains("buffer.grid.cash = [0.05, -0.1]"),
+            "{e}"
+        );
     }
 
     #[test]
     fn compositions_describe_themselves() {
-        assert_eq!(seed_recommendation().describe(), "8% cash + 5% sovereigns + 4% ETFs");
-        assert_eq!(Composition::new("x", 0.075, 0.0, 0.0).describe(), "7.5% cash");
+        assert_eq!(
+            seed_recommendation().describe(),
+            "8% cash + 5% sovereigns + 4% ETFs"
+        );
+        assert_eq!(
+            Composition::new("x", 0.075, 0.0, 0.0).describe(),
+            "7.5% cash"
+        );
     }
 }

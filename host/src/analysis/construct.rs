@@ -20,7 +20,8 @@
 
 use clarabel::algebra::CscMatrix;
 use clarabel::solver::{
-    DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT, ZeroConeT,
+    DefaultSettings, DefaultSolver, IPSolver, NonnegativeConeT, SolverStatus, SupportedConeT,
+    ZeroConeT,
 };
 use serde::Serialize;
 
@@ -105,9 +106,19 @@ impl Measures {
         }
         Measures {
             illiquid: liq.iter().zip(w).map(|(l, &x)| l.illiquid_amount(x)).sum(),
-            daily_liquid: cash + liq.iter().zip(w).map(|(l, &x)| l.daily_liquid_amount(x)).sum::<f64>(),
+            daily_liquid: cash
+                + liq
+                    .iter()
+                    .zip(w)
+                    .map(|(l, &x)| l.daily_liquid_amount(x))
+                    .sum::<f64>(),
             class_weights,
-            score: 5.0 * cash + liq.iter().zip(w).map(|(l, &x)| x * l.score_at(x)).sum::<f64>(),
+            score: 5.0 * cash
+                + liq
+                    .iter()
+                    .zip(w)
+                    .map(|(l, &x)| x * l.score_at(x))
+                    .sum::<f64>(),
         }
     }
 }
@@ -174,7 +185,11 @@ pub fn construct(
     p_diag[ic] = 1.0;
     q[ic] = -cash;
 
-    let mut eq = Rows { n, rows: Vec::new(), b: Vec::new() };
+    let mut eq = Rows {
+        n,
+        rows: Vec::new(),
+        b: Vec::new(),
+    };
     let mut total: Vec<(usize, f64)> = (0..np).map(|p| (iw + p, 1.0)).collect();
     total.push((ic, 1.0));
     eq.push(total, 1.0);
@@ -187,7 +202,11 @@ pub fn construct(
         eq.push(row, 0.0);
     }
 
-    let mut le = Rows { n, rows: Vec::new(), b: Vec::new() };
+    let mut le = Rows {
+        n,
+        rows: Vec::new(),
+        b: Vec::new(),
+    };
     let mut no_short = Vec::new();
     for p in 0..np {
         no_short.push(le.push(vec![(iw + p, -1.0)], 0.0));
@@ -197,7 +216,11 @@ pub fn construct(
         le.push(vec![(iw + p, 1.0), (iz + p, -1.0)], l.seven_day_capacity);
         le.push(vec![(iz + p, -1.0)], 0.0);
         le.push(vec![(iy + p, 1.0), (iw + p, -1.0)], 0.0);
-        let daily_cap = if l.settles_in_time { l.one_day_capacity } else { 0.0 };
+        let daily_cap = if l.settles_in_time {
+            l.one_day_capacity
+        } else {
+            0.0
+        };
         le.push(vec![(iy + p, 1.0)], daily_cap);
         let mut prev = 0.0;
         for b in 0..5 {
@@ -217,12 +240,20 @@ pub fn construct(
     let row = le.push(daily, -cfg.min_daily_liquid);
     named.push(("min_daily_liquid".into(), "min", cfg.min_daily_liquid, row));
     for (k, name) in class_names.iter().enumerate() {
-        let members: Vec<(usize, f64)> = (0..np).filter(|&p| liq[p].class == k).map(|p| (iw + p, 1.0)).collect();
+        let members: Vec<(usize, f64)> = (0..np)
+            .filter(|&p| liq[p].class == k)
+            .map(|p| (iw + p, 1.0))
+            .collect();
         if members.is_empty() {
             continue;
         }
         let row = le.push(members, cfg.max_asset_class);
-        named.push((format!("max_asset_class:{name}"), "max", cfg.max_asset_class, row));
+        named.push((
+            format!("max_asset_class:{name}"),
+            "max",
+            cfg.max_asset_class,
+            row,
+        ));
     }
     let mut score: Vec<(usize, f64)> = Vec::new();
     for (p, l) in liq.iter().enumerate() {
@@ -232,11 +263,20 @@ pub fn construct(
     }
     score.push((ic, -5.0));
     let row = le.push(score, -cfg.min_liquidity_score);
-    named.push(("min_liquidity_score".into(), "min", cfg.min_liquidity_score, row));
+    named.push((
+        "min_liquidity_score".into(),
+        "min",
+        cfg.min_liquidity_score,
+        row,
+    ));
 
     // Stack equalities then inequalities.
     let n_eq = eq.rows.len();
-    let mut all = Rows { n, rows: eq.rows, b: eq.b };
+    let mut all = Rows {
+        n,
+        rows: eq.rows,
+        b: eq.b,
+    };
     all.rows.extend(le.rows);
     all.b.extend(le.b);
     let a = all.matrix();
@@ -247,20 +287,35 @@ pub fn construct(
         (0..n).collect(),
         p_diag,
     );
-    let cones: Vec<SupportedConeT<f64>> = vec![ZeroConeT(n_eq), NonnegativeConeT(all.rows.len() - n_eq)];
-    let settings = DefaultSettings::<f64> { verbose: false, ..Default::default() };
+    let cones: Vec<SupportedConeT<f64>> =
+        vec![ZeroConeT(n_eq), NonnegativeConeT(all.rows.len() - n_eq)];
+    let settings = DefaultSettings::<f64> {
+        verbose: false,
+        ..Default::default()
+    };
 
     let before = Measures::at(liq, n_classes, &w0, cash);
     let (status, x, z) = match DefaultSolver::new(&p_mat, &q, &a, &all.b, &cones, settings) {
         Ok(mut solver) => {
             solver.solve();
-            (solver.solution.status, solver.solution.x.clone(), solver.solution.z.clone())
+            (
+                solver.solution.status,
+                solver.solution.x.clone(),
+                solver.solution.z.clone(),
+            )
         }
-        Err(_) => (SolverStatus::NumericalError, vec![0.0; n], vec![0.0; all.rows.len()]),
+        Err(_) => (
+            SolverStatus::NumericalError,
+            vec![0.0; n],
+            vec![0.0; all.rows.len()],
+        ),
     };
     let feasible = matches!(status, SolverStatus::Solved | SolverStatus::AlmostSolved);
     let (w1, cash1): (Vec<f64>, f64) = if feasible {
-        ((0..np).map(|p| x[iw + p].max(0.0)).collect(), x[ic].max(0.0))
+        (
+            (0..np).map(|p| x[iw + p].max(0.0)).collect(),
+            x[ic].max(0.0),
+        )
     } else {
         (w0.clone(), cash)
     };
@@ -273,16 +328,29 @@ pub fn construct(
             "min_liquidity_score" => m.score,
             other => {
                 let class = other.trim_start_matches("max_asset_class:");
-                class_names.iter().position(|c| c == class).map_or(0.0, |k| m.class_weights[k])
+                class_names
+                    .iter()
+                    .position(|c| c == class)
+                    .map_or(0.0, |k| m.class_weights[k])
             }
         }
     };
-    let met = |v: f64, sense: &str, limit: f64| if sense == "max" { v <= limit + TOLERANCE } else { v + TOLERANCE >= limit };
+    let met = |v: f64, sense: &str, limit: f64| {
+        if sense == "max" {
+            v <= limit + TOLERANCE
+        } else {
+            v + TOLERANCE >= limit
+        }
+    };
     let mut constraints: Vec<ConstraintCheck> = named
         .iter()
         .map(|(name, sense, limit, row)| {
             let (b, a) = (value(&before, name), value(&after, name));
-            let shadow = if feasible { z[n_eq + row].max(0.0) } else { 0.0 };
+            let shadow = if feasible {
+                z[n_eq + row].max(0.0)
+            } else {
+                0.0
+            };
             ConstraintCheck {
                 name: name.clone(),
                 sense,
@@ -291,7 +359,11 @@ pub fn construct(
                 after: a,
                 met_before: met(b, sense, *limit),
                 met_after: met(a, sense, *limit),
-                slack: if *sense == "max" { limit - a } else { a - limit },
+                slack: if *sense == "max" {
+                    limit - a
+                } else {
+                    a - limit
+                },
                 shadow_price: shadow,
                 binding: feasible && shadow > BINDING_MULTIPLIER,
             }
@@ -331,7 +403,8 @@ pub fn construct(
             change: a - b,
         })
         .collect();
-    let turnover = 0.5 * (positions.iter().map(|p| p.change.abs()).sum::<f64>() + (cash1 - cash).abs());
+    let turnover =
+        0.5 * (positions.iter().map(|p| p.change.abs()).sum::<f64>() + (cash1 - cash).abs());
     Construction {
         settings: cfg.clone(),
         status: format!("{status:?}"),

@@ -112,10 +112,23 @@ pub fn market_findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             p1(hl),
             p1(il)
         );
-        let mut values = vec![("highly_liquid_normal", hl), ("illiquid_normal", il), ("hlim", n.hlim), ("illiquid_limit", n.illiquid_limit)];
+        let mut values = vec![
+            ("highly_liquid_normal", hl),
+            ("illiquid_normal", il),
+            ("hlim", n.hlim),
+            ("illiquid_limit", n.illiquid_limit),
+        ];
         if let Some(st) = stressed {
-            let (hs, is) = (st.shares[Bucket::HighlyLiquid as usize], st.shares[Bucket::Illiquid as usize]);
-            text += &format!("; under {} conditions {} and {}", st.condition.replace('_', " "), p1(hs), p1(is));
+            let (hs, is) = (
+                st.shares[Bucket::HighlyLiquid as usize],
+                st.shares[Bucket::Illiquid as usize],
+            );
+            text += &format!(
+                "; under {} conditions {} and {}",
+                st.condition.replace('_', " "),
+                p1(hs),
+                p1(is)
+            );
             values.push(("highly_liquid_stressed", hs));
             values.push(("illiquid_stressed", is));
         }
@@ -124,10 +137,22 @@ pub fn market_findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             ". The {} highly liquid investment minimum is {}{}; the {} illiquid limit is {}{}.",
             p1(n.hlim),
             if n.hlim_met { "met" } else { "NOT met" },
-            if stressed.is_some() && worst.hlim_met != n.hlim_met { " in normal markets only" } else { "" },
+            if stressed.is_some() && worst.hlim_met != n.hlim_met {
+                " in normal markets only"
+            } else {
+                ""
+            },
             p1(n.illiquid_limit),
-            if n.illiquid_breach { "BREACHED" } else { "respected" },
-            if stressed.is_some() && worst.illiquid_breach != n.illiquid_breach { " in normal markets, breached under stress" } else { "" },
+            if n.illiquid_breach {
+                "BREACHED"
+            } else {
+                "respected"
+            },
+            if stressed.is_some() && worst.illiquid_breach != n.illiquid_breach {
+                " in normal markets, breached under stress"
+            } else {
+                ""
+            },
         );
         out.push(finding(s, "sec_buckets", text, &values));
     }
@@ -147,7 +172,11 @@ pub fn market_findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
         .map(|(k, _)| k);
     if let (Some(k), Some(normal_row)) = (k, m.portfolio_row("normal", rate)) {
         let h = m.horizons[k];
-        let stressed_name = m.conditions.last().map(|c| c.name.clone()).unwrap_or_default();
+        let stressed_name = m
+            .conditions
+            .last()
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
         let mut text = format!(
             "Selling at {} of daily volume, {} of NAV (cash included) can be raised within {} days in normal markets at {:.0} bps",
             p1(rate),
@@ -161,7 +190,10 @@ pub fn market_findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             ("raised_normal", normal_row.sold_share[k]),
             ("cost_bps_normal", normal_row.horizon_cost_bps[k]),
         ];
-        if let Some(st) = m.portfolio_row(&stressed_name, rate).filter(|_| stressed_name != "normal") {
+        if let Some(st) = m
+            .portfolio_row(&stressed_name, rate)
+            .filter(|_| stressed_name != "normal")
+        {
             text += &format!(
                 ", and {} at {:.0} bps under {} conditions",
                 p1(st.sold_share[k]),
@@ -178,13 +210,25 @@ pub fn market_findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
     let slowest = m
         .profile
         .iter()
-        .filter(|r| r.condition == "normal" && (r.participation - rate).abs() < 1e-12 && r.position != super::market::PORTFOLIO)
+        .filter(|r| {
+            r.condition == "normal"
+                && (r.participation - rate).abs() < 1e-12
+                && r.position != super::market::PORTFOLIO
+        })
         .max_by(|a, b| a.days_to_liquidate.total_cmp(&b.days_to_liquidate));
-    let stressed_name = m.conditions.last().map(|c| c.name.as_str()).unwrap_or("normal");
+    let stressed_name = m
+        .conditions
+        .last()
+        .map(|c| c.name.as_str())
+        .unwrap_or("normal");
     let dearest = m
         .profile
         .iter()
-        .filter(|r| r.condition == stressed_name && (r.participation - rate).abs() < 1e-12 && r.position != super::market::PORTFOLIO)
+        .filter(|r| {
+            r.condition == stressed_name
+                && (r.participation - rate).abs() < 1e-12
+                && r.position != super::market::PORTFOLIO
+        })
         .max_by(|a, b| a.cost_bps.total_cmp(&b.cost_bps));
     if let (Some(a), Some(b)) = (slowest, dearest) {
         out.push(finding(
@@ -216,13 +260,28 @@ pub fn market_findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             "Portfolio liquidity score {:.2} of 5; {} position(s) score below 3{}.",
             m.portfolio_score,
             low.len(),
-            if low.is_empty() { String::new() } else { format!(" ({})", low.join(", ")) }
+            if low.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", low.join(", "))
+            }
         ),
-        &[("portfolio_score", m.portfolio_score), ("positions_below_3", low.len() as f64)],
+        &[
+            ("portfolio_score", m.portfolio_score),
+            ("positions_below_3", low.len() as f64),
+        ],
     ));
 
-    let last = m.conditions.last().map(|c| c.name.clone()).unwrap_or_default();
-    let rows: Vec<_> = m.impact_models.iter().filter(|r| r.condition == last).collect();
+    let last = m
+        .conditions
+        .last()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    let rows: Vec<_> = m
+        .impact_models
+        .iter()
+        .filter(|r| r.condition == last)
+        .collect();
     if !rows.is_empty() {
         let weights: BTreeMap<&str, f64> = fund
             .position_ids
@@ -230,9 +289,14 @@ pub fn market_findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             .zip(&fund.model.positions)
             .map(|(id, p)| (id.as_str(), p.weight as f64))
             .collect();
-        let total_w: f64 = rows.iter().map(|r| weights.get(r.position.as_str()).copied().unwrap_or(0.0)).sum();
+        let total_w: f64 = rows
+            .iter()
+            .map(|r| weights.get(r.position.as_str()).copied().unwrap_or(0.0))
+            .sum();
         let avg = |f: &dyn Fn(&super::market::ImpactRow) -> f64| {
-            rows.iter().map(|r| f(r) * weights.get(r.position.as_str()).copied().unwrap_or(0.0)).sum::<f64>()
+            rows.iter()
+                .map(|r| f(r) * weights.get(r.position.as_str()).copied().unwrap_or(0.0))
+                .sum::<f64>()
                 / total_w.max(1e-12)
         };
         let (lin, sq, th, ad) = (
@@ -292,7 +356,10 @@ pub fn investor_findings(r: &InvestorReport) -> Vec<Finding> {
             &[("mean_30d", row.mean), ("p95_30d", row.p95), ("p99_30d", row.p99), ("any_large_redeemed", r.any_large_redeemed)],
         ));
     }
-    let top = r.holders.iter().max_by(|a, b| a.share_of_requests.total_cmp(&b.share_of_requests));
+    let top = r
+        .holders
+        .iter()
+        .max_by(|a, b| a.share_of_requests.total_cmp(&b.share_of_requests));
     let large = r
         .holders
         .iter()
@@ -320,15 +387,27 @@ pub fn investor_findings(r: &InvestorReport) -> Vec<Finding> {
             .channels
             .iter()
             .filter(|c| c.enabled)
-            .map(|c| format!("{} {:+.2} pp", c.channel.replace('_', " "), c.outflow * 100.0))
+            .map(|c| {
+                format!(
+                    "{} {:+.2} pp",
+                    c.channel.replace('_', " "),
+                    c.outflow * 100.0
+                )
+            })
             .collect();
-        parts.push(format!("interaction {:+.2} pp", a.interaction_outflow * 100.0));
-        let cost_top = a.largest_cost_channel().map(|c| c.channel.replace('_', " ")).unwrap_or_default();
+        parts.push(format!(
+            "interaction {:+.2} pp",
+            a.interaction_outflow * 100.0
+        ));
+        let cost_top = a
+            .largest_cost_channel()
+            .map(|c| c.channel.replace('_', " "))
+            .unwrap_or_default();
         out.push(finding(
             s,
             "cascade_attribution",
             format!(
-                "Feedback adds {} of NAV to mean requested outflow over the horizon ({} of the {} total; {} scenarios rerun per channel): {}. It adds {:.1} bps to mean liquidation cost, most through {}.",
+                "Feedback adds {} of NAV to mean requested outflow over the horizon ({} of the {} mean; {} scenarios rerun per channel): {}. It adds {:.1} bps to mean liquidation cost, most through {}.",
                 p1(a.total_outflow),
                 p1(if base > 0.0 { a.total_outflow / base } else { 0.0 }),
                 p1(base),
@@ -372,13 +451,21 @@ pub fn portfolio_findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Find
     let b = &p.buffer;
     if let Some(st) = b.results.first() {
         let mut text = format!(
-            "The {} buffer covers {} of scenarios over {} days ({} a year in carry)",
-            st.label.trim_start_matches("static "),
+            "The {} cash buffer{} covers {} of scenarios over {} days at {} a year of carry",
+            pct(st.cash),
+            if b.with_gates {
+                ""
+            } else {
+                " alone (gates off)"
+            },
             p2(st.coverage),
             b.horizon_days,
             format_bps(st.opportunity_cost_bps)
         );
-        let mut values = vec![("static_coverage", st.coverage), ("static_opportunity_cost_bps", st.opportunity_cost_bps)];
+        let mut values = vec![
+            ("static_coverage", st.coverage),
+            ("static_opportunity_cost_bps", st.opportunity_cost_bps),
+        ];
         if let Some(c) = &p.use_case_claim {
             text += &format!(
                 "; {} covers {} at {} a year",
@@ -496,10 +583,9 @@ pub fn portfolio_findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Find
             c.status
         )
     } else if c.already_met {
-        let tightest = c
-            .constraints
-            .iter()
-            .min_by(|a, b| (a.slack / a.limit.abs().max(1e-9)).total_cmp(&(b.slack / b.limit.abs().max(1e-9))));
+        let tightest = c.constraints.iter().min_by(|a, b| {
+            (a.slack / a.limit.abs().max(1e-9)).total_cmp(&(b.slack / b.limit.abs().max(1e-9)))
+        });
         format!(
             "The fund already meets every construction constraint ({}); no change is needed, and none binds{}.",
             describe_checks(c),
@@ -508,7 +594,11 @@ pub fn portfolio_findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Find
                 .unwrap_or_default()
         )
     } else {
-        let mut moves: Vec<_> = c.positions.iter().filter(|w| w.change.abs() > 1e-4).collect();
+        let mut moves: Vec<_> = c
+            .positions
+            .iter()
+            .filter(|w| w.change.abs() > 1e-4)
+            .collect();
         moves.sort_by(|a, b| b.change.abs().total_cmp(&a.change.abs()));
         let listed: Vec<String> = moves
             .iter()
@@ -527,7 +617,11 @@ pub fn portfolio_findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Find
         s,
         "portfolio_construction",
         text,
-        &[("turnover", c.turnover), ("feasible", c.feasible as u8 as f64), ("binding_count", c.binding.len() as f64)],
+        &[
+            ("turnover", c.turnover),
+            ("feasible", c.feasible as u8 as f64),
+            ("binding_count", c.binding.len() as f64),
+        ],
     ));
     out
 }
@@ -538,9 +632,26 @@ fn describe_checks(c: &super::construct::Construction) -> String {
         .iter()
         .filter(|k| !k.name.starts_with("max_asset_class:"))
         .map(|k| {
-            let v = if k.name == "min_liquidity_score" { format!("{:.2}", k.after) } else { p1(k.after) };
-            let l = if k.name == "min_liquidity_score" { format!("{:.1}", k.limit) } else { pct(k.limit) };
-            format!("{} {} {} {}", k.name.trim_start_matches("max_").trim_start_matches("min_").replace('_', " "), v, if k.sense == "max" { "≤" } else { "≥" }, l)
+            let v = if k.name == "min_liquidity_score" {
+                format!("{:.2}", k.after)
+            } else {
+                p1(k.after)
+            };
+            let l = if k.name == "min_liquidity_score" {
+                format!("{:.1}", k.limit)
+            } else {
+                pct(k.limit)
+            };
+            format!(
+                "{} {} {} {}",
+                k.name
+                    .trim_start_matches("max_")
+                    .trim_start_matches("min_")
+                    .replace('_', " "),
+                v,
+                if k.sense == "max" { "≤" } else { "≥" },
+                l
+            )
         })
         .collect();
     let largest = c

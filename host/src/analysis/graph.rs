@@ -101,7 +101,8 @@ impl StageId {
     }
 }
 
-/// `targets` and everything they depend on, in [`StageId::ALL`] order.
+/// `targets` and everything they depend on, in [`StageId::ALL`] order. The findings stage
+/// gathers whatever else runs: asking for it pulls in no other stage.
 pub fn closure(targets: &[StageId]) -> Vec<StageId> {
     let mut need = [false; StageId::ALL.len()];
     let mut stack: Vec<StageId> = targets.to_vec();
@@ -109,10 +110,15 @@ pub fn closure(targets: &[StageId]) -> Vec<StageId> {
         let i = s as usize;
         if !need[i] {
             need[i] = true;
-            stack.extend_from_slice(s.depends_on());
+            if s != StageId::Findings {
+                stack.extend_from_slice(s.depends_on());
+            }
         }
     }
-    StageId::ALL.into_iter().filter(|s| need[*s as usize]).collect()
+    StageId::ALL
+        .into_iter()
+        .filter(|s| need[*s as usize])
+        .collect()
 }
 
 /// The stages grouped into waves: each wave's stages depend only on earlier waves. Dependencies
@@ -125,7 +131,11 @@ pub fn waves(stages: &[StageId]) -> Vec<Vec<StageId>> {
         let ready: Vec<StageId> = left
             .iter()
             .copied()
-            .filter(|s| s.depends_on().iter().all(|d| done.contains(d) || !stages.contains(d)))
+            .filter(|s| {
+                s.depends_on()
+                    .iter()
+                    .all(|d| done.contains(d) || !stages.contains(d))
+            })
             .collect();
         assert!(!ready.is_empty(), "the stage graph has a cycle");
         left.retain(|s| !ready.contains(s));
@@ -166,12 +176,19 @@ pub fn run_graph<E: Send>(
                 .collect();
             handles
                 .into_iter()
-                .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
                 .collect()
         });
         for (stage, seconds, r) in results {
             r?;
-            timings.push(StageTiming { stage, wave, seconds });
+            timings.push(StageTiming {
+                stage,
+                wave,
+                seconds,
+            });
         }
     }
     Ok(timings)
@@ -199,12 +216,27 @@ mod tests {
 
     #[test]
     fn closure_pulls_in_dependencies_only() {
-        assert_eq!(closure(&[StageId::MarketLiquidity]), vec![StageId::MarketLiquidity]);
+        assert_eq!(
+            closure(&[StageId::MarketLiquidity]),
+            vec![StageId::MarketLiquidity]
+        );
         assert_eq!(
             closure(&[StageId::PortfolioLiquidity]),
-            vec![StageId::MarketLiquidity, StageId::InvestorBehaviour, StageId::PortfolioLiquidity]
+            vec![
+                StageId::MarketLiquidity,
+                StageId::InvestorBehaviour,
+                StageId::PortfolioLiquidity
+            ]
         );
-        assert_eq!(closure(&[StageId::Findings]), StageId::ALL.to_vec());
+        assert_eq!(closure(&[StageId::Findings]), vec![StageId::Findings]);
+        assert_eq!(
+            closure(&[StageId::MarketLiquidity, StageId::Findings]),
+            vec![StageId::MarketLiquidity, StageId::Findings]
+        );
+        assert_eq!(
+            closure(&[StageId::RedemptionPolicy, StageId::Findings]),
+            StageId::ALL.to_vec()
+        );
     }
 
     #[test]
@@ -219,17 +251,27 @@ mod tests {
         for s in StageId::ALL {
             let at = order.iter().position(|x| *x == s).unwrap();
             for d in s.depends_on() {
-                assert!(order.iter().position(|x| x == d).unwrap() < at, "{s:?} before {d:?}");
+                assert!(
+                    order.iter().position(|x| x == d).unwrap() < at,
+                    "{s:?} before {d:?}"
+                );
             }
         }
         assert_eq!(t.len(), 6);
         let ran = Mutex::new(Vec::new());
         let e = run_graph(&StageId::ALL, |s| {
             ran.lock().unwrap().push(s);
-            if s == StageId::InvestorBehaviour { Err("no") } else { Ok(()) }
+            if s == StageId::InvestorBehaviour {
+                Err("no")
+            } else {
+                Ok(())
+            }
         });
         assert_eq!(e.unwrap_err(), "no");
-        assert!(!ran.into_inner().unwrap().contains(&StageId::PortfolioLiquidity));
+        assert!(!ran
+            .into_inner()
+            .unwrap()
+            .contains(&StageId::PortfolioLiquidity));
     }
 
     #[test]

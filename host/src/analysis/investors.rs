@@ -69,7 +69,7 @@ pub struct InvestorBase {
 }
 
 /// Distribution of one holder's redemption requests over the scenarios, in fractions of initial
-/// NAV at the initial NAV per share.
+/// NAV.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct HolderRedemptions {
     pub holder: String,
@@ -208,12 +208,16 @@ impl Attribution {
 
     /// The channel adding the most outflow.
     pub fn largest_outflow_channel(&self) -> Option<&ChannelAttribution> {
-        self.channels.iter().max_by(|a, b| a.outflow.total_cmp(&b.outflow))
+        self.channels
+            .iter()
+            .max_by(|a, b| a.outflow.total_cmp(&b.outflow))
     }
 
     /// The channel adding the most cost.
     pub fn largest_cost_channel(&self) -> Option<&ChannelAttribution> {
-        self.channels.iter().max_by(|a, b| a.cost.total_cmp(&b.cost))
+        self.channels
+            .iter()
+            .max_by(|a, b| a.cost.total_cmp(&b.cost))
     }
 }
 
@@ -280,7 +284,10 @@ pub fn investor_behaviour(
         .iter()
         .enumerate()
         .map(|(k, &h)| {
-            let mut v: Vec<f64> = base_outputs.iter().map(|o| o.cum_requested[k] as f64).collect();
+            let mut v: Vec<f64> = base_outputs
+                .iter()
+                .map(|o| o.cum_requested[k] as f64)
+                .collect();
             v.sort_by(|a, b| a.total_cmp(b));
             RequestedRow {
                 horizon_days: h,
@@ -296,8 +303,16 @@ pub fn investor_behaviour(
         base: investor_base(fund),
         sweep_scenarios: base_outputs.len() as u64,
         requested,
-        mean_large_redeemed: base_outputs.iter().map(|o| o.large_redeemed as f64).sum::<f64>() / n,
-        any_large_redeemed: base_outputs.iter().filter(|o| o.large_redeemed > 0.0).count() as f64 / n,
+        mean_large_redeemed: base_outputs
+            .iter()
+            .map(|o| o.large_redeemed as f64)
+            .sum::<f64>()
+            / n,
+        any_large_redeemed: base_outputs
+            .iter()
+            .filter(|o| o.large_redeemed > 0.0)
+            .count() as f64
+            / n,
         scenarios_used: scenarios.len() as u64,
         holders: Vec::new(),
         attribution: None,
@@ -307,8 +322,11 @@ pub fn investor_behaviour(
     }
     let model = &fund.model;
     let (all_on, ends) = sim.run_with_holders(model, scenarios, 0, seed);
-    report.holders = holder_distributions(fund, &ends);
-    let enabled: Vec<bool> = CHANNELS.iter().map(|(_, bit)| model.params.switches & bit != 0).collect();
+    report.holders = holder_distributions(fund, &ends, &all_on);
+    let enabled: Vec<bool> = CHANNELS
+        .iter()
+        .map(|(_, bit)| model.params.switches & bit != 0)
+        .collect();
     let each_off: Vec<Vec<ScenarioOutput>> = CHANNELS
         .iter()
         .zip(&enabled)
@@ -321,11 +339,37 @@ pub fn investor_behaviour(
         })
         .collect();
     let all_off = sim.run(&without(model, ALL_CHANNELS), scenarios, 0, seed);
-    report.attribution = Some(Attribution::from_variants(&enabled, &all_on, &each_off, &all_off));
+    report.attribution = Some(Attribution::from_variants(
+        &enabled, &all_on, &each_off, &all_off,
+    ));
     report
 }
 
-fn holder_distributions(fund: &Fund, ends: &[HolderEnd]) -> Vec<HolderRedemptions> {
+/// Each holder's requests in value: the scenario's requested value split in proportion to the
+/// shares each holder asked to redeem (exact in total; it values every request of a scenario at
+/// the same average price).
+fn holder_distributions(
+    fund: &Fund,
+    ends: &[HolderEnd],
+    outs: &[ScenarioOutput],
+) -> Vec<HolderRedemptions> {
+    let values: Vec<Vec<f64>> = ends
+        .iter()
+        .zip(outs)
+        .map(|(e, o)| {
+            let shares: f64 = e.requested.iter().sum();
+            e.requested
+                .iter()
+                .map(|s| {
+                    if shares > 0.0 {
+                        s / shares * o.requested as f64
+                    } else {
+                        0.0
+                    }
+                })
+                .collect()
+        })
+        .collect();
     let names: Vec<(&str, &'static str, f64)> = fund
         .segment_names
         .iter()
@@ -343,7 +387,7 @@ fn holder_distributions(fund: &Fund, ends: &[HolderEnd]) -> Vec<HolderRedemption
         .iter()
         .enumerate()
         .map(|(h, (name, kind, stake))| {
-            let mut v: Vec<f64> = ends.iter().map(|e| e.requested[h]).collect();
+            let mut v: Vec<f64> = values.iter().map(|e| e[h]).collect();
             let share: f64 = ends
                 .iter()
                 .map(|e| {

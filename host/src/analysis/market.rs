@@ -127,7 +127,11 @@ impl Pricing {
         SaleTerms {
             model: self.model,
             half_spread: 0.5 * m.spread,
-            scale: if sqrt_model { pos.impact as f64 * m.vol } else { pos.impact as f64 },
+            scale: if sqrt_model {
+                pos.impact as f64 * m.vol
+            } else {
+                pos.impact as f64
+            },
             depth: m.depth.max(MIN_DEPTH as f64),
             offset,
             theta: self.theta,
@@ -188,7 +192,8 @@ pub fn sell(
     if pricing.model != impact::ADAPTIVE {
         let full = (target / per_day + DAY_TOLERANCE).floor();
         let rest = (target - full * per_day).max(0.0);
-        let cost = full * per_day * pricing.unit_cost(pos, m, per_day) + rest * pricing.unit_cost(pos, m, rest);
+        let cost = full * per_day * pricing.unit_cost(pos, m, per_day)
+            + rest * pricing.unit_cost(pos, m, rest);
         return (target, cost);
     }
     // Adaptive: impact grows with the decayed memory of the fund's own past selling.
@@ -397,7 +402,8 @@ impl PositionLiquidity {
     }
 }
 
-/// Cost of liquidating a position in full under each impact model, same coefficient.
+/// Cost of liquidating a position in full under each impact model, each calibrated to charge the
+/// fund's own model's impact for a sale at the participation cap in normal markets.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ImpactRow {
     pub position: String,
@@ -442,7 +448,9 @@ impl MarketLiquidityReport {
     /// The portfolio row under a condition at a participation rate.
     pub fn portfolio_row(&self, condition: &str, participation: f64) -> Option<&ProfileRow> {
         self.profile.iter().find(|r| {
-            r.position == PORTFOLIO && r.condition == condition && (r.participation - participation).abs() < 1e-12
+            r.position == PORTFOLIO
+                && r.condition == condition
+                && (r.participation - participation).abs() < 1e-12
         })
     }
 }
@@ -451,7 +459,11 @@ impl MarketLiquidityReport {
 pub const PORTFOLIO: &str = "PORTFOLIO";
 
 /// Runs stage 1 on `scenarios` (the records whose shocks define the stressed conditions).
-pub fn profile(fund: &Fund, scenarios: &[ScenarioParams], cfg: &ProfileConfig) -> MarketLiquidityReport {
+pub fn profile(
+    fund: &Fund,
+    scenarios: &[ScenarioParams],
+    cfg: &ProfileConfig,
+) -> MarketLiquidityReport {
     let n_classes = fund.classes.len().min(MAX_CLASSES);
     let mut conditions = vec![Condition::normal(n_classes)];
     if !scenarios.is_empty() {
@@ -476,11 +488,25 @@ pub fn profile(fund: &Fund, scenarios: &[ScenarioParams], cfg: &ProfileConfig) -
                 let m = cond.market(pos);
                 let per_day = r * m.volume;
                 let days = days_needed(w, per_day, pos.window);
-                let (_, full_cost) = sell(&pricing, pos, &m, w, per_day, sale_days_within(days, pos.window));
+                let (_, full_cost) = sell(
+                    &pricing,
+                    pos,
+                    &m,
+                    w,
+                    per_day,
+                    sale_days_within(days, pos.window),
+                );
                 let mut sold_share = Vec::new();
                 let mut horizon_cost = Vec::new();
                 for (k, &h) in horizons.iter().enumerate() {
-                    let (sold, cost) = sell(&pricing, pos, &m, w, per_day, sale_days_within(h, pos.window));
+                    let (sold, cost) = sell(
+                        &pricing,
+                        pos,
+                        &m,
+                        w,
+                        per_day,
+                        sale_days_within(h, pos.window),
+                    );
                     sold_share.push(if w > 0.0 { sold / w } else { 1.0 });
                     horizon_cost.push(bps(cost, sold));
                     sold_nav[k] += sold;
@@ -508,7 +534,11 @@ pub fn profile(fund: &Fund, scenarios: &[ScenarioParams], cfg: &ProfileConfig) -
                 days_to_liquidate: slowest,
                 cost_bps: bps(total_cost, invested),
                 sold_share: sold_nav.clone(),
-                horizon_cost_bps: cost_nav.iter().zip(&sold_nav).map(|(c, s)| bps(*c, s - cash)).collect(),
+                horizon_cost_bps: cost_nav
+                    .iter()
+                    .zip(&sold_nav)
+                    .map(|(c, s)| bps(*c, s - cash))
+                    .collect(),
             });
         }
         for (pos, id) in positions.iter().zip(&fund.position_ids) {
@@ -543,11 +573,7 @@ pub fn profile(fund: &Fund, scenarios: &[ScenarioParams], cfg: &ProfileConfig) -
 
     let impact_models = impact_comparison(fund, &conditions, &pricing);
     let liquidity = position_liquidity(fund, &pricing, &cfg.buckets, bucket_participation);
-    let portfolio_score = cash * 5.0
-        + liquidity
-            .iter()
-            .map(|l| l.weight * l.score)
-            .sum::<f64>();
+    let portfolio_score = cash * 5.0 + liquidity.iter().map(|l| l.weight * l.score).sum::<f64>();
 
     MarketLiquidityReport {
         scenarios_used: scenarios.len() as u64,
@@ -628,7 +654,11 @@ pub fn classify(
     let per_day = r * m.volume;
     let sale_days = whole_days(days_needed(amount, per_day, pos.window));
     let cash_days = sale_days + pos.lag as f64;
-    let unit = if per_day > 0.0 { pricing.unit_cost(pos, &m, per_day.min(amount.max(1e-300))) } else { f64::NAN };
+    let unit = if per_day > 0.0 {
+        pricing.unit_cost(pos, &m, per_day.min(amount.max(1e-300)))
+    } else {
+        f64::NAN
+    };
     let bucket = if sale_days > SEC_SALE_DAYS as f64 {
         Bucket::Illiquid
     } else if cash_days <= HIGHLY_LIQUID_DAYS as f64 {
@@ -653,7 +683,10 @@ pub fn classify(
 fn impact_comparison(fund: &Fund, conditions: &[Condition], base: &Pricing) -> Vec<ImpactRow> {
     let r = fund.model.params.participation_cap as f64;
     let mut rows = Vec::new();
-    for cond in [conditions.first(), conditions.last()].into_iter().flatten() {
+    for cond in [conditions.first(), conditions.last()]
+        .into_iter()
+        .flatten()
+    {
         for (pos, id) in fund.model.positions.iter().zip(&fund.position_ids) {
             let w = pos.weight as f64;
             let m = cond.market(pos);
@@ -661,7 +694,8 @@ fn impact_comparison(fund: &Fund, conditions: &[Condition], base: &Pricing) -> V
             let days = sale_days_within(days_needed(w, per_day, pos.window), pos.window);
             let cost_under = |model: u32| {
                 let p = Pricing { model, ..*base };
-                let (sold, cost) = sell(&p, pos, &m, w, per_day, days);
+                let pos = calibrated(pos, base, model, r);
+                let (sold, cost) = sell(&p, &pos, &m, w, per_day, days);
                 bps(cost, sold)
             };
             rows.push(ImpactRow {
@@ -679,6 +713,34 @@ fn impact_comparison(fund: &Fund, conditions: &[Condition], base: &Pricing) -> V
         }
     }
     rows
+}
+
+/// The position with its impact coefficient recalibrated for `model`, so that every model charges
+/// the same impact as the fund's own model for a sale at participation `r` in normal markets
+/// (where depth equals volume, so `u = r`). Models then differ only in how impact grows with size
+/// and stress, which is what the comparison is for.
+pub fn calibrated(
+    pos: &PositionParams,
+    fund_pricing: &Pricing,
+    model: u32,
+    r: f64,
+) -> PositionParams {
+    let sigma = pos.vol as f64;
+    let coefficient = pos.impact as f64;
+    let reference = match fund_pricing.model {
+        impact::LINEAR => coefficient * r,
+        impact::THRESHOLD => coefficient * (r - fund_pricing.theta).max(0.0),
+        _ => coefficient * sigma * r.sqrt(),
+    };
+    let k = match model {
+        impact::LINEAR => reference / r.max(1e-12),
+        impact::THRESHOLD => reference / (r - fund_pricing.theta).max(1e-12),
+        _ => reference / (sigma * r.sqrt()).max(1e-300),
+    };
+    PositionParams {
+        impact: k as f32,
+        ..*pos
+    }
 }
 
 /// The score bands and capacities of every position (normal markets, the fund's participation
@@ -702,12 +764,12 @@ pub fn position_liquidity(
             let w = pos.weight as f64;
             let m = normal.market(pos);
             let per_day = cap * m.volume;
-            let capacity_within =
-                SCORE_DAYS.map(|d| per_day * sale_days_within(d, pos.window));
+            let capacity_within = SCORE_DAYS.map(|d| per_day * sale_days_within(d, pos.window));
             let limit = buckets.significant_impact_bps * 1e-4;
             let r7 = participation_for_cost(pricing, pos, &m, limit)
                 .map_or(0.0, |r| r.min(bucket_participation));
-            let seven_day_capacity = r7 * m.volume * sale_days_within(SEC_SALE_DAYS as f64, pos.window);
+            let seven_day_capacity =
+                r7 * m.volume * sale_days_within(SEC_SALE_DAYS as f64, pos.window);
             let cost = stressed_cost_per_unit(spec, &fund.spec.liquidation);
             let cost_cap = 5 - SCORE_COST.iter().filter(|&&t| cost > t).count() as u8;
             let lag_cap = 5 - SCORE_SETTLEMENT.iter().filter(|&&t| pos.lag > t).count() as u8;
@@ -734,7 +796,7 @@ mod tests {
 
     #[test]
     fn days_and_sale_days_respect_windows() {
-        assert_eq!(days_needed(0.3, 0.1, 0), 3.0 * 1.0 + 0.0 * 0.3 / 0.1 - 0.0);
+        assert!((days_needed(0.3, 0.1, 0) - 3.0).abs() < 1e-12);
         assert_eq!(days_needed(0.3, 0.1, 21), 63.0);
         assert_eq!(days_needed(0.25, 0.1, 21), 63.0);
         assert_eq!(sale_days_within(30.0, 21), 1.0);

@@ -59,7 +59,10 @@ pub enum AnalysisError {
 impl AnalysisError {
     /// Whether the error comes from what the user gave (a setting or a composition).
     pub fn is_bad_input(&self) -> bool {
-        matches!(self, AnalysisError::Config(_) | AnalysisError::Composition { .. })
+        matches!(
+            self,
+            AnalysisError::Config(_) | AnalysisError::Composition { .. }
+        )
     }
 }
 
@@ -150,7 +153,10 @@ impl Context<'_> {
 fn placeholder(stage: StageId) -> StagePlaceholder {
     StagePlaceholder {
         status: "not_implemented",
-        note: format!("{} is part of the graph; its analysis arrives with \"Analysis II\".", stage.title()),
+        note: format!(
+            "{} is part of the graph; its analysis arrives with \"Analysis II\".",
+            stage.title()
+        ),
     }
 }
 
@@ -172,7 +178,8 @@ fn run_stage(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisEr
             let market = out.market.get().expect("market liquidity runs first");
             let cfg = &ctx.cfg.buffer;
             let comps = cfg.compositions(fund.model.params.initial_cash as f64);
-            let search = buffer::search(fund, &comps, cfg, ctx.first(cfg.scenarios), seed, ctx.sim)?;
+            let search =
+                buffer::search(fund, &comps, cfg, ctx.first(cfg.scenarios), seed, ctx.sim)?;
             let class_names: Vec<String> = fund.classes.iter().map(|c| c.name.clone()).collect();
             let construction = construct::construct(
                 &market.liquidity,
@@ -222,6 +229,25 @@ fn scenarios_used(id: StageId, cfg: &AnalysisConfig, available: u64, base: u64) 
     }
 }
 
+/// Checks the settings and that every buffer composition can be built on `fund`, without
+/// simulating anything: call it before creating any output, so that bad input leaves none.
+pub fn check_inputs(
+    fund: &Fund,
+    cfg: &AnalysisConfig,
+    targets: &[StageId],
+) -> Result<(), AnalysisError> {
+    cfg.validate()?;
+    if graph::closure(targets).contains(&StageId::PortfolioLiquidity) {
+        for c in cfg
+            .buffer
+            .compositions(fund.model.params.initial_cash as f64)
+        {
+            buffer::composition_fund(fund, &c, &cfg.buffer)?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs `targets` and the stages they depend on (all stages for `undertow run`). `threads` sizes
 /// the analysis' thread pool (`None`: every core).
 pub fn run_analysis(
@@ -230,7 +256,7 @@ pub fn run_analysis(
     targets: &[StageId],
     threads: Option<usize>,
 ) -> Result<AnalysisSummary, AnalysisError> {
-    cfg.validate()?;
+    check_inputs(inputs.fund, cfg, targets)?;
     let stages = graph::closure(targets);
     let reads_sweep = stages
         .iter()
@@ -238,6 +264,14 @@ pub fn run_analysis(
     if reads_sweep && inputs.base_outputs.is_empty() {
         return Err(AnalysisError::NoScenarios);
     }
+    // Reruns never go past the main sweep: they are its first scenarios.
+    let mut capped = cfg.clone();
+    if reads_sweep {
+        let base = inputs.base_outputs.len() as u64;
+        capped.investors.attribution_scenarios = cfg.investors.attribution_scenarios.min(base);
+        capped.buffer.scenarios = cfg.buffer.scenarios.min(base);
+    }
+    let cfg = &capped;
     let sim = Simulator::new(threads)?;
     let needed = stages
         .iter()
@@ -250,7 +284,12 @@ pub fn run_analysis(
         .max()
         .unwrap_or(0);
     let scenarios = scenario_block(inputs.fund, inputs.seed, 0..needed);
-    let ctx = Context { inputs, cfg, sim: &sim, scenarios: &scenarios };
+    let ctx = Context {
+        inputs,
+        cfg,
+        sim: &sim,
+        scenarios: &scenarios,
+    };
     let out = Outputs::default();
     let timings = graph::run_graph(&stages, |id| run_stage(id, &ctx, &out))?;
     let base = inputs.base_outputs.len() as u64;
@@ -260,7 +299,11 @@ pub fn run_analysis(
             stage: t.stage,
             title: t.stage.title(),
             depends_on: t.stage.depends_on().to_vec(),
-            status: if t.stage.implemented() { "done" } else { "not_implemented" },
+            status: if t.stage.implemented() {
+                "done"
+            } else {
+                "not_implemented"
+            },
             scenarios_used: scenarios_used(t.stage, cfg, needed, base),
             wave: t.wave,
             seconds: t.seconds,

@@ -90,7 +90,10 @@ impl Simulator {
             .chain(model.large.iter().map(|l| l.stake as f64))
             .collect();
         self.pool.install(|| {
-            let work = |c: usize, scs: &[ScenarioParams], outs: &mut [ScenarioOutput], ends: &mut [HolderEnd]| {
+            let work = |c: usize,
+                        scs: &[ScenarioParams],
+                        outs: &mut [ScenarioOutput],
+                        ends: &mut [HolderEnd]| {
                 let mut ws = Workspace::<f32>::new(model);
                 for (j, (sc, o)) in scs.iter().zip(outs.iter_mut()).enumerate() {
                     let index = first_index + (c * CHUNK + j) as u64;
@@ -129,7 +132,8 @@ fn holder_end(words: &[f32], lay: &Layout, initial: &[f64]) -> HolderEnd {
     for (h, start) in initial.iter().enumerate() {
         let h = h as u32;
         let held = words[(lay.held + h) as usize] as f64;
-        let pending = words[(lay.due + h) as usize] as f64 + words[(lay.queued + h) as usize] as f64;
+        let pending =
+            words[(lay.due + h) as usize] as f64 + words[(lay.queued + h) as usize] as f64;
         let accepted = (start - held).max(0.0);
         end.accepted.push(accepted);
         end.requested.push(accepted + pending.max(0.0));

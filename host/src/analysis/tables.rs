@@ -57,7 +57,14 @@ fn header(cols: &[&str]) -> Vec<String> {
 pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
     let mut out = Vec::new();
     if let Some(m) = &s.market_liquidity {
-        let mut h = header(&["position", "condition", "participation", "weight", "days_to_liquidate", "cost_bps"]);
+        let mut h = header(&[
+            "position",
+            "condition",
+            "participation",
+            "weight",
+            "days_to_liquidate",
+            "cost_bps",
+        ]);
         for d in &m.horizons {
             h.push(format!("sold_share_{d}d"));
         }
@@ -81,7 +88,11 @@ pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
                 row
             })
             .collect();
-        out.push(Table { file: "liquidity_profile.csv", header: h, rows });
+        out.push(Table {
+            file: "liquidity_profile.csv",
+            header: h,
+            rows,
+        });
 
         let rows = m
             .inverse
@@ -118,7 +129,11 @@ pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
             .buckets
             .iter()
             .map(|r| {
-                let score = m.liquidity.iter().find(|l| l.position == r.position).map(|l| l.score);
+                let score = m
+                    .liquidity
+                    .iter()
+                    .find(|l| l.position == r.position)
+                    .map(|l| l.score);
                 vec![
                     text(&r.position),
                     r.condition.clone(),
@@ -165,7 +180,15 @@ pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
             .collect();
         out.push(Table {
             file: "impact_models.csv",
-            header: header(&["position", "condition", "participation", "linear_bps", "square_root_bps", "threshold_bps", "adaptive_bps"]),
+            header: header(&[
+                "position",
+                "condition",
+                "participation",
+                "linear_bps",
+                "square_root_bps",
+                "threshold_bps",
+                "adaptive_bps",
+            ]),
             rows,
         });
     }
@@ -188,7 +211,16 @@ pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
             .collect();
         out.push(Table {
             file: "redemptions_by_holder.csv",
-            header: header(&["holder", "kind", "stake", "probability", "mean", "p95", "p99", "share_of_requests"]),
+            header: header(&[
+                "holder",
+                "kind",
+                "stake",
+                "probability",
+                "mean",
+                "p95",
+                "p99",
+                "share_of_requests",
+            ]),
             rows,
         });
         if let Some(a) = &i.attribution {
@@ -266,7 +298,12 @@ pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
         let mut rows = Vec::new();
         for r in &p.needs.rows {
             for (k, c) in p.needs.confidences.iter().enumerate() {
-                rows.push(vec![r.horizon_days.to_string(), num(*c), num(r.lar[k]), num(r.lar_currency[k])]);
+                rows.push(vec![
+                    r.horizon_days.to_string(),
+                    num(*c),
+                    num(r.lar[k]),
+                    num(r.lar_currency[k]),
+                ]);
             }
         }
         out.push(Table {
@@ -325,7 +362,15 @@ pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
         let mut rows: Vec<Vec<String>> = c
             .positions
             .iter()
-            .map(|w| vec![text(&w.position), text(&w.class), num(w.before), num(w.after), num(w.change)])
+            .map(|w| {
+                vec![
+                    text(&w.position),
+                    text(&w.class),
+                    num(w.before),
+                    num(w.after),
+                    num(w.change),
+                ]
+            })
             .collect();
         rows.push(vec![
             "CASH".into(),

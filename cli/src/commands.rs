@@ -465,8 +465,10 @@ fn money(v: f64, currency: &str) -> String {
 fn print_table(fund: &Fund, s: &Summary) {
     let h = &s.headline;
     let r = &s.run;
-    println!("{} — {} scenarios × {} days, {} on {} in {:.2}s ({:.2e} scenario-day-positions/s)",
-        fund.name, r.scenarios, r.horizon_days, r.strategy, r.backend, r.seconds, r.throughput);
+    println!(
+        "{} — {} scenarios × {} days, {} on {} in {:.2}s ({:.2e} scenario-day-positions/s)",
+        fund.name, r.scenarios, r.horizon_days, r.strategy, r.backend, r.seconds, r.throughput
+    );
     println!(
         "  cash buffer {:.1}%: coverage {:.1}%, survival {:.1}%",
         fund.model.params.initial_cash * 100.0,

@@ -29,7 +29,9 @@ struct Dispatch {
 @group(0) @binding(5) var<storage, read> scenarios: array<ScenarioParams>;
 @group(0) @binding(6) var<storage, read_write> state: array<f32>;
 @group(0) @binding(7) var<storage, read_write> outputs: array<ScenarioOutput>;
-@group(0) @binding(8) var<uniform> lay: Layout;
+// The layout is a storage record, not a uniform: Mesa's lavapipe inlines uniform values into
+// loop bounds and then recompiles the shader at every dispatch, which made it 50-100x slower.
+@group(0) @binding(8) var<storage, read> lay: Layout;
 @group(0) @binding(9) var<uniform> dispatch: Dispatch;
 
 // This invocation's scenario within the chunk, the chunk size, the scenario's global index, its

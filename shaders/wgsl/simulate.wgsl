@@ -1,7 +1,8 @@
 // One scenario from day 0 to the horizon: the initial state, one entry point per stage of a day
 // (the host records one dispatch per stage per simulated day, all in one submission), and the
-// output record. `whole_run_main` runs every day in one dispatch: a diagnostic that exceeds
-// lavapipe's 65,535-iteration loop cap on purpose, so tests can show the comparison catching it.
+// output record. `whole_run_main` runs every day in one dispatch: a diagnostic that, for a large
+// enough fund, exceeds lavapipe's 65,535-iteration loop cap, so tests can show the comparison
+// catching the silently truncated loops.
 //
 // Rust twin: `kernel/src/simulate.rs`.
 

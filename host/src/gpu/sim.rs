@@ -10,7 +10,7 @@ use undertow_kernel::liquidation::BISECTION_STEPS;
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 use undertow_shaders::{compose, simulation, PipelineSpec, SIMULATION_MODULES};
 
-use super::buffers::{storage_from_slice, storage_zeroed, uniform_from_value};
+use super::buffers::{storage_from_slice, storage_zeroed};
 use super::device::{GpuContext, GpuError};
 use super::plan::{plan_chunks, ChunkLimits, ChunkRequest, PerScenarioBuffer};
 use super::readback::read_buffer_range;
@@ -68,9 +68,10 @@ pub struct GpuRunOptions {
     pub limits: Option<ChunkLimits>,
     /// At most this many scenarios per chunk.
     pub max_scenarios_per_chunk: Option<u32>,
-    /// Diagnostic: run every day of a chunk in a single dispatch. On lavapipe this exceeds the
-    /// loop cap on purpose and returns wrong numbers without an error, which the CPU
-    /// comparison must catch.
+    /// Diagnostic: run every day of a chunk in a single dispatch. For a fund large enough (the
+    /// tests split the example into 100 positions; lavapipe unrolls the fixed-step loops, so the
+    /// 16-position example stays under the cap) this exceeds lavapipe's loop cap and returns
+    /// wrong numbers without an error, which the CPU comparison must catch.
     pub single_dispatch: bool,
 }
 
@@ -128,7 +129,7 @@ impl GpuSimulator {
                         entry(5, read, false),
                         entry(6, write, false),
                         entry(7, write, false),
-                        entry(8, uniform, false),
+                        entry(8, read, false),
                         entry(9, uniform, true),
                     ],
                 });
@@ -226,7 +227,7 @@ impl GpuSimulator {
         let segments = storage_from_slice(ctx, "segments", &model.segments)?;
         let large = storage_from_slice(ctx, "large investors", &model.large)?;
         let order = storage_from_slice(ctx, "waterfall order", &model.waterfall_order)?;
-        let layout_uniform = uniform_from_value(ctx, "layout", &lay)?;
+        let layout_record = storage_from_slice(ctx, "layout", std::slice::from_ref(&lay))?;
         let scenario_buf = storage_zeroed(
             ctx,
             "scenarios",
@@ -291,7 +292,7 @@ impl GpuSimulator {
                     },
                     wgpu::BindGroupEntry {
                         binding: 8,
-                        resource: whole(&layout_uniform),
+                        resource: whole(&layout_record),
                     },
                     wgpu::BindGroupEntry {
                         binding: 9,

@@ -60,6 +60,43 @@ pub fn stage_loop_estimate(model: &FundModel) -> u64 {
         + 64
 }
 
+/// The per-scenario buffers of a simulation chunk: state, scenario parameters, outputs.
+pub fn per_scenario_buffers(model: &FundModel) -> [PerScenarioBuffer; 3] {
+    let lay = Layout::new(&model.params);
+    [
+        PerScenarioBuffer {
+            name: "state",
+            bytes_per_scenario: lay.len as u64 * 4,
+        },
+        PerScenarioBuffer {
+            name: "scenarios",
+            bytes_per_scenario: size_of::<ScenarioParams>() as u64,
+        },
+        PerScenarioBuffer {
+            name: "outputs",
+            bytes_per_scenario: size_of::<ScenarioOutput>() as u64,
+        },
+    ]
+}
+
+/// The chunks a run of `n` scenarios of `model` takes on a device with `limits`. Pure: the
+/// tests plan a million scenarios against real devices' limits without a GPU.
+pub fn plan_simulation(
+    model: &FundModel,
+    n: u32,
+    limits: ChunkLimits,
+    max_scenarios_per_chunk: Option<u32>,
+) -> Result<Vec<super::plan::Chunk>, GpuError> {
+    let buffers = per_scenario_buffers(model);
+    Ok(plan_chunks(&ChunkRequest {
+        n_scenarios: n,
+        buffers: &buffers,
+        workgroup_size: WORKGROUP,
+        limits,
+        max_scenarios_per_chunk,
+    })?)
+}
+
 /// Options of a GPU run.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct GpuRunOptions {
@@ -198,28 +235,14 @@ impl GpuSimulator {
             });
         }
         let lay = Layout::new(&model.params);
-        let n = scenarios.len() as u32;
-        let per_scenario = [
-            PerScenarioBuffer {
-                name: "state",
-                bytes_per_scenario: lay.len as u64 * 4,
-            },
-            PerScenarioBuffer {
-                name: "scenarios",
-                bytes_per_scenario: size_of::<ScenarioParams>() as u64,
-            },
-            PerScenarioBuffer {
-                name: "outputs",
-                bytes_per_scenario: size_of::<ScenarioOutput>() as u64,
-            },
-        ];
-        let chunks = plan_chunks(&ChunkRequest {
-            n_scenarios: n,
-            buffers: &per_scenario,
-            workgroup_size: WORKGROUP,
-            limits: opts.limits.unwrap_or_else(|| ctx.chunk_limits()),
-            max_scenarios_per_chunk: opts.max_scenarios_per_chunk,
-        })?;
+        let per_scenario = per_scenario_buffers(model);
+        let limits = opts.limits.unwrap_or_else(|| ctx.chunk_limits());
+        let chunks = plan_simulation(
+            model,
+            scenarios.len() as u32,
+            limits,
+            opts.max_scenarios_per_chunk,
+        )?;
         let capacity = chunks.iter().map(|c| c.count).max().unwrap_or(0) as u64;
 
         let fund = storage_from_slice(ctx, "fund", std::slice::from_ref(&model.params))?;
@@ -373,6 +396,40 @@ impl GpuSimulator {
 mod tests {
     use super::*;
     use undertow_kernel::testing::{fund, position, quiet_params};
+
+    #[test]
+    fn a_million_example_scenarios_fit_lavapipe_and_h100_limits() {
+        let model = crate::fund::example_fund().model;
+        let lavapipe = ChunkLimits {
+            max_storage_buffer_binding_size: 128 << 20,
+            max_buffer_size: (2 << 30) - 1,
+            max_workgroups_per_dim: 65_535,
+        };
+        let h100 = ChunkLimits {
+            max_storage_buffer_binding_size: (4 << 30) - 4,
+            max_buffer_size: 1 << 40,
+            max_workgroups_per_dim: 65_535,
+        };
+        let bytes = per_scenario_buffers(&model);
+        for limits in [lavapipe, h100] {
+            let chunks = plan_simulation(&model, 1_000_000, limits, None).unwrap();
+            assert_eq!(
+                chunks.iter().map(|c| c.count as u64).sum::<u64>(),
+                1_000_000
+            );
+            let mut next = 0;
+            for c in &chunks {
+                assert_eq!(c.start, next);
+                next += c.count;
+                assert!(c.count.div_ceil(WORKGROUP) <= limits.max_workgroups_per_dim);
+                for b in &bytes {
+                    let size = b.bytes_per_scenario * c.count as u64;
+                    assert!(size <= limits.max_storage_buffer_binding_size);
+                    assert!(size <= limits.max_buffer_size);
+                }
+            }
+        }
+    }
 
     #[test]
     fn loop_estimate_grows_with_positions_and_guards_large_funds() {

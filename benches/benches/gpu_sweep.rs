@@ -8,29 +8,14 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use undertow_host::fund::example_fund;
-use undertow_host::gpu::{GpuContext, GpuError, GpuRunOptions, GpuSimulator};
+use undertow_host::gpu::{GpuContext, GpuRunOptions, GpuSimulator};
 use undertow_host::run::scenario_block;
 use undertow_kernel::strategy;
-use undertow_kernel::testing::{calm_scenario, fund, position, quiet_params};
 
 /// Scenarios per iteration on a hardware GPU (the CPU benchmark's default).
 const SCENARIOS: u64 = 10_000;
 /// Scenarios per iteration on a software adapter: about five seconds on lavapipe with two cores.
 const SOFTWARE_SCENARIOS: u64 = 2_000;
-
-/// One calm scenario of a one-position fund through every pipeline, so that lavapipe gives up
-/// re-inlining uniforms into the shaders (and recompiling them) on every dispatch; see `warm_up`
-/// in `tests/src/lib.rs`. Real GPUs ignore it.
-fn warm_up(sim: &GpuSimulator) -> Result<(), GpuError> {
-    let model = fund(
-        quiet_params(2),
-        0.1,
-        vec![position(0.9, 1.0, 0.001, 0.02, 0.5)],
-        vec![],
-    );
-    sim.run(&model, &[calm_scenario()], 0, 1, &GpuRunOptions::default())?;
-    Ok(())
-}
 
 fn gpu_sweep(c: &mut Criterion) {
     let ctx = match GpuContext::new() {
@@ -43,7 +28,6 @@ fn gpu_sweep(c: &mut Criterion) {
     let software = ctx.info.device_type == wgpu::DeviceType::Cpu;
     eprintln!("gpu_sweep on {}", ctx.summary());
     let sim = GpuSimulator::new(ctx).expect("compiling the simulation pipelines");
-    warm_up(&sim).expect("warm-up run");
 
     let n = match std::env::var("UNDERTOW_BENCH_SCENARIOS")
         .ok()

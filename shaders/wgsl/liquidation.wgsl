@@ -358,9 +358,11 @@ fn liquidation_liquidate(t: u32) {
     let payables = st_get(SLOT_PAY_TOTAL) + accepted_cash + st_get(SLOT_ARREARS);
     let debt = st_get(SLOT_DEBT);
     let headroom = funding_headroom(nav);
-    var need = payables + debt - cash - receivables;
+    var need = 0.0;
     if fund.funding_policy == FUNDING_FIRST {
         need = payables - cash - receivables - headroom;
+    } else {
+        need = payables + debt - cash - receivables;
     }
     let net_cash = cash + receivables - payables - debt;
     let rebuild = fund.buffer_rebuild_rate * max(fund.initial_cash * nav - net_cash, 0.0);

@@ -10,7 +10,6 @@ use undertow_host::fund::{example_fund, Fund};
 use undertow_host::gpu::testing::{gpu_or_skip, gpu_required, REQUIRE_GPU_ENV};
 use undertow_host::gpu::{GpuError, GpuRunOptions, GpuSimulator};
 use undertow_host::run::scenario_block;
-use undertow_kernel::testing::{calm_scenario, fund, position, quiet_params};
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 
 /// The float type a backend computes in (every backend writes `f32` output records).
@@ -153,10 +152,7 @@ pub fn gpu(test_name: &str) -> Option<&'static Gpu> {
         opened_here = true;
         // Says which adapter it opened, or SKIP.
         let ctx = gpu_or_skip(test_name)?;
-        match GpuSimulator::new(ctx).and_then(|sim| {
-            warm_up(&sim)?;
-            Ok(sim)
-        }) {
+        match GpuSimulator::new(ctx) {
             Ok(sim) => Some(Gpu { sim }),
             Err(e) if gpu_required() => panic!(
                 "{test_name}: {REQUIRE_GPU_ENV} is set but the simulation pipelines failed: {e}"
@@ -183,38 +179,6 @@ pub fn gpu(test_name: &str) -> Option<&'static Gpu> {
             None
         }
     }
-}
-
-/// Runs one calm scenario of a one-position fund through every pipeline, by day and in a single
-/// dispatch, before any test uses the simulator.
-///
-/// Why: lavapipe (Mesa 22.3 here) inlines the values of uniforms that bound loops into a
-/// pipeline's shader and recompiles it for the values of each dispatch, for as long as inlining
-/// at least halves the shader. On the example fund it does, and every dispatch then pays a
-/// recompilation (about 50 ms; a run is 542 dispatches, so lavapipe managed 2 to 12 scenarios a
-/// second instead of 450). On this small fund it does not, and lavapipe gives inlining up for
-/// good on each pipeline. The outputs are the same either way (the tests compare them with the
-/// CPU); only the time changes. Real GPUs ignore this run.
-fn warm_up(sim: &GpuSimulator) -> Result<(), GpuError> {
-    let model = fund(
-        quiet_params(2),
-        0.1,
-        vec![position(0.9, 1.0, 0.001, 0.02, 0.5)],
-        vec![],
-    );
-    for single_dispatch in [false, true] {
-        sim.run(
-            &model,
-            &[calm_scenario()],
-            0,
-            1,
-            &GpuRunOptions {
-                single_dispatch,
-                ..Default::default()
-            },
-        )?;
-    }
-    Ok(())
 }
 
 /// Writes a line straight to stderr, past the test harness's capture: a skip must be seen even

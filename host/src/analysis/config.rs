@@ -20,7 +20,7 @@ pub struct ConfigError {
     pub reason: String,
 }
 
-fn bad(setting: &str, value: impl std::fmt::Display, reason: &str) -> ConfigError {
+pub(crate) fn bad(setting: &str, value: impl std::fmt::Display, reason: &str) -> ConfigError {
     ConfigError {
         setting: setting.to_string(),
         value: value.to_string(),

@@ -25,7 +25,7 @@ pub struct Finding {
     pub values: BTreeMap<String, f64>,
 }
 
-fn finding(stage: StageId, topic: &str, text: String, values: &[(&str, f64)]) -> Finding {
+pub(crate) fn finding(stage: StageId, topic: &str, text: String, values: &[(&str, f64)]) -> Finding {
     Finding {
         stage,
         topic: topic.to_string(),
@@ -40,7 +40,7 @@ pub fn p1(x: f64) -> String {
 }
 
 /// A share as a percentage with two decimals (coverage near 100%).
-fn p2(x: f64) -> String {
+pub(crate) fn p2(x: f64) -> String {
     format!("{:.2}%", x * 100.0)
 }
 

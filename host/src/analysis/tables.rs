@@ -26,7 +26,7 @@ pub struct Table {
     pub rows: Vec<Vec<String>>,
 }
 
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x.is_finite() {
         format!("{x}")
     } else if x.is_infinite() && x > 0.0 {
@@ -36,12 +36,12 @@ fn num(x: f64) -> String {
     }
 }
 
-fn opt(x: Option<f64>) -> String {
+pub(crate) fn opt(x: Option<f64>) -> String {
     x.map(num).unwrap_or_default()
 }
 
 /// Quotes a text cell when it needs it.
-fn text(s: &str) -> String {
+pub(crate) fn text(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -49,7 +49,7 @@ fn text(s: &str) -> String {
     }
 }
 
-fn header(cols: &[&str]) -> Vec<String> {
+pub(crate) fn header(cols: &[&str]) -> Vec<String> {
     cols.iter().map(|c| c.to_string()).collect()
 }
 

@@ -404,6 +404,7 @@ fn run(args: &RunArgs) -> Result<()> {
             threads: args.threads.unwrap_or_else(rayon_threads),
             seconds: sweep.seconds,
             throughput: sdp / sweep.seconds.max(1e-9),
+            switches: undertow_host::output::switch_map(p.switches),
         },
         headline: Headline {
             coverage: agg.coverage,

@@ -127,6 +127,17 @@ pub struct RunInfo {
     pub seconds: f64,
     /// Scenario-day-positions simulated per second.
     pub throughput: f64,
+    /// The model's mechanism switches in force (the fund file's `[model]` names).
+    pub switches: std::collections::BTreeMap<String, bool>,
+}
+
+/// The switches of a kernel `switches` word by their fund-file names.
+pub fn switch_map(bits: u32) -> std::collections::BTreeMap<String, bool> {
+    crate::fund::spec::ModelSection::from_bits(bits)
+        .switches()
+        .iter()
+        .map(|(name, on, _)| (name.to_string(), *on))
+        .collect()
 }
 
 /// The headline numbers, in fractions of NAV and in currency.

@@ -134,6 +134,12 @@ pub struct OptimizeArgs {
 pub enum OptimizeCommand {
     /// Liquidity at risk, the buffer search and liquidity-aware portfolio construction.
     Buffer(OptimizeBufferArgs),
+    /// Liquidation strategies compared, execution approaches and the liquidation hierarchy
+    /// (stage 4).
+    Liquidation(crate::design::OptimizeLiquidationArgs),
+    /// Gate triggers and swing pricing calibrated, early warning, reverse stress and the
+    /// communication playbook (stage 5).
+    Gates(crate::design::OptimizeGatesArgs),
 }
 
 /// `undertow optimize buffer`.
@@ -213,7 +219,7 @@ pub struct OptimizeBufferArgs {
 }
 
 /// The flag that sets a configuration path, for error messages.
-fn flag_of(setting: &str) -> &'static str {
+pub(crate) fn flag_of(setting: &str) -> &'static str {
     match setting {
         "profile.horizons" => "--horizons",
         "profile.participation_rates" => "--participation",
@@ -239,11 +245,11 @@ fn flag_of(setting: &str) -> &'static str {
         "construction.min_daily_liquid" => "--min-daily-liquid",
         "construction.max_asset_class" => "--max-asset-class",
         "construction.min_liquidity_score" => "--min-liquidity-score",
-        _ => "",
+        other => crate::design::flag_of(other),
     }
 }
 
-fn config_error(e: &ConfigError) -> anyhow::Error {
+pub(crate) fn config_error(e: &ConfigError) -> anyhow::Error {
     let flag = flag_of(&e.setting);
     let name = if flag.is_empty() {
         format!("setting {}", e.setting)
@@ -254,7 +260,7 @@ fn config_error(e: &ConfigError) -> anyhow::Error {
 }
 
 /// Turns an analysis error into bad input (exit 2) or a runtime failure (exit 1).
-fn analysis_error(e: AnalysisError) -> anyhow::Error {
+pub(crate) fn analysis_error(e: AnalysisError) -> anyhow::Error {
     match &e {
         AnalysisError::Config(c) => config_error(c),
         AnalysisError::Composition { .. } => BadInput(e.to_string()).into(),
@@ -262,7 +268,7 @@ fn analysis_error(e: AnalysisError) -> anyhow::Error {
     }
 }
 
-fn check_threads(threads: Option<usize>) -> Result<()> {
+pub(crate) fn check_threads(threads: Option<usize>) -> Result<()> {
     if threads == Some(0) {
         return Err(BadInput("flag --threads: 0 (must be at least 1)".into()).into());
     }
@@ -299,12 +305,10 @@ pub fn run_stages(
 
 /// Prints every finding, stage by stage, with how long each stage took.
 pub fn print_findings(s: &AnalysisSummary) {
-    for run in &s.stages {
+    let mut runs: Vec<_> = s.stages.iter().collect();
+    runs.sort_by_key(|r| r.stage);
+    for run in runs {
         let found: Vec<_> = s.findings.iter().filter(|f| f.stage == run.stage).collect();
-        if run.status != "done" {
-            println!("{} — not yet implemented", run.title);
-            continue;
-        }
         if found.is_empty() {
             continue;
         }
@@ -362,6 +366,8 @@ pub fn profile(args: &ProfileArgs) -> Result<()> {
 pub fn optimize(args: &OptimizeArgs) -> Result<()> {
     match &args.what {
         OptimizeCommand::Buffer(b) => optimize_buffer(b),
+        OptimizeCommand::Liquidation(l) => crate::design::optimize_liquidation(l),
+        OptimizeCommand::Gates(g) => crate::design::optimize_gates(g),
     }
 }
 
@@ -444,7 +450,7 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> Result<()> {
 }
 
 /// Writes a stage command's JSON: the fund, then the analysis sections.
-fn write_json(path: &Path, fund: &Fund, s: &AnalysisSummary) -> Result<()> {
+pub(crate) fn write_json(path: &Path, fund: &Fund, s: &AnalysisSummary) -> Result<()> {
     let mut value = serde_json::to_value(s).context("serialising the analysis")?;
     if let Some(map) = value.as_object_mut() {
         map.insert(
@@ -452,8 +458,13 @@ fn write_json(path: &Path, fund: &Fund, s: &AnalysisSummary) -> Result<()> {
             serde_json::json!({ "name": fund.name, "source": fund.source, "currency": fund.currency, "aum": fund.aum }),
         );
     }
+    write_value(path, &value)
+}
+
+/// Writes a JSON value atomically.
+pub(crate) fn write_value(path: &Path, value: &serde_json::Value) -> Result<()> {
     let mut f = AtomicFile::create(path).with_context(|| format!("writing {}", path.display()))?;
-    serde_json::to_writer_pretty(f.writer(), &value).context("serialising the analysis")?;
+    serde_json::to_writer_pretty(f.writer(), value).context("serialising the analysis")?;
     use std::io::Write;
     writeln!(f.writer())?;
     f.commit()

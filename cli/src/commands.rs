@@ -38,8 +38,11 @@ pub enum Command {
     ExampleFund,
     /// Market liquidity profile of the fund's positions (analysis stage 1 alone).
     Profile(crate::analysis::ProfileArgs),
-    /// Liquidity optimisation: `undertow optimize buffer`.
+    /// Optimisation: `undertow optimize buffer|liquidation|gates`.
     Optimize(crate::analysis::OptimizeArgs),
+    /// Reverse stress test: the least severe market × redemption shock that breaks the fund, and
+    /// the failure-probability map.
+    ReverseStress(crate::design::ReverseStressArgs),
     /// Run the same scenarios on the GPU and the CPU and report their agreement.
     Validate(ValidateArgs),
     /// List the GPU adapters wgpu can see.
@@ -149,6 +152,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Profile(args) => crate::analysis::profile(&args),
         Command::Optimize(args) => crate::analysis::optimize(&args),
+        Command::ReverseStress(args) => crate::design::reverse_stress(&args),
         Command::Validate(args) => validate(&args),
         Command::Devices => devices(),
         Command::Bench(args) => bench(&args),

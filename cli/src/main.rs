@@ -3,6 +3,7 @@
 
 mod analysis;
 mod commands;
+mod design;
 
 use std::process::ExitCode;
 

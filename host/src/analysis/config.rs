@@ -40,6 +40,11 @@ pub struct AnalysisConfig {
     pub investors: InvestorConfig,
     pub buffer: BufferConfig,
     pub construction: ConstructionConfig,
+    pub liquidation: super::liquidation::LiquidationConfig,
+    pub gates: super::gates::GateConfig,
+    pub swing: super::gates::SwingConfig,
+    pub early_warning: super::early_warning::EarlyWarningConfig,
+    pub reverse_stress: super::reverse_stress::ReverseStressConfig,
 }
 
 impl AnalysisConfig {
@@ -47,7 +52,12 @@ impl AnalysisConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.profile.validate()?;
         self.buffer.validate()?;
-        self.construction.validate()
+        self.construction.validate()?;
+        self.liquidation.validate()?;
+        self.gates.validate()?;
+        self.swing.validate()?;
+        self.early_warning.validate()?;
+        self.reverse_stress.validate()
     }
 }
 

@@ -25,7 +25,12 @@ pub struct Finding {
     pub values: BTreeMap<String, f64>,
 }
 
-pub(crate) fn finding(stage: StageId, topic: &str, text: String, values: &[(&str, f64)]) -> Finding {
+pub(crate) fn finding(
+    stage: StageId,
+    topic: &str,
+    text: String,
+    values: &[(&str, f64)],
+) -> Finding {
     Finding {
         stage,
         topic: topic.to_string(),

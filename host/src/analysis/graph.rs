@@ -1,9 +1,15 @@
-//! The analysis stages as a dependency graph (MODEL.md section 7):
+//! The analysis stages as a dependency graph (MODEL.md section 7). The edges are data
+//! dependencies: a stage depends on the stages whose outputs it reads.
 //!
 //! ```text
-//! market liquidity ─► investor behaviour ─┬─► portfolio liquidity ─┬─► redemption policy ─► findings
-//!                                         └─► liquidation design ──┘
+//! market liquidity ─┬─► investor behaviour ─► portfolio liquidity ─┐
+//!                   └─► liquidation design ────────────────────────┼─► findings
+//! redemption policy (reads the main sweep, reruns the kernel) ─────┘
 //! ```
+//!
+//! The use case draws the redemption policy formulator last, after the buffer and the
+//! liquidation strategy; here it reads none of their outputs (it calibrates gates, swing pricing
+//! and early-warning thresholds on the fund as given), so it runs beside them.
 //!
 //! The graph runs in waves: every stage whose dependencies are done runs, the independent ones in
 //! parallel on scoped threads (their simulations share the analysis' rayon pool).
@@ -25,9 +31,9 @@ pub enum StageId {
     InvestorBehaviour,
     /// 3. Portfolio liquidity optimiser.
     PortfolioLiquidity,
-    /// 4. Liquidation strategy designer (Analysis II).
+    /// 4. Liquidation strategy designer.
     LiquidationDesign,
-    /// 5. Redemption policy formulator (Analysis II).
+    /// 5. Redemption policy formulator.
     RedemptionPolicy,
     /// The report: every stage's findings gathered.
     Findings,
@@ -74,12 +80,9 @@ impl StageId {
             StageId::MarketLiquidity => &[],
             StageId::InvestorBehaviour => &[StageId::MarketLiquidity],
             StageId::PortfolioLiquidity => &[StageId::MarketLiquidity, StageId::InvestorBehaviour],
-            StageId::LiquidationDesign => &[StageId::MarketLiquidity, StageId::InvestorBehaviour],
-            StageId::RedemptionPolicy => &[
-                StageId::InvestorBehaviour,
-                StageId::PortfolioLiquidity,
-                StageId::LiquidationDesign,
-            ],
+            StageId::LiquidationDesign => &[StageId::MarketLiquidity],
+            // Reads the main sweep and reruns the kernel; no other stage's output.
+            StageId::RedemptionPolicy => &[],
             StageId::Findings => &[
                 StageId::MarketLiquidity,
                 StageId::InvestorBehaviour,
@@ -88,11 +91,6 @@ impl StageId {
                 StageId::RedemptionPolicy,
             ],
         }
-    }
-
-    /// Whether the stage does its work yet (the others are placeholders that report so).
-    pub fn implemented(self) -> bool {
-        !matches!(self, StageId::LiquidationDesign | StageId::RedemptionPolicy)
     }
 
     /// Looks a stage up by its [`StageId::name`].
@@ -205,10 +203,9 @@ mod tests {
         assert_eq!(
             w,
             vec![
-                vec![StageId::MarketLiquidity],
-                vec![StageId::InvestorBehaviour],
-                vec![StageId::PortfolioLiquidity, StageId::LiquidationDesign],
-                vec![StageId::RedemptionPolicy],
+                vec![StageId::MarketLiquidity, StageId::RedemptionPolicy],
+                vec![StageId::InvestorBehaviour, StageId::LiquidationDesign],
+                vec![StageId::PortfolioLiquidity],
                 vec![StageId::Findings],
             ]
         );
@@ -234,8 +231,12 @@ mod tests {
             vec![StageId::MarketLiquidity, StageId::Findings]
         );
         assert_eq!(
+            closure(&[StageId::LiquidationDesign]),
+            vec![StageId::MarketLiquidity, StageId::LiquidationDesign]
+        );
+        assert_eq!(
             closure(&[StageId::RedemptionPolicy, StageId::Findings]),
-            StageId::ALL.to_vec()
+            vec![StageId::RedemptionPolicy, StageId::Findings]
         );
     }
 

@@ -3,20 +3,29 @@
 //! each stating its conclusions as findings with the numbers behind them.
 //!
 //! Code map: [`graph`] (the stages and their dependencies, the wave scheduler), [`market`]
-//! (stage 1), [`investors`] (stage 2), [`buffer`] and [`construct`] (stage 3), [`findings`],
-//! [`tables`] (the CSV tables), [`sim`] (reruns on common random numbers), [`config`].
+//! (stage 1), [`investors`] (stage 2), [`buffer`] and [`construct`] (stage 3), [`liquidation`]
+//! and [`execution`] (stage 4), [`gates`] (gate triggers and swing pricing), [`early_warning`],
+//! [`reverse_stress`] and [`playbook`] (stage 5), [`findings`], [`tables`] (the CSV tables),
+//! [`sim`] (reruns on common random numbers), [`config`].
 //!
-//! Architecture invariant: stages never re-implement the model. Stage 1 prices sales with the
-//! kernel's `market_state` and `cost_rate`; stages 2 and 3 rerun the kernel on the same scenario
-//! records, seed and indices as the main sweep, changing only the fund.
+//! Architecture invariant: stages never re-implement the model. Stages 1 and 4 price sales with
+//! the kernel's `market_state` and `cost_rate`; stages 2 to 5 rerun the kernel on the same
+//! scenario records, seed and indices as the main sweep, changing only the fund (the reverse
+//! stress test alone draws its own scenarios, at chosen severities).
 
 pub mod buffer;
 pub mod config;
 pub mod construct;
+pub mod early_warning;
+pub mod execution;
 pub mod findings;
+pub mod gates;
 pub mod graph;
 pub mod investors;
+pub mod liquidation;
 pub mod market;
+pub mod playbook;
+pub mod reverse_stress;
 pub mod sim;
 pub mod tables;
 
@@ -31,9 +40,14 @@ pub use graph::StageId;
 
 use buffer::{BufferSearch, LiquidityNeeds};
 use construct::Construction;
+use early_warning::EarlyWarning;
 use findings::BufferClaim;
+use gates::{GateGrid, GateRow, SwingCalibration};
 use investors::InvestorReport;
+use liquidation::LiquidationReport;
 use market::MarketLiquidityReport;
+use playbook::{GateTriggerChoice, PlaybookStage};
+use reverse_stress::ReverseStress;
 use sim::Simulator;
 
 use crate::fund::Fund;
@@ -85,11 +99,31 @@ pub struct PortfolioLiquidityReport {
     pub use_case_claim: Option<BufferClaim>,
 }
 
-/// A stage that is part of the graph but not built yet.
+/// Stage 5's output: the gate triggers and swing pricing calibrated, the early-warning
+/// indicators measured and calibrated, the reverse stress test, and the communication playbook
+/// built from the calibrated thresholds.
 #[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct StagePlaceholder {
-    pub status: &'static str,
-    pub note: String,
+pub struct RedemptionPolicyReport {
+    pub gate_grid: GateGrid,
+    pub swing: SwingCalibration,
+    pub early_warning: EarlyWarning,
+    pub reverse_stress: ReverseStress,
+    /// The gate trigger the playbook is built on: the best-ranked grid point that gates at all.
+    pub recommended_gate: GateTriggerChoice,
+    pub playbook: Vec<PlaybookStage>,
+}
+
+/// The trigger of a gate grid's row, for the playbook.
+fn trigger_of(row: &GateRow, min_days: u32, fund: &Fund) -> GateTriggerChoice {
+    GateTriggerChoice {
+        redemptions_30d: row.redemptions_30d,
+        alr: row.alr,
+        stress: row.stress,
+        gate_cap: row.gate_cap,
+        all_triggers: fund.model.params.gate_rule == undertow_kernel::gate::RULE_ALL,
+        mean_gate_days: Some(row.mean_gate_days),
+        min_days: Some(min_days),
+    }
 }
 
 /// One stage's run, for the summary.
@@ -98,7 +132,7 @@ pub struct StageRun {
     pub stage: StageId,
     pub title: &'static str,
     pub depends_on: Vec<StageId>,
-    /// "done" or "not_implemented".
+    /// "done" (a stage that fails stops the analysis).
     pub status: &'static str,
     /// Scenarios the stage simulated or read (per variant or grid point where it reruns).
     pub scenarios_used: u64,
@@ -118,9 +152,9 @@ pub struct AnalysisSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub portfolio_liquidity: Option<PortfolioLiquidityReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub liquidation_design: Option<StagePlaceholder>,
+    pub liquidation_design: Option<LiquidationReport>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub redemption_policy: Option<StagePlaceholder>,
+    pub redemption_policy: Option<RedemptionPolicyReport>,
     pub findings: Vec<Finding>,
 }
 
@@ -130,8 +164,8 @@ struct Outputs {
     market: OnceLock<MarketLiquidityReport>,
     investors: OnceLock<InvestorReport>,
     portfolio: OnceLock<PortfolioLiquidityReport>,
-    liquidation: OnceLock<StagePlaceholder>,
-    policy: OnceLock<StagePlaceholder>,
+    liquidation: OnceLock<LiquidationReport>,
+    policy: OnceLock<RedemptionPolicyReport>,
     findings: OnceLock<Vec<Finding>>,
 }
 
@@ -150,13 +184,51 @@ impl Context<'_> {
     }
 }
 
-fn placeholder(stage: StageId) -> StagePlaceholder {
-    StagePlaceholder {
-        status: "not_implemented",
-        note: format!(
-            "{} is part of the graph; its analysis arrives with \"Analysis II\".",
-            stage.title()
-        ),
+/// Stage 5: its four analyses are independent of one another and run side by side (their
+/// simulations share the analysis' thread pool); the playbook then reads the calibrated gate
+/// trigger and early-warning thresholds.
+fn redemption_policy(ctx: &Context) -> RedemptionPolicyReport {
+    let (fund, seed, cfg, sim) = (ctx.inputs.fund, ctx.inputs.seed, ctx.cfg, ctx.sim);
+    let (gate_grid, swing, early_warning, reverse_stress) = std::thread::scope(|s| {
+        let g = s.spawn(|| {
+            gates::calibrate_gates(fund, ctx.first(cfg.gates.scenarios), seed, sim, &cfg.gates)
+        });
+        let w = s.spawn(|| {
+            gates::calibrate_swing(fund, ctx.first(cfg.swing.scenarios), seed, sim, &cfg.swing)
+        });
+        let e = s.spawn(|| {
+            early_warning::early_warning(
+                fund,
+                ctx.inputs.base_outputs,
+                ctx.first(cfg.early_warning.scenarios),
+                seed,
+                sim,
+                &cfg.early_warning,
+            )
+        });
+        let r = reverse_stress::reverse_stress(fund, seed, sim, &cfg.reverse_stress);
+        let join = "a redemption-policy analysis panicked";
+        (
+            g.join().expect(join),
+            w.join().expect(join),
+            e.join().expect(join),
+            r,
+        )
+    });
+    let recommended_gate = gate_grid
+        .best_firing
+        .as_ref()
+        .or(gate_grid.best.as_ref())
+        .map(|row| trigger_of(row, gate_grid.min_days, fund))
+        .unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
+    let playbook = playbook::playbook(&early_warning, Some(recommended_gate), fund);
+    RedemptionPolicyReport {
+        gate_grid,
+        swing,
+        early_warning,
+        reverse_stress,
+        recommended_gate,
+        playbook,
     }
 }
 
@@ -196,10 +268,13 @@ fn run_stage(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisEr
             });
         }
         StageId::LiquidationDesign => {
-            let _ = out.liquidation.set(placeholder(id));
+            let market = out.market.get().expect("market liquidity runs first");
+            let cfg = &ctx.cfg.liquidation;
+            let r = liquidation::design(fund, market, ctx.first(cfg.scenarios), seed, ctx.sim, cfg);
+            let _ = out.liquidation.set(r);
         }
         StageId::RedemptionPolicy => {
-            let _ = out.policy.set(placeholder(id));
+            let _ = out.policy.set(redemption_policy(ctx));
         }
         StageId::Findings => {
             let mut all = Vec::new();
@@ -211,6 +286,15 @@ fn run_stage(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisEr
             }
             if let Some(p) = out.portfolio.get() {
                 all.extend(findings::portfolio_findings(fund, p));
+            }
+            if let Some(l) = out.liquidation.get() {
+                all.extend(liquidation::findings(fund, l));
+            }
+            if let Some(r) = out.policy.get() {
+                all.extend(gates::findings(&r.gate_grid, &r.swing));
+                all.extend(early_warning::findings(&r.early_warning));
+                all.extend(reverse_stress::findings(fund, &r.reverse_stress));
+                all.extend(playbook::findings(&r.playbook));
             }
             let _ = out.findings.set(all);
         }
@@ -224,8 +308,14 @@ fn scenarios_used(id: StageId, cfg: &AnalysisConfig, available: u64, base: u64) 
         StageId::MarketLiquidity => cfg.profile.scenarios.min(available),
         StageId::InvestorBehaviour => cfg.investors.attribution_scenarios.min(available),
         StageId::PortfolioLiquidity => cfg.buffer.scenarios.min(available),
+        StageId::LiquidationDesign => cfg.liquidation.scenarios.min(available),
+        StageId::RedemptionPolicy => cfg
+            .gates
+            .scenarios
+            .max(cfg.swing.scenarios)
+            .max(cfg.early_warning.scenarios)
+            .min(available),
         StageId::Findings => base,
-        _ => 0,
     }
 }
 
@@ -258,9 +348,12 @@ pub fn run_analysis(
 ) -> Result<AnalysisSummary, AnalysisError> {
     check_inputs(inputs.fund, cfg, targets)?;
     let stages = graph::closure(targets);
-    let reads_sweep = stages
-        .iter()
-        .any(|s| matches!(s, StageId::InvestorBehaviour | StageId::PortfolioLiquidity));
+    let reads_sweep = stages.iter().any(|s| {
+        matches!(
+            s,
+            StageId::InvestorBehaviour | StageId::PortfolioLiquidity | StageId::RedemptionPolicy
+        )
+    });
     if reads_sweep && inputs.base_outputs.is_empty() {
         return Err(AnalysisError::NoScenarios);
     }
@@ -270,6 +363,10 @@ pub fn run_analysis(
         let base = inputs.base_outputs.len() as u64;
         capped.investors.attribution_scenarios = cfg.investors.attribution_scenarios.min(base);
         capped.buffer.scenarios = cfg.buffer.scenarios.min(base);
+        capped.liquidation.scenarios = cfg.liquidation.scenarios.min(base);
+        capped.gates.scenarios = cfg.gates.scenarios.min(base);
+        capped.swing.scenarios = cfg.swing.scenarios.min(base);
+        capped.early_warning.scenarios = cfg.early_warning.scenarios.min(base);
     }
     let cfg = &capped;
     let sim = Simulator::new(threads)?;
@@ -279,7 +376,13 @@ pub fn run_analysis(
             StageId::MarketLiquidity => cfg.profile.scenarios,
             StageId::InvestorBehaviour => cfg.investors.attribution_scenarios,
             StageId::PortfolioLiquidity => cfg.buffer.scenarios,
-            _ => 0,
+            StageId::LiquidationDesign => cfg.liquidation.scenarios,
+            StageId::RedemptionPolicy => cfg
+                .gates
+                .scenarios
+                .max(cfg.swing.scenarios)
+                .max(cfg.early_warning.scenarios),
+            StageId::Findings => 0,
         })
         .max()
         .unwrap_or(0);
@@ -299,11 +402,7 @@ pub fn run_analysis(
             stage: t.stage,
             title: t.stage.title(),
             depends_on: t.stage.depends_on().to_vec(),
-            status: if t.stage.implemented() {
-                "done"
-            } else {
-                "not_implemented"
-            },
+            status: "done",
             scenarios_used: scenarios_used(t.stage, cfg, needed, base),
             wave: t.wave,
             seconds: t.seconds,

@@ -155,3 +155,99 @@ pub fn without(model: &FundModel, bits: u32) -> FundModel {
     m.params.switches &= !bits;
     m
 }
+
+/// Where each position stood at the horizon and what the fund sold of it, read day by day from
+/// the state (for the liquidation designer's alpha forgone, style drift and factor deviation).
+/// Values are fractions of initial NAV; one entry per position in kernel order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PositionEnd {
+    /// Holding value at the horizon, `h_p P_p` from the final state.
+    pub value: Vec<f64>,
+    /// Price at the horizon `P_p` (1 at day 0), so that `w_p P_p` is what the day-0 holding
+    /// would be worth had nothing been sold.
+    pub price: Vec<f64>,
+    /// Value sold over the run, `Σ_t q_p(t)` (each day's sale at that day's mid price).
+    pub sold: Vec<f64>,
+    /// Sold value times the days left after the sale, `Σ_t q_p(t) (H − 1 − t)`: what earns no
+    /// more alpha for the rest of the horizon.
+    pub sold_days_left: Vec<f64>,
+}
+
+impl Simulator {
+    /// As [`Simulator::run`], and reads each position's sales every day and its value at the
+    /// horizon. The days run through the kernel's own `init_state`, `day` and `finish`, exactly
+    /// as `simulate` does, so the outputs are those of [`Simulator::run`] bit for bit.
+    pub fn run_with_positions(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> (Vec<ScenarioOutput>, Vec<PositionEnd>) {
+        let key = key_of(seed);
+        let n = scenarios.len();
+        let mut out = vec![ScenarioOutput::default(); n];
+        let mut ends = vec![PositionEnd::default(); n];
+        self.pool.install(|| {
+            scenarios
+                .par_chunks(CHUNK)
+                .zip(out.par_chunks_mut(CHUNK))
+                .zip(ends.par_chunks_mut(CHUNK))
+                .enumerate()
+                .for_each(|(c, ((scs, outs), ends))| {
+                    let mut ws = Workspace::<f32>::new(model);
+                    for (j, ((sc, o), end)) in scs.iter().zip(outs).zip(ends).enumerate() {
+                        let index = first_index + (c * CHUNK + j) as u64;
+                        (*o, *end) = simulate_positions(model, sc, index as u32, key, &mut ws);
+                    }
+                });
+        });
+        (out, ends)
+    }
+}
+
+/// One scenario through the kernel's stages, recording each day's sale of every position (the
+/// kernel keeps it in `last_sale` until the next day's market update) and the final holdings.
+fn simulate_positions(
+    model: &FundModel,
+    sc: &ScenarioParams,
+    index: u32,
+    key: [u32; 2],
+    ws: &mut Workspace<f32>,
+) -> (ScenarioOutput, PositionEnd) {
+    use undertow_kernel::ctx::{Ctx, St};
+    use undertow_kernel::simulate::{day, finish, init_state};
+    let c = Ctx::new(model, sc, index, key);
+    let lay = c.lay;
+    let np = lay.n_positions as usize;
+    let need = lay.len as usize;
+    if ws.words.len() != need {
+        ws.words.resize(need, 0.0);
+    }
+    let mut st = St {
+        w: &mut ws.words[..],
+    };
+    let horizon = model.params.horizon;
+    let mut end = PositionEnd {
+        value: vec![0.0; np],
+        price: vec![0.0; np],
+        sold: vec![0.0; np],
+        sold_days_left: vec![0.0; np],
+    };
+    init_state(&c, &mut st);
+    for t in 0..horizon {
+        day(&c, &mut st, t);
+        let left = (horizon - 1 - t) as f64;
+        for p in 0..np {
+            let q = st.get(lay.last_sale + p as u32) as f64;
+            end.sold[p] += q;
+            end.sold_days_left[p] += q * left;
+        }
+    }
+    for p in 0..np as u32 {
+        let price = st.get(lay.price + p) as f64;
+        end.price[p as usize] = price;
+        end.value[p as usize] = st.get(lay.hold + p) as f64 * price;
+    }
+    (finish(&c, &st), end)
+}

@@ -12,6 +12,14 @@
 //! | `lar.csv` | horizon × confidence |
 //! | `frontier.csv` | buffer composition, with its frontier flag and rank |
 //! | `construction.csv` | position (and `CASH`): weight before and after |
+//! | `strategy_comparison.csv` | liquidation strategy: cost distribution, alpha, drift, residual liquidity, score |
+//! | `execution_comparison.csv` | execution approach × market condition |
+//! | `hierarchy.csv` | position in liquidation order, with its layer |
+//! | `gate_grid.csv` | gate trigger × cap grid point, with scores and rank |
+//! | `swing_calibration.csv` | swing threshold × factor |
+//! | `early_warning.csv` | indicator: lead time, hit and false-alarm rates, best threshold |
+//! | `reverse_stress_map.csv` | market × redemption severity grid point: failure probability |
+//! | `playbook.csv` | communication stage |
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -385,14 +393,28 @@ pub fn tables(s: &AnalysisSummary) -> Vec<Table> {
             rows,
         });
     }
+    if let Some(l) = &s.liquidation_design {
+        out.extend(super::liquidation::tables(l));
+    }
+    if let Some(r) = &s.redemption_policy {
+        out.extend(super::gates::tables(&r.gate_grid, &r.swing));
+        out.extend(super::early_warning::tables(&r.early_warning));
+        out.extend(super::reverse_stress::tables(&r.reverse_stress));
+        out.extend(super::playbook::tables(&r.playbook));
+    }
     out
 }
 
 /// Writes every table into `dir`; returns the paths written. Nothing appears under its final
 /// name until every table has been written in full.
 pub fn write_tables(dir: &Path, s: &AnalysisSummary) -> std::io::Result<Vec<PathBuf>> {
+    write_table_list(dir, tables(s))
+}
+
+/// Writes `list` into `dir` as [`write_tables`] does.
+pub fn write_table_list(dir: &Path, list: Vec<Table>) -> std::io::Result<Vec<PathBuf>> {
     let mut pending = Vec::new();
-    for t in tables(s) {
+    for t in list {
         let path = dir.join(t.file);
         let mut f = AtomicFile::create(&path)?;
         writeln!(f.writer(), "{}", t.header.join(","))?;

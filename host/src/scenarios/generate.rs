@@ -272,6 +272,49 @@ impl ScenarioGenerator {
         }
     }
 
+    /// A market-wide scenario at the given severities, for reverse stress tests: market severity
+    /// `s` and redemption severity `r`, both in [0, 1] (clamped; not a number reads as 0), drawn
+    /// by the same machinery as the `market_wide` family, with the copula's pair replaced by
+    /// `(s, r)`.
+    ///
+    /// `s` is the scenario's market severity itself (each class's severity is its kind's
+    /// sensitivity times `s`, plus the class noise), not a point inside a tier's band; `r` is the
+    /// point of the redemption ranges (`severity`, `mult`, `large_mult`). The family code is the
+    /// market-wide tier whose band holds `s`.
+    ///
+    /// Monotone by construction: every random draw (class noise, timing, the regime's uniform)
+    /// comes from `(seed, index)` and none depends on the severities, so with `(seed, index)`
+    /// fixed, raising `s` never lowers a class's depth cut, spread widening, volume cut,
+    /// volatility multiple, crowding, regime or funding shock nor raises its price shock, and
+    /// raising `r` never lowers the redemption severity or multipliers (for ranges given low to
+    /// high, as the defaults are).
+    pub fn at_severity(
+        &self,
+        seed: u64,
+        index: u64,
+        market_severity: f64,
+        redemption_severity: f64,
+    ) -> ScenarioParams {
+        let unit = |x: f64| if x.is_nan() { 0.0 } else { x.clamp(0.0, 1.0) };
+        let (s, r) = (unit(market_severity), unit(redemption_severity));
+        // One band covering [0, 1] drawn with certainty: the market-wide branch then maps the
+        // uniform `s` to market severity `s` exactly (`Span(0, 1).lerp(s) = s`).
+        let mut exact = self.clone();
+        exact.cfg.market_wide.severity.moderate = Span(0.0, 1.0);
+        exact.tiers = Categorical::new([1.0, 0.0, 0.0]);
+        let mut rng = scenario_rng(seed, index);
+        let mut p = exact.random_family(Random::MarketWide, s, r, &mut rng);
+        let bands = &self.cfg.market_wide.severity;
+        p.family = if s >= bands.extreme.lo() {
+            family::MARKET_WIDE_EXTREME
+        } else if s >= bands.severe.lo() {
+            family::MARKET_WIDE_SEVERE
+        } else {
+            family::MARKET_WIDE_MODERATE
+        };
+        p
+    }
+
     fn random_family(
         &self,
         drawn: Random,

@@ -26,9 +26,14 @@ use crate::BadInput;
 /// Analysis settings shared by `undertow run` (flatten into its flags) and the stage commands.
 #[derive(Args, Debug, Clone)]
 pub struct AnalysisArgs {
-    /// Scenarios simulated per buffer composition (the first of the run; same seed).
-    #[arg(long, default_value_t = 2_000)]
-    pub stage_scenarios: u64,
+    /// Scenarios rerun per variant by every stage (buffer composition, strategy, gate or swing
+    /// point, early-warning level; the first of the run, same seed). Default: each stage's own
+    /// (2,000; 1,000 per gate and swing point).
+    #[arg(long)]
+    pub stage_scenarios: Option<u64>,
+    /// Reverse stress test: scenarios per point of the severity grid.
+    #[arg(long, default_value_t = 100)]
+    pub reverse_stress_per_point: u64,
     /// Scenarios rerun per feedback channel for the cascade attribution (0 skips it).
     #[arg(long, default_value_t = 2_000)]
     pub attribution_scenarios: u64,
@@ -46,7 +51,8 @@ pub struct AnalysisArgs {
 impl Default for AnalysisArgs {
     fn default() -> Self {
         AnalysisArgs {
-            stage_scenarios: 2_000,
+            stage_scenarios: None,
+            reverse_stress_per_point: 100,
             attribution_scenarios: 2_000,
             target: 0.985,
             buffer_horizon: 30,
@@ -72,7 +78,14 @@ impl AnalysisArgs {
     }
 
     fn apply(&self, cfg: &mut AnalysisConfig) {
-        cfg.buffer.scenarios = self.stage_scenarios;
+        if let Some(n) = self.stage_scenarios {
+            cfg.buffer.scenarios = n;
+            cfg.liquidation.scenarios = n;
+            cfg.gates.scenarios = n;
+            cfg.swing.scenarios = n;
+            cfg.early_warning.scenarios = n;
+        }
+        cfg.reverse_stress.scenarios_per_point = self.reverse_stress_per_point;
         cfg.investors.attribution_scenarios = self.attribution_scenarios;
         cfg.buffer.target_coverage = self.target;
         cfg.buffer.horizon_days = self.buffer_horizon;
@@ -232,6 +245,7 @@ pub(crate) fn flag_of(setting: &str) -> &'static str {
         "profile.buckets.significant_impact_bps" => "--significant-impact-bps",
         "profile.buckets.hlim" => "--hlim",
         "buffer.scenarios" => "--stage-scenarios",
+        "reverse_stress.scenarios_per_point" => "--reverse-stress-per-point",
         "buffer.horizon_days" => "--buffer-horizon",
         "buffer.target_coverage" => "--target",
         "buffer.weights" => "--weights",

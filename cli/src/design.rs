@@ -19,7 +19,7 @@ use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
 use undertow_host::fund::Fund;
 use undertow_host::run::{sweep_cpu, SweepOptions};
 
-use crate::analysis::{analysis_error, check_threads, config_error, print_findings, write_json};
+use crate::analysis::{analysis_error, check_threads, print_findings, write_json};
 use crate::commands::prepare_fund;
 use crate::BadInput;
 
@@ -48,7 +48,7 @@ pub fn flag_of(setting: &str) -> &'static str {
         "early_warning.levels" => "--ew-levels",
         "early_warning.max_false_alarm_rate" => "--max-false-alarm",
         "reverse_stress.market_severity" | "reverse_stress.redemption_severity" => "--grid",
-        "reverse_stress.scenarios_per_point" => "--per-point",
+        "reverse_stress.scenarios_per_point" => "--per-point", // `undertow reverse-stress`
         "reverse_stress.level" => "--level",
         "reverse_stress.bisection_steps" => "--bisection-steps",
         _ => "",
@@ -379,7 +379,10 @@ pub fn reverse_stress(args: &ReverseStressArgs) -> Result<()> {
         bisection_steps: args.bisection_steps,
         shortfall_only: args.shortfall_only,
     };
-    cfg.validate().map_err(|e| config_error(&e))?;
+    cfg.validate().map_err(|e| {
+        let flag = flag_of(&e.setting);
+        BadInput(format!("flag {flag}: {}: {}", e.value, e.reason))
+    })?;
     let sim = Simulator::new(args.threads).context("starting the thread pool")?;
     let rs = reverse_stress::reverse_stress(&fund, args.seed, &sim, &cfg);
     let findings = reverse_stress::findings(&fund, &rs);

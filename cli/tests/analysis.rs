@@ -111,6 +111,8 @@ fn run_prints_findings_and_writes_every_section_and_table() {
         "100",
         "--attribution-scenarios",
         "100",
+        "--reverse-stress-per-point",
+        "10",
         "--backend",
         "cpu",
         "--out",
@@ -122,6 +124,8 @@ fn run_prints_findings_and_writes_every_section_and_table() {
         "Market liquidity analyst",
         "Investor behaviour modeller",
         "Portfolio liquidity optimiser",
+        "Liquidation strategy designer",
+        "Redemption policy formulator",
     ] {
         assert!(stdout.contains(role), "{role} missing from:\n{stdout}");
     }
@@ -131,10 +135,25 @@ fn run_prints_findings_and_writes_every_section_and_table() {
         "market_liquidity",
         "investor_behaviour",
         "portfolio_liquidity",
+        "liquidation_design",
+        "redemption_policy",
         "findings",
         "stages",
     ] {
         assert!(v.get(key).is_some(), "summary.json lacks {key}");
+    }
+    for stage in v["stages"].as_array().unwrap() {
+        assert_eq!(stage["status"], "done", "{stage}");
+    }
+    for stage in ["liquidation_design", "redemption_policy"] {
+        assert!(
+            v["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["stage"] == stage),
+            "no {stage} finding"
+        );
     }
     let stages = v["stages"].as_array().unwrap();
     assert_eq!(stages.len(), 6);
@@ -145,12 +164,24 @@ fn run_prints_findings_and_writes_every_section_and_table() {
     };
     assert_eq!(used("portfolio_liquidity"), 100);
     assert_eq!(used("investor_behaviour"), 100);
+    assert_eq!(used("liquidation_design"), 100);
+    assert_eq!(used("redemption_policy"), 100);
+    assert_eq!(v["liquidation_design"]["scenarios"], 100);
+    assert_eq!(v["redemption_policy"]["gate_grid"]["scenarios"], 100);
     for f in [
         "liquidity_profile.csv",
         "buckets.csv",
         "lar.csv",
         "frontier.csv",
         "attribution.csv",
+        "strategy_comparison.csv",
+        "execution_comparison.csv",
+        "hierarchy.csv",
+        "gate_grid.csv",
+        "swing_calibration.csv",
+        "early_warning.csv",
+        "reverse_stress_map.csv",
+        "playbook.csv",
     ] {
         assert!(out.join(f).exists(), "{f} missing");
     }

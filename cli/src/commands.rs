@@ -32,7 +32,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Run the scenario sweep and write summary.json and scenarios.csv.
+    /// Run the scenario sweep and the analysis stages; write summary.json, scenarios.csv, the
+    /// stages' tables and report.html.
     Run(RunArgs),
     /// Print the built-in example fund as a commented TOML fund file.
     ExampleFund,
@@ -43,6 +44,8 @@ pub enum Command {
     /// Reverse stress test: the least severe market × redemption shock that breaks the fund, and
     /// the failure-probability map.
     ReverseStress(crate::design::ReverseStressArgs),
+    /// Render report.html from a finished run's summary.json (nothing is simulated).
+    Report(ReportArgs),
     /// Run the same scenarios on the GPU and the CPU and report their agreement.
     Validate(ValidateArgs),
     /// List the GPU adapters wgpu can see.
@@ -143,6 +146,29 @@ pub struct RunArgs {
     pub analysis: crate::analysis::AnalysisArgs,
 }
 
+/// `undertow report`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ReportArgs {
+    /// Directory holding summary.json (the --out of `undertow run`); report.html is written
+    /// beside it.
+    #[arg(long)]
+    pub from: PathBuf,
+}
+
+/// `undertow report --from DIR`: the report of a saved run, without simulating again.
+fn report(args: &ReportArgs) -> Result<()> {
+    let summary_path = args.from.join("summary.json");
+    let text = std::fs::read_to_string(&summary_path)
+        .map_err(|e| BadInput(format!("{}: {e}", summary_path.display())))?;
+    let summary: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| BadInput(format!("{}: not valid JSON: {e}", summary_path.display())))?;
+    let page = undertow_host::report::render(&summary).map_err(|e| BadInput(e.to_string()))?;
+    let path =
+        undertow_host::report::write_html(&args.from, &page).context("writing report.html")?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
 pub fn dispatch(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Run(args) => run(&args),
@@ -153,6 +179,7 @@ pub fn dispatch(cli: Cli) -> Result<()> {
         Command::Profile(args) => crate::analysis::profile(&args),
         Command::Optimize(args) => crate::analysis::optimize(&args),
         Command::ReverseStress(args) => crate::design::reverse_stress(&args),
+        Command::Report(args) => report(&args),
         Command::Validate(args) => validate(&args),
         Command::Devices => devices(),
         Command::Bench(args) => bench(&args),
@@ -427,8 +454,12 @@ fn run(args: &RunArgs) -> Result<()> {
         fan_charts: sweep.fan,
         analysis,
     };
+    // Render first, so that a report error leaves no summary behind either.
+    let summary_value = serde_json::to_value(&summary).context("serialising the summary")?;
+    let page = undertow_host::report::render(&summary_value).context("rendering report.html")?;
     write_summary(&args.out.join("summary.json"), &summary).context("writing summary.json")?;
     csv.commit().context("writing scenarios.csv")?;
+    undertow_host::report::write_html(&args.out, &page).context("writing report.html")?;
     print_table(&fund, &summary);
     if let Some(a) = &summary.analysis {
         crate::analysis::print_findings(a);

@@ -1,6 +1,7 @@
 //! The Analysis II commands end to end, each alone: `undertow optimize liquidation`,
 //! `undertow optimize gates` and `undertow reverse-stress` write their JSON, tables and findings;
-//! bad flags exit 2 naming the flag and the value, and leave no output.
+//! bad flags exit 2 naming the flag and the value, and leave no output. `undertow report --from`
+//! rebuilds a run's report from its summary alone.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -213,4 +214,55 @@ fn bad_design_flags_exit_2_name_the_flag_and_leave_no_output() {
         );
         assert!(!out.exists(), "{args:?} created output");
     }
+}
+
+#[test]
+fn report_from_a_saved_run_rebuilds_the_same_page_without_simulating() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = undertow(&[
+        "run",
+        "--scenarios",
+        "120",
+        "--paths",
+        "5",
+        "--stage-scenarios",
+        "60",
+        "--attribution-scenarios",
+        "60",
+        "--reverse-stress-per-point",
+        "5",
+        "--backend",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let page = out.join("report.html");
+    let first = std::fs::read_to_string(&page).unwrap();
+    // A fresh run fills every section and chart of the report.
+    assert_eq!(first.matches("<svg class=\"chart\"").count(), 13, "charts");
+    assert!(!first.contains("not-run"), "a section was not run");
+    std::fs::remove_file(&page).unwrap();
+    // Only summary.json is read: the scenarios and tables may be gone.
+    std::fs::remove_file(out.join("scenarios.csv")).unwrap();
+    let o = undertow(&["report", "--from", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let again = std::fs::read_to_string(&page).unwrap();
+    assert!(again == first, "the rebuilt report differs from the run's");
+
+    // A directory without a summary, or with a broken one, is bad input and writes nothing.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = undertow(&["report", "--from", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("summary.json"));
+    std::fs::write(
+        empty.join("summary.json"),
+        "{\"schema_version\": 1, \"run\": 7}",
+    )
+    .unwrap();
+    let o = undertow(&["report", "--from", empty.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(!empty.join("report.html").exists());
 }

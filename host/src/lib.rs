@@ -12,6 +12,7 @@ pub mod fund;
 pub mod gpu;
 pub mod names;
 pub mod output;
+pub mod report;
 pub mod run;
 pub mod scenarios;
 pub mod validate;

@@ -555,3 +555,20 @@ fn print_styles_break_pages_and_keep_charts_whole() {
     assert!(print.contains("break-inside: avoid"));
     assert!(print.contains("thead { display: table-header-group; }"));
 }
+
+/// The executive summary recommends a gate trigger only when the best-scoring one fires: a
+/// trigger that never fires is "no gate needed", with the best one that does fire named.
+#[test]
+fn the_gate_card_recommends_no_gate_when_the_best_trigger_never_fires() {
+    let mut summary = fixture::all_stages_real();
+    let best = &mut summary["redemption_policy"]["gate_grid"]["best"];
+    best["gate_frequency"] = json!(0.0);
+    let page = report::render(&summary).unwrap();
+    assert!(page.contains("No gate needed"), "never-firing best");
+    assert!(!page.contains("Recommended gate trigger"));
+    summary["redemption_policy"]["gate_grid"]["best"]["gate_frequency"] = json!(0.25);
+    let page = report::render(&summary).unwrap();
+    assert!(page.contains("Recommended gate trigger"), "firing best");
+    assert!(page.contains("gates in 25.0% of scenarios"));
+    assert!(!page.contains("No gate needed"));
+}

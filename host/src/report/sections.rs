@@ -246,16 +246,39 @@ fn executive(root: &Node, ctx: &Ctx) -> R<Section> {
         });
     }
     if let Stage::Ran(rp) = stage(root, "redemption_policy", "redemption policy formulator")? {
-        let best = rp.get("gate_grid")?.get("best")?;
-        cards.push(Card {
-            label: "Recommended gate trigger".into(),
-            value: trigger_text(&best)?,
-            note: format!(
-                "gates in {} of scenarios, cap {}",
-                pct(best.f("gate_frequency")?),
-                pct(best.f("gate_cap")?)
-            ),
-        });
+        let grid = rp.get("gate_grid")?;
+        let best = grid.get("best")?;
+        let card = if best.f("gate_frequency")? == Some(0.0) {
+            // The best-scoring trigger never fired: on this fund no gate of the grid helps, and
+            // quoting a trigger as the recommendation would read as a policy that does something.
+            let firing = match grid.opt("best_firing")? {
+                Some(row) if !row.is_null() => format!(
+                    "; if one is wanted: {} (gates in {} of scenarios)",
+                    trigger_text(&row)?,
+                    pct(row.f("gate_frequency")?)
+                ),
+                _ => String::new(),
+            };
+            Card {
+                label: "Gate trigger".into(),
+                value: "No gate needed".into(),
+                note: format!(
+                    "the best-scoring trigger ({}) never fires{firing}",
+                    trigger_text(&best)?
+                ),
+            }
+        } else {
+            Card {
+                label: "Recommended gate trigger".into(),
+                value: trigger_text(&best)?,
+                note: format!(
+                    "gates in {} of scenarios, cap {}",
+                    pct(best.f("gate_frequency")?),
+                    pct(best.f("gate_cap")?)
+                ),
+            }
+        };
+        cards.push(card);
     }
     body.push_str(&html::p(&format!(
         "{} was run through {} stress scenarios of {} business days each: markets, investor redemptions and the fund's own forced selling feeding on each other. The numbers below are over all scenarios; the findings state each stage's conclusions with the numbers behind them.",

@@ -389,13 +389,7 @@ pub fn optimize(args: &OptimizeArgs) -> Result<()> {
 /// depends on.
 pub fn optimize_buffer(args: &OptimizeBufferArgs) -> Result<()> {
     let fund = prepare_fund(args.fund.as_deref(), None, None)?;
-    if args.scenarios == 0 || args.scenarios > u32::MAX as u64 {
-        return Err(BadInput(format!(
-            "flag --scenarios: {} is outside 1..=4294967295",
-            args.scenarios
-        ))
-        .into());
-    }
+    crate::commands::check_scenarios(args.scenarios)?;
     check_threads(args.threads)?;
     let mut cfg = AnalysisConfig::default();
     cfg.investors.attribution_scenarios = args.attribution_scenarios;
@@ -432,19 +426,11 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> Result<()> {
     c.hold_cash = !args.free_cash;
     check_inputs(&fund, &cfg, &[StageId::PortfolioLiquidity]).map_err(analysis_error)?;
 
-    let backend =
-        CpuBackend::new(args.threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
-    let opts = SweepOptions {
-        scenarios: args.scenarios,
-        seed: args.seed,
-        paths: 0,
-    };
-    let sweep =
-        sweep_cpu(&fund, &backend, &opts, |_, _, _| Ok(()), |_| {}).context("running the sweep")?;
+    let outputs = analysis_sweep(&fund, args.scenarios, args.seed, args.threads)?;
     let summary = run_analysis(
         AnalysisInputs {
             fund: &fund,
-            base_outputs: &sweep.outputs,
+            base_outputs: &outputs,
             seed: args.seed,
         },
         &cfg,
@@ -461,6 +447,25 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> Result<()> {
     print_findings(&summary);
     println!("wrote {}", args.out.display());
     Ok(())
+}
+
+/// The CPU sweep a stage command reads (no fan-chart paths): its records, indices from 0.
+pub(crate) fn analysis_sweep(
+    fund: &Fund,
+    scenarios: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<Vec<ScenarioOutput>> {
+    let backend =
+        CpuBackend::new(threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
+    let opts = SweepOptions {
+        scenarios,
+        seed,
+        paths: 0,
+    };
+    let sweep =
+        sweep_cpu(fund, &backend, &opts, |_, _, _| Ok(()), |_| {}).context("running the sweep")?;
+    Ok(sweep.outputs)
 }
 
 /// Writes a stage command's JSON: the fund, then the analysis sections.

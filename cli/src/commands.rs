@@ -207,7 +207,7 @@ fn backend_for(
     }
 }
 
-fn check_scenarios(n: u64) -> Result<()> {
+pub(crate) fn check_scenarios(n: u64) -> Result<()> {
     if n == 0 || n > u32::MAX as u64 {
         return Err(BadInput(format!("flag --scenarios: {n} is outside 1..=4294967295")).into());
     }

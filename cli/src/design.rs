@@ -15,11 +15,9 @@ use undertow_host::analysis::tables::write_table_list;
 use undertow_host::analysis::{
     check_inputs, run_analysis, AnalysisConfig, AnalysisInputs, AnalysisSummary, StageId,
 };
-use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
 use undertow_host::fund::Fund;
-use undertow_host::run::{sweep_cpu, SweepOptions};
 
-use crate::analysis::{analysis_error, check_threads, print_findings, write_json};
+use crate::analysis::{analysis_error, analysis_sweep, check_threads, print_findings, write_json};
 use crate::commands::prepare_fund;
 use crate::BadInput;
 
@@ -252,13 +250,7 @@ pub struct OptimizeGatesArgs {
 /// `undertow optimize gates`: a sweep, then stage 5.
 pub fn optimize_gates(args: &OptimizeGatesArgs) -> Result<()> {
     let fund = prepare_fund(args.fund.as_deref(), None, None)?;
-    if args.scenarios == 0 || args.scenarios > u32::MAX as u64 {
-        return Err(BadInput(format!(
-            "flag --scenarios: {} is outside 1..=4294967295",
-            args.scenarios
-        ))
-        .into());
-    }
+    crate::commands::check_scenarios(args.scenarios)?;
     check_threads(args.threads)?;
     let mut cfg = AnalysisConfig::default();
     if let Some(n) = args.stage_scenarios {
@@ -288,18 +280,10 @@ pub fn optimize_gates(args: &OptimizeGatesArgs) -> Result<()> {
     let targets = [StageId::RedemptionPolicy, StageId::Findings];
     check_inputs(&fund, &cfg, &targets).map_err(analysis_error)?;
 
-    let backend =
-        CpuBackend::new(args.threads, DEFAULT_CHUNK).context("starting the CPU thread pool")?;
-    let opts = SweepOptions {
-        scenarios: args.scenarios,
-        seed: args.seed,
-        paths: 0,
-    };
-    let sweep =
-        sweep_cpu(&fund, &backend, &opts, |_, _, _| Ok(()), |_| {}).context("running the sweep")?;
+    let outputs = analysis_sweep(&fund, args.scenarios, args.seed, args.threads)?;
     let inputs = AnalysisInputs {
         fund: &fund,
-        base_outputs: &sweep.outputs,
+        base_outputs: &outputs,
         seed: args.seed,
     };
     let summary = run_analysis(inputs, &cfg, &targets, args.threads).map_err(analysis_error)?;

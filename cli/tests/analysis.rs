@@ -2,23 +2,9 @@
 //! `undertow run` with its stages (findings printed, sections in summary.json, one CSV per
 //! table), and bad flags exiting 2 with the flag and the value named and no output.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn undertow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_undertow"))
-        .args(args)
-        .output()
-        .expect("run undertow")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::{json, text, undertow};
 
 #[test]
 fn profile_alone_writes_its_tables_and_findings() {

@@ -3,23 +3,9 @@
 //! bad flags exit 2 naming the flag and the value, and leave no output. `undertow report --from`
 //! rebuilds a run's report from its summary alone.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn undertow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_undertow"))
-        .args(args)
-        .output()
-        .expect("run undertow")
-}
-
-fn text(b: &[u8]) -> String {
-    String::from_utf8_lossy(b).into_owned()
-}
-
-fn json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+use common::{json, text, undertow};
 
 fn findings_of(v: &serde_json::Value, stage: &str) -> usize {
     v["findings"]

@@ -1,0 +1,22 @@
+//! Helpers shared by the CLI's integration tests: run the binary, read its output and JSON.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `undertow` with `args` and waits for it.
+pub fn undertow(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_undertow"))
+        .args(args)
+        .output()
+        .expect("run undertow")
+}
+
+/// Bytes of a stream as text.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// A JSON file, parsed.
+pub fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{json, text, undertow};
+use common::{assert_bad_input, json, text, undertow};
 
 #[test]
 fn profile_alone_writes_its_tables_and_findings() {
@@ -233,13 +233,6 @@ fn bad_analysis_flags_exit_2_name_the_flag_and_leave_no_output() {
             "--stage-scenarios: 0",
         ),
     ] {
-        let o = undertow(&args);
-        let err = text(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(
-            err.contains(needle),
-            "{args:?}: expected `{needle}` in {err}"
-        );
-        assert!(!out.exists(), "{args:?} created output");
+        assert_bad_input(&args, needle, &out);
     }
 }

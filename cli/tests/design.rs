@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{json, text, undertow};
+use common::{assert_bad_input, json, text, undertow};
 
 fn findings_of(v: &serde_json::Value, stage: &str) -> usize {
     v["findings"]
@@ -191,14 +191,7 @@ fn bad_design_flags_exit_2_name_the_flag_and_leave_no_output() {
             "/no/such/fund.toml",
         ),
     ] {
-        let o = undertow(&args);
-        let err = text(&o.stderr);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
-        assert!(
-            err.contains(needle),
-            "{args:?}: expected `{needle}` in {err}"
-        );
-        assert!(!out.exists(), "{args:?} created output");
+        assert_bad_input(&args, needle, &out);
     }
 }
 

@@ -20,3 +20,16 @@ pub fn text(b: &[u8]) -> String {
 pub fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
+
+/// Runs `undertow` with `args` and checks that it rejects them as bad input: exit code 2, a
+/// message containing `needle`, and nothing created at `out`.
+pub fn assert_bad_input(args: &[&str], needle: &str, out: &Path) {
+    let o = undertow(args);
+    let err = text(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected `{needle}` in {err}"
+    );
+    assert!(!out.exists(), "{args:?} created output");
+}

@@ -302,20 +302,28 @@ fn run_stage(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisEr
     Ok(())
 }
 
-/// Scenarios a stage used, for the summary.
-fn scenarios_used(id: StageId, cfg: &AnalysisConfig, available: u64, base: u64) -> u64 {
+/// Scenario records of the run a stage reads (per variant, composition or grid point where it
+/// reruns them). The reverse stress test draws its own, at chosen severities, and is not counted.
+fn stage_scenarios(id: StageId, cfg: &AnalysisConfig) -> u64 {
     match id {
-        StageId::MarketLiquidity => cfg.profile.scenarios.min(available),
-        StageId::InvestorBehaviour => cfg.investors.attribution_scenarios.min(available),
-        StageId::PortfolioLiquidity => cfg.buffer.scenarios.min(available),
-        StageId::LiquidationDesign => cfg.liquidation.scenarios.min(available),
+        StageId::MarketLiquidity => cfg.profile.scenarios,
+        StageId::InvestorBehaviour => cfg.investors.attribution_scenarios,
+        StageId::PortfolioLiquidity => cfg.buffer.scenarios,
+        StageId::LiquidationDesign => cfg.liquidation.scenarios,
         StageId::RedemptionPolicy => cfg
             .gates
             .scenarios
             .max(cfg.swing.scenarios)
-            .max(cfg.early_warning.scenarios)
-            .min(available),
+            .max(cfg.early_warning.scenarios),
+        StageId::Findings => 0,
+    }
+}
+
+/// Scenarios a stage used, for the summary.
+fn scenarios_used(id: StageId, cfg: &AnalysisConfig, available: u64, base: u64) -> u64 {
+    match id {
         StageId::Findings => base,
+        _ => stage_scenarios(id, cfg).min(available),
     }
 }
 
@@ -372,18 +380,7 @@ pub fn run_analysis(
     let sim = Simulator::new(threads)?;
     let needed = stages
         .iter()
-        .map(|&s| match s {
-            StageId::MarketLiquidity => cfg.profile.scenarios,
-            StageId::InvestorBehaviour => cfg.investors.attribution_scenarios,
-            StageId::PortfolioLiquidity => cfg.buffer.scenarios,
-            StageId::LiquidationDesign => cfg.liquidation.scenarios,
-            StageId::RedemptionPolicy => cfg
-                .gates
-                .scenarios
-                .max(cfg.swing.scenarios)
-                .max(cfg.early_warning.scenarios),
-            StageId::Findings => 0,
-        })
+        .map(|&s| stage_scenarios(s, cfg))
         .max()
         .unwrap_or(0);
     let scenarios = scenario_block(inputs.fund, inputs.seed, 0..needed);

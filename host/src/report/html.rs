@@ -136,6 +136,17 @@ pub(crate) struct Section {
     pub body: String,
 }
 
+impl Section {
+    /// A section whose stage did not run: only the note saying so.
+    pub(crate) fn not_run(id: &'static str, title: &'static str, text: &str) -> Section {
+        Section {
+            id,
+            title,
+            body: note(text),
+        }
+    }
+}
+
 /// What the page header says.
 pub(crate) struct Header {
     pub fund: String,

@@ -347,13 +347,7 @@ fn market(root: &Node) -> R<Section> {
     let title = "Market liquidity analysis";
     let ml = match stage(root, "market_liquidity", "market liquidity analyst")? {
         Stage::Ran(n) => n,
-        Stage::NotRun(note) => {
-            return Ok(Section {
-                id,
-                title,
-                body: html::note(&note),
-            })
-        }
+        Stage::NotRun(note) => return Ok(Section::not_run(id, title, &note)),
     };
     let mut body = html::p(&format!(
         "How fast and at what cost the portfolio can be sold, position by position, in normal markets and under stressed conditions taken from the scenario set. Portfolio liquidity score: {} of 5.",
@@ -879,13 +873,7 @@ fn buffer(root: &Node, ctx: &Ctx) -> R<Section> {
     let title = "Liquidity buffer optimisation";
     let pl = match stage(root, "portfolio_liquidity", "portfolio liquidity optimiser")? {
         Stage::Ran(n) => n,
-        Stage::NotRun(note) => {
-            return Ok(Section {
-                id,
-                title,
-                body: html::note(&note),
-            })
-        }
+        Stage::NotRun(note) => return Ok(Section::not_run(id, title, &note)),
     };
     let mut body = String::new();
 
@@ -1272,13 +1260,7 @@ fn liquidation(root: &Node) -> R<Section> {
     let title = "Liquidation strategy recommendations";
     let ld = match stage(root, "liquidation_design", "liquidation strategy designer")? {
         Stage::Ran(n) => n,
-        Stage::NotRun(note) => {
-            return Ok(Section {
-                id,
-                title,
-                body: html::note(&note),
-            })
-        }
+        Stage::NotRun(note) => return Ok(Section::not_run(id, title, &note)),
     };
     let mut body = String::new();
     let rec = ld.s("recommended")?;
@@ -1668,13 +1650,7 @@ fn policy(root: &Node) -> R<Section> {
     let title = "Redemption policy framework";
     let rp = match stage(root, "redemption_policy", "redemption policy formulator")? {
         Stage::Ran(n) => n,
-        Stage::NotRun(note) => {
-            return Ok(Section {
-                id,
-                title,
-                body: html::note(&note),
-            })
-        }
+        Stage::NotRun(note) => return Ok(Section::not_run(id, title, &note)),
     };
     let mut body = String::new();
 

@@ -4,7 +4,7 @@
 //! run of several seconds: run it on purpose (`cargo bench -p undertow-benches --bench full_run`).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use undertow_host::analysis::{run_analysis, AnalysisConfig, AnalysisInputs, StageId};
+use undertow_analysis::{run_analysis, AnalysisConfig, AnalysisInputs, StageId};
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
 use undertow_host::fund::example_fund;
 use undertow_host::run::{sweep_cpu, SweepOptions};

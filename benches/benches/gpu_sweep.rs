@@ -7,8 +7,8 @@
 //! adapter such as lavapipe, which runs at CPU speed. Without an adapter it prints `SKIP`.
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use undertow_gpu::{GpuContext, GpuRunOptions, GpuSimulator};
 use undertow_host::fund::example_fund;
-use undertow_host::gpu::{GpuContext, GpuRunOptions, GpuSimulator};
 use undertow_host::run::scenario_block;
 use undertow_kernel::strategy;
 

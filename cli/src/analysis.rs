@@ -1,17 +1,17 @@
 //! The analysis commands: `undertow profile` (stage 1 alone), `undertow optimize buffer` (stage 3
 //! with what it depends on), and [`run_stages`], which `undertow run` calls after its sweep to run
 //! every stage, print the findings and write the tables. Flags are parsed here into
-//! `undertow_host::analysis::AnalysisConfig`; the work is in the host.
+//! `undertow_analysis::AnalysisConfig`; the work is in the host.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
-use undertow_host::analysis::config::{pct, AnalysisConfig, ConfigError};
-use undertow_host::analysis::findings::{money, p1};
-use undertow_host::analysis::market::{Bucket, MarketLiquidityReport, PORTFOLIO};
-use undertow_host::analysis::tables::write_tables;
-use undertow_host::analysis::{
+use undertow_analysis::config::{pct, AnalysisConfig, ConfigError};
+use undertow_analysis::findings::{money, p1};
+use undertow_analysis::market::{Bucket, MarketLiquidityReport, PORTFOLIO};
+use undertow_analysis::tables::write_tables;
+use undertow_analysis::{
     check_inputs, run_analysis, AnalysisError, AnalysisInputs, AnalysisSummary, StageId,
 };
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};

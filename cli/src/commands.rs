@@ -5,15 +5,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use undertow_engine::Summary;
+use undertow_format::text::money;
+use undertow_gpu::device::{list_adapters, AdapterRequest};
+use undertow_gpu::open_backend;
 use undertow_host::aggregate::aggregate;
-use undertow_host::backend::{open_backend, Backend, BackendChoice as HostChoice};
+use undertow_host::backend::{cpu_backend, Backend, BackendChoice as HostChoice, BackendError};
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
 use undertow_host::fund::{example_fund, example_fund_toml, load_fund, split_positions, Fund};
-use undertow_host::gpu::device::{list_adapters, AdapterRequest, GpuError};
 use undertow_host::names::{impact_model_name, strategy_from_name, strategy_name, STRATEGIES};
-use undertow_host::output::{
-    write_summary, FundInfo, Headline, RunInfo, ScenarioCsv, Summary, SCHEMA_VERSION,
-};
+use undertow_host::output::{write_json, FundInfo, Headline, RunInfo, ScenarioCsv, SCHEMA_VERSION};
 use undertow_host::run::{scenario_block, sweep, SweepOptions};
 use undertow_host::validate::{compare, Tolerances};
 
@@ -162,9 +163,9 @@ fn report(args: &ReportArgs) -> Result<()> {
         .map_err(|e| BadInput(format!("{}: {e}", summary_path.display())))?;
     let summary: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| BadInput(format!("{}: not valid JSON: {e}", summary_path.display())))?;
-    let page = undertow_host::report::render(&summary).map_err(|e| BadInput(e.to_string()))?;
+    let page = undertow_report::render(&summary).map_err(|e| BadInput(e.to_string()))?;
     let path =
-        undertow_host::report::write_html(&args.from, &page).context("writing report.html")?;
+        undertow_engine::files::write_html(&args.from, &page).context("writing report.html")?;
     println!("wrote {}", path.display());
     Ok(())
 }
@@ -193,10 +194,10 @@ fn backend_for(
     threads: Option<usize>,
     chunk: usize,
 ) -> Result<(Box<dyn Backend>, String)> {
-    let cpu = || CpuBackend::new(threads, chunk).expect("a thread pool");
+    let cpu = || cpu_backend(threads, chunk);
     match open_backend(choice.host(), cpu) {
         Ok(b) => Ok(b),
-        Err(e @ GpuError::NoAdapter(_)) => {
+        Err(e @ BackendError::Unavailable(_)) => {
             let name = choice
                 .to_possible_value()
                 .map(|v| v.get_name().to_string())
@@ -456,10 +457,10 @@ fn run(args: &RunArgs) -> Result<()> {
     };
     // Render first, so that a report error leaves no summary behind either.
     let summary_value = serde_json::to_value(&summary).context("serialising the summary")?;
-    let page = undertow_host::report::render(&summary_value).context("rendering report.html")?;
-    write_summary(&args.out.join("summary.json"), &summary).context("writing summary.json")?;
+    let page = undertow_report::render(&summary_value).context("rendering report.html")?;
+    write_json(&args.out.join("summary.json"), &summary).context("writing summary.json")?;
     csv.commit().context("writing scenarios.csv")?;
-    undertow_host::report::write_html(&args.out, &page).context("writing report.html")?;
+    undertow_engine::files::write_html(&args.out, &page).context("writing report.html")?;
     print_table(&fund, &summary);
     if let Some(a) = &summary.analysis {
         crate::analysis::print_findings(a);
@@ -484,17 +485,6 @@ pub fn fund_info(fund: &Fund) -> FundInfo {
         segments: fund.model.segments.len(),
         large_investors: fund.model.large.len(),
         initial_cash: fund.model.params.initial_cash as f64,
-    }
-}
-
-fn money(v: f64, currency: &str) -> String {
-    let a = v.abs();
-    if a >= 1e9 {
-        format!("{:.2}bn {currency}", v / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.1}m {currency}", v / 1e6)
-    } else {
-        format!("{v:.0} {currency}")
     }
 }
 

@@ -1,18 +1,18 @@
 //! The Analysis II commands: `undertow optimize liquidation` (stage 4), `undertow optimize gates`
 //! (stage 5: gate triggers, swing pricing, early warning, reverse stress, playbook) and
 //! `undertow reverse-stress` (the reverse stress test alone). Flags become
-//! `undertow_host::analysis::AnalysisConfig` settings; the work is in the host.
+//! `undertow_analysis::AnalysisConfig` settings; the work is in the host.
 
 use std::path::PathBuf;
 use std::str::FromStr;
 
 use anyhow::{Context, Result};
 use clap::Args;
-use undertow_host::analysis::findings::p1;
-use undertow_host::analysis::reverse_stress::{self, ReverseStressConfig};
-use undertow_host::analysis::sim::Simulator;
-use undertow_host::analysis::tables::write_table_list;
-use undertow_host::analysis::{
+use undertow_analysis::findings::p1;
+use undertow_analysis::reverse_stress::{self, ReverseStressConfig};
+use undertow_analysis::sim::Simulator;
+use undertow_analysis::tables::write_table_list;
+use undertow_analysis::{
     check_inputs, run_analysis, AnalysisConfig, AnalysisInputs, AnalysisSummary, StageId,
 };
 use undertow_host::fund::Fund;
@@ -81,7 +81,7 @@ fn three(flag: &str, v: &[f64], names: &str) -> Result<[f64; 3]> {
 /// Creates the output directory and writes a stage command's JSON and tables.
 fn write_outputs(out: &PathBuf, json: &str, fund: &Fund, s: &AnalysisSummary) -> Result<()> {
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let tables = undertow_host::analysis::tables::tables(s);
+    let tables = undertow_analysis::tables::tables(s);
     write_table_list(out, tables)
         .with_context(|| format!("writing tables into {}", out.display()))?;
     write_json(&out.join(json), fund, s)

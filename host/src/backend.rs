@@ -1,11 +1,26 @@
-//! The backends a sweep can run on, behind one trait: the CPU reference (rayon) and the GPU
-//! (WGSL through wgpu). `auto` prefers a hardware GPU and otherwise the CPU.
+//! The backends a sweep can run on, behind one trait. The CPU reference (rayon) lives here; the
+//! GPU backend (WGSL through wgpu) implements the same trait in `undertow-gpu`, which also holds
+//! the `auto` choice between them.
 
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 
-use crate::cpu::CpuBackend;
-use crate::gpu::device::{list_adapters, AdapterRequest, GpuContext, GpuError};
-use crate::gpu::sim::{GpuRunOptions, GpuSimulator};
+use crate::cpu::{CpuBackend, DEFAULT_CHUNK};
+
+/// Why a backend could not simulate a block, whatever the backend.
+#[derive(Debug, thiserror::Error)]
+pub enum BackendError {
+    /// The device is not there (a GPU asked for that no adapter offers): bad input when a user
+    /// asked for it.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The device failed while running: device loss, a failed allocation, a validation error.
+    #[error("{backend}: {source}")]
+    Failed {
+        backend: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
 
 /// Something that turns scenarios into output records.
 pub trait Backend: Sync {
@@ -13,6 +28,8 @@ pub trait Backend: Sync {
     fn describe(&self) -> String;
     /// Short kind: "cpu" or "gpu".
     fn kind(&self) -> &'static str;
+    /// Scenarios a sweep hands it at once: enough to keep it busy, few enough to bound memory.
+    fn preferred_block(&self) -> u64;
     /// Simulates `scenarios`, the first having index `first_index`.
     fn simulate(
         &self,
@@ -20,8 +37,11 @@ pub trait Backend: Sync {
         scenarios: &[ScenarioParams],
         first_index: u64,
         seed: u64,
-    ) -> Result<Vec<ScenarioOutput>, GpuError>;
+    ) -> Result<Vec<ScenarioOutput>, BackendError>;
 }
+
+/// Scenarios a sweep generates and simulates together on the CPU.
+pub const CPU_BLOCK: u64 = 8192;
 
 impl Backend for CpuBackend {
     fn describe(&self) -> String {
@@ -30,38 +50,17 @@ impl Backend for CpuBackend {
     fn kind(&self) -> &'static str {
         "cpu"
     }
+    fn preferred_block(&self) -> u64 {
+        CPU_BLOCK
+    }
     fn simulate(
         &self,
         model: &FundModel,
         scenarios: &[ScenarioParams],
         first_index: u64,
         seed: u64,
-    ) -> Result<Vec<ScenarioOutput>, GpuError> {
+    ) -> Result<Vec<ScenarioOutput>, BackendError> {
         Ok(self.run::<f32>(model, scenarios, first_index, seed))
-    }
-}
-
-impl Backend for GpuSimulator {
-    fn describe(&self) -> String {
-        format!("gpu: {}", self.ctx.summary())
-    }
-    fn kind(&self) -> &'static str {
-        "gpu"
-    }
-    fn simulate(
-        &self,
-        model: &FundModel,
-        scenarios: &[ScenarioParams],
-        first_index: u64,
-        seed: u64,
-    ) -> Result<Vec<ScenarioOutput>, GpuError> {
-        self.run(
-            model,
-            scenarios,
-            first_index,
-            seed,
-            &GpuRunOptions::default(),
-        )
     }
 }
 
@@ -75,35 +74,15 @@ pub enum BackendChoice {
     Gpu,
 }
 
-/// Whether the environment offers a hardware (not software) GPU adapter with compute.
-pub fn hardware_gpu_present() -> bool {
-    list_adapters(&AdapterRequest::from_env())
-        .iter()
-        .any(|a| a.compute && a.device_type != wgpu::DeviceType::Cpu)
+/// The CPU backend a run asks for: `threads = None` uses every core.
+pub fn cpu_backend(threads: Option<usize>, chunk: usize) -> Result<CpuBackend, BackendError> {
+    CpuBackend::new(threads, chunk.max(1)).map_err(|e| BackendError::Failed {
+        backend: "cpu".into(),
+        source: Box::new(e),
+    })
 }
 
-/// Opens the backend for `choice`, with the reason it was picked. `Gpu` without any adapter is an
-/// error; `Auto` falls back to the CPU.
-pub fn open_backend(
-    choice: BackendChoice,
-    cpu: impl FnOnce() -> CpuBackend,
-) -> Result<(Box<dyn Backend>, String), GpuError> {
-    match choice {
-        BackendChoice::Cpu => Ok((Box::new(cpu()), "asked for the CPU".into())),
-        BackendChoice::Gpu => {
-            let sim = GpuSimulator::new(GpuContext::new()?)?;
-            Ok((Box::new(sim), "asked for the GPU".into()))
-        }
-        BackendChoice::Auto => {
-            if hardware_gpu_present() {
-                let sim = GpuSimulator::new(GpuContext::new()?)?;
-                Ok((Box::new(sim), "a hardware GPU adapter was found".into()))
-            } else {
-                Ok((
-                    Box::new(cpu()),
-                    "no hardware GPU adapter (a software adapter such as lavapipe runs slower than rayon on the same cores)".into(),
-                ))
-            }
-        }
-    }
+/// The CPU backend with every core and the default chunk.
+pub fn default_cpu() -> Result<CpuBackend, BackendError> {
+    cpu_backend(None, DEFAULT_CHUNK)
 }

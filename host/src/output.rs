@@ -1,57 +1,17 @@
 //! Output files: written to a temporary name beside the target and renamed when complete, so a
-//! failed run leaves no partial output. `summary.json` carries a schema version (docs/output.md).
+//! failed run leaves no partial output (see [`crate::atomic`]). `summary.json` carries a schema
+//! version (docs/output.md); its top-level record is assembled in `undertow-engine`.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use serde::Serialize;
 use undertow_kernel::{output_field_names, ScenarioOutput, ScenarioParams};
 
-use crate::aggregate::Aggregate;
-use crate::run::FanCharts;
+pub use crate::atomic::AtomicFile;
 
 /// Version of the `summary.json` layout; bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
-
-/// A file that appears under its name only when [`AtomicFile::commit`] is called; dropped
-/// uncommitted, its temporary is removed.
-pub struct AtomicFile {
-    target: PathBuf,
-    temp: PathBuf,
-    writer: Option<BufWriter<File>>,
-}
-
-impl AtomicFile {
-    pub fn create(target: &Path) -> std::io::Result<AtomicFile> {
-        let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("out");
-        let temp = target.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-        let writer = BufWriter::new(File::create(&temp)?);
-        Ok(AtomicFile {
-            target: target.to_path_buf(),
-            temp,
-            writer: Some(writer),
-        })
-    }
-
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
-        self.writer.as_mut().expect("writer taken only by commit")
-    }
-
-    pub fn commit(mut self) -> std::io::Result<()> {
-        let w = self.writer.take().expect("commit once");
-        w.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-        std::fs::rename(&self.temp, &self.target)
-    }
-}
-
-impl Drop for AtomicFile {
-    fn drop(&mut self) {
-        if self.writer.is_some() {
-            let _ = std::fs::remove_file(&self.temp);
-        }
-    }
-}
 
 /// Streams `scenarios.csv`: one header, one row per scenario.
 pub struct ScenarioCsv {
@@ -153,53 +113,11 @@ pub struct Headline {
     pub liquidity_at_risk_currency: Vec<(u32, [f64; 3])>,
 }
 
-/// `summary.json`.
-#[derive(Clone, Debug, Serialize)]
-pub struct Summary {
-    pub schema_version: u32,
-    pub tool: &'static str,
-    pub version: &'static str,
-    pub fund: FundInfo,
-    pub run: RunInfo,
-    pub headline: Headline,
-    pub aggregate: Aggregate,
-    pub fan_charts: FanCharts,
-    /// The analysis stages' sections (`market_liquidity`, `investor_behaviour`,
-    /// `portfolio_liquidity`, ..., `findings`, `stages`), at the top level.
-    #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    pub analysis: Option<crate::analysis::AnalysisSummary>,
-}
-
-/// Writes `summary.json` atomically.
-pub fn write_summary(path: &Path, summary: &Summary) -> std::io::Result<()> {
+/// Writes a serialisable value as pretty JSON, atomically (`summary.json` and the stage
+/// commands' JSON files).
+pub fn write_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
     let mut f = AtomicFile::create(path)?;
-    serde_json::to_writer_pretty(f.writer(), summary).map_err(std::io::Error::other)?;
+    serde_json::to_writer_pretty(f.writer(), value).map_err(std::io::Error::other)?;
     writeln!(f.writer())?;
     f.commit()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_file_appears_only_on_commit() {
-        let dir = tempfile::tempdir().unwrap();
-        let target = dir.path().join("x.json");
-        {
-            let mut f = AtomicFile::create(&target).unwrap();
-            writeln!(f.writer(), "partial").unwrap();
-            // dropped without commit
-        }
-        assert!(!target.exists());
-        assert_eq!(
-            std::fs::read_dir(dir.path()).unwrap().count(),
-            0,
-            "temporary left behind"
-        );
-        let mut f = AtomicFile::create(&target).unwrap();
-        writeln!(f.writer(), "whole").unwrap();
-        f.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(&target).unwrap(), "whole\n");
-    }
 }

@@ -7,14 +7,10 @@ use std::time::Instant;
 use undertow_kernel::{simulate_traced, FundModel, ScenarioOutput, ScenarioParams, Workspace};
 
 use crate::aggregate::bands;
-use crate::backend::Backend;
+use crate::backend::{Backend, BackendError};
 use crate::cpu::{key_of, CpuBackend};
 use crate::fund::Fund;
-use crate::gpu::GpuError;
 use crate::scenarios;
-
-/// Scenarios generated and simulated together.
-pub const BLOCK: u64 = 8192;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -55,7 +51,7 @@ pub enum SweepError {
     #[error("writing the per-scenario output: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
-    Backend(#[from] GpuError),
+    Backend(#[from] BackendError),
 }
 
 /// Runs a sweep on the CPU backend in `f32` (see [`sweep`]).
@@ -84,12 +80,7 @@ pub fn sweep(
     let start = Instant::now();
     let mut outputs = Vec::with_capacity(opts.scenarios as usize);
     let mut first = 0;
-    // GPU blocks are larger: fewer, fuller submissions.
-    let block = if backend.kind() == "gpu" {
-        16 * BLOCK
-    } else {
-        BLOCK
-    };
+    let block = backend.preferred_block();
     while first < opts.scenarios {
         let end = (first + block).min(opts.scenarios);
         let params = scenario_block(fund, opts.seed, first..end);

@@ -5,10 +5,10 @@
 use std::io::Write;
 use std::sync::OnceLock;
 
+use undertow_gpu::testing::{gpu_or_skip, gpu_required, REQUIRE_GPU_ENV};
+use undertow_gpu::{GpuError, GpuRunOptions, GpuSimulator};
 use undertow_host::cpu::CpuBackend;
 use undertow_host::fund::{example_fund, Fund};
-use undertow_host::gpu::testing::{gpu_or_skip, gpu_required, REQUIRE_GPU_ENV};
-use undertow_host::gpu::{GpuError, GpuRunOptions, GpuSimulator};
 use undertow_host::run::scenario_block;
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 

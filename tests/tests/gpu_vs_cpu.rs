@@ -9,10 +9,8 @@
 
 use std::time::Instant;
 
+use undertow_gpu::{plan_chunks, ChunkLimits, ChunkRequest, GpuRunOptions, PerScenarioBuffer};
 use undertow_host::fund::split_positions;
-use undertow_host::gpu::{
-    plan_chunks, ChunkLimits, ChunkRequest, GpuRunOptions, PerScenarioBuffer,
-};
 use undertow_host::validate::{compare, Agreement, Tolerances};
 use undertow_kernel::layout::Layout;
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
@@ -158,7 +156,7 @@ fn chunked_gpu_runs_are_bit_identical_to_one_chunk() {
     let planned = plan_chunks(&ChunkRequest {
         n_scenarios: SMALL_SWEEP as u32,
         buffers: &state,
-        workgroup_size: undertow_host::gpu::sim::WORKGROUP,
+        workgroup_size: undertow_gpu::sim::WORKGROUP,
         limits: small_binding,
         max_scenarios_per_chunk: None,
     })
@@ -252,7 +250,7 @@ fn a_single_long_dispatch_is_caught_on_lavapipe() {
     let model = split_positions(&fund, SINGLE_DISPATCH_POSITIONS)
         .expect("split fund")
         .model;
-    let per_day = undertow_host::gpu::sim::stage_loop_estimate(&model);
+    let per_day = undertow_gpu::sim::stage_loop_estimate(&model);
     println!(
         "loop estimate: {per_day} iterations per stage-day, about {} for 90 days in one invocation",
         per_day * model.params.horizon as u64

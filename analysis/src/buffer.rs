@@ -1,0 +1,446 @@
+//! Stage 3, part one: liquidity needs (liquidity at risk) and the buffer search.
+//!
+//! Each composition of cash, short sovereigns and liquid ETFs becomes a variant of the fund: cash
+//! is the fund's `cash`, the two instruments are added as buffer-tier positions, and the
+//! investment positions are scaled pro rata to fund them. Every variant runs the same scenario
+//! records with the same seed and indices (common random numbers), over the buffer horizon.
+//!
+//! - coverage: the buffer alone met the redemptions (never exhausted, no shortfall, no gate);
+//!   gates are off during the search unless asked for, so that coverage measures the buffer and
+//!   not the gate policy (the redemption-policy stage's subject);
+//! - survival: no shortfall and no gate;
+//! - opportunity cost: `Σ tier weight × (expected portfolio return − tier yield)`, bps a year;
+//! - expected liquidation cost: mean spread and impact cost over the horizon, bps of NAV.
+
+use std::path::Path;
+
+use serde::Serialize;
+use undertow_kernel::{switch, ScenarioOutput, ScenarioParams, HORIZONS};
+
+use super::config::{pct, BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
+use super::sim::{with_horizon, without, Simulator};
+use super::AnalysisError;
+use undertow_host::aggregate::{covered, quantile, survived, total_cost, LAR_CONFIDENCES};
+use undertow_host::fund::spec::{PositionSpec, Tier};
+use undertow_host::fund::{build_fund, Fund};
+
+/// One row of the liquidity-at-risk table.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LarRow {
+    pub horizon_days: u32,
+    /// Quantiles of cumulative requested outflow at [`LAR_CONFIDENCES`], fraction of NAV...
+    pub lar: [f64; 3],
+    /// ...and in currency.
+    pub lar_currency: [f64; 3],
+}
+
+/// Liquidity needs from the main sweep.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct LiquidityNeeds {
+    pub scenarios: u64,
+    pub confidences: [f64; 3],
+    pub rows: Vec<LarRow>,
+    /// The fund's cash and its cash plus buffer-tier holdings, fractions of NAV.
+    pub cash: f64,
+    pub cash_and_buffer_tiers: f64,
+}
+
+impl LiquidityNeeds {
+    pub fn of(fund: &Fund, outputs: &[ScenarioOutput]) -> LiquidityNeeds {
+        let rows = HORIZONS
+            .iter()
+            .enumerate()
+            .map(|(k, &h)| {
+                let mut v: Vec<f64> = outputs.iter().map(|o| o.cum_requested[k] as f64).collect();
+                v.sort_by(|a, b| a.total_cmp(b));
+                let lar = LAR_CONFIDENCES.map(|c| quantile(&v, c));
+                LarRow {
+                    horizon_days: h,
+                    lar,
+                    lar_currency: lar.map(|x| x * fund.aum),
+                }
+            })
+            .collect();
+        let cash = fund.model.params.initial_cash as f64;
+        let tiers: f64 = fund
+            .model
+            .positions
+            .iter()
+            .filter(|p| p.tier != undertow_kernel::tier::NONE)
+            .map(|p| p.weight as f64)
+            .sum();
+        LiquidityNeeds {
+            scenarios: outputs.len() as u64,
+            confidences: LAR_CONFIDENCES,
+            rows,
+            cash,
+            cash_and_buffer_tiers: cash + tiers,
+        }
+    }
+
+    /// LaR at a horizon and confidence, when both are in the table.
+    pub fn at(&self, horizon_days: u32, confidence: f64) -> Option<f64> {
+        let k = self
+            .confidences
+            .iter()
+            .position(|c| (c - confidence).abs() < 1e-9)?;
+        self.rows
+            .iter()
+            .find(|r| r.horizon_days == horizon_days)
+            .map(|r| r.lar[k])
+    }
+}
+
+/// What one composition achieved.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CompositionResult {
+    pub label: String,
+    pub cash: f64,
+    pub sovereign: f64,
+    pub etf: f64,
+    pub total: f64,
+    pub coverage: f64,
+    pub survival: f64,
+    pub gate_frequency: f64,
+    pub shortfall_frequency: f64,
+    pub opportunity_cost_bps: f64,
+    /// Mean and 99th percentile of liquidation cost over the horizon, bps of NAV.
+    pub expected_cost_bps: f64,
+    pub cost_p99_bps: f64,
+    pub meets_target: bool,
+    /// No other composition has at least its coverage at a lower opportunity cost.
+    pub on_frontier: bool,
+    /// Normalised objective components (0 worst to 1 best among the compositions searched).
+    pub safety_score: f64,
+    pub cost_score: f64,
+    pub operational_score: f64,
+    /// Weighted objective and its rank (1 best).
+    pub score: f64,
+    pub rank: usize,
+}
+
+impl CompositionResult {
+    pub fn composition(&self) -> Composition {
+        Composition::new(&self.label, self.cash, self.sovereign, self.etf)
+    }
+
+    /// "8% cash + 5% sovereigns + 4% ETFs".
+    pub fn describe(&self) -> String {
+        self.composition().describe()
+    }
+}
+
+/// The tier yields and the return they are measured against.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Yields {
+    pub expected_return: f64,
+    pub cash: f64,
+    pub sovereign: f64,
+    pub etf: f64,
+}
+
+impl Yields {
+    /// Annual carry given up, basis points of NAV.
+    pub fn opportunity_cost_bps(&self, c: &Composition) -> f64 {
+        1e4 * (c.cash * (self.expected_return - self.cash)
+            + c.sovereign * (self.expected_return - self.sovereign)
+            + c.etf * (self.expected_return - self.etf))
+    }
+}
+
+/// The buffer search.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BufferSearch {
+    /// Scenarios simulated per composition, and the days they cover.
+    pub scenarios: u64,
+    pub horizon_days: u32,
+    pub target_coverage: f64,
+    pub weights: ObjectiveWeights,
+    pub yields: Yields,
+    pub sovereign: BufferInstrument,
+    pub etf: BufferInstrument,
+    /// Whether the fund's own buffer-tier holdings counted toward the buffer.
+    pub keep_fund_tiers: bool,
+    /// Whether the fund's gates stayed on (off: coverage is the buffer's alone).
+    pub with_gates: bool,
+    /// In the order evaluated: the static buffer first, the named compositions, then the grid.
+    pub results: Vec<CompositionResult>,
+    /// Index into `results` of the cheapest composition meeting the target.
+    pub cheapest_meeting_target: Option<usize>,
+    /// Index of the best by the weighted objective.
+    pub best_ranked: Option<usize>,
+    /// Indices of the efficient frontier, cheapest first.
+    pub frontier: Vec<usize>,
+}
+
+impl BufferSearch {
+    pub fn by_label(&self, label: &str) -> Option<&CompositionResult> {
+        self.results.iter().find(|r| r.label == label)
+    }
+    pub fn cheapest(&self) -> Option<&CompositionResult> {
+        self.cheapest_meeting_target.map(|i| &self.results[i])
+    }
+    pub fn best(&self) -> Option<&CompositionResult> {
+        self.best_ranked.map(|i| &self.results[i])
+    }
+}
+
+/// The fund holding composition `comp`: cash set, the buffer instruments added, the investment
+/// positions scaled pro rata. The flag overrides applied to `fund.model` (strategy, impact model,
+/// switches, horizon) carry over.
+pub fn composition_fund(
+    fund: &Fund,
+    comp: &Composition,
+    cfg: &BufferConfig,
+) -> Result<Fund, AnalysisError> {
+    let mut spec = fund.spec.clone();
+    let invested: f64 = spec.positions.iter().map(|p| p.weight).sum();
+    let remaining = 1.0 - comp.total();
+    if remaining <= 0.0 || invested <= 0.0 {
+        return Err(AnalysisError::Composition {
+            label: comp.label.clone(),
+            reason: format!(
+                "{} leaves nothing to invest (the buffer totals {})",
+                comp.describe(),
+                pct(comp.total())
+            ),
+        });
+    }
+    let scale = remaining / invested;
+    for p in &mut spec.positions {
+        p.weight *= scale;
+        if !cfg.keep_fund_tiers {
+            p.tier = Tier::None;
+        }
+    }
+    spec.fund.cash = comp.cash;
+    for (inst, weight, tier) in [
+        (&cfg.sovereign, comp.sovereign, Tier::Sovereign),
+        (&cfg.etf, comp.etf, Tier::Etf),
+    ] {
+        if weight > 0.0 {
+            let class = instrument_class(fund, inst).ok_or_else(|| AnalysisError::Composition {
+                label: comp.label.clone(),
+                reason: format!(
+                    "the fund has no {} class for the {} buffer tier (name one in its settings)",
+                    inst.kind.name(),
+                    inst.label
+                ),
+            })?;
+            spec.positions
+                .push(buffer_position(inst, &class, weight, tier));
+        }
+    }
+    let mut out =
+        build_fund(spec, &fund.source, Path::new("")).map_err(|e| AnalysisError::Composition {
+            label: comp.label.clone(),
+            reason: e.to_string(),
+        })?;
+    let (from, to) = (&fund.model.params, &mut out.model.params);
+    to.strategy = from.strategy;
+    to.impact_model = from.impact_model;
+    to.switches = from.switches;
+    to.horizon = from.horizon;
+    Ok(out)
+}
+
+fn instrument_class(fund: &Fund, inst: &BufferInstrument) -> Option<String> {
+    match &inst.class {
+        Some(name) => fund
+            .classes
+            .iter()
+            .find(|c| &c.name == name)
+            .map(|c| c.name.clone()),
+        None => fund
+            .classes
+            .iter()
+            .find(|c| c.kind == inst.kind)
+            .map(|c| c.name.clone()),
+    }
+}
+
+fn buffer_position(inst: &BufferInstrument, class: &str, weight: f64, tier: Tier) -> PositionSpec {
+    PositionSpec {
+        id: inst.id.clone(),
+        class: class.to_string(),
+        label: inst.label.clone(),
+        weight,
+        adv: inst.adv,
+        spread_bps: inst.spread_bps,
+        vol_annual: inst.vol_annual,
+        impact: inst.impact,
+        settlement_days: inst.settlement_days,
+        redemption_window_days: 0,
+        tier,
+        repo_eligible: inst.repo_eligible,
+        duration: inst.duration,
+        convexity: inst.convexity,
+        price_route: inst.price_route,
+        alpha: 0.0,
+        illiquid: Some(false),
+    }
+}
+
+/// Evaluates one composition on `scenarios` (indices from 0, seed `seed`) over the horizon.
+pub fn evaluate(
+    fund: &Fund,
+    comp: &Composition,
+    cfg: &BufferConfig,
+    yields: &Yields,
+    scenarios: &[ScenarioParams],
+    seed: u64,
+    sim: &Simulator,
+) -> Result<CompositionResult, AnalysisError> {
+    let variant = composition_fund(fund, comp, cfg)?;
+    let mut model = with_horizon(&variant.model, cfg.horizon_days);
+    if !cfg.with_gates {
+        model = without(&model, switch::GATES);
+    }
+    let outs = sim.run(&model, scenarios, 0, seed);
+    Ok(result_of(comp, &outs, yields, cfg.target_coverage))
+}
+
+/// Summarises a composition's records.
+pub fn result_of(
+    comp: &Composition,
+    outs: &[ScenarioOutput],
+    yields: &Yields,
+    target: f64,
+) -> CompositionResult {
+    let n = outs.len().max(1) as f64;
+    let share =
+        |f: &dyn Fn(&ScenarioOutput) -> bool| outs.iter().filter(|o| f(o)).count() as f64 / n;
+    let mut costs: Vec<f64> = outs.iter().map(total_cost).collect();
+    costs.sort_by(|a, b| a.total_cmp(b));
+    let coverage = share(&covered);
+    CompositionResult {
+        label: comp.label.clone(),
+        cash: comp.cash,
+        sovereign: comp.sovereign,
+        etf: comp.etf,
+        total: comp.total(),
+        coverage,
+        survival: share(&survived),
+        gate_frequency: share(&|o| o.gate_days > 0.0),
+        shortfall_frequency: share(&|o| o.shortfall > 0.0),
+        opportunity_cost_bps: yields.opportunity_cost_bps(comp),
+        expected_cost_bps: costs.iter().sum::<f64>() / n * 1e4,
+        cost_p99_bps: quantile(&costs, 0.99) * 1e4,
+        meets_target: coverage + 1e-12 >= target,
+        on_frontier: false,
+        safety_score: 0.0,
+        cost_score: 0.0,
+        operational_score: 0.0,
+        score: 0.0,
+        rank: 0,
+    }
+}
+
+/// Runs the search over `compositions`.
+pub fn search(
+    fund: &Fund,
+    compositions: &[Composition],
+    cfg: &BufferConfig,
+    scenarios: &[ScenarioParams],
+    seed: u64,
+    sim: &Simulator,
+) -> Result<BufferSearch, AnalysisError> {
+    let yields = Yields {
+        expected_return: fund.expected_return,
+        cash: cfg.cash_yield,
+        sovereign: cfg.sovereign.annual_yield,
+        etf: cfg.etf.annual_yield,
+    };
+    let results = compositions
+        .iter()
+        .map(|c| evaluate(fund, c, cfg, &yields, scenarios, seed, sim))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rank(results, cfg, yields, scenarios.len() as u64))
+}
+
+/// Marks the frontier, scores and ranks the results, and picks the cheapest meeting the target.
+pub fn rank(
+    mut results: Vec<CompositionResult>,
+    cfg: &BufferConfig,
+    yields: Yields,
+    scenarios: u64,
+) -> BufferSearch {
+    let span = |f: &dyn Fn(&CompositionResult) -> f64| {
+        let lo = results.iter().map(f).fold(f64::INFINITY, f64::min);
+        let hi = results.iter().map(f).fold(f64::NEG_INFINITY, f64::max);
+        (lo, hi)
+    };
+    let norm = |x: f64, (lo, hi): (f64, f64)| {
+        if hi - lo > 1e-12 {
+            (x - lo) / (hi - lo)
+        } else {
+            1.0
+        }
+    };
+    let cov_span = span(&|r| r.coverage);
+    let opp_span = span(&|r| r.opportunity_cost_bps);
+    let w = cfg.weights;
+    let w_sum = w.safety + w.opportunity_cost + w.operational;
+    for r in &mut results {
+        r.safety_score = norm(r.coverage, cov_span);
+        r.cost_score = 1.0 - norm(r.opportunity_cost_bps, opp_span);
+        if opp_span.1 - opp_span.0 <= 1e-12 {
+            r.cost_score = 1.0;
+        }
+        let tiers_used = [r.sovereign, r.etf].iter().filter(|x| **x > 0.0).count();
+        r.operational_score = 1.0 - tiers_used as f64 / 2.0;
+        r.score = (w.safety * r.safety_score
+            + w.opportunity_cost * r.cost_score
+            + w.operational * r.operational_score)
+            / w_sum;
+    }
+    let mut order: Vec<usize> = (0..results.len()).collect();
+    order.sort_by(|&a, &b| {
+        results[b]
+            .score
+            .total_cmp(&results[a].score)
+            .then(results[b].coverage.total_cmp(&results[a].coverage))
+            .then(
+                results[a]
+                    .opportunity_cost_bps
+                    .total_cmp(&results[b].opportunity_cost_bps),
+            )
+    });
+    for (k, &i) in order.iter().enumerate() {
+        results[i].rank = k + 1;
+    }
+
+    // Frontier: cheapest first, each with more coverage than every cheaper one.
+    let mut by_cost: Vec<usize> = (0..results.len()).collect();
+    by_cost.sort_by(|&a, &b| {
+        results[a]
+            .opportunity_cost_bps
+            .total_cmp(&results[b].opportunity_cost_bps)
+            .then(results[b].coverage.total_cmp(&results[a].coverage))
+    });
+    let mut frontier = Vec::new();
+    let mut best = f64::NEG_INFINITY;
+    for &i in &by_cost {
+        if results[i].coverage > best + 1e-12 {
+            best = results[i].coverage;
+            results[i].on_frontier = true;
+            frontier.push(i);
+        }
+    }
+    let cheapest_meeting_target = by_cost.iter().copied().find(|&i| results[i].meets_target);
+    BufferSearch {
+        scenarios,
+        horizon_days: cfg.horizon_days,
+        target_coverage: cfg.target_coverage,
+        weights: cfg.weights,
+        yields,
+        sovereign: cfg.sovereign.clone(),
+        etf: cfg.etf.clone(),
+        keep_fund_tiers: cfg.keep_fund_tiers,
+        with_gates: cfg.with_gates,
+        best_ranked: order.first().copied(),
+        results,
+        cheapest_meeting_target,
+        frontier,
+    }
+}

@@ -1,0 +1,417 @@
+//! The analysis: the five roles of the use case as deterministic stages over the simulated
+//! scenarios (MODEL.md section 7), run as a dependency graph, each with typed inputs and outputs,
+//! each stating its conclusions as findings with the numbers behind them.
+//!
+//! Code map: [`graph`] (the stages and their dependencies, the wave scheduler), [`market`]
+//! (stage 1), [`investors`] (stage 2), [`buffer`] and [`construct`] (stage 3), [`liquidation`]
+//! and [`execution`] (stage 4), [`gates`] (gate triggers and swing pricing), [`early_warning`],
+//! [`reverse_stress`] and [`playbook`] (stage 5), [`findings`], [`tables`] (the CSV tables),
+//! [`sim`] (reruns on common random numbers), [`config`].
+//!
+//! Architecture invariant: stages never re-implement the model. Stages 1 and 4 price sales with
+//! the kernel's `market_state` and `cost_rate`; stages 2 to 5 rerun the kernel on the same
+//! scenario records, seed and indices as the main sweep, changing only the fund (the reverse
+//! stress test alone draws its own scenarios, at chosen severities).
+
+pub mod buffer;
+pub mod config;
+pub mod construct;
+pub mod early_warning;
+pub mod execution;
+pub mod findings;
+pub mod gates;
+pub mod graph;
+pub mod investors;
+pub mod liquidation;
+pub mod market;
+pub mod playbook;
+pub mod reverse_stress;
+pub mod sim;
+pub mod tables;
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+use undertow_kernel::{ScenarioOutput, ScenarioParams};
+
+pub use config::AnalysisConfig;
+pub use findings::Finding;
+pub use graph::StageId;
+
+use buffer::{BufferSearch, LiquidityNeeds};
+use construct::Construction;
+use early_warning::EarlyWarning;
+use findings::BufferClaim;
+use gates::{GateGrid, GateRow, SwingCalibration};
+use investors::InvestorReport;
+use liquidation::LiquidationReport;
+use market::MarketLiquidityReport;
+use playbook::{GateTriggerChoice, PlaybookStage};
+use reverse_stress::ReverseStress;
+use sim::Simulator;
+
+use undertow_host::fund::Fund;
+use undertow_host::run::scenario_block;
+
+/// Why the analysis could not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// A setting is wrong (bad input).
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
+    /// A buffer composition cannot be built on this fund (bad input: the composition or the
+    /// instrument settings).
+    #[error("buffer composition {label:?}: {reason}")]
+    Composition { label: String, reason: String },
+    /// The analysis thread pool could not start.
+    #[error("starting the analysis thread pool: {0}")]
+    Threads(#[from] rayon::ThreadPoolBuildError),
+    #[error("the main sweep has no scenarios: the analysis needs at least one")]
+    NoScenarios,
+}
+
+impl AnalysisError {
+    /// Whether the error comes from what the user gave (a setting or a composition).
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            AnalysisError::Config(_) | AnalysisError::Composition { .. }
+        )
+    }
+}
+
+/// What the stages start from: the fund as simulated, the main sweep's records (scenario indices
+/// from 0) and its seed.
+#[derive(Clone, Copy)]
+pub struct AnalysisInputs<'a> {
+    pub fund: &'a Fund,
+    pub base_outputs: &'a [ScenarioOutput],
+    pub seed: u64,
+}
+
+/// Stage 3's output.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PortfolioLiquidityReport {
+    pub needs: LiquidityNeeds,
+    pub buffer: BufferSearch,
+    pub construction: Construction,
+    /// The use case's buffer claim judged on this fund (when its composition was searched).
+    pub use_case_claim: Option<BufferClaim>,
+}
+
+/// Stage 5's output: the gate triggers and swing pricing calibrated, the early-warning
+/// indicators measured and calibrated, the reverse stress test, and the communication playbook
+/// built from the calibrated thresholds.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct RedemptionPolicyReport {
+    pub gate_grid: GateGrid,
+    pub swing: SwingCalibration,
+    pub early_warning: EarlyWarning,
+    pub reverse_stress: ReverseStress,
+    /// The gate trigger the playbook is built on: the best-ranked grid point that gates at all.
+    pub recommended_gate: GateTriggerChoice,
+    pub playbook: Vec<PlaybookStage>,
+}
+
+/// The trigger of a gate grid's row, for the playbook.
+fn trigger_of(row: &GateRow, min_days: u32, fund: &Fund) -> GateTriggerChoice {
+    GateTriggerChoice {
+        redemptions_30d: row.redemptions_30d,
+        alr: row.alr,
+        stress: row.stress,
+        gate_cap: row.gate_cap,
+        all_triggers: fund.model.params.gate_rule == undertow_kernel::gate::RULE_ALL,
+        mean_gate_days: Some(row.mean_gate_days),
+        min_days: Some(min_days),
+    }
+}
+
+/// One stage's run, for the summary.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StageRun {
+    pub stage: StageId,
+    pub title: &'static str,
+    pub depends_on: Vec<StageId>,
+    /// "done" (a stage that fails stops the analysis).
+    pub status: &'static str,
+    /// Scenarios the stage simulated or read (per variant or grid point where it reruns).
+    pub scenarios_used: u64,
+    pub wave: usize,
+    pub seconds: f64,
+}
+
+/// The analysis' part of `summary.json`: one section per stage, the findings, and how each stage
+/// ran. Sections of stages that did not run are left out.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct AnalysisSummary {
+    pub stages: Vec<StageRun>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub market_liquidity: Option<MarketLiquidityReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub investor_behaviour: Option<InvestorReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub portfolio_liquidity: Option<PortfolioLiquidityReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liquidation_design: Option<LiquidationReport>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub redemption_policy: Option<RedemptionPolicyReport>,
+    pub findings: Vec<Finding>,
+}
+
+/// Each stage's output, filled as the graph runs.
+#[derive(Default)]
+struct Outputs {
+    market: OnceLock<MarketLiquidityReport>,
+    investors: OnceLock<InvestorReport>,
+    portfolio: OnceLock<PortfolioLiquidityReport>,
+    liquidation: OnceLock<LiquidationReport>,
+    policy: OnceLock<RedemptionPolicyReport>,
+    findings: OnceLock<Vec<Finding>>,
+}
+
+/// Everything a stage may read.
+struct Context<'a> {
+    inputs: AnalysisInputs<'a>,
+    cfg: &'a AnalysisConfig,
+    sim: &'a Simulator,
+    /// Scenario records of indices `0..n` of the run, generated once from the fund as given.
+    scenarios: &'a [ScenarioParams],
+}
+
+impl Context<'_> {
+    fn first(&self, n: u64) -> &[ScenarioParams] {
+        &self.scenarios[..(n as usize).min(self.scenarios.len())]
+    }
+}
+
+/// Stage 5: its four analyses are independent of one another and run side by side (their
+/// simulations share the analysis' thread pool); the playbook then reads the calibrated gate
+/// trigger and early-warning thresholds.
+fn redemption_policy(ctx: &Context) -> RedemptionPolicyReport {
+    let (fund, seed, cfg, sim) = (ctx.inputs.fund, ctx.inputs.seed, ctx.cfg, ctx.sim);
+    let (gate_grid, swing, early_warning, reverse_stress) = std::thread::scope(|s| {
+        let g = s.spawn(|| {
+            gates::calibrate_gates(fund, ctx.first(cfg.gates.scenarios), seed, sim, &cfg.gates)
+        });
+        let w = s.spawn(|| {
+            gates::calibrate_swing(fund, ctx.first(cfg.swing.scenarios), seed, sim, &cfg.swing)
+        });
+        let e = s.spawn(|| {
+            early_warning::early_warning(
+                fund,
+                ctx.inputs.base_outputs,
+                ctx.first(cfg.early_warning.scenarios),
+                seed,
+                sim,
+                &cfg.early_warning,
+            )
+        });
+        let r = reverse_stress::reverse_stress(fund, seed, sim, &cfg.reverse_stress);
+        let join = "a redemption-policy analysis panicked";
+        (
+            g.join().expect(join),
+            w.join().expect(join),
+            e.join().expect(join),
+            r,
+        )
+    });
+    let recommended_gate = gate_grid
+        .best_firing
+        .as_ref()
+        .or(gate_grid.best.as_ref())
+        .map(|row| trigger_of(row, gate_grid.min_days, fund))
+        .unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
+    let playbook = playbook::playbook(&early_warning, Some(recommended_gate), fund);
+    RedemptionPolicyReport {
+        gate_grid,
+        swing,
+        early_warning,
+        reverse_stress,
+        recommended_gate,
+        playbook,
+    }
+}
+
+/// Runs one stage, reading its dependencies' outputs and storing its own.
+fn run_stage(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisError> {
+    let fund = ctx.inputs.fund;
+    let seed = ctx.inputs.seed;
+    match id {
+        StageId::MarketLiquidity => {
+            let s = ctx.first(ctx.cfg.profile.scenarios);
+            let _ = out.market.set(market::profile(fund, s, &ctx.cfg.profile));
+        }
+        StageId::InvestorBehaviour => {
+            let s = ctx.first(ctx.cfg.investors.attribution_scenarios);
+            let r = investors::investor_behaviour(fund, ctx.inputs.base_outputs, s, seed, ctx.sim);
+            let _ = out.investors.set(r);
+        }
+        StageId::PortfolioLiquidity => {
+            let market = out.market.get().expect("market liquidity runs first");
+            let cfg = &ctx.cfg.buffer;
+            let comps = cfg.compositions(fund.model.params.initial_cash as f64);
+            let search =
+                buffer::search(fund, &comps, cfg, ctx.first(cfg.scenarios), seed, ctx.sim)?;
+            let class_names: Vec<String> = fund.classes.iter().map(|c| c.name.clone()).collect();
+            let construction = construct::construct(
+                &market.liquidity,
+                &class_names,
+                fund.model.params.initial_cash as f64,
+                &ctx.cfg.construction,
+            );
+            let claim = BufferClaim::judge(&search, &config::seed_recommendation().label);
+            let _ = out.portfolio.set(PortfolioLiquidityReport {
+                needs: LiquidityNeeds::of(fund, ctx.inputs.base_outputs),
+                buffer: search,
+                construction,
+                use_case_claim: claim,
+            });
+        }
+        StageId::LiquidationDesign => {
+            let market = out.market.get().expect("market liquidity runs first");
+            let cfg = &ctx.cfg.liquidation;
+            let r = liquidation::design(fund, market, ctx.first(cfg.scenarios), seed, ctx.sim, cfg);
+            let _ = out.liquidation.set(r);
+        }
+        StageId::RedemptionPolicy => {
+            let _ = out.policy.set(redemption_policy(ctx));
+        }
+        StageId::Findings => {
+            let mut all = Vec::new();
+            if let Some(m) = out.market.get() {
+                all.extend(findings::market_findings(fund, m));
+            }
+            if let Some(i) = out.investors.get() {
+                all.extend(findings::investor_findings(i));
+            }
+            if let Some(p) = out.portfolio.get() {
+                all.extend(findings::portfolio_findings(fund, p));
+            }
+            if let Some(l) = out.liquidation.get() {
+                all.extend(liquidation::findings(fund, l));
+            }
+            if let Some(r) = out.policy.get() {
+                all.extend(gates::findings(&r.gate_grid, &r.swing));
+                all.extend(early_warning::findings(&r.early_warning));
+                all.extend(reverse_stress::findings(fund, &r.reverse_stress));
+                all.extend(playbook::findings(&r.playbook));
+            }
+            let _ = out.findings.set(all);
+        }
+    }
+    Ok(())
+}
+
+/// Scenario records of the run a stage reads (per variant, composition or grid point where it
+/// reruns them). The reverse stress test draws its own, at chosen severities, and is not counted.
+fn stage_scenarios(id: StageId, cfg: &AnalysisConfig) -> u64 {
+    match id {
+        StageId::MarketLiquidity => cfg.profile.scenarios,
+        StageId::InvestorBehaviour => cfg.investors.attribution_scenarios,
+        StageId::PortfolioLiquidity => cfg.buffer.scenarios,
+        StageId::LiquidationDesign => cfg.liquidation.scenarios,
+        StageId::RedemptionPolicy => cfg
+            .gates
+            .scenarios
+            .max(cfg.swing.scenarios)
+            .max(cfg.early_warning.scenarios),
+        StageId::Findings => 0,
+    }
+}
+
+/// Scenarios a stage used, for the summary.
+fn scenarios_used(id: StageId, cfg: &AnalysisConfig, available: u64, base: u64) -> u64 {
+    match id {
+        StageId::Findings => base,
+        _ => stage_scenarios(id, cfg).min(available),
+    }
+}
+
+/// Checks the settings and that every buffer composition can be built on `fund`, without
+/// simulating anything: call it before creating any output, so that bad input leaves none.
+pub fn check_inputs(
+    fund: &Fund,
+    cfg: &AnalysisConfig,
+    targets: &[StageId],
+) -> Result<(), AnalysisError> {
+    cfg.validate()?;
+    if graph::closure(targets).contains(&StageId::PortfolioLiquidity) {
+        for c in cfg
+            .buffer
+            .compositions(fund.model.params.initial_cash as f64)
+        {
+            buffer::composition_fund(fund, &c, &cfg.buffer)?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs `targets` and the stages they depend on (all stages for `undertow run`). `threads` sizes
+/// the analysis' thread pool (`None`: every core).
+pub fn run_analysis(
+    inputs: AnalysisInputs,
+    cfg: &AnalysisConfig,
+    targets: &[StageId],
+    threads: Option<usize>,
+) -> Result<AnalysisSummary, AnalysisError> {
+    check_inputs(inputs.fund, cfg, targets)?;
+    let stages = graph::closure(targets);
+    let reads_sweep = stages.iter().any(|s| {
+        matches!(
+            s,
+            StageId::InvestorBehaviour | StageId::PortfolioLiquidity | StageId::RedemptionPolicy
+        )
+    });
+    if reads_sweep && inputs.base_outputs.is_empty() {
+        return Err(AnalysisError::NoScenarios);
+    }
+    // Reruns never go past the main sweep: they are its first scenarios.
+    let mut capped = cfg.clone();
+    if reads_sweep {
+        let base = inputs.base_outputs.len() as u64;
+        capped.investors.attribution_scenarios = cfg.investors.attribution_scenarios.min(base);
+        capped.buffer.scenarios = cfg.buffer.scenarios.min(base);
+        capped.liquidation.scenarios = cfg.liquidation.scenarios.min(base);
+        capped.gates.scenarios = cfg.gates.scenarios.min(base);
+        capped.swing.scenarios = cfg.swing.scenarios.min(base);
+        capped.early_warning.scenarios = cfg.early_warning.scenarios.min(base);
+    }
+    let cfg = &capped;
+    let sim = Simulator::new(threads)?;
+    let needed = stages
+        .iter()
+        .map(|&s| stage_scenarios(s, cfg))
+        .max()
+        .unwrap_or(0);
+    let scenarios = scenario_block(inputs.fund, inputs.seed, 0..needed);
+    let ctx = Context {
+        inputs,
+        cfg,
+        sim: &sim,
+        scenarios: &scenarios,
+    };
+    let out = Outputs::default();
+    let timings = graph::run_graph(&stages, |id| run_stage(id, &ctx, &out))?;
+    let base = inputs.base_outputs.len() as u64;
+    let stage_runs = timings
+        .iter()
+        .map(|t| StageRun {
+            stage: t.stage,
+            title: t.stage.title(),
+            depends_on: t.stage.depends_on().to_vec(),
+            status: "done",
+            scenarios_used: scenarios_used(t.stage, cfg, needed, base),
+            wave: t.wave,
+            seconds: t.seconds,
+        })
+        .collect();
+    Ok(AnalysisSummary {
+        stages: stage_runs,
+        market_liquidity: out.market.into_inner(),
+        investor_behaviour: out.investors.into_inner(),
+        portfolio_liquidity: out.portfolio.into_inner(),
+        liquidation_design: out.liquidation.into_inner(),
+        redemption_policy: out.policy.into_inner(),
+        findings: out.findings.into_inner().unwrap_or_default(),
+    })
+}

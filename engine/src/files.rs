@@ -1,0 +1,57 @@
+//! The run's files on disk: `summary.json` and `report.html`, each written atomically (a temporary
+//! file renamed when complete), and `undertow report --from DIR`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+use undertow_host::atomic::AtomicFile;
+use undertow_report::{ReportError, REPORT_FILE};
+
+/// Why a report could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportFileError {
+    /// The summary breaks the schema, or a chart failed: bad input for `report --from`.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    /// Reading `summary.json` or writing `report.html` failed.
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Writes an already rendered page to `dir/report.html`, atomically. With
+/// [`undertow_report::render`], lets a caller fail on a malformed summary before writing any of
+/// its outputs.
+pub fn write_html(dir: &Path, page: &str) -> Result<PathBuf, ReportFileError> {
+    let path = dir.join(REPORT_FILE);
+    let io = |source| ReportFileError::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut file = AtomicFile::create(&path).map_err(io)?;
+    file.writer().write_all(page.as_bytes()).map_err(io)?;
+    file.commit().map_err(io)?;
+    Ok(path)
+}
+
+/// Renders the report and writes it to `dir/report.html`, atomically; nothing is written when
+/// the summary is malformed. Returns the path written.
+pub fn write_report(dir: &Path, summary: &Value) -> Result<PathBuf, ReportFileError> {
+    let page = undertow_report::render(summary)?;
+    write_html(dir, &page)
+}
+
+/// Reads `dir/summary.json` and writes `dir/report.html` beside it (`undertow report --from DIR`).
+pub fn report_from_dir(dir: &Path) -> Result<PathBuf, ReportFileError> {
+    let path = dir.join("summary.json");
+    let text = std::fs::read_to_string(&path).map_err(|source| ReportFileError::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let summary = undertow_report::parse_summary(&text)?;
+    write_report(dir, &summary)
+}

@@ -1,0 +1,85 @@
+//! The fund a run simulates: loaded from a fund file (or the built-in example), then the
+//! caller's overrides (`--horizon`, `--strategy`) applied and checked with the fund file's own
+//! rules, so that an override can never make a fund the file format would refuse.
+
+use std::path::Path;
+
+use undertow_host::fund::spec::Strategy;
+use undertow_host::fund::{build_fund, example_fund, load_fund, Fund, FundError, Issue};
+
+use crate::error::EngineError;
+
+/// Loads the fund file at `path`, or the built-in example when there is none; any problem is bad
+/// input.
+pub fn load(path: Option<&Path>) -> Result<Fund, EngineError> {
+    match path {
+        Some(p) => load_fund(p).map_err(|e| EngineError::BadInput(e.to_string())),
+        None => Ok(example_fund()),
+    }
+}
+
+/// Settings that replace the fund file's for one run (the CLI's `--horizon` and `--strategy`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FundOverrides {
+    /// Simulated horizon in days (`[fund] horizon_days`).
+    pub horizon: Option<u32>,
+    /// Liquidation strategy by name (`[liquidation] strategy`).
+    pub strategy: Option<String>,
+}
+
+/// The fund-file field each override replaces, for telling its issues apart.
+const HORIZON_FIELD: &str = "fund.horizon_days";
+
+impl FundOverrides {
+    /// The fund with the overrides applied. The edited fund file is validated and converted
+    /// again, so every rule of the file holds (the horizon's bound, settlement lags and notice
+    /// periods shorter than it, ...); a broken one is bad input naming the flag.
+    pub fn apply(&self, fund: Fund) -> Result<Fund, EngineError> {
+        if self.horizon.is_none() && self.strategy.is_none() {
+            return Ok(fund);
+        }
+        let mut spec = fund.spec.clone();
+        if let Some(s) = &self.strategy {
+            spec.liquidation.strategy = Strategy::from_name(s).ok_or_else(|| {
+                let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
+                EngineError::BadInput(format!(
+                    "flag --strategy: unknown strategy `{s}` (expected one of {})",
+                    names.join(", ")
+                ))
+            })?;
+        }
+        if let Some(h) = self.horizon {
+            spec.fund.horizon_days = h;
+        }
+        // The fund's positions are inline in its spec, so no folder is needed to read them.
+        build_fund(spec, &fund.source, Path::new("")).map_err(|e| match (&e, self.horizon) {
+            (FundError::Invalid { issues, .. }, Some(h)) => horizon_error(h, issues),
+            _ => EngineError::BadInput(e.to_string()),
+        })
+    }
+}
+
+/// The fund file's issues with an overridden horizon, as an error naming `--horizon`: the
+/// horizon's own bound as "flag --horizon: VALUE: REASON", any other rule the horizon broke
+/// with the field it broke it on (a position's settlement lag, say).
+fn horizon_error(h: u32, issues: &[Issue]) -> EngineError {
+    let lines: Vec<String> = issues
+        .iter()
+        .map(|i| {
+            if i.field == HORIZON_FIELD {
+                i.reason.clone()
+            } else {
+                format!("{}: {} = {}: {}", i.file, i.field, i.value, i.reason)
+            }
+        })
+        .collect();
+    let message = match lines.as_slice() {
+        [one] => format!("flag --horizon: {h}: {one}"),
+        many => format!(
+            "flag --horizon: {h}: {} problems:\n  {}",
+            many.len(),
+            many.join("\n  ")
+        ),
+    };
+    EngineError::BadInput(message)
+}

@@ -39,23 +39,33 @@ impl FundOverrides {
             return Ok(fund);
         }
         let mut spec = fund.spec.clone();
-        if let Some(s) = &self.strategy {
-            spec.liquidation.strategy = Strategy::from_name(s).ok_or_else(|| {
+        // A broken horizon is reported before an unknown strategy.
+        let strategy = self.strategy.as_deref().map(|s| {
+            Strategy::from_name(s).ok_or_else(|| {
                 let names: Vec<&str> = Strategy::ALL.iter().map(|s| s.name()).collect();
                 EngineError::BadInput(format!(
                     "flag --strategy: unknown strategy `{s}` (expected one of {})",
                     names.join(", ")
                 ))
-            })?;
-        }
+            })
+        });
         if let Some(h) = self.horizon {
             spec.fund.horizon_days = h;
         }
+        if let Some(Ok(s)) = strategy {
+            spec.liquidation.strategy = s;
+        }
         // The fund's positions are inline in its spec, so no folder is needed to read them.
-        build_fund(spec, &fund.source, Path::new("")).map_err(|e| match (&e, self.horizon) {
-            (FundError::Invalid { issues, .. }, Some(h)) => horizon_error(h, issues),
-            _ => EngineError::BadInput(e.to_string()),
-        })
+        let fund = build_fund(spec, &fund.source, Path::new("")).map_err(|e| {
+            match (&e, self.horizon) {
+                (FundError::Invalid { issues, .. }, Some(h)) => horizon_error(h, issues),
+                _ => EngineError::BadInput(e.to_string()),
+            }
+        })?;
+        match strategy {
+            Some(Err(e)) => Err(e),
+            _ => Ok(fund),
+        }
     }
 }
 

@@ -8,6 +8,7 @@ use std::str::FromStr;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use undertow_analysis::reverse_stress::{self, ReverseStressConfig};
 use undertow_analysis::AnalysisConfig;
+use undertow_engine::stages::StageSweep;
 use undertow_engine::{AnalysisSettings, EngineError, FundOverrides, RunRequest};
 use undertow_host::backend::BackendChoice as HostChoice;
 use undertow_host::cpu::DEFAULT_CHUNK;
@@ -491,7 +492,7 @@ impl RunArgs {
 impl AnalysisArgs {
     /// The analysis settings, or `None` with `--no-analysis`.
     pub fn settings(&self) -> Option<AnalysisSettings> {
-        (!self.no_analysis).then(|| AnalysisSettings {
+        (!self.no_analysis).then_some(AnalysisSettings {
             stage_scenarios: self.stage_scenarios,
             reverse_stress_per_point: self.reverse_stress_per_point,
             attribution_scenarios: self.attribution_scenarios,
@@ -521,6 +522,15 @@ impl ProfileArgs {
 }
 
 impl OptimizeBufferArgs {
+    /// The sweep behind liquidity at risk.
+    pub fn sweep(&self) -> StageSweep {
+        StageSweep {
+            scenarios: self.scenarios,
+            seed: self.seed,
+            threads: self.threads,
+        }
+    }
+
     /// Stage 3's settings; bad input unless `--weights` has three values.
     pub fn config(&self) -> Result<AnalysisConfig, EngineError> {
         let mut cfg = AnalysisConfig::default();
@@ -586,6 +596,15 @@ impl OptimizeLiquidationArgs {
 }
 
 impl OptimizeGatesArgs {
+    /// The sweep whose records the early-warning analysis reads.
+    pub fn sweep(&self) -> StageSweep {
+        StageSweep {
+            scenarios: self.scenarios,
+            seed: self.seed,
+            threads: self.threads,
+        }
+    }
+
     /// Stage 5's settings; bad input unless `--weights` has three values.
     pub fn config(&self) -> Result<AnalysisConfig, EngineError> {
         let mut cfg = AnalysisConfig::default();

@@ -69,27 +69,30 @@ impl FundOverrides {
     }
 }
 
+/// Issues listed before the rest are counted.
+const MAX_LISTED: usize = 10;
+
 /// The fund file's issues with an overridden horizon, as an error naming `--horizon`: the
-/// horizon's own bound as "flag --horizon: VALUE: REASON", any other rule the horizon broke
-/// with the field it broke it on (a position's settlement lag, say).
+/// horizon's own bound alone when it is broken ("flag --horizon: VALUE: REASON", the other
+/// issues follow from it), otherwise every rule the horizon broke with the field it broke it on
+/// (a position's settlement lag, say), as the fund file would list them.
 fn horizon_error(h: u32, issues: &[Issue]) -> EngineError {
-    let lines: Vec<String> = issues
-        .iter()
-        .map(|i| {
-            if i.field == HORIZON_FIELD {
-                i.reason.clone()
-            } else {
-                format!("{}: {} = {}: {}", i.file, i.field, i.value, i.reason)
+    if let Some(own) = issues.iter().find(|i| i.field == HORIZON_FIELD) {
+        return EngineError::BadInput(format!("flag --horizon: {h}: {}", own.reason));
+    }
+    let line = |i: &Issue| format!("{}: {} = {}: {}", i.file, i.field, i.value, i.reason);
+    let message = match issues {
+        [one] => format!("flag --horizon: {h}: {}", line(one)),
+        many => {
+            let mut text = format!("flag --horizon: {h}: {} problems:", many.len());
+            for i in many.iter().take(MAX_LISTED) {
+                text.push_str(&format!("\n  {}", line(i)));
             }
-        })
-        .collect();
-    let message = match lines.as_slice() {
-        [one] => format!("flag --horizon: {h}: {one}"),
-        many => format!(
-            "flag --horizon: {h}: {} problems:\n  {}",
-            many.len(),
-            many.join("\n  ")
-        ),
+            if many.len() > MAX_LISTED {
+                text.push_str(&format!("\n  ... and {} more", many.len() - MAX_LISTED));
+            }
+            text
+        }
     };
     EngineError::BadInput(message)
 }

@@ -129,27 +129,44 @@ pub fn market_liquidity(
     analysis_outcome(fund, summary, "profile.json")
 }
 
-/// Stage 3 with what it depends on, after a sweep of `scenarios` for liquidity at risk
+/// Stage 3 with what it depends on, after a sweep for liquidity at risk
 /// (`buffer.json`).
 pub fn portfolio_liquidity(
     fund: &Fund,
     cfg: &AnalysisConfig,
-    scenarios: u64,
-    seed: u64,
-    threads: Option<usize>,
+    sweep: &StageSweep,
 ) -> Result<StageOutcome<AnalysisSummary>, EngineError> {
-    check_scenarios(scenarios)?;
-    check_threads(threads)?;
-    check_inputs(fund, cfg, &[StageId::PortfolioLiquidity]).map_err(EngineError::analysis)?;
-    let outputs = stage_sweep(fund, scenarios, seed, threads)?;
+    after_sweep(fund, cfg, sweep, StageId::PortfolioLiquidity, "buffer.json")
+}
+
+/// The CPU sweep a stage reads (scenario indices from 0), and the stage's worker threads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StageSweep {
+    pub scenarios: u64,
+    pub seed: u64,
+    /// `None`: every core.
+    pub threads: Option<usize>,
+}
+
+/// `stage` (with what it depends on, and the findings) after a sweep whose records it reads.
+fn after_sweep(
+    fund: &Fund,
+    cfg: &AnalysisConfig,
+    sweep: &StageSweep,
+    stage: StageId,
+    json_file: &'static str,
+) -> Result<StageOutcome<AnalysisSummary>, EngineError> {
+    check_scenarios(sweep.scenarios)?;
+    check_threads(sweep.threads)?;
+    check_inputs(fund, cfg, &[stage]).map_err(EngineError::analysis)?;
+    let outputs = stage_sweep(fund, sweep.scenarios, sweep.seed, sweep.threads)?;
     let inputs = AnalysisInputs {
         fund,
         base_outputs: &outputs,
-        seed,
+        seed: sweep.seed,
     };
-    let targets = [StageId::PortfolioLiquidity, StageId::Findings];
-    let summary = analyse(inputs, cfg, &targets, threads)?;
-    analysis_outcome(fund, summary, "buffer.json")
+    let summary = analyse(inputs, cfg, &[stage, StageId::Findings], sweep.threads)?;
+    analysis_outcome(fund, summary, json_file)
 }
 
 /// Stage 4 with the market liquidity profile it reads (`liquidation.json`). Needs no sweep: the
@@ -177,27 +194,14 @@ pub fn liquidation_design(
     analysis_outcome(fund, summary, "liquidation.json")
 }
 
-/// Stage 5 after a sweep of `scenarios` whose records the early-warning analysis reads
+/// Stage 5 after a sweep whose records the early-warning analysis reads
 /// (`policy.json`).
 pub fn redemption_policy(
     fund: &Fund,
     cfg: &AnalysisConfig,
-    scenarios: u64,
-    seed: u64,
-    threads: Option<usize>,
+    sweep: &StageSweep,
 ) -> Result<StageOutcome<AnalysisSummary>, EngineError> {
-    check_scenarios(scenarios)?;
-    check_threads(threads)?;
-    let targets = [StageId::RedemptionPolicy, StageId::Findings];
-    check_inputs(fund, cfg, &targets).map_err(EngineError::analysis)?;
-    let outputs = stage_sweep(fund, scenarios, seed, threads)?;
-    let inputs = AnalysisInputs {
-        fund,
-        base_outputs: &outputs,
-        seed,
-    };
-    let summary = analyse(inputs, cfg, &targets, threads)?;
-    analysis_outcome(fund, summary, "policy.json")
+    after_sweep(fund, cfg, sweep, StageId::RedemptionPolicy, "policy.json")
 }
 
 /// The reverse stress test alone: the failure map and the least severe failing shock

@@ -16,8 +16,7 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> anyhow::Result<()> {
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
-    let outcome =
-        stages::portfolio_liquidity(&fund, &cfg, args.scenarios, args.seed, args.threads)?;
+    let outcome = stages::portfolio_liquidity(&fund, &cfg, &args.sweep())?;
     outcome.write(&args.out)?;
     print_buffer(&fund, &outcome.result);
     print::findings(&outcome.result);

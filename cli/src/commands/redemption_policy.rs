@@ -18,7 +18,7 @@ pub fn optimize_gates(args: &OptimizeGatesArgs) -> anyhow::Result<()> {
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
-    let outcome = stages::redemption_policy(&fund, &cfg, args.scenarios, args.seed, args.threads)?;
+    let outcome = stages::redemption_policy(&fund, &cfg, &args.sweep())?;
     outcome.write(&args.out)?;
     if let Some(r) = &outcome.result.redemption_policy {
         print_gates(&fund, r);

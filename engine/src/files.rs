@@ -1,5 +1,6 @@
-//! The run's files on disk: `summary.json` and `report.html`, each written atomically (a temporary
-//! file renamed when complete), and `undertow report --from DIR`.
+//! The report's file: `report.html` rendered from a summary and written atomically (a temporary
+//! file renamed when complete), and `undertow report --from DIR`, which rebuilds it from a saved
+//! run's `summary.json`. A run's own outputs are written together by [`crate::RunOutcome::write`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

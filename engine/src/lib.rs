@@ -1,5 +1,5 @@
 //! A run end to end, as a library: the fund with the caller's overrides ([`fund`]), the backend
-//! ([`backend`]), the sweep and the analysis stages ([`run`]), `summary.json` ([`summary`]), the
+//! ([`backend`]), the sweep and the analysis stages ([`mod@run`]), `summary.json` ([`summary`]), the
 //! stage commands' pipelines ([`stages`]), backend checks and timings ([`measure`]), every output written atomically, and the report
 //! ([`files`]). The `undertow` binary (and any binding) wraps this crate: it parses flags, drives
 //! a progress bar and prints; the domain logic is here. Errors say whether the caller's input is

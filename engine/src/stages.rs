@@ -7,7 +7,7 @@
 //! | [`portfolio_liquidity`] | 3 | `undertow optimize buffer` |
 //! | [`liquidation_design`] | 4 | `undertow optimize liquidation` |
 //! | [`redemption_policy`] | 5 | `undertow optimize gates` |
-//! | [`reverse_stress`] | 5, its reverse stress test alone | `undertow reverse-stress` |
+//! | [`fn@reverse_stress`] | 5, its reverse stress test alone | `undertow reverse-stress` |
 
 use std::path::Path;
 

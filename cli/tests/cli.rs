@@ -1,22 +1,14 @@
 //! The `undertow` binary end to end: exit codes, no output on bad input, determinism of
 //! `scenarios.csv`, and the example fund's TOML round trip.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn undertow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_undertow"))
-        .args(args)
-        .output()
-        .expect("run undertow")
-}
+use std::path::{Path, PathBuf};
+
+use common::{assert_bad_input, text, undertow};
 
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 #[test]
@@ -45,7 +37,7 @@ fn malformed_fund_files_exit_2_name_the_field_and_leave_no_output() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        let err = stderr(&o);
+        let err = text(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{file}: {err}");
         for needle in needles {
             assert!(
@@ -80,9 +72,42 @@ fn bad_flags_exit_2_without_output() {
         vec!["run", "--bogus-flag"],
     ] {
         let o = undertow(&args);
-        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o.stderr));
         assert!(!Path::new(out).exists(), "{args:?} created output");
     }
+}
+
+#[test]
+fn horizon_follows_the_fund_files_rules_and_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let o = out.to_str().unwrap();
+    fn run<'a>(h: &'a str, o: &'a str) -> Vec<&'a str> {
+        vec!["run", "--horizon", h, "--no-analysis", "--out", o]
+    }
+    // The fund file's bound (2520 days), with the fund file's wording.
+    assert_bad_input(
+        &run("0", o),
+        "flag --horizon: 0: must be between 1 and 2520 days",
+        &out,
+    );
+    assert_bad_input(
+        &run("2521", o),
+        "flag --horizon: 2521: must be between 1 and 2520 days",
+        &out,
+    );
+    // Not longer than the example's longest settlement lag (ALT_PE, 42 days).
+    assert_bad_input(
+        &run("42", o),
+        "flag --horizon: 42: built-in example: positions[13].settlement_days (id \"ALT_PE\") = 42: \
+         settlement must be shorter than the horizon (42 days)",
+        &out,
+    );
+    assert_bad_input(
+        &["validate", "--horizon", "9999"],
+        "flag --horizon: 9999: must be between 1 and 2520 days",
+        &out,
+    );
 }
 
 fn csv_of(args: &[&str]) -> String {
@@ -91,7 +116,7 @@ fn csv_of(args: &[&str]) -> String {
     let mut all = args.to_vec();
     all.extend(["--out", out.to_str().unwrap(), "--paths", "5"]);
     let o = undertow(&all);
-    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o.stderr));
     assert!(out.join("summary.json").exists());
     std::fs::read_to_string(out.join("scenarios.csv")).unwrap()
 }
@@ -146,7 +171,7 @@ fn summary_json_has_the_documented_shape() {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     let text = std::fs::read_to_string(out.join("summary.json")).unwrap();
     for key in [
         "\"schema_version\": 1",

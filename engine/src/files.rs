@@ -1,5 +1,6 @@
-//! The run's files on disk: `summary.json` and `report.html`, each written atomically (a temporary
-//! file renamed when complete), and `undertow report --from DIR`.
+//! The report's file: `report.html` rendered from a summary and written atomically (a temporary
+//! file renamed when complete), and `undertow report --from DIR`, which rebuilds it from a saved
+//! run's `summary.json`. A run's own outputs are written together by [`crate::RunOutcome::write`].
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,13 +15,38 @@ pub enum ReportFileError {
     /// The summary breaks the schema, or a chart failed: bad input for `report --from`.
     #[error(transparent)]
     Report(#[from] ReportError),
-    /// Reading `summary.json` or writing `report.html` failed.
+    /// Reading `summary.json` failed: bad input for `report --from`.
     #[error("{path}: {source}")]
-    Io {
+    Read {
         path: String,
         #[source]
         source: std::io::Error,
     },
+    /// Writing `report.html` failed.
+    #[error("{path}: {source}")]
+    Write {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl ReportFileError {
+    /// Whether the caller's run directory is at fault (no or a malformed `summary.json`) rather
+    /// than the writing of the report.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, ReportFileError::Write { .. })
+    }
+}
+
+impl From<ReportFileError> for crate::EngineError {
+    fn from(e: ReportFileError) -> Self {
+        if e.is_bad_input() {
+            crate::EngineError::BadInput(e.to_string())
+        } else {
+            crate::EngineError::failed("writing report.html", e)
+        }
+    }
 }
 
 /// Writes an already rendered page to `dir/report.html`, atomically. With
@@ -28,7 +54,7 @@ pub enum ReportFileError {
 /// its outputs.
 pub fn write_html(dir: &Path, page: &str) -> Result<PathBuf, ReportFileError> {
     let path = dir.join(REPORT_FILE);
-    let io = |source| ReportFileError::Io {
+    let io = |source| ReportFileError::Write {
         path: path.display().to_string(),
         source,
     };
@@ -48,7 +74,7 @@ pub fn write_report(dir: &Path, summary: &Value) -> Result<PathBuf, ReportFileEr
 /// Reads `dir/summary.json` and writes `dir/report.html` beside it (`undertow report --from DIR`).
 pub fn report_from_dir(dir: &Path) -> Result<PathBuf, ReportFileError> {
     let path = dir.join("summary.json");
-    let text = std::fs::read_to_string(&path).map_err(|source| ReportFileError::Io {
+    let text = std::fs::read_to_string(&path).map_err(|source| ReportFileError::Read {
         path: path.display().to_string(),
         source,
     })?;

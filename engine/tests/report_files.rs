@@ -51,7 +51,7 @@ fn write_report_is_atomic_and_matches_render() {
     let empty = tempfile::tempdir().unwrap();
     assert!(matches!(
         files::report_from_dir(empty.path()),
-        Err(files::ReportFileError::Io { .. })
+        Err(files::ReportFileError::Read { .. })
     ));
     std::fs::write(empty.path().join("summary.json"), "{not json").unwrap();
     assert!(matches!(

@@ -1,0 +1,173 @@
+//! `undertow run` as a library call: check the request, sweep the scenarios on a backend, run
+//! the analysis stages, assemble the summary ([`run`]); then write every output at once
+//! ([`RunOutcome::write`]).
+
+use std::path::Path;
+
+use undertow_analysis::tables::{tables, Table};
+use undertow_analysis::{check_inputs, run_analysis, AnalysisInputs, StageId};
+use undertow_host::backend::Backend;
+use undertow_host::fund::Fund;
+use undertow_host::run::{scenario_block, sweep, SweepOptions};
+use undertow_kernel::ScenarioOutput;
+use undertow_report::REPORT_FILE;
+
+use crate::error::{Context, EngineError};
+use crate::output::{Pending, SUMMARY_JSON};
+use crate::settings::AnalysisSettings;
+use crate::summary::{RunMeta, Summary};
+
+/// What to run on a fund.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRequest {
+    /// Scenarios of the sweep (indices 0 to `scenarios - 1`).
+    pub scenarios: u64,
+    /// Run seed: a scenario's result depends only on the seed and its index.
+    pub seed: u64,
+    /// Scenarios traced day by day for the fan charts.
+    pub paths: usize,
+    /// Worker threads of the analysis (`None`: every core); the backend has its own.
+    pub threads: Option<usize>,
+    /// The analysis stages' settings; `None` runs the sweep alone.
+    pub analysis: Option<AnalysisSettings>,
+}
+
+impl RunRequest {
+    /// Checks the request against `fund` without running anything, so that bad input is found
+    /// before any backend is opened or any output created.
+    pub fn check(&self, fund: &Fund) -> Result<(), EngineError> {
+        check_scenarios(self.scenarios)?;
+        check_threads(self.threads)?;
+        if let Some(a) = &self.analysis {
+            check_inputs(fund, &a.config(), &StageId::ALL).map_err(EngineError::analysis)?;
+        }
+        Ok(())
+    }
+}
+
+/// Bad input unless there is at least one scenario and the count fits the kernel's indices.
+pub fn check_scenarios(n: u64) -> Result<(), EngineError> {
+    if n == 0 || n > u32::MAX as u64 {
+        return Err(EngineError::BadInput(format!(
+            "flag --scenarios: {n} is outside 1..=4294967295"
+        )));
+    }
+    Ok(())
+}
+
+/// Bad input when a thread count of 0 is asked for.
+pub fn check_threads(threads: Option<usize>) -> Result<(), EngineError> {
+    if threads == Some(0) {
+        return Err(EngineError::BadInput(
+            "flag --threads: 0 (must be at least 1)".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A finished run, in memory: nothing is written until [`RunOutcome::write`].
+pub struct RunOutcome {
+    /// The fund as simulated (overrides applied).
+    pub fund: Fund,
+    /// `summary.json`.
+    pub summary: Summary,
+    /// The sweep's records, scenario indices from 0 (`scenarios.csv`).
+    pub outputs: Vec<ScenarioOutput>,
+}
+
+/// Runs `request` on `fund`: checks it, sweeps on `backend` calling `progress(done)` as blocks
+/// finish, runs the analysis stages, and assembles the summary.
+pub fn run(
+    fund: &Fund,
+    request: &RunRequest,
+    backend: &dyn Backend,
+    progress: impl FnMut(u64),
+) -> Result<RunOutcome, EngineError> {
+    request.check(fund)?;
+    let opts = SweepOptions {
+        scenarios: request.scenarios,
+        seed: request.seed,
+        paths: request.paths,
+    };
+    let swept = sweep(fund, backend, &opts, |_, _, _| Ok(()), progress)
+        .context(|| "running the sweep".into())?;
+    let analysis = match &request.analysis {
+        None => None,
+        Some(settings) => {
+            let inputs = AnalysisInputs {
+                fund,
+                base_outputs: &swept.outputs,
+                seed: request.seed,
+            };
+            let cfg = settings.config();
+            Some(
+                run_analysis(inputs, &cfg, &StageId::ALL, request.threads)
+                    .map_err(EngineError::analysis)?,
+            )
+        }
+    };
+    let meta = RunMeta {
+        seed: request.seed,
+        backend: backend.describe(),
+        threads: request.threads.unwrap_or_else(cores),
+        seconds: swept.seconds,
+    };
+    let summary = Summary::assemble(fund, &swept.outputs, swept.fan, meta, analysis);
+    Ok(RunOutcome {
+        fund: fund.clone(),
+        summary,
+        outputs: swept.outputs,
+    })
+}
+
+/// The machine's cores (what rayon uses by default).
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Scenarios whose parameters are regenerated at a time when `scenarios.csv` is written.
+const CSV_BLOCK: usize = 4096;
+
+impl RunOutcome {
+    /// The analysis stages' tables (none for a sweep alone).
+    pub fn tables(&self) -> Vec<Table> {
+        self.summary
+            .analysis
+            .as_ref()
+            .map(tables)
+            .unwrap_or_default()
+    }
+
+    /// Writes the run into `dir`: every stage table, `summary.json`, `scenarios.csv` and
+    /// `report.html`. The report is rendered first and every file written to a temporary, all
+    /// renamed at the end: on any error nothing new is left in `dir`, and earlier outputs there
+    /// are untouched.
+    pub fn write(&self, dir: &Path) -> Result<(), EngineError> {
+        let value =
+            serde_json::to_value(&self.summary).context(|| "serialising the summary".into())?;
+        let page = undertow_report::render(&value).context(|| "rendering report.html".into())?;
+        let mut out = Pending::new(dir)?;
+        for t in self.tables() {
+            out.table(&t)?;
+        }
+        out.json(SUMMARY_JSON, &self.summary)?;
+        let seed = self.summary.run.seed;
+        out.scenarios_csv(|csv| {
+            let mut first = 0u64;
+            for outs in self.outputs.chunks(CSV_BLOCK) {
+                let end = first + outs.len() as u64;
+                let params = scenario_block(&self.fund, seed, first..end);
+                csv.write_block(first, &params, outs)?;
+                first = end;
+            }
+            Ok(())
+        })?;
+        out.file(REPORT_FILE, |w| {
+            use std::io::Write;
+            w.write_all(page.as_bytes())
+        })?;
+        out.commit()
+    }
+}

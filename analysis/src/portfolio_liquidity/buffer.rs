@@ -17,9 +17,10 @@ use std::path::Path;
 use serde::Serialize;
 use undertow_kernel::{switch, ScenarioOutput, ScenarioParams, HORIZONS};
 
-use super::config::{pct, BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
-use super::sim::{with_horizon, without, Simulator};
-use super::AnalysisError;
+use super::config::{BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
+use crate::config::pct;
+use crate::sim::{with_horizon, without, Simulator};
+use crate::AnalysisError;
 use undertow_host::aggregate::{covered, quantile, survived, total_cost, LAR_CONFIDENCES};
 use undertow_host::fund::spec::{PositionSpec, Tier};
 use undertow_host::fund::{build_fund, Fund};
@@ -442,5 +443,47 @@ pub fn rank(
         results,
         cheapest_meeting_target,
         frontier,
+    }
+}
+
+/// Whether the use case's buffer claim holds on a fund: the recommended composition covers at
+/// least the target at a lower opportunity cost than the static cash buffer.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BufferClaim {
+    pub composition: String,
+    pub target_coverage: f64,
+    pub coverage: f64,
+    pub opportunity_cost_bps: f64,
+    pub static_label: String,
+    pub static_coverage: f64,
+    pub static_opportunity_cost_bps: f64,
+    pub coverage_met: bool,
+    pub cheaper_than_static: bool,
+    pub holds: bool,
+    pub scenarios: u64,
+    pub horizon_days: u32,
+}
+
+impl BufferClaim {
+    /// The claim judged on a search that evaluated the static buffer (first) and `label`.
+    pub fn judge(search: &BufferSearch, label: &str) -> Option<BufferClaim> {
+        let r = search.by_label(label)?;
+        let s = search.results.first()?;
+        let coverage_met = r.coverage + 1e-12 >= search.target_coverage;
+        let cheaper = r.opportunity_cost_bps < s.opportunity_cost_bps;
+        Some(BufferClaim {
+            composition: r.describe(),
+            target_coverage: search.target_coverage,
+            coverage: r.coverage,
+            opportunity_cost_bps: r.opportunity_cost_bps,
+            static_label: s.label.clone(),
+            static_coverage: s.coverage,
+            static_opportunity_cost_bps: s.opportunity_cost_bps,
+            coverage_met,
+            cheaper_than_static: cheaper,
+            holds: coverage_met && cheaper,
+            scenarios: search.scenarios,
+            horizon_days: search.horizon_days,
+        })
     }
 }

@@ -4,9 +4,19 @@ use super::*;
 
 /// Stage 4's findings.
 pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {
-    let s = StageId::LiquidationDesign;
     let mut out = Vec::new();
+    strategy_costs(r, &mut out);
+    recommendation(r, &mut out);
+    execution(r, &mut out);
+    hierarchy_layers(r, &mut out);
+    residual(fund, r, &mut out);
+    use_case_claim(r, &mut out);
+    out
+}
 
+/// Cost per strategy and reduction versus pro rata.
+fn strategy_costs(r: &LiquidationReport, out: &mut Vec<Finding>) {
+    let s = StageId::LiquidationDesign;
     // Cost per strategy and reduction versus pro rata.
     let parts: Vec<String> = r
         .strategies
@@ -50,7 +60,11 @@ pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {
         ),
         &v,
     ));
+}
 
+/// The recommended strategy and why.
+fn recommendation(r: &LiquidationReport, out: &mut Vec<Finding>) {
+    let s = StageId::LiquidationDesign;
     // The recommendation and why.
     if let Some(best) = r.recommended_result() {
         let mut text = format!(
@@ -137,7 +151,11 @@ pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {
         }
         out.push(finding(s, "recommended_strategy", text, &values));
     }
+}
 
+/// The best execution approach per market condition.
+fn execution(r: &LiquidationReport, out: &mut Vec<Finding>) {
+    let s = StageId::LiquidationDesign;
     // Execution per condition.
     for cond in CONDITIONS {
         if let Some(e) = best_execution(r, cond) {
@@ -187,7 +205,11 @@ pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {
             out.push(finding(s, &format!("execution_{cond}"), text, &values));
         }
     }
+}
 
+/// The first layers of the hierarchy.
+fn hierarchy_layers(r: &LiquidationReport, out: &mut Vec<Finding>) {
+    let s = StageId::LiquidationDesign;
     // The first layers of the hierarchy.
     let first: Vec<String> = r
         .hierarchy
@@ -232,7 +254,11 @@ pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {
         ),
         &v,
     ));
+}
 
+/// Residual illiquidity after the recommended strategy's sales.
+fn residual(fund: &Fund, r: &LiquidationReport, out: &mut Vec<Finding>) {
+    let s = StageId::LiquidationDesign;
     // Residual illiquidity.
     if let Some(res) = r.residual.iter().find(|x| x.strategy == r.recommended) {
         let limit = fund.model.params.illiquid_limit as f64;
@@ -269,7 +295,11 @@ pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {
         text.push('.');
         out.push(finding(s, "residual_illiquidity", text, &values));
     }
+}
 
+/// The use case's claim about the hierarchy, judged.
+fn use_case_claim(r: &LiquidationReport, out: &mut Vec<Finding>) {
+    let s = StageId::LiquidationDesign;
     // The use case's claim.
     let c = &r.claim;
     let text = if c.significant_scenarios == 0 {
@@ -348,5 +378,4 @@ pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {
             ("band_high", c.band[1]),
         ],
     ));
-    out
 }

@@ -10,8 +10,19 @@ use undertow_host::fund::Fund;
 
 /// Stage 1's findings.
 pub fn findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
-    let s = StageId::MarketLiquidity;
     let mut out = Vec::new();
+    sec_buckets(m, &mut out);
+    liquidity_ladder(fund, m, &mut out);
+    slowest_and_dearest(fund, m, &mut out);
+    low_scores(m, &mut out);
+    impact_models(fund, m, &mut out);
+    out
+}
+
+/// The SEC 22e-4 buckets under normal and stressed conditions, against the HLIM and the 15%
+/// illiquid limit.
+fn sec_buckets(m: &MarketLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::MarketLiquidity;
     let normal = m.totals("normal");
     let stressed = m.bucket_totals.last().filter(|t| t.condition != "normal");
     if let Some(n) = normal {
@@ -66,14 +77,12 @@ pub fn findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
         );
         out.push(finding(s, "sec_buckets", text, &values));
     }
+}
 
-    let cap = fund.model.params.participation_cap as f64;
-    let rate = m
-        .participation_rates
-        .iter()
-        .copied()
-        .min_by(|a, b| (a - cap).abs().total_cmp(&(b - cap).abs()))
-        .unwrap_or(cap);
+/// What the portfolio raises within about a week, normal and stressed.
+fn liquidity_ladder(fund: &Fund, m: &MarketLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::MarketLiquidity;
+    let rate = rate_near_cap(fund, m);
     let k = m
         .horizons
         .iter()
@@ -116,7 +125,12 @@ pub fn findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
         text.push('.');
         out.push(finding(s, "liquidity_ladder", text, &values));
     }
+}
 
+/// The slowest position to sell and the dearest under stress.
+fn slowest_and_dearest(fund: &Fund, m: &MarketLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::MarketLiquidity;
+    let rate = rate_near_cap(fund, m);
     let slowest = m
         .profile
         .iter()
@@ -156,7 +170,11 @@ pub fn findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             &[("slowest_days", a.days_to_liquidate), ("dearest_cost_bps", b.cost_bps)],
         ));
     }
+}
 
+/// Positions with low liquidity scores.
+fn low_scores(m: &MarketLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::MarketLiquidity;
     let low: Vec<String> = m
         .liquidity
         .iter()
@@ -181,7 +199,11 @@ pub fn findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             ("positions_below_3", low.len() as f64),
         ],
     ));
+}
 
+/// The four impact models side by side.
+fn impact_models(fund: &Fund, m: &MarketLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::MarketLiquidity;
     let last = m
         .conditions
         .last()
@@ -231,5 +253,17 @@ pub fn findings(fund: &Fund, m: &MarketLiquidityReport) -> Vec<Finding> {
             &[("linear_bps", lin), ("square_root_bps", sq), ("threshold_bps", th), ("adaptive_bps", ad)],
         ));
     }
-    out
+}
+
+/// The profiled participation rate nearest the fund's participation cap: the rate the ladder
+/// and the position findings quote.
+fn rate_near_cap(fund: &Fund, m: &MarketLiquidityReport) -> f64 {
+    let cap = fund.model.params.participation_cap as f64;
+    let rate = m
+        .participation_rates
+        .iter()
+        .copied()
+        .min_by(|a, b| (a - cap).abs().total_cmp(&(b - cap).abs()))
+        .unwrap_or(cap);
+    rate
 }

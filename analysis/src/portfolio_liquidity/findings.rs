@@ -10,8 +10,20 @@ use undertow_host::fund::Fund;
 
 /// Stage 3's findings.
 pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
-    let s = StageId::PortfolioLiquidity;
     let mut out = Vec::new();
+    liquidity_at_risk(fund, p, &mut out);
+    buffer_coverage(p, &mut out);
+    use_case_claim(fund, p, &mut out);
+    cheapest_meeting_target(p, &mut out);
+    weighted_ranking(p, &mut out);
+    frontier(p, &mut out);
+    construction(p, &mut out);
+    out
+}
+
+/// Liquidity at risk over 30 days against the fund's cash and buffer tiers.
+fn liquidity_at_risk(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
     let n = &p.needs;
     if let Some(row) = n.rows.iter().find(|r| r.horizon_days == 30) {
         out.push(finding(
@@ -29,6 +41,11 @@ pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
             &[("lar90_30d", row.lar[0]), ("lar95_30d", row.lar[1]), ("lar99_30d", row.lar[2]), ("cash", n.cash)],
         ));
     }
+}
+
+/// The coverage of the fund's static cash buffer.
+fn buffer_coverage(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
     let b = &p.buffer;
     if let Some(st) = b.results.first() {
         let mut text = format!(
@@ -60,6 +77,11 @@ pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
         text += &format!(" ({} scenarios per composition).", b.scenarios);
         out.push(finding(s, "buffer_coverage", text, &values));
     }
+}
+
+/// The use case's buffer claim, judged.
+fn use_case_claim(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
     if let Some(c) = &p.use_case_claim {
         let text = format!(
             "The use case's buffer claim — {} covering at least {} of scenarios at a lower opportunity cost than the static cash buffer — {} on {}: coverage {} ({} the target) and {} a year against {} for the {} buffer.",
@@ -86,6 +108,12 @@ pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
             ],
         ));
     }
+}
+
+/// The cheapest composition that meets the coverage target.
+fn cheapest_meeting_target(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let b = &p.buffer;
     match b.cheapest() {
         Some(r) => out.push(finding(
             s,
@@ -120,6 +148,12 @@ pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
             }
         }
     }
+}
+
+/// The composition the weighted objective ranks first.
+fn weighted_ranking(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let b = &p.buffer;
     if let Some(r) = b.best() {
         let w = b.weights;
         out.push(finding(
@@ -138,6 +172,12 @@ pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
             &[("score", r.score), ("coverage", r.coverage), ("opportunity_cost_bps", r.opportunity_cost_bps)],
         ));
     }
+}
+
+/// The coverage and opportunity-cost frontier.
+fn frontier(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let b = &p.buffer;
     if let (Some(&first), Some(&last)) = (b.frontier.first(), b.frontier.last()) {
         let (f, l) = (&b.results[first], &b.results[last]);
         out.push(finding(
@@ -157,6 +197,11 @@ pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
             &[("points", b.frontier.len() as f64), ("max_coverage", l.coverage)],
         ));
     }
+}
+
+/// The liquidity-aware construction: feasible or not, and what it changes.
+fn construction(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
     let c = &p.construction;
     let text = if !c.feasible {
         format!(
@@ -204,7 +249,6 @@ pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
             ("binding_count", c.binding.len() as f64),
         ],
     ));
-    out
 }
 
 fn describe_checks(c: &Construction) -> String {

@@ -23,8 +23,17 @@ pub fn findings(fund: &Fund, r: &RedemptionPolicyReport) -> Vec<Finding> {
 /// The stage's findings on gates and swing pricing: the recommended trigger and cap, the use
 /// case's trigger judged against it, and the recommended swing setting.
 pub fn gate_findings(grid: &GateGrid, swing: &SwingCalibration) -> Vec<Finding> {
-    let s = StageId::RedemptionPolicy;
     let mut out = Vec::new();
+    recommended_gate(grid, &mut out);
+    use_case_trigger(grid, &mut out);
+    gate_feedback(grid, &mut out);
+    swing_pricing(swing, &mut out);
+    out
+}
+
+/// The recommended gate trigger and cap, and what they do against no gate.
+fn recommended_gate(grid: &GateGrid, out: &mut Vec<Finding>) {
+    let s = StageId::RedemptionPolicy;
     let b = &grid.baseline;
     if let Some(r) = &grid.best {
         let protects = r.protection_score > 0.0 && r.gate_frequency > 0.0;
@@ -128,6 +137,11 @@ pub fn gate_findings(grid: &GateGrid, swing: &SwingCalibration) -> Vec<Finding> 
             ));
         }
     }
+}
+
+/// The use case's trigger judged against the recommended one.
+fn use_case_trigger(grid: &GateGrid, out: &mut Vec<Finding>) {
+    let s = StageId::RedemptionPolicy;
     if let (Some(u), Some(best), Some(c)) = (&grid.use_case, &grid.best, &grid.use_case_claim) {
         let verdict = if c.rank == 1 {
             "is the best of the grid".to_string()
@@ -183,6 +197,11 @@ pub fn gate_findings(grid: &GateGrid, swing: &SwingCalibration) -> Vec<Finding> 
             ],
         ));
     }
+}
+
+/// The grid point under which a gate most often made the shortfall worse than no gate.
+fn gate_feedback(grid: &GateGrid, out: &mut Vec<Finding>) {
+    let s = StageId::RedemptionPolicy;
     let raised = grid
         .rows
         .iter()
@@ -203,6 +222,11 @@ pub fn gate_findings(grid: &GateGrid, swing: &SwingCalibration) -> Vec<Finding> 
             &[("shortfall_raised_share", r.shortfall_raised_share)],
         ));
     }
+}
+
+/// The recommended swing-pricing setting.
+fn swing_pricing(swing: &SwingCalibration, out: &mut Vec<Finding>) {
+    let s = StageId::RedemptionPolicy;
     if let Some(r) = &swing.best {
         out.push(finding(
             s,
@@ -234,7 +258,6 @@ pub fn gate_findings(grid: &GateGrid, swing: &SwingCalibration) -> Vec<Finding> 
             ],
         ));
     }
-    out
 }
 
 /// The enabled triggers' thresholds (a trigger that is off has no value).

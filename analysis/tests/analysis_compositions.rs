@@ -31,10 +31,13 @@ fn a_one_day_horizon_names_the_composition_and_the_setting() {
     assert!(!msg.contains("BUFFER_"), "{msg}");
 }
 
+/// A change to the settings, named by the setting it breaks.
+type Breakage = (&'static str, fn(&mut AnalysisConfig));
+
 #[test]
 fn instrument_settings_the_fund_refuses_are_named() {
     let fund = example_fund();
-    let cases: [(&str, fn(&mut AnalysisConfig)); 4] = [
+    let cases: [Breakage; 4] = [
         ("buffer.sovereign.class", |c| {
             c.buffer.sovereign.class = Some("no such class".into())
         }),

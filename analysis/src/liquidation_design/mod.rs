@@ -434,14 +434,7 @@ pub fn design(
         .map(|(i, _)| i)
         .collect();
 
-    let max_cost = runs
-        .iter()
-        .chain(hierarchy_run.iter())
-        .flat_map(|m| m.cost_bps.iter().copied())
-        .fold(0.0f64, f64::max);
-    let bins = cfg.histogram_bins.max(1) as usize;
-    let top = if max_cost > 0.0 { max_cost } else { 1.0 };
-    let edges: Vec<f64> = (0..=bins).map(|k| top * k as f64 / bins as f64).collect();
+    let edges = cost_edges(&runs, hierarchy_run.as_ref(), cfg);
 
     let mut rows: Vec<StrategyResult> = STRATEGIES
         .iter()
@@ -471,84 +464,16 @@ pub fn design(
         &rows[best],
     );
 
-    let residual = STRATEGIES
-        .iter()
-        .map(|&(name, _)| name)
-        .chain(std::iter::once("hierarchy_waterfall"))
-        .zip(
-            runs.iter()
-                .chain(std::iter::once(hierarchy_run.as_ref().unwrap_or(&runs[0]))),
-        )
-        .map(|(name, m)| {
-            let ill: Vec<f64> = m.outputs.iter().map(|o| o.illiquid_end as f64).collect();
-            let s = sorted(&ill);
-            ResidualRow {
-                strategy: name.to_string(),
-                illiquid_share_mean: mean(&ill),
-                illiquid_share_p95: if s.is_empty() {
-                    0.0
-                } else {
-                    quantile(&s, 0.95)
-                },
-                breach_frequency: share(
-                    m.outputs
-                        .iter()
-                        .filter(|o| o.first_illiquid_breach_day != NEVER)
-                        .count(),
-                    m.outputs.len(),
-                ),
-                style_drift_mean: mean(&m.style),
-                style_drift_vs_target_mean: mean(&m.style_vs_target),
-                factor_deviation_mean: mean(&m.factor),
-            }
-        })
-        .collect();
+    let residual = residual_rows(&runs, hierarchy_run.as_ref());
 
     // Execution of a large sale down the hierarchy.
     let participation = cfg
         .participation
         .unwrap_or(fund.model.params.participation_cap as f64);
-    let (amount, basis) = match cfg.execution_amount {
-        Some(a) => (a, "given".to_string()),
-        None => {
-            let s = sorted(&runs[best].sold);
-            let a = if s.is_empty() {
-                0.0
-            } else {
-                quantile(&s, cfg.execution_quantile)
-            };
-            (
-                a,
-                format!(
-                    "the {}% quantile of what {} sold over the horizon",
-                    (cfg.execution_quantile * 100.0).round(),
-                    rows[best].strategy
-                ),
-            )
-        }
-    };
+    let (amount, basis) = execution_amount(cfg, &runs[best], &rows[best].strategy);
     let sales = allocate(&hier, amount);
     let conditions = [normal_condition(n_classes), stressed, highly];
-    let mut execution = Vec::new();
-    let mut used = Vec::new();
-    for (k, (cond, name)) in conditions.iter().zip(CONDITIONS).enumerate() {
-        let settings = ExecutionSettings {
-            participation,
-            time_slicing_days: cfg.time_slicing_days,
-            risk_aversion: cfg.risk_aversion,
-            block_discount: cfg.block_discount[k],
-            block_limit_adv: cfg.block_limit_adv,
-            max_days: fund.model.params.horizon as f64,
-        };
-        for approach in APPROACHES {
-            execution.push(execution_row(fund, cond, name, &sales, approach, &settings));
-        }
-        used.push(ConditionUsed {
-            name: name.to_string(),
-            quantile: cond.quantile,
-            block_discount: cfg.block_discount[k],
-        });
-    }
+    let (execution, used) = execution_table(fund, cfg, &conditions, &sales, participation);
     runs.clear();
 
     LiquidationReport {
@@ -573,6 +498,114 @@ pub fn design(
         hierarchy: hier,
         residual,
     }
+}
+
+/// Histogram edges shared by every run: `histogram_bins` equal bins from 0 to the largest cost.
+fn cost_edges(
+    runs: &[RunMeasures],
+    hierarchy_run: Option<&RunMeasures>,
+    cfg: &LiquidationConfig,
+) -> Vec<f64> {
+    let max_cost = runs
+        .iter()
+        .chain(hierarchy_run)
+        .flat_map(|m| m.cost_bps.iter().copied())
+        .fold(0.0f64, f64::max);
+    let bins = cfg.histogram_bins.max(1) as usize;
+    let top = if max_cost > 0.0 { max_cost } else { 1.0 };
+    (0..=bins).map(|k| top * k as f64 / bins as f64).collect()
+}
+
+/// The residual portfolio after each strategy's run (the hierarchy's waterfall last: the
+/// fund's own waterfall when the orders agree).
+fn residual_rows(runs: &[RunMeasures], hierarchy_run: Option<&RunMeasures>) -> Vec<ResidualRow> {
+    STRATEGIES
+        .iter()
+        .map(|&(name, _)| name)
+        .chain(std::iter::once("hierarchy_waterfall"))
+        .zip(
+            runs.iter()
+                .chain(std::iter::once(hierarchy_run.unwrap_or(&runs[0]))),
+        )
+        .map(|(name, m)| {
+            let ill: Vec<f64> = m.outputs.iter().map(|o| o.illiquid_end as f64).collect();
+            let s = sorted(&ill);
+            ResidualRow {
+                strategy: name.to_string(),
+                illiquid_share_mean: mean(&ill),
+                illiquid_share_p95: if s.is_empty() {
+                    0.0
+                } else {
+                    quantile(&s, 0.95)
+                },
+                breach_frequency: share(
+                    m.outputs
+                        .iter()
+                        .filter(|o| o.first_illiquid_breach_day != NEVER)
+                        .count(),
+                    m.outputs.len(),
+                ),
+                style_drift_mean: mean(&m.style),
+                style_drift_vs_target_mean: mean(&m.style_vs_target),
+                factor_deviation_mean: mean(&m.factor),
+            }
+        })
+        .collect()
+}
+
+/// The amount the execution table sells, and how it was chosen: the setting, or a quantile of
+/// what the recommended strategy (`run`, named `strategy`) sold over the horizon.
+fn execution_amount(cfg: &LiquidationConfig, run: &RunMeasures, strategy: &str) -> (f64, String) {
+    match cfg.execution_amount {
+        Some(a) => (a, "given".to_string()),
+        None => {
+            let s = sorted(&run.sold);
+            let a = if s.is_empty() {
+                0.0
+            } else {
+                quantile(&s, cfg.execution_quantile)
+            };
+            (
+                a,
+                format!(
+                    "the {}% quantile of what {} sold over the horizon",
+                    (cfg.execution_quantile * 100.0).round(),
+                    strategy
+                ),
+            )
+        }
+    }
+}
+
+/// Every execution approach selling `sales` under each condition, with the conditions used.
+fn execution_table(
+    fund: &Fund,
+    cfg: &LiquidationConfig,
+    conditions: &[Condition; 3],
+    sales: &[(usize, f64)],
+    participation: f64,
+) -> (Vec<ExecutionRow>, Vec<ConditionUsed>) {
+    let mut execution = Vec::new();
+    let mut used = Vec::new();
+    for (k, (cond, name)) in conditions.iter().zip(CONDITIONS).enumerate() {
+        let settings = ExecutionSettings {
+            participation,
+            time_slicing_days: cfg.time_slicing_days,
+            risk_aversion: cfg.risk_aversion,
+            block_discount: cfg.block_discount[k],
+            block_limit_adv: cfg.block_limit_adv,
+            max_days: fund.model.params.horizon as f64,
+        };
+        for approach in APPROACHES {
+            execution.push(execution_row(fund, cond, name, sales, approach, &settings));
+        }
+        used.push(ConditionUsed {
+            name: name.to_string(),
+            quantile: cond.quantile,
+            block_discount: cfg.block_discount[k],
+        });
+    }
+    (execution, used)
 }
 
 /// The cheapest feasible approach under a condition, by risk-adjusted cost.

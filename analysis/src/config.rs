@@ -1,5 +1,6 @@
-//! Settings of the analysis stages, with the defaults a fund's risk team starts from and a
-//! validation that names the setting, the value and what is wrong with it.
+//! Settings of the analysis: [`AnalysisConfig`] composes each stage's settings (defined in the
+//! stage's `config` module, with the defaults a fund's risk team starts from) and validates them
+//! with errors that name the setting, the value and what is wrong with it.
 //!
 //! Every default is documented in `docs/analysis.md`. Settings are named by their path here
 //! (`buffer.target_coverage`); the CLI maps each path to its flag.

@@ -1,6 +1,6 @@
-//! Findings: each stage's conclusions (each stage's own `findings` module states them) as sentences carrying the numbers behind them. The numbers
-//! are kept beside the sentence (`values`), so a reader or a test can check every figure the
-//! sentence quotes.
+//! Findings: each stage's conclusions as sentences carrying the numbers behind them (each stage's
+//! own `findings` module states them). The numbers are kept beside the sentence (`values`), so a
+//! reader or a test can check every figure the sentence quotes.
 
 use std::collections::BTreeMap;
 

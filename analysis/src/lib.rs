@@ -2,11 +2,14 @@
 //! scenarios (MODEL.md section 7), run as a dependency graph, each with typed inputs and outputs,
 //! each stating its conclusions as findings with the numbers behind them.
 //!
-//! Code map: [`graph`] (the stages and their dependencies, the wave scheduler), [`market`]
-//! (stage 1), [`investors`] (stage 2), [`buffer`] and [`construct`] (stage 3), [`liquidation`]
-//! and [`execution`] (stage 4), [`gates`] (gate triggers and swing pricing), [`early_warning`],
-//! [`reverse_stress`] and [`playbook`] (stage 5), [`findings`], [`tables`] (the CSV tables),
-//! [`sim`] (reruns on common random numbers), [`config`].
+//! Code map: one folder per stage, named by its [`StageId`] key — [`market_liquidity`] (stage
+//! 1), [`investor_behaviour`] (2), [`portfolio_liquidity`] (3), [`liquidation_design`] (4),
+//! [`redemption_policy`] (5) — each with its run and report types in `mod.rs`, its settings
+//! (`config`), findings (`findings`) and CSV tables (`tables`), and its analyses beside them.
+//! Shared at the root: [`graph`] (the stages and their dependencies, the wave scheduler),
+//! [`config`] ([`AnalysisConfig`], composing the stage settings), [`findings`] (the [`Finding`]
+//! type), [`mod@tables`] (the [`Table`] type and writing), [`sim`] (reruns on common random
+//! numbers), the errors and [`AnalysisSummary`].
 //!
 //! Architecture invariant: stages never re-implement the model. Stages 1 and 4 price sales with
 //! the kernel's `market_state` and `cost_rate`; stages 2 to 5 rerun the kernel on the same

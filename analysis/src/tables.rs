@@ -1,5 +1,6 @@
 //! The analysis tables as CSV files, one per table, each written to a temporary name and renamed
-//! only once every table is complete (so a failed write leaves none of them half-written).
+//! only once every table is complete (so a failed write leaves none of them half-written). Each
+//! stage's `tables` module builds its own; [`tables`] gathers those of the stages that ran.
 //!
 //! | file | rows |
 //! |---|---|

@@ -1,7 +1,9 @@
 //! Stage 4's settings: the strategy objective's weights, the horizon and scenarios, the
 //! hierarchy's layer rules and the execution approaches' parameters, with their checks.
 
-use super::*;
+use serde::Serialize;
+
+use crate::config::{bad, ConfigError};
 
 /// Weights of the strategy objective.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]

@@ -1,6 +1,10 @@
 //! Stage 4's findings.
 
-use super::*;
+use super::{best_execution, LiquidationReport, CLAIM, CONDITIONS, LAYERS};
+use crate::findings::{finding, p1, Finding};
+use crate::graph::StageId;
+use undertow_format::text::bps;
+use undertow_host::fund::Fund;
 
 /// Stage 4's findings.
 pub fn findings(fund: &Fund, r: &LiquidationReport) -> Vec<Finding> {

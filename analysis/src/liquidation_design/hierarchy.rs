@@ -1,7 +1,13 @@
 //! Stage 4's liquidation hierarchy: the fund's positions ranked in sale order by layer, the
 //! allocation of a sale down that order, and the use case's claim about it judged.
 
-use super::*;
+use undertow_kernel::{pflag, tier};
+
+use super::config::LiquidationConfig;
+use super::strategies::reduction;
+use super::{HierarchyClaim, HierarchyRow, StrategyResult, CLAIM, LAYERS};
+use crate::market_liquidity::{days_needed, Bucket, Condition, MarketLiquidityReport, Pricing};
+use undertow_host::fund::{ClassKind, Fund};
 
 /// The liquidation hierarchy (module doc), ranked in sale order.
 pub fn hierarchy(

@@ -96,25 +96,16 @@ pub mod strategies;
 pub mod tables;
 
 use serde::Serialize;
-use undertow_kernel::{
-    pflag, strategy, tier, FundModel, ScenarioOutput, ScenarioParams, MAX_CLASSES, NEVER,
-};
+use undertow_kernel::{strategy, FundModel, ScenarioParams, MAX_CLASSES, NEVER};
 
-use crate::config::{bad, ConfigError};
-use crate::findings::{finding, p1, Finding};
-use crate::graph::StageId;
-use crate::liquidation_design::execution::{
-    execution_row, ExecutionRow, ExecutionSettings, APPROACHES,
-};
-use crate::market_liquidity::{days_needed, Bucket, Condition, MarketLiquidityReport, Pricing};
-use crate::sim::{PositionEnd, Simulator};
-use crate::tables::{header, num, text, Table};
+use crate::market_liquidity::{Bucket, Condition, MarketLiquidityReport};
+use crate::sim::Simulator;
 pub use config::{LiquidationConfig, LiquidationWeights};
-use hierarchy::*;
-use strategies::*;
-use undertow_format::text::bps;
+use execution::{execution_row, ExecutionRow, ExecutionSettings, APPROACHES};
+use hierarchy::{allocate, hierarchy, judge};
+use strategies::{mean, measure, reduction, score_and_rank, share, sorted, summarise, RunMeasures};
 use undertow_host::aggregate::quantile;
-use undertow_host::fund::{ClassKind, Fund, TRADING_DAYS_PER_YEAR};
+use undertow_host::fund::Fund;
 
 /// Strategies in report order, with their kernel codes.
 pub const STRATEGIES: [(&str, u32); 4] = [

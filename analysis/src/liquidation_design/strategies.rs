@@ -1,7 +1,13 @@
 //! Stage 4's strategy comparison: what each liquidation strategy's run did to the fund (cost,
 //! style drift, factor exposures, residual liquidity), summarised over scenarios and ranked.
 
-use super::*;
+use undertow_kernel::{pflag, FundModel, ScenarioOutput, MAX_CLASSES};
+
+use super::config::{LiquidationConfig, LiquidationWeights};
+use super::{Histogram, StrategyResult};
+use crate::sim::PositionEnd;
+use undertow_host::aggregate::quantile;
+use undertow_host::fund::TRADING_DAYS_PER_YEAR;
 
 /// Per-scenario measures of one run.
 pub(crate) struct RunMeasures {

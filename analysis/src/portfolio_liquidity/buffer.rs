@@ -192,7 +192,7 @@ impl BufferSearch {
 ///
 /// Errors speak in the user's terms: the composition's label and the analysis setting at fault
 /// (`buffer.sovereign.settlement_days`), never the positions the search adds on its own. Each
-/// instrument is checked against the fund before the variant is built ([`check_instrument`]);
+/// instrument is checked against the fund before the variant is built;
 /// anything the fund checks still find is mapped back to the same terms.
 pub fn composition_fund(
     fund: &Fund,

@@ -6,7 +6,7 @@ use serde::Serialize;
 use undertow_kernel::{switch, FundModel};
 
 pub use super::early_warning::EarlyWarningConfig;
-use super::gates::*;
+use super::gates::{GatePoint, MAX_GRID_POINTS, MAX_NOTICE_DAYS, USE_CASE_ALR};
 pub use super::reverse_stress::ReverseStressConfig;
 use crate::config::{bad, ConfigError};
 

@@ -1,8 +1,8 @@
 //! Stage 5's findings: the gate trigger and swing setting recommended, the early-warning
 //! indicators, the reverse stress test and the playbook, as sentences with their numbers.
 
-use super::gates::*;
-use super::swing::*;
+use super::gates::{GateGrid, GateRow};
+use super::swing::{factor_text, SwingCalibration, LEVY_NOTE};
 use super::{early_warning, playbook, reverse_stress, RedemptionPolicyReport};
 use crate::config::pct;
 use crate::findings::{finding, p1, p2, Finding};

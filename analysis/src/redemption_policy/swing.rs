@@ -3,8 +3,8 @@
 use serde::Serialize;
 use undertow_kernel::{switch, FundModel, ScenarioOutput, ScenarioParams};
 
-use super::config::*;
-use super::gates::*;
+use super::config::SwingConfig;
+use super::gates::{mean, share};
 use crate::config::pct;
 use crate::sim::Simulator;
 use undertow_host::aggregate::total_cost;

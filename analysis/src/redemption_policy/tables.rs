@@ -1,8 +1,8 @@
 //! Stage 5's tables: `gate_grid.csv`, `swing_calibration.csv`, `early_warning.csv`,
 //! `reverse_stress_map.csv`, `playbook.csv`.
 
-use super::gates::*;
-use super::swing::*;
+use super::gates::GateGrid;
+use super::swing::SwingCalibration;
 use super::{early_warning, playbook, reverse_stress, RedemptionPolicyReport};
 use crate::tables::{header, num, opt, text, Table};
 

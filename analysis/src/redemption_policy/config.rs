@@ -1,14 +1,14 @@
 //! Stage 5's settings: the gate-trigger and swing-pricing calibrations' grids and weights
-//! (with their checks), and the early-warning and reverse-stress settings, defined beside
-//! their analyses.
+//! (with their checks), and the early-warning and reverse-stress settings.
 
 use serde::Serialize;
-use undertow_kernel::{switch, FundModel};
+use undertow_kernel::{indicator, switch, FundModel, ScenarioOutput, N_INDICATORS};
 
-pub use super::early_warning::EarlyWarningConfig;
+use super::early_warning::{default_range, LadderRange, BUSINESS_DAYS_PER_WEEK};
 use super::gates::{GatePoint, MAX_GRID_POINTS, MAX_NOTICE_DAYS, USE_CASE_ALR};
-pub use super::reverse_stress::ReverseStressConfig;
+use super::reverse_stress::unit_grid;
 use crate::config::{bad, ConfigError};
+use undertow_host::fund::Fund;
 
 /// Weights of the gate ranking's objective (the use case's 60/20/20).
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
@@ -331,5 +331,200 @@ impl SwingConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// Early-warning settings (`early_warning.<field>`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct EarlyWarningConfig {
+    /// Scenarios rerun per threshold level (the first ones of the run, same seed).
+    pub scenarios: u64,
+    /// Threshold levels per indicator (one rerun each).
+    pub levels: usize,
+    /// A breach counts as a hit only this many days or more before the event.
+    pub min_lead_days: u32,
+    /// Calibration: most false alarms a threshold may raise, a share of scenarios without an
+    /// event.
+    pub max_false_alarm_rate: f64,
+    /// Calibration: least hit rate a threshold must reach, a share of event scenarios.
+    pub min_hit_rate: f64,
+    /// The seed's claim: median lead in business days that counts as "3 weeks".
+    pub claim_lead_days: f64,
+    /// Per indicator (kernel order), the ladder's range; `None` takes [`default_range`].
+    pub ranges: [Option<LadderRange>; N_INDICATORS],
+}
+
+impl Default for EarlyWarningConfig {
+    fn default() -> Self {
+        EarlyWarningConfig {
+            scenarios: 2_000,
+            levels: 10,
+            min_lead_days: 1,
+            max_false_alarm_rate: 0.10,
+            min_hit_rate: 0.25,
+            claim_lead_days: 3.0 * BUSINESS_DAYS_PER_WEEK,
+            ranges: [None; N_INDICATORS],
+        }
+    }
+}
+
+impl EarlyWarningConfig {
+    /// Checks every setting; the error names the setting and the value.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.scenarios == 0 || self.scenarios > 10_000_000 {
+            return Err(bad(
+                "early_warning.scenarios",
+                self.scenarios,
+                "must be from 1 to 10,000,000",
+            ));
+        }
+        if !(2..=100).contains(&self.levels) {
+            return Err(bad(
+                "early_warning.levels",
+                self.levels,
+                "must be from 2 to 100 threshold levels",
+            ));
+        }
+        if self.min_lead_days > 3650 {
+            return Err(bad(
+                "early_warning.min_lead_days",
+                self.min_lead_days,
+                "must be from 0 to 3650 days",
+            ));
+        }
+        for (name, v) in [
+            (
+                "early_warning.max_false_alarm_rate",
+                self.max_false_alarm_rate,
+            ),
+            ("early_warning.min_hit_rate", self.min_hit_rate),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                return Err(bad(name, v, "must be in [0, 1] (a share of scenarios)"));
+            }
+        }
+        if !(self.claim_lead_days > 0.0 && self.claim_lead_days.is_finite()) {
+            return Err(bad(
+                "early_warning.claim_lead_days",
+                self.claim_lead_days,
+                "must be a positive number of business days",
+            ));
+        }
+        for (k, r) in self.ranges.iter().enumerate() {
+            if let Some(r) = r {
+                let ordered = r.lo.is_finite() && r.hi.is_finite() && r.lo <= r.hi;
+                if !ordered || (r.geometric && r.lo <= 0.0) {
+                    return Err(bad(
+                        &format!("early_warning.ranges.{}", indicator::NAMES[k]),
+                        format!("[{}, {}]", r.lo, r.hi),
+                        "give [lo, hi] with finite lo <= hi (and lo > 0 for a geometric ladder)",
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The range of indicator `k` on `fund`, whose main sweep gave `base`.
+    pub fn range(&self, fund: &Fund, base: &[ScenarioOutput], k: usize) -> LadderRange {
+        self.ranges[k].unwrap_or_else(|| default_range(fund, base, k))
+    }
+
+    /// The threshold vectors to rerun: level `j` holds every indicator at level `j` of its range
+    /// (as the kernel's `f32`).
+    pub fn ladder(&self, fund: &Fund, base: &[ScenarioOutput]) -> Vec<[f32; N_INDICATORS]> {
+        let ranges: Vec<LadderRange> = (0..N_INDICATORS)
+            .map(|k| self.range(fund, base, k))
+            .collect();
+        (0..self.levels)
+            .map(|j| std::array::from_fn(|k| ranges[k].level(j, self.levels) as f32))
+            .collect()
+    }
+}
+
+/// Reverse stress settings (`reverse_stress.<field>`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReverseStressConfig {
+    /// Market severities of the grid, increasing, in [0, 1].
+    pub market_severity: Vec<f64>,
+    /// Redemption severities of the grid, increasing, in [0, 1].
+    pub redemption_severity: Vec<f64>,
+    /// Scenarios per grid point and per bisection step (indices `0..N`).
+    pub scenarios_per_point: u64,
+    /// Failure probability that counts as "failing".
+    pub level: f64,
+    /// Bisection steps along each column.
+    pub bisection_steps: u32,
+    /// Count only shortfalls as failures (gates then count as survival).
+    pub shortfall_only: bool,
+}
+
+impl Default for ReverseStressConfig {
+    fn default() -> Self {
+        ReverseStressConfig {
+            market_severity: unit_grid(7),
+            redemption_severity: unit_grid(7),
+            scenarios_per_point: 100,
+            level: 0.5,
+            bisection_steps: 8,
+            shortfall_only: false,
+        }
+    }
+}
+
+impl ReverseStressConfig {
+    /// Checks every setting; the error names the setting and the value.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        for (name, grid) in [
+            ("reverse_stress.market_severity", &self.market_severity),
+            (
+                "reverse_stress.redemption_severity",
+                &self.redemption_severity,
+            ),
+        ] {
+            let ok = !grid.is_empty()
+                && grid.len() <= 101
+                && grid.iter().all(|x| (0.0..=1.0).contains(x))
+                && grid.windows(2).all(|w| w[0] < w[1]);
+            if !ok {
+                let items: Vec<String> = grid.iter().map(|x| x.to_string()).collect();
+                return Err(bad(
+                    name,
+                    format!("[{}]", items.join(", ")),
+                    "give 1 to 101 severities in [0, 1], strictly increasing",
+                ));
+            }
+        }
+        if self.scenarios_per_point == 0 || self.scenarios_per_point > 1_000_000 {
+            return Err(bad(
+                "reverse_stress.scenarios_per_point",
+                self.scenarios_per_point,
+                "must be from 1 to 1,000,000",
+            ));
+        }
+        if !(self.level > 0.0 && self.level <= 1.0) {
+            return Err(bad(
+                "reverse_stress.level",
+                self.level,
+                "must be in (0, 1] (a failure probability)",
+            ));
+        }
+        if !(1..=40).contains(&self.bisection_steps) {
+            return Err(bad(
+                "reverse_stress.bisection_steps",
+                self.bisection_steps,
+                "must be from 1 to 40",
+            ));
+        }
+        Ok(())
+    }
+
+    /// What counts as a failure, in words.
+    pub fn failure_name(&self) -> &'static str {
+        if self.shortfall_only {
+            "shortfall"
+        } else {
+            "shortfall_or_gate"
+        }
     }
 }

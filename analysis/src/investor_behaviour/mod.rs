@@ -7,6 +7,8 @@
 //! `mean(all on) − mean(c off)`; the total feedback effect is `mean(all on) − mean(all six off)`;
 //! what the one-at-a-time contributions do not explain is the interaction between channels. Shares
 //! are contributions over the total, so the six shares plus the interaction share add up to one.
+//!
+//! Settings in [`config`], findings in [`findings`], tables in [`tables`].
 
 pub mod config;
 pub mod findings;

@@ -85,8 +85,14 @@
 //!
 //! The amount to execute is, unless given, the 95th percentile over scenarios of everything the
 //! recommended strategy sold over the horizon; it walks down the hierarchy (each position giving
-//! up to its weight) and every approach of [`crate::liquidation_design::execution`] sells each position's part under
-//! normal, stressed (median quantile) and highly stressed (95th percentile) conditions.
+//! up to its weight) and every approach of [`execution`] sells each position's part under normal,
+//! stressed (median quantile) and highly stressed (95th percentile) conditions.
+//!
+//! # Code map
+//!
+//! [`strategies`] (each run measured, summarised and ranked), [`mod@hierarchy`] (the sale order and
+//! the claim), [`execution`]; settings in [`config`], findings in [`findings`], tables in
+//! [`tables`].
 
 pub mod config;
 pub mod execution;

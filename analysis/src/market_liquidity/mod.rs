@@ -6,6 +6,8 @@
 //! Nothing is simulated here: the market state of a position under a condition is the kernel's
 //! own `market_state` at full stress (`g = 1`) with the condition's per-class multipliers, and
 //! every cost is the kernel's `cost_rate`, so the profile and the simulation price a sale alike.
+//!
+//! Settings in [`config`], findings in [`findings`], tables in [`tables`].
 
 pub mod config;
 pub mod findings;

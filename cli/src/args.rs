@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use undertow_analysis::reverse_stress::{self, ReverseStressConfig};
+use undertow_analysis::redemption_policy::config::ReverseStressConfig;
+use undertow_analysis::redemption_policy::reverse_stress;
 use undertow_analysis::AnalysisConfig;
 use undertow_engine::stages::StageSweep;
 use undertow_engine::{AnalysisSettings, EngineError, FundOverrides, RunRequest};

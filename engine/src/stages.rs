@@ -12,7 +12,8 @@
 use std::path::Path;
 
 use serde_json::{json, Value};
-use undertow_analysis::reverse_stress::{self, ReverseStress, ReverseStressConfig};
+use undertow_analysis::redemption_policy::config::ReverseStressConfig;
+use undertow_analysis::redemption_policy::reverse_stress::{self, ReverseStress};
 use undertow_analysis::sim::Simulator;
 use undertow_analysis::tables::{tables, Table};
 use undertow_analysis::{

@@ -1,7 +1,7 @@
 //! `undertow optimize liquidation`: analysis stage 4 (liquidation design: strategies compared,
 //! execution approaches, the liquidation hierarchy) with the market liquidity profile it reads.
 
-use undertow_analysis::liquidation::LiquidationReport;
+use undertow_analysis::liquidation_design::LiquidationReport;
 use undertow_engine::{fund, run, stages};
 use undertow_format::text::p1;
 use undertow_host::fund::Fund;

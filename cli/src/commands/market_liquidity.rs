@@ -1,7 +1,7 @@
 //! `undertow profile`: analysis stage 1 alone, the market liquidity profile of the fund's
 //! positions.
 
-use undertow_analysis::market::{Bucket, MarketLiquidityReport, PORTFOLIO};
+use undertow_analysis::{Bucket, MarketLiquidityReport, PORTFOLIO};
 use undertow_engine::{fund, stages};
 use undertow_format::text::p1;
 use undertow_host::fund::Fund;

@@ -2,7 +2,7 @@
 //! pricing calibrated, early warning, reverse stress, the communication playbook) and
 //! `undertow reverse-stress` (its reverse stress test alone).
 
-use undertow_analysis::reverse_stress::ReverseStress;
+use undertow_analysis::redemption_policy::reverse_stress::ReverseStress;
 use undertow_analysis::RedemptionPolicyReport;
 use undertow_engine::{fund, run, stages};
 use undertow_format::text::p1;

@@ -33,32 +33,15 @@
 use serde::Serialize;
 use undertow_kernel::{ScenarioOutput, ScenarioParams};
 
-use super::config::{bad, ConfigError};
-use super::findings::{finding, p1, Finding};
-use super::graph::StageId;
-use super::sim::Simulator;
-use super::tables::{header, num, Table};
+use super::config::ReverseStressConfig;
+use crate::findings::{finding, p1, Finding};
+use crate::graph::StageId;
+use crate::sim::Simulator;
+use crate::tables::{header, num, Table};
 use undertow_host::aggregate::survived;
 use undertow_host::fund::{ClassKind, Fund};
 use undertow_host::scenarios::generate::risk_class_shock;
 use undertow_host::scenarios::ScenarioGenerator;
-
-/// Reverse stress settings (`reverse_stress.<field>`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ReverseStressConfig {
-    /// Market severities of the grid, increasing, in [0, 1].
-    pub market_severity: Vec<f64>,
-    /// Redemption severities of the grid, increasing, in [0, 1].
-    pub redemption_severity: Vec<f64>,
-    /// Scenarios per grid point and per bisection step (indices `0..N`).
-    pub scenarios_per_point: u64,
-    /// Failure probability that counts as "failing".
-    pub level: f64,
-    /// Bisection steps along each column.
-    pub bisection_steps: u32,
-    /// Count only shortfalls as failures (gates then count as survival).
-    pub shortfall_only: bool,
-}
 
 /// `n` evenly spaced points on [0, 1], ends included.
 pub fn unit_grid(n: usize) -> Vec<f64> {
@@ -66,76 +49,6 @@ pub fn unit_grid(n: usize) -> Vec<f64> {
         return vec![0.0; n];
     }
     (0..n).map(|i| i as f64 / (n - 1) as f64).collect()
-}
-
-impl Default for ReverseStressConfig {
-    fn default() -> Self {
-        ReverseStressConfig {
-            market_severity: unit_grid(7),
-            redemption_severity: unit_grid(7),
-            scenarios_per_point: 100,
-            level: 0.5,
-            bisection_steps: 8,
-            shortfall_only: false,
-        }
-    }
-}
-
-impl ReverseStressConfig {
-    /// Checks every setting; the error names the setting and the value.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        for (name, grid) in [
-            ("reverse_stress.market_severity", &self.market_severity),
-            (
-                "reverse_stress.redemption_severity",
-                &self.redemption_severity,
-            ),
-        ] {
-            let ok = !grid.is_empty()
-                && grid.len() <= 101
-                && grid.iter().all(|x| (0.0..=1.0).contains(x))
-                && grid.windows(2).all(|w| w[0] < w[1]);
-            if !ok {
-                let items: Vec<String> = grid.iter().map(|x| x.to_string()).collect();
-                return Err(bad(
-                    name,
-                    format!("[{}]", items.join(", ")),
-                    "give 1 to 101 severities in [0, 1], strictly increasing",
-                ));
-            }
-        }
-        if self.scenarios_per_point == 0 || self.scenarios_per_point > 1_000_000 {
-            return Err(bad(
-                "reverse_stress.scenarios_per_point",
-                self.scenarios_per_point,
-                "must be from 1 to 1,000,000",
-            ));
-        }
-        if !(self.level > 0.0 && self.level <= 1.0) {
-            return Err(bad(
-                "reverse_stress.level",
-                self.level,
-                "must be in (0, 1] (a failure probability)",
-            ));
-        }
-        if !(1..=40).contains(&self.bisection_steps) {
-            return Err(bad(
-                "reverse_stress.bisection_steps",
-                self.bisection_steps,
-                "must be from 1 to 40",
-            ));
-        }
-        Ok(())
-    }
-
-    /// What counts as a failure, in words.
-    pub fn failure_name(&self) -> &'static str {
-        if self.shortfall_only {
-            "shortfall"
-        } else {
-            "shortfall_or_gate"
-        }
-    }
 }
 
 /// Whether a scenario failed: a shortfall, or (unless `shortfall_only`) a gate.

@@ -7,11 +7,17 @@
 //! `mean(all on) − mean(c off)`; the total feedback effect is `mean(all on) − mean(all six off)`;
 //! what the one-at-a-time contributions do not explain is the interaction between channels. Shares
 //! are contributions over the total, so the six shares plus the interaction share add up to one.
+//!
+//! Settings in [`config`], findings in [`findings`], tables in [`tables`].
+
+pub mod config;
+pub mod findings;
+pub mod tables;
 
 use serde::Serialize;
 use undertow_kernel::{switch, ScenarioOutput, ScenarioParams};
 
-use super::sim::{without, HolderEnd, Simulator};
+use crate::sim::{without, HolderEnd, Simulator};
 use undertow_host::aggregate::{quantile, total_cost};
 use undertow_host::fund::{Fund, TRADING_DAYS_PER_YEAR};
 

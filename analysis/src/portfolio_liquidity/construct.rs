@@ -26,7 +26,7 @@ use clarabel::solver::{
 use serde::Serialize;
 
 use super::config::ConstructionConfig;
-use super::market::PositionLiquidity;
+use crate::market_liquidity::PositionLiquidity;
 
 /// Constraint values within this of their limit count as met.
 pub const TOLERANCE: f64 = 1e-6;
@@ -161,88 +161,121 @@ impl Rows {
     }
 }
 
-/// Solves the construction for positions `liq` (with their class names) and `cash`.
-pub fn construct(
-    liq: &[PositionLiquidity],
-    class_names: &[String],
-    cash: f64,
-    cfg: &ConstructionConfig,
-) -> Construction {
-    let np = liq.len();
-    let n_classes = class_names.len();
-    let w0: Vec<f64> = liq.iter().map(|l| l.weight).collect();
-    // Variables: w (np), cash (1), z (np), y (np), slices (5 np).
-    let (iw, ic, iz, iy, is) = (0, np, np + 1, 2 * np + 1, 3 * np + 1);
-    let n = 8 * np + 1;
-    let slice = |p: usize, b: usize| is + 5 * p + b;
+/// Where each variable sits in the solver's vector: the weights `w` (np), cash (1), the
+/// illiquid parts `z` (np), the daily-liquid parts `y` (np) and the score slices (5 np).
+struct Layout {
+    np: usize,
+    iw: usize,
+    ic: usize,
+    iz: usize,
+    iy: usize,
+    is: usize,
+    n: usize,
+}
 
-    let mut p_diag = vec![0.0; n];
-    let mut q = vec![0.0; n];
-    for p in 0..np {
-        p_diag[iw + p] = 1.0;
-        q[iw + p] = -w0[p];
+impl Layout {
+    fn of(np: usize) -> Layout {
+        Layout {
+            np,
+            iw: 0,
+            ic: np,
+            iz: np + 1,
+            iy: 2 * np + 1,
+            is: 3 * np + 1,
+            n: 8 * np + 1,
+        }
     }
-    p_diag[ic] = 1.0;
-    q[ic] = -cash;
 
-    let mut eq = Rows {
-        n,
-        rows: Vec::new(),
-        b: Vec::new(),
-    };
-    let mut total: Vec<(usize, f64)> = (0..np).map(|p| (iw + p, 1.0)).collect();
-    total.push((ic, 1.0));
+    /// Slice `b` (0 to 4) of position `p`.
+    fn slice(&self, p: usize, b: usize) -> usize {
+        self.is + 5 * p + b
+    }
+
+    fn rows(&self) -> Rows {
+        Rows {
+            n: self.n,
+            rows: Vec::new(),
+            b: Vec::new(),
+        }
+    }
+}
+
+/// A constraint of the use case: its name, sense ("max" or "min"), limit and row among the
+/// inequalities.
+type Named = (String, &'static str, f64, usize);
+
+/// The equalities: weights and cash sum to one, cash held when asked, each position's slices sum
+/// to its weight.
+fn equalities(v: &Layout, cash: f64, cfg: &ConstructionConfig) -> Rows {
+    let mut eq = v.rows();
+    let mut total: Vec<(usize, f64)> = (0..v.np).map(|p| (v.iw + p, 1.0)).collect();
+    total.push((v.ic, 1.0));
     eq.push(total, 1.0);
     if cfg.hold_cash {
-        eq.push(vec![(ic, 1.0)], cash);
+        eq.push(vec![(v.ic, 1.0)], cash);
     }
-    for p in 0..np {
-        let mut row: Vec<(usize, f64)> = (0..5).map(|b| (slice(p, b), 1.0)).collect();
-        row.push((iw + p, -1.0));
+    for p in 0..v.np {
+        let mut row: Vec<(usize, f64)> = (0..5).map(|b| (v.slice(p, b), 1.0)).collect();
+        row.push((v.iw + p, -1.0));
         eq.push(row, 0.0);
     }
+    eq
+}
 
-    let mut le = Rows {
-        n,
-        rows: Vec::new(),
-        b: Vec::new(),
-    };
+/// The lifted liquidity measures' bounds (module doc), no short positions and no negative cash;
+/// returns the no-short rows, by position.
+fn liquidity_bounds(liq: &[PositionLiquidity], v: &Layout, le: &mut Rows) -> Vec<usize> {
     let mut no_short = Vec::new();
-    for p in 0..np {
-        no_short.push(le.push(vec![(iw + p, -1.0)], 0.0));
+    for p in 0..v.np {
+        no_short.push(le.push(vec![(v.iw + p, -1.0)], 0.0));
     }
-    le.push(vec![(ic, -1.0)], 0.0);
+    le.push(vec![(v.ic, -1.0)], 0.0);
     for (p, l) in liq.iter().enumerate() {
-        le.push(vec![(iw + p, 1.0), (iz + p, -1.0)], l.seven_day_capacity);
-        le.push(vec![(iz + p, -1.0)], 0.0);
-        le.push(vec![(iy + p, 1.0), (iw + p, -1.0)], 0.0);
+        le.push(
+            vec![(v.iw + p, 1.0), (v.iz + p, -1.0)],
+            l.seven_day_capacity,
+        );
+        le.push(vec![(v.iz + p, -1.0)], 0.0);
+        le.push(vec![(v.iy + p, 1.0), (v.iw + p, -1.0)], 0.0);
         let daily_cap = if l.settles_in_time {
             l.one_day_capacity
         } else {
             0.0
         };
-        le.push(vec![(iy + p, 1.0)], daily_cap);
+        le.push(vec![(v.iy + p, 1.0)], daily_cap);
         let mut prev = 0.0;
         for b in 0..5 {
-            le.push(vec![(slice(p, b), -1.0)], 0.0);
+            le.push(vec![(v.slice(p, b), -1.0)], 0.0);
             if b < 4 {
                 let cap = (l.capacity_within[b] - prev).max(0.0);
                 prev = l.capacity_within[b].max(prev);
-                le.push(vec![(slice(p, b), 1.0)], cap);
+                le.push(vec![(v.slice(p, b), 1.0)], cap);
             }
         }
     }
-    let mut named: Vec<(String, &'static str, f64, usize)> = Vec::new();
-    let row = le.push((0..np).map(|p| (iz + p, 1.0)).collect(), cfg.max_illiquid);
+    no_short
+}
+
+/// The use case's constraints as rows of `le`, named for the checks.
+fn use_case_constraints(
+    liq: &[PositionLiquidity],
+    class_names: &[String],
+    cfg: &ConstructionConfig,
+    v: &Layout,
+    le: &mut Rows,
+) -> Vec<Named> {
+    let np = v.np;
+    let mut named: Vec<Named> = Vec::new();
+    let row = le.push((0..np).map(|p| (v.iz + p, 1.0)).collect(), cfg.max_illiquid);
     named.push(("max_illiquid".into(), "max", cfg.max_illiquid, row));
-    let mut daily: Vec<(usize, f64)> = (0..np).map(|p| (iy + p, -1.0)).collect();
-    daily.push((ic, -1.0));
+    let mut daily: Vec<(usize, f64)> = (0..np).map(|p| (v.iy + p, -1.0)).collect();
+    daily.push((v.ic, -1.0));
     let row = le.push(daily, -cfg.min_daily_liquid);
     named.push(("min_daily_liquid".into(), "min", cfg.min_daily_liquid, row));
     for (k, name) in class_names.iter().enumerate() {
         let members: Vec<(usize, f64)> = (0..np)
             .filter(|&p| liq[p].class == k)
-            .map(|p| (iw + p, 1.0))
+            .map(|p| (v.iw + p, 1.0))
             .collect();
         if members.is_empty() {
             continue;
@@ -258,10 +291,10 @@ pub fn construct(
     let mut score: Vec<(usize, f64)> = Vec::new();
     for (p, l) in liq.iter().enumerate() {
         for (b, s) in l.slice_scores().iter().enumerate() {
-            score.push((slice(p, b), -s));
+            score.push((v.slice(p, b), -s));
         }
     }
-    score.push((ic, -5.0));
+    score.push((v.ic, -5.0));
     let row = le.push(score, -cfg.min_liquidity_score);
     named.push((
         "min_liquidity_score".into(),
@@ -269,8 +302,19 @@ pub fn construct(
         cfg.min_liquidity_score,
         row,
     ));
+    named
+}
 
-    // Stack equalities then inequalities.
+/// What the solver returned: its status, the variables and the multipliers (equalities first).
+struct Solution {
+    status: SolverStatus,
+    x: Vec<f64>,
+    z: Vec<f64>,
+}
+
+/// Minimises `½ xᵀ diag(p_diag) x + qᵀ x` subject to the equalities `eq` and the inequalities
+/// `le`, stacked in that order.
+fn solve(p_diag: Vec<f64>, q: &[f64], eq: Rows, le: Rows, n: usize) -> Solution {
     let n_eq = eq.rows.len();
     let mut all = Rows {
         n,
@@ -293,34 +337,32 @@ pub fn construct(
         verbose: false,
         ..Default::default()
     };
-
-    let before = Measures::at(liq, n_classes, &w0, cash);
-    let (status, x, z) = match DefaultSolver::new(&p_mat, &q, &a, &all.b, &cones, settings) {
+    match DefaultSolver::new(&p_mat, q, &a, &all.b, &cones, settings) {
         Ok(mut solver) => {
             solver.solve();
-            (
-                solver.solution.status,
-                solver.solution.x.clone(),
-                solver.solution.z.clone(),
-            )
+            Solution {
+                status: solver.solution.status,
+                x: solver.solution.x.clone(),
+                z: solver.solution.z.clone(),
+            }
         }
-        Err(_) => (
-            SolverStatus::NumericalError,
-            vec![0.0; n],
-            vec![0.0; all.rows.len()],
-        ),
-    };
-    let feasible = matches!(status, SolverStatus::Solved | SolverStatus::AlmostSolved);
-    let (w1, cash1): (Vec<f64>, f64) = if feasible {
-        (
-            (0..np).map(|p| x[iw + p].max(0.0)).collect(),
-            x[ic].max(0.0),
-        )
-    } else {
-        (w0.clone(), cash)
-    };
-    let after = Measures::at(liq, n_classes, &w1, cash1);
+        Err(_) => Solution {
+            status: SolverStatus::NumericalError,
+            x: vec![0.0; n],
+            z: vec![0.0; all.rows.len()],
+        },
+    }
+}
 
+/// Each named constraint before and after, with its multiplier (`z_le`: the inequalities'
+/// multipliers) when the solve succeeded.
+fn checks(
+    named: &[Named],
+    class_names: &[String],
+    before: &Measures,
+    after: &Measures,
+    z_le: Option<&[f64]>,
+) -> Vec<ConstraintCheck> {
     let value = |m: &Measures, name: &str| -> f64 {
         match name {
             "max_illiquid" => m.illiquid,
@@ -342,15 +384,11 @@ pub fn construct(
             v + TOLERANCE >= limit
         }
     };
-    let mut constraints: Vec<ConstraintCheck> = named
+    named
         .iter()
         .map(|(name, sense, limit, row)| {
-            let (b, a) = (value(&before, name), value(&after, name));
-            let shadow = if feasible {
-                z[n_eq + row].max(0.0)
-            } else {
-                0.0
-            };
+            let (b, a) = (value(before, name), value(after, name));
+            let shadow = z_le.map_or(0.0, |z| z[*row].max(0.0));
             ConstraintCheck {
                 name: name.clone(),
                 sense,
@@ -365,10 +403,55 @@ pub fn construct(
                     a - limit
                 },
                 shadow_price: shadow,
-                binding: feasible && shadow > BINDING_MULTIPLIER,
+                binding: z_le.is_some() && shadow > BINDING_MULTIPLIER,
             }
         })
-        .collect();
+        .collect()
+}
+
+/// Solves the construction for positions `liq` (with their class names) and `cash`.
+pub fn construct(
+    liq: &[PositionLiquidity],
+    class_names: &[String],
+    cash: f64,
+    cfg: &ConstructionConfig,
+) -> Construction {
+    let np = liq.len();
+    let n_classes = class_names.len();
+    let w0: Vec<f64> = liq.iter().map(|l| l.weight).collect();
+    let v = Layout::of(np);
+    let n = v.n;
+
+    // Objective: the squared change of the weights and cash.
+    let mut p_diag = vec![0.0; n];
+    let mut q = vec![0.0; n];
+    for p in 0..np {
+        p_diag[v.iw + p] = 1.0;
+        q[v.iw + p] = -w0[p];
+    }
+    p_diag[v.ic] = 1.0;
+    q[v.ic] = -cash;
+
+    let eq = equalities(&v, cash, cfg);
+    let n_eq = eq.rows.len();
+    let mut le = v.rows();
+    let no_short = liquidity_bounds(liq, &v, &mut le);
+    let named = use_case_constraints(liq, class_names, cfg, &v, &mut le);
+
+    let before = Measures::at(liq, n_classes, &w0, cash);
+    let Solution { status, x, z } = solve(p_diag, &q, eq, le, n);
+    let feasible = matches!(status, SolverStatus::Solved | SolverStatus::AlmostSolved);
+    let (w1, cash1): (Vec<f64>, f64) = if feasible {
+        (
+            (0..np).map(|p| x[v.iw + p].max(0.0)).collect(),
+            x[v.ic].max(0.0),
+        )
+    } else {
+        (w0.clone(), cash)
+    };
+    let after = Measures::at(liq, n_classes, &w1, cash1);
+    let z_le = feasible.then(|| &z[n_eq..]);
+    let mut constraints = checks(&named, class_names, &before, &after, z_le);
     let already_met = constraints.iter().all(|c| c.met_before);
     if already_met {
         // The fund's own weights are optimal: nothing binds, whatever the solver's round-off.

@@ -55,11 +55,11 @@ use undertow_kernel::{
     funding, indicator, pflag, switch, tier, ScenarioOutput, ScenarioParams, N_INDICATORS,
 };
 
-use super::config::{bad, ConfigError};
-use super::findings::{finding, p1, Finding};
-use super::graph::StageId;
-use super::sim::Simulator;
-use super::tables::{header, num, opt, Table};
+use super::config::EarlyWarningConfig;
+use crate::findings::{finding, p1, Finding};
+use crate::graph::StageId;
+use crate::sim::Simulator;
+use crate::tables::{header, num, opt, Table};
 use undertow_host::aggregate::quantile;
 use undertow_host::fund::Fund;
 
@@ -135,114 +135,6 @@ impl LadderRange {
         } else {
             self.lo + (self.hi - self.lo) * t
         }
-    }
-}
-
-/// Early-warning settings (`early_warning.<field>`).
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct EarlyWarningConfig {
-    /// Scenarios rerun per threshold level (the first ones of the run, same seed).
-    pub scenarios: u64,
-    /// Threshold levels per indicator (one rerun each).
-    pub levels: usize,
-    /// A breach counts as a hit only this many days or more before the event.
-    pub min_lead_days: u32,
-    /// Calibration: most false alarms a threshold may raise, a share of scenarios without an
-    /// event.
-    pub max_false_alarm_rate: f64,
-    /// Calibration: least hit rate a threshold must reach, a share of event scenarios.
-    pub min_hit_rate: f64,
-    /// The seed's claim: median lead in business days that counts as "3 weeks".
-    pub claim_lead_days: f64,
-    /// Per indicator (kernel order), the ladder's range; `None` takes [`default_range`].
-    pub ranges: [Option<LadderRange>; N_INDICATORS],
-}
-
-impl Default for EarlyWarningConfig {
-    fn default() -> Self {
-        EarlyWarningConfig {
-            scenarios: 2_000,
-            levels: 10,
-            min_lead_days: 1,
-            max_false_alarm_rate: 0.10,
-            min_hit_rate: 0.25,
-            claim_lead_days: 3.0 * BUSINESS_DAYS_PER_WEEK,
-            ranges: [None; N_INDICATORS],
-        }
-    }
-}
-
-impl EarlyWarningConfig {
-    /// Checks every setting; the error names the setting and the value.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad(
-                "early_warning.scenarios",
-                self.scenarios,
-                "must be from 1 to 10,000,000",
-            ));
-        }
-        if !(2..=100).contains(&self.levels) {
-            return Err(bad(
-                "early_warning.levels",
-                self.levels,
-                "must be from 2 to 100 threshold levels",
-            ));
-        }
-        if self.min_lead_days > 3650 {
-            return Err(bad(
-                "early_warning.min_lead_days",
-                self.min_lead_days,
-                "must be from 0 to 3650 days",
-            ));
-        }
-        for (name, v) in [
-            (
-                "early_warning.max_false_alarm_rate",
-                self.max_false_alarm_rate,
-            ),
-            ("early_warning.min_hit_rate", self.min_hit_rate),
-        ] {
-            if !(0.0..=1.0).contains(&v) {
-                return Err(bad(name, v, "must be in [0, 1] (a share of scenarios)"));
-            }
-        }
-        if !(self.claim_lead_days > 0.0 && self.claim_lead_days.is_finite()) {
-            return Err(bad(
-                "early_warning.claim_lead_days",
-                self.claim_lead_days,
-                "must be a positive number of business days",
-            ));
-        }
-        for (k, r) in self.ranges.iter().enumerate() {
-            if let Some(r) = r {
-                let ordered = r.lo.is_finite() && r.hi.is_finite() && r.lo <= r.hi;
-                if !ordered || (r.geometric && r.lo <= 0.0) {
-                    return Err(bad(
-                        &format!("early_warning.ranges.{}", indicator::NAMES[k]),
-                        format!("[{}, {}]", r.lo, r.hi),
-                        "give [lo, hi] with finite lo <= hi (and lo > 0 for a geometric ladder)",
-                    ));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// The range of indicator `k` on `fund`, whose main sweep gave `base`.
-    pub fn range(&self, fund: &Fund, base: &[ScenarioOutput], k: usize) -> LadderRange {
-        self.ranges[k].unwrap_or_else(|| default_range(fund, base, k))
-    }
-
-    /// The threshold vectors to rerun: level `j` holds every indicator at level `j` of its range
-    /// (as the kernel's `f32`).
-    pub fn ladder(&self, fund: &Fund, base: &[ScenarioOutput]) -> Vec<[f32; N_INDICATORS]> {
-        let ranges: Vec<LadderRange> = (0..N_INDICATORS)
-            .map(|k| self.range(fund, base, k))
-            .collect();
-        (0..self.levels)
-            .map(|j| std::array::from_fn(|k| ranges[k].level(j, self.levels) as f32))
-            .collect()
     }
 }
 

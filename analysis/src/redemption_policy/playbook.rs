@@ -21,10 +21,12 @@
 use serde::Serialize;
 use undertow_kernel::{gate, switch};
 
-use super::early_warning::{Direction, EarlyWarning, StartingPoint, BUSINESS_DAYS_PER_WEEK};
-use super::findings::{finding, money, p1, Finding};
-use super::graph::StageId;
-use super::tables::{header, text, Table};
+use crate::findings::{finding, money, p1, Finding};
+use crate::graph::StageId;
+use crate::redemption_policy::early_warning::{
+    Direction, EarlyWarning, StartingPoint, BUSINESS_DAYS_PER_WEEK,
+};
+use crate::tables::{header, text, Table};
 use undertow_host::fund::{Fund, TRADING_DAYS_PER_YEAR};
 
 /// The seed's communication stages, in order.
@@ -159,6 +161,110 @@ fn list(triggers: &[Trigger]) -> String {
     items.join("; ")
 }
 
+/// What every stage of the playbook quotes: the fund, the analysis and the calibrated gate
+/// trigger, in numbers and in words.
+struct Facts<'a> {
+    fund: &'a Fund,
+    ew: &'a EarlyWarning,
+    g: GateTriggerChoice,
+    top10: f64,
+    large_share: f64,
+    segment_share: f64,
+    buffer: String,
+    cap: String,
+    r_set: u32,
+    min_days: u32,
+    quarter: f64,
+    month: f64,
+    ew_triggers: Vec<Trigger>,
+    gate_triggers: Vec<Trigger>,
+    gate_text: String,
+    top_holders: String,
+    lead: Option<f64>,
+    hit: f64,
+    far: f64,
+    lead_text: String,
+}
+
+impl<'a> Facts<'a> {
+    fn of(ew: &'a EarlyWarning, gate_trigger: Option<GateTriggerChoice>, fund: &'a Fund) -> Self {
+        let g = gate_trigger.unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
+        let p = &fund.model.params;
+        let cur = &fund.currency;
+        let start = StartingPoint::of(fund);
+        let top10 = start.top10_share;
+        let large_share: f64 = fund.model.large.iter().map(|l| l.stake as f64).sum();
+        let segment_share: f64 = fund.model.segments.iter().map(|s| s.share as f64).sum();
+        let buffer = format!(
+            "{} of NAV ({})",
+            p1(start.buffer_share),
+            money(start.buffer_share * fund.aum, cur)
+        );
+        let cap = format!(
+            "{} of NAV ({})",
+            p1(g.gate_cap),
+            money(g.gate_cap * fund.aum, cur)
+        );
+        let r_set = p.redemption_settlement;
+        let min_days = g.min_days.unwrap_or(p.gate_min_days);
+        let quarter = (TRADING_DAYS_PER_YEAR / 4.0).round();
+        let month = (TRADING_DAYS_PER_YEAR / 12.0).round();
+
+        let ew_triggers: Vec<Trigger> = ew
+            .rows
+            .iter()
+            .filter_map(|r| {
+                r.calibrated().map(|(name, direction, threshold)| Trigger {
+                    indicator: name.to_string(),
+                    direction,
+                    threshold,
+                })
+            })
+            .collect();
+        let gate_triggers = g.triggers();
+        let rule = if g.all_triggers { "all" } else { "any" };
+        let gate_text = if gate_triggers.is_empty() {
+            "no gate trigger is enabled".to_string()
+        } else {
+            format!("{rule} of: {}", list(&gate_triggers))
+        };
+        let top_holders = format!(
+            "the ten largest investors ({} of NAV, {})",
+            p1(top10),
+            money(top10 * fund.aum, cur)
+        );
+
+        // The early-warning signal: the calibrated indicators together.
+        let (lead, hit, far) = match &ew.combined {
+            Some(c) => (c.median_lead_days, c.hit_rate, c.false_alarm_rate),
+            None => (None, 0.0, 0.0),
+        };
+        let lead_text = lead.map_or_else(|| "n/a".to_string(), |d| format!("{d:.1}"));
+        Facts {
+            fund,
+            ew,
+            g,
+            top10,
+            large_share,
+            segment_share,
+            buffer,
+            cap,
+            r_set,
+            min_days,
+            quarter,
+            month,
+            ew_triggers,
+            gate_triggers,
+            gate_text,
+            top_holders,
+            lead,
+            hit,
+            far,
+            lead_text,
+        }
+    }
+}
+
 /// The playbook for `fund` from the early-warning analysis and the calibrated gate trigger
 /// (`None`: the fund's own gate policy).
 pub fn playbook(
@@ -166,76 +272,23 @@ pub fn playbook(
     gate_trigger: Option<GateTriggerChoice>,
     fund: &Fund,
 ) -> Vec<PlaybookStage> {
-    let g = gate_trigger.unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
-    let p = &fund.model.params;
-    let cur = &fund.currency;
-    let start = StartingPoint::of(fund);
-    let top10 = start.top10_share;
-    let large_share: f64 = fund.model.large.iter().map(|l| l.stake as f64).sum();
-    let segment_share: f64 = fund.model.segments.iter().map(|s| s.share as f64).sum();
-    let buffer = format!(
-        "{} of NAV ({})",
-        p1(start.buffer_share),
-        money(start.buffer_share * fund.aum, cur)
-    );
-    let cap = format!(
-        "{} of NAV ({})",
-        p1(g.gate_cap),
-        money(g.gate_cap * fund.aum, cur)
-    );
-    let r_set = p.redemption_settlement;
-    let min_days = g.min_days.unwrap_or(p.gate_min_days);
-    let quarter = (TRADING_DAYS_PER_YEAR / 4.0).round();
-    let month = (TRADING_DAYS_PER_YEAR / 12.0).round();
+    let f = Facts::of(ew, gate_trigger, fund);
+    vec![
+        pre_crisis(&f),
+        early_warning(&f),
+        gate_implementation(&f),
+        ongoing(&f),
+        resolution(&f),
+    ]
+}
 
-    let ew_triggers: Vec<Trigger> = ew
-        .rows
-        .iter()
-        .filter_map(|r| {
-            r.calibrated().map(|(name, direction, threshold)| Trigger {
-                indicator: name.to_string(),
-                direction,
-                threshold,
-            })
-        })
-        .collect();
-    let gate_triggers = g.triggers();
-    let rule = if g.all_triggers { "all" } else { "any" };
-    let gate_text = if gate_triggers.is_empty() {
-        "no gate trigger is enabled".to_string()
-    } else {
-        format!("{rule} of: {}", list(&gate_triggers))
-    };
-    let top_holders = format!(
-        "the ten largest investors ({} of NAV, {})",
-        p1(top10),
-        money(top10 * fund.aum, cur)
-    );
-
-    // The early-warning signal: the calibrated indicators together.
-    let (lead, hit, far) = match &ew.combined {
-        Some(c) => (c.median_lead_days, c.hit_rate, c.false_alarm_rate),
-        None => (None, 0.0, 0.0),
-    };
-    let lead_text = lead.map_or_else(|| "n/a".to_string(), |d| format!("{d:.1}"));
-    let ew_enter = if ew_triggers.is_empty() {
-        format!(
-            "No indicator met the calibration criteria (false alarms at most {}, hit rate at least \
-             {}) on {} scenarios, so no early-warning level is set: the fund moves from pre-crisis \
-             straight to gate implementation",
-            p1(ew.max_false_alarm_rate),
-            p1(ew.min_hit_rate),
-            ew.scenarios
-        )
-    } else {
-        format!(
-            "Any of the {} calibrated indicators crosses its threshold: {}",
-            ew_triggers.len(),
-            list(&ew_triggers)
-        )
-    };
-
-    let pre_crisis = PlaybookStage {
+/// `pre_crisis`: the resting state.
+fn pre_crisis(f: &Facts) -> PlaybookStage {
+    let (fund, ew, top10, quarter, month, r_set) =
+        (f.fund, f.ew, f.top10, f.quarter, f.month, f.r_set);
+    let (ew_triggers, buffer, cap, gate_text) = (&f.ew_triggers, &f.buffer, &f.cap, &f.gate_text);
+    let (large_share, segment_share) = (f.large_share, f.segment_share);
+    PlaybookStage {
         stage: STAGES[0],
         enter_when: format!(
             "Every calibrated early-warning indicator is inside its threshold and no gate is in \
@@ -270,9 +323,37 @@ pub fn playbook(
              regulatory filings; scenarios and thresholds recalibrated monthly (every {month} \
              business days)"
         ),
+    }
+}
+
+/// `early_warning`: a calibrated indicator crossed its threshold.
+fn early_warning(f: &Facts) -> PlaybookStage {
+    let (ew, lead, hit, far) = (f.ew, f.lead, f.hit, f.far);
+    let (ew_triggers, buffer, cap, top_holders, lead_text) = (
+        &f.ew_triggers,
+        &f.buffer,
+        &f.cap,
+        &f.top_holders,
+        &f.lead_text,
+    );
+    let ew_enter = if ew_triggers.is_empty() {
+        format!(
+            "No indicator met the calibration criteria (false alarms at most {}, hit rate at least \
+             {}) on {} scenarios, so no early-warning level is set: the fund moves from pre-crisis \
+             straight to gate implementation",
+            p1(ew.max_false_alarm_rate),
+            p1(ew.min_hit_rate),
+            ew.scenarios
+        )
+    } else {
+        format!(
+            "Any of the {} calibrated indicators crosses its threshold: {}",
+            ew_triggers.len(),
+            list(ew_triggers)
+        )
     };
 
-    let early_warning = PlaybookStage {
+    PlaybookStage {
         stage: STAGES[1],
         enter_when: ew_enter,
         triggers: ew_triggers.clone(),
@@ -305,12 +386,18 @@ pub fn playbook(
             None => "Daily (every business day) while any indicator stays beyond its threshold"
                 .to_string(),
         },
-    };
+    }
+}
 
+/// `gate_implementation`: the calibrated gate trigger fired.
+fn gate_implementation(f: &Facts) -> PlaybookStage {
+    let (g, min_days) = (f.g, f.min_days);
+    let (gate_triggers, cap, gate_text, top_holders) =
+        (&f.gate_triggers, &f.cap, &f.gate_text, &f.top_holders);
     let duration = g.mean_gate_days.map_or_else(String::new, |d| {
         format!("; in the model a gate, once applied, lasted a mean of {d:.1} dealing days")
     });
-    let gate_implementation = PlaybookStage {
+    PlaybookStage {
         stage: STAGES[2],
         enter_when: format!("The gate rule fires ({gate_text})"),
         triggers: gate_triggers.clone(),
@@ -324,8 +411,14 @@ pub fn playbook(
         cadence: "On the dealing day the gate is applied, before the next dealing day's cut-off: \
                   regulatory filing and public disclosure the same day"
             .to_string(),
-    };
+    }
+}
 
+/// `ongoing`: the gate stays in force.
+fn ongoing(f: &Facts) -> PlaybookStage {
+    let (g, min_days) = (f.g, f.min_days);
+    let (gate_triggers, cap, gate_text, top_holders) =
+        (&f.gate_triggers, &f.cap, &f.gate_text, &f.top_holders);
     let clear = g.redemptions_30d.map_or_else(String::new, |t| {
         let d = if g.gate_cap > 0.0 {
             (t / g.gate_cap).ceil()
@@ -338,7 +431,7 @@ pub fn playbook(
             p1(t)
         )
     });
-    let ongoing = PlaybookStage {
+    PlaybookStage {
         stage: STAGES[3],
         enter_when: format!(
             "The gate remains in force after its first dealing day: a trigger still fires \
@@ -356,11 +449,15 @@ pub fn playbook(
              days); a regulatory filing at each extension past {min_days} dealing day(s)",
             BUSINESS_DAYS_PER_WEEK
         ),
-    };
+    }
+}
 
-    let mut exit = gate_triggers;
-    exit.extend(ew_triggers);
-    let resolution = PlaybookStage {
+/// `resolution`: no gate trigger fires, the indicators are back inside and the queue is cleared.
+fn resolution(f: &Facts) -> PlaybookStage {
+    let (min_days, r_set, quarter, buffer) = (f.min_days, f.r_set, f.quarter, &f.buffer);
+    let mut exit = f.gate_triggers.clone();
+    exit.extend(f.ew_triggers.iter().cloned());
+    PlaybookStage {
         stage: STAGES[4],
         enter_when: format!(
             "No gate trigger has fired for {min_days} dealing day(s), the queue is cleared and \
@@ -379,14 +476,7 @@ pub fn playbook(
             "Once, on the first dealing day without a gate; then the pre-crisis cycle (every \
              {quarter} business days)"
         ),
-    };
-    vec![
-        pre_crisis,
-        early_warning,
-        gate_implementation,
-        ongoing,
-        resolution,
-    ]
+    }
 }
 
 /// The playbook finding: the levels that move the fund between stages.

@@ -16,8 +16,8 @@ use undertow_kernel::{sflag, ScenarioParams, MAX_CLASSES};
 
 use super::config::{MarketRanges, ScenarioConfig, Span};
 use super::copula::SeverityCopula;
+use super::shape::{ClassKind, FundShape};
 use super::{family, regime, replay};
-use crate::fund::{ClassKind, Fund};
 
 /// The six market parameters of one class in one scenario.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -241,7 +241,8 @@ pub struct ScenarioGenerator {
 impl ScenarioGenerator {
     /// Never fails: an invalid configuration is not rejected here (call
     /// [`ScenarioConfig::validate`] first to report it) but cannot make the generator panic.
-    pub fn new(fund: &Fund, cfg: &ScenarioConfig) -> Self {
+    pub fn new<'a>(fund: impl Into<FundShape<'a>>, cfg: &ScenarioConfig) -> Self {
+        let fund = fund.into();
         let kinds = fund
             .classes
             .iter()
@@ -252,7 +253,7 @@ impl ScenarioGenerator {
         ScenarioGenerator {
             cfg: cfg.clone(),
             kinds,
-            horizon: fund.model.params.horizon,
+            horizon: fund.horizon,
             copula: SeverityCopula::new(&cfg.copula),
             families: Categorical::new(cfg.weights.entries().map(|(_, w)| w)),
             tiers: Categorical::new([mix.moderate, mix.severe, mix.extreme]),

@@ -12,8 +12,8 @@ use undertow_gpu::open_backend;
 use undertow_host::aggregate::aggregate;
 use undertow_host::backend::{cpu_backend, Backend, BackendChoice as HostChoice, BackendError};
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
+use undertow_host::fund::spec::{ImpactModel, Strategy};
 use undertow_host::fund::{example_fund, example_fund_toml, load_fund, split_positions, Fund};
-use undertow_host::names::{impact_model_name, strategy_from_name, strategy_name, STRATEGIES};
 use undertow_host::output::{write_json, FundInfo, Headline, RunInfo, ScenarioCsv, SCHEMA_VERSION};
 use undertow_host::run::{scenario_block, sweep, SweepOptions};
 use undertow_host::validate::{compare, Tolerances};
@@ -323,13 +323,14 @@ pub fn prepare_fund(
         fund.model.params.horizon = h;
     }
     if let Some(s) = strategy {
-        let names: Vec<&str> = STRATEGIES.iter().map(|(n, _)| *n).collect();
-        fund.model.params.strategy = strategy_from_name(s).ok_or_else(|| {
-            BadInput(format!(
-                "flag --strategy: unknown strategy `{s}` (expected one of {})",
-                names.join(", ")
-            ))
-        })?;
+        let names = Strategy::names();
+        fund.model.params.strategy =
+            Strategy::from_name(s).map(Strategy::code).ok_or_else(|| {
+                BadInput(format!(
+                    "flag --strategy: unknown strategy `{s}` (expected one of {})",
+                    names.join(", ")
+                ))
+            })?;
     }
     Ok(fund)
 }
@@ -430,8 +431,8 @@ fn run(args: &RunArgs) -> Result<()> {
             scenarios: args.scenarios,
             seed: args.seed,
             horizon_days: p.horizon,
-            strategy: strategy_name(p.strategy).into(),
-            impact_model: impact_model_name(p.impact_model).into(),
+            strategy: Strategy::name_of_code(p.strategy).into(),
+            impact_model: ImpactModel::name_of_code(p.impact_model).into(),
             backend: backend.describe(),
             threads: args.threads.unwrap_or_else(rayon_threads),
             seconds: sweep.seconds,

@@ -545,3 +545,25 @@ fn the_documented_script_example_parses() {
         (0.0, 0.0)
     );
 }
+
+/// Kernel codes and fund-file names round-trip through the spec enums; unknown ones say so.
+#[test]
+fn option_names_round_trip_with_kernel_codes() {
+    use super::spec::{ImpactModel, Strategy};
+    for s in Strategy::ALL {
+        assert_eq!(Strategy::from_name(s.name()), Some(*s));
+        assert_eq!(Strategy::from_code(s.code()), Some(*s));
+        assert_eq!(Strategy::name_of_code(s.code()), s.name());
+    }
+    assert_eq!(
+        Strategy::names(),
+        ["waterfall", "pro_rata", "min_cost", "balanced"]
+    );
+    assert_eq!(Strategy::from_name("fastest"), None);
+    assert_eq!(Strategy::name_of_code(99), "unknown");
+    assert_eq!(ImpactModel::name_of_code(impact::ADAPTIVE), "adaptive");
+    assert_eq!(
+        ImpactModel::name_of_code(impact::SQUARE_ROOT),
+        "square_root"
+    );
+}

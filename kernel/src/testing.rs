@@ -106,3 +106,23 @@ pub fn redemption_scenario(holder: u32, day: u32, fraction: f32) -> ScenarioPara
     s.event_fraction[0] = fraction;
     s
 }
+
+/// Two positions, noise, base flows and permanent impact on, one large investor holding 20%:
+/// sales happen and the state moves every day, for tests of what observers see.
+pub fn busy_fund(horizon: u32) -> FundModel {
+    let mut params = quiet_params(horizon);
+    params.switches = switch::NOISE | switch::BASE_FLOWS | switch::PERM_IMPACT;
+    let large = LargeInvestorParams {
+        stake: 0.2,
+        ..Default::default()
+    };
+    fund(
+        params,
+        0.02,
+        vec![
+            position(0.5, 0.1, 0.002, 0.2, 0.1),
+            position(0.48, 0.02, 0.01, 0.3, 0.5),
+        ],
+        vec![large],
+    )
+}

@@ -351,6 +351,21 @@ impl Context<'_> {
             p.flags |= sflag::DURATION_ROUTE;
         }
 
+        self.class_shocks(i, raw, &mut p)?;
+        self.redemptions(i, raw, &mut p)?;
+
+        let name = raw.name.clone().unwrap_or_else(|| format!("script {i}"));
+        Ok(ScriptedScenario { name, params: p })
+    }
+
+    /// The `[script.market.CLASS]` tables: each named class's shock, the rest neutral.
+    fn class_shocks(
+        &self,
+        i: usize,
+        raw: &RawScript,
+        p: &mut ScenarioParams,
+    ) -> Result<(), ScriptError> {
+        let at = |key: &str| format!("script[{i}].{key}");
         let class_names: Vec<String> = self
             .fund
             .classes
@@ -408,9 +423,19 @@ impl Context<'_> {
                     1000.0,
                 )?,
             };
-            set_class(&mut p, c, &shock);
+            set_class(p, c, &shock);
         }
+        Ok(())
+    }
 
+    /// The redemption events, each by a large investor or a segment named in the fund.
+    fn redemptions(
+        &self,
+        i: usize,
+        raw: &RawScript,
+        p: &mut ScenarioParams,
+    ) -> Result<(), ScriptError> {
+        let at = |key: &str| format!("script[{i}].{key}");
         if raw.redemptions.len() > MAX_SCRIPT_EVENTS {
             return Err(ScriptError::TooManyEvents {
                 file: self.file.to_string(),
@@ -446,9 +471,7 @@ impl Context<'_> {
                 self.number(&e("fraction"), Some(event.fraction), 0.0, 0.0, 1.0)? as f32;
         }
         p.n_events = raw.redemptions.len() as u32;
-
-        let name = raw.name.clone().unwrap_or_else(|| format!("script {i}"));
-        Ok(ScriptedScenario { name, params: p })
+        Ok(())
     }
 }
 

@@ -110,20 +110,15 @@ mod tests {
             .collect()
     }
 
-    /// Each scenario's record: its day-by-day NAV per share and total sales.
-    fn observed(threads: usize, chunk: usize) -> (Vec<ScenarioOutput>, Vec<Vec<(u32, f64, f64)>>) {
+    /// One scenario's record: each day, its number, NAV per share and total sales.
+    type Days = Vec<(u32, f64, f64)>;
+
+    fn observed(threads: usize, chunk: usize) -> (Vec<ScenarioOutput>, Vec<Days>) {
         let cpu = CpuBackend::new(Some(threads), chunk).unwrap();
-        cpu.run_observed::<f32, Vec<(u32, f64, f64)>>(
-            &model(),
-            &scenarios(),
-            100,
-            9,
-            Vec::new,
-            |rec, view| {
-                let sold = (0..view.n_positions()).map(|p| view.sold_today(p)).sum();
-                rec.push((view.day(), view.trace().nav_per_share, sold));
-            },
-        )
+        cpu.run_observed::<f32, Days>(&model(), &scenarios(), 100, 9, Vec::new, |rec, view| {
+            let sold = (0..view.n_positions()).map(|p| view.sold_today(p)).sum();
+            rec.push((view.day(), view.trace().nav_per_share, sold));
+        })
     }
 
     #[test]

@@ -98,14 +98,8 @@ fn determinism_is_independent_of_chunking() {
 
 /// Checks one scenario against the documented ranges (docs/scenarios.md).
 fn check_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
-    let ctx = || format!("family {} ({}): {p:?}", p.family, family::name(p.family));
-    let within = |name: &str, x: f32, span: Span<f64>| {
-        assert!(
-            x.is_finite() && span.contains(x as f64),
-            "{name} = {x} outside {span}; {}",
-            ctx()
-        );
-    };
+    let ctx = || context(p);
+    let within = |name: &str, x: f32, span: Span<f64>| assert_within(p, name, x, span);
     assert!(
         p.family <= family::FUNDING_LIQUIDITY_SHOCK || family::is_replay(p.family),
         "{}",
@@ -116,7 +110,6 @@ fn check_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
     assert!(p.regime <= regime::CRISIS);
     assert_eq!(p.rho, cfg.regimes.rho(p.regime) as f32);
     assert!(p.onset < fund.horizon && p.ramp >= 1, "{}", ctx());
-    let m = &cfg.market;
     let n = fund.classes.len();
     for c in n..MAX_CLASSES {
         assert_eq!(
@@ -203,6 +196,28 @@ fn check_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
         assert_eq!((p.rate_shock, p.credit_spread_shock), (0.0, 0.0));
     }
 
+    check_class_ranges(p, fund, cfg);
+}
+
+/// Which scenario failed, for assertion messages.
+fn context(p: &ScenarioParams) -> String {
+    format!("family {} ({}): {p:?}", p.family, family::name(p.family))
+}
+
+/// Asserts that field `name` of `p`, `x`, is a finite number within `span`.
+fn assert_within(p: &ScenarioParams, name: &str, x: f32, span: Span<f64>) {
+    assert!(
+        x.is_finite() && span.contains(x as f64),
+        "{name} = {x} outside {span}; {}",
+        context(p)
+    );
+}
+
+/// Checks every class's shock of a drawn (not replayed) scenario against its kind's ranges.
+fn check_class_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
+    let within = |name: &str, x: f32, span: Span<f64>| assert_within(p, name, x, span);
+    let m = &cfg.market;
+    let ftq = p.family == family::FLIGHT_TO_QUALITY;
     for (c, class) in fund.classes.iter().enumerate() {
         let name = |field: &str| format!("{}[{c}] ({:?})", field, class.kind);
         if class.kind == ClassKind::CashLike {

@@ -7,11 +7,9 @@
 //! handed unchanged to every variant: switching a channel off, adding buffer positions or
 //! shortening the simulated horizon changes the fund, never the scenarios.
 
-use rayon::prelude::*;
-use undertow_kernel::layout::Layout;
-use undertow_kernel::{simulate, FundModel, ScenarioOutput, ScenarioParams, Workspace};
+use undertow_kernel::{DayView, FundModel, ScenarioOutput, ScenarioParams};
 
-use undertow_host::cpu::key_of;
+use undertow_host::cpu::CpuBackend;
 
 /// Scenarios one rayon task simulates with one workspace.
 const CHUNK: usize = 32;
@@ -28,23 +26,22 @@ pub struct HolderEnd {
     pub accepted: Vec<f64>,
 }
 
-/// Runs the analysis' simulations on its own thread pool.
+/// Runs the analysis' simulations on its own thread pool: the CPU backend in `f32`, with the
+/// observers the stages need.
 pub struct Simulator {
-    pool: rayon::ThreadPool,
+    cpu: CpuBackend,
 }
 
 impl Simulator {
     /// `threads = None` uses every core.
     pub fn new(threads: Option<usize>) -> Result<Simulator, rayon::ThreadPoolBuildError> {
-        let mut b = rayon::ThreadPoolBuilder::new();
-        if let Some(n) = threads {
-            b = b.num_threads(n.max(1));
-        }
-        Ok(Simulator { pool: b.build()? })
+        Ok(Simulator {
+            cpu: CpuBackend::new(threads, CHUNK)?,
+        })
     }
 
     pub fn threads(&self) -> usize {
-        self.pool.current_num_threads()
+        self.cpu.threads()
     }
 
     /// Simulates `scenarios` (the first has index `first_index`) on `model`, in `f32` like the
@@ -56,7 +53,7 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> Vec<ScenarioOutput> {
-        self.run_inner(model, scenarios, first_index, seed, false).0
+        self.cpu.run::<f32>(model, scenarios, first_index, seed)
     }
 
     /// As [`Simulator::run`], and reads each holder's redemptions from the final state.
@@ -67,76 +64,39 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<HolderEnd>) {
-        self.run_inner(model, scenarios, first_index, seed, true)
-    }
-
-    fn run_inner(
-        &self,
-        model: &FundModel,
-        scenarios: &[ScenarioParams],
-        first_index: u64,
-        seed: u64,
-        holders: bool,
-    ) -> (Vec<ScenarioOutput>, Vec<HolderEnd>) {
-        let key = key_of(seed);
-        let n = scenarios.len();
-        let mut out = vec![ScenarioOutput::default(); n];
-        let mut ends = vec![HolderEnd::default(); if holders { n } else { 0 }];
-        let lay = Layout::new(&model.params);
         let initial: Vec<f64> = model
             .segments
             .iter()
             .map(|s| s.share as f64)
             .chain(model.large.iter().map(|l| l.stake as f64))
             .collect();
-        self.pool.install(|| {
-            let work = |c: usize,
-                        scs: &[ScenarioParams],
-                        outs: &mut [ScenarioOutput],
-                        ends: &mut [HolderEnd]| {
-                let mut ws = Workspace::<f32>::new(model);
-                for (j, (sc, o)) in scs.iter().zip(outs.iter_mut()).enumerate() {
-                    let index = first_index + (c * CHUNK + j) as u64;
-                    *o = simulate(model, sc, index as u32, key, &mut ws);
-                    if let Some(end) = ends.get_mut(j) {
-                        *end = holder_end(&ws.words, &lay, &initial);
-                    }
+        self.cpu.run_observed::<f32, HolderEnd>(
+            model,
+            scenarios,
+            first_index,
+            seed,
+            HolderEnd::default,
+            |end, view| {
+                if view.is_last_day() {
+                    *end = holder_end(view, &initial);
                 }
-            };
-            if holders {
-                scenarios
-                    .par_chunks(CHUNK)
-                    .zip(out.par_chunks_mut(CHUNK))
-                    .zip(ends.par_chunks_mut(CHUNK))
-                    .enumerate()
-                    .for_each(|(c, ((scs, outs), ends))| work(c, scs, outs, ends));
-            } else {
-                scenarios
-                    .par_chunks(CHUNK)
-                    .zip(out.par_chunks_mut(CHUNK))
-                    .enumerate()
-                    .for_each(|(c, (scs, outs))| work(c, scs, outs, &mut []));
-            }
-        });
-        (out, ends)
+            },
+        )
     }
 }
 
 /// Reads the holders' positions from a finished scenario's state: shares are cancelled at
 /// acceptance, so accepted = initial − held; requests not yet accepted are still due or queued.
-fn holder_end(words: &[f32], lay: &Layout, initial: &[f64]) -> HolderEnd {
+fn holder_end(view: &DayView<'_, f32>, initial: &[f64]) -> HolderEnd {
     let mut end = HolderEnd {
         requested: Vec::with_capacity(initial.len()),
         accepted: Vec::with_capacity(initial.len()),
     };
     for (h, start) in initial.iter().enumerate() {
         let h = h as u32;
-        let held = words[(lay.held + h) as usize] as f64;
-        let pending =
-            words[(lay.due + h) as usize] as f64 + words[(lay.queued + h) as usize] as f64;
-        let accepted = (start - held).max(0.0);
+        let accepted = (start - view.held(h)).max(0.0);
         end.accepted.push(accepted);
-        end.requested.push(accepted + pending.max(0.0));
+        end.requested.push(accepted + view.pending(h).max(0.0));
     }
     end
 }
@@ -175,8 +135,8 @@ pub struct PositionEnd {
 
 impl Simulator {
     /// As [`Simulator::run`], and reads each position's sales every day and its value at the
-    /// horizon. The days run through the kernel's own `init_state`, `day` and `finish`, exactly
-    /// as `simulate` does, so the outputs are those of [`Simulator::run`] bit for bit.
+    /// horizon. An observer of the kernel's own simulation, so the outputs are those of
+    /// [`Simulator::run`] bit for bit.
     pub fn run_with_positions(
         &self,
         model: &FundModel,
@@ -184,70 +144,38 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<PositionEnd>) {
-        let key = key_of(seed);
-        let n = scenarios.len();
-        let mut out = vec![ScenarioOutput::default(); n];
-        let mut ends = vec![PositionEnd::default(); n];
-        self.pool.install(|| {
-            scenarios
-                .par_chunks(CHUNK)
-                .zip(out.par_chunks_mut(CHUNK))
-                .zip(ends.par_chunks_mut(CHUNK))
-                .enumerate()
-                .for_each(|(c, ((scs, outs), ends))| {
-                    let mut ws = Workspace::<f32>::new(model);
-                    for (j, ((sc, o), end)) in scs.iter().zip(outs).zip(ends).enumerate() {
-                        let index = first_index + (c * CHUNK + j) as u64;
-                        (*o, *end) = simulate_positions(model, sc, index as u32, key, &mut ws);
-                    }
-                });
-        });
-        (out, ends)
+        let np = model.params.n_positions as usize;
+        let fresh = || PositionEnd {
+            value: vec![0.0; np],
+            price: vec![0.0; np],
+            sold: vec![0.0; np],
+            sold_days_left: vec![0.0; np],
+        };
+        self.cpu.run_observed::<f32, PositionEnd>(
+            model,
+            scenarios,
+            first_index,
+            seed,
+            fresh,
+            observe_positions,
+        )
     }
 }
 
-/// One scenario through the kernel's stages, recording each day's sale of every position (the
-/// kernel keeps it in `last_sale` until the next day's market update) and the final holdings.
-fn simulate_positions(
-    model: &FundModel,
-    sc: &ScenarioParams,
-    index: u32,
-    key: [u32; 2],
-    ws: &mut Workspace<f32>,
-) -> (ScenarioOutput, PositionEnd) {
-    use undertow_kernel::ctx::{Ctx, St};
-    use undertow_kernel::simulate::{day, finish, init_state};
-    let c = Ctx::new(model, sc, index, key);
-    let lay = c.lay;
-    let np = lay.n_positions as usize;
-    let need = lay.len as usize;
-    if ws.words.len() != need {
-        ws.words.resize(need, 0.0);
+/// Records one day of a scenario: each position's sale that day (the kernel keeps it until the
+/// next day's market update) and, on the last day, the final prices and holdings.
+fn observe_positions(end: &mut PositionEnd, view: &DayView<'_, f32>) {
+    let left = (view.horizon() - 1 - view.day()) as f64;
+    for (p, (sold, days_left)) in end.sold.iter_mut().zip(&mut end.sold_days_left).enumerate() {
+        let q = view.sold_today(p as u32);
+        *sold += q;
+        *days_left += q * left;
     }
-    let mut st = St {
-        w: &mut ws.words[..],
-    };
-    let horizon = model.params.horizon;
-    let mut end = PositionEnd {
-        value: vec![0.0; np],
-        price: vec![0.0; np],
-        sold: vec![0.0; np],
-        sold_days_left: vec![0.0; np],
-    };
-    init_state(&c, &mut st);
-    for t in 0..horizon {
-        day(&c, &mut st, t);
-        let left = (horizon - 1 - t) as f64;
-        for p in 0..np {
-            let q = st.get(lay.last_sale + p as u32) as f64;
-            end.sold[p] += q;
-            end.sold_days_left[p] += q * left;
+    if view.is_last_day() {
+        for p in 0..end.price.len() {
+            let price = view.price(p as u32);
+            end.price[p] = price;
+            end.value[p] = view.holding(p as u32) * price;
         }
     }
-    for p in 0..np as u32 {
-        let price = st.get(lay.price + p) as f64;
-        end.price[p as usize] = price;
-        end.value[p as usize] = st.get(lay.hold + p) as f64 * price;
-    }
-    (finish(&c, &st), end)
 }

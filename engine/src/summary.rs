@@ -4,8 +4,8 @@
 use serde::Serialize;
 use undertow_analysis::AnalysisSummary;
 use undertow_host::aggregate::{aggregate, Aggregate};
+use undertow_host::fund::spec::{ImpactModel, Strategy};
 use undertow_host::fund::Fund;
-use undertow_host::names::{impact_model_name, strategy_name};
 use undertow_host::output::{switch_map, FundInfo, Headline, RunInfo, SCHEMA_VERSION};
 use undertow_host::run::FanCharts;
 use undertow_kernel::ScenarioOutput;
@@ -61,8 +61,8 @@ impl Summary {
                 scenarios,
                 seed: meta.seed,
                 horizon_days: p.horizon,
-                strategy: strategy_name(p.strategy).into(),
-                impact_model: impact_model_name(p.impact_model).into(),
+                strategy: Strategy::name_of_code(p.strategy).into(),
+                impact_model: ImpactModel::name_of_code(p.impact_model).into(),
                 backend: meta.backend,
                 threads: meta.threads,
                 seconds: meta.seconds,

@@ -221,21 +221,7 @@ impl GpuSimulator {
         if scenarios.is_empty() {
             return Ok(Vec::new());
         }
-        let estimate = stage_loop_estimate(model);
-        if estimate > LOOP_BUDGET && !opts.single_dispatch {
-            return Err(GpuError::Limit {
-                what: format!(
-                    "one stage of one scenario-day ({} positions, {} holders)",
-                    model.params.n_positions,
-                    model.params.n_segments + model.params.n_large
-                ),
-                needed: estimate,
-                limit_name: "loop iterations per invocation (lavapipe stops loops at 65,535)",
-                limit: LOOP_BUDGET,
-            });
-        }
-        let lay = Layout::new(&model.params);
-        let per_scenario = per_scenario_buffers(model);
+        check_loop_budget(model, opts)?;
         let limits = opts.limits.unwrap_or_else(|| ctx.chunk_limits());
         let chunks = plan_simulation(
             model,
@@ -244,7 +230,22 @@ impl GpuSimulator {
             opts.max_scenarios_per_chunk,
         )?;
         let capacity = chunks.iter().map(|c| c.count).max().unwrap_or(0) as u64;
+        let bufs = self.buffers(model, capacity)?;
+        let key = key_of(seed);
+        let mut results = Vec::with_capacity(scenarios.len());
+        for chunk in &chunks {
+            let range = chunk.start as usize..(chunk.start + chunk.count) as usize;
+            let first = (first_index + chunk.start as u64) as u32;
+            results.extend(self.run_chunk(&bufs, &scenarios[range], first, key, opts)?);
+        }
+        Ok(results)
+    }
 
+    /// The buffers of one run, sized for `capacity` scenarios, bound to the pipelines' layout.
+    fn buffers(&self, model: &FundModel, capacity: u64) -> Result<RunBuffers, GpuError> {
+        let ctx = &self.ctx;
+        let lay = Layout::new(&model.params);
+        let per_scenario = per_scenario_buffers(model);
         let fund = storage_from_slice(ctx, "fund", std::slice::from_ref(&model.params))?;
         let positions = storage_from_slice(ctx, "positions", &model.positions)?;
         let segments = storage_from_slice(ctx, "segments", &model.segments)?;
@@ -276,120 +277,157 @@ impl GpuSimulator {
                 mapped_at_creation: false,
             })
         })?;
+        let bound = [
+            &fund,
+            &positions,
+            &segments,
+            &large,
+            &order,
+            &scenario_buf,
+            &state,
+            &outputs,
+            &layout_record,
+        ];
         let bind_group = ctx.scoped("binding the simulation buffers", || {
+            let mut entries: Vec<wgpu::BindGroupEntry> = bound
+                .iter()
+                .enumerate()
+                .map(|(binding, b)| wgpu::BindGroupEntry {
+                    binding: binding as u32,
+                    resource: whole(b),
+                })
+                .collect();
+            entries.push(wgpu::BindGroupEntry {
+                binding: 9,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &headers,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(size_of::<Dispatch>() as u64),
+                }),
+            });
             ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
                 label: Some("undertow simulation"),
                 layout: &self.layout,
-                entries: &[
-                    wgpu::BindGroupEntry {
-                        binding: 0,
-                        resource: whole(&fund),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 1,
-                        resource: whole(&positions),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 2,
-                        resource: whole(&segments),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 3,
-                        resource: whole(&large),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 4,
-                        resource: whole(&order),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 5,
-                        resource: whole(&scenario_buf),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 6,
-                        resource: whole(&state),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 7,
-                        resource: whole(&outputs),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 8,
-                        resource: whole(&layout_record),
-                    },
-                    wgpu::BindGroupEntry {
-                        binding: 9,
-                        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
-                            buffer: &headers,
-                            offset: 0,
-                            size: wgpu::BufferSize::new(size_of::<Dispatch>() as u64),
-                        }),
-                    },
-                ],
+                entries: &entries,
             })
         })?;
+        Ok(RunBuffers {
+            scenarios: scenario_buf,
+            outputs,
+            headers,
+            stride,
+            horizon,
+            bind_group,
+            _kept: vec![
+                fund,
+                positions,
+                segments,
+                large,
+                order,
+                state,
+                layout_record,
+            ],
+        })
+    }
 
-        let key = key_of(seed);
-        let mut results = Vec::with_capacity(scenarios.len());
-        for chunk in &chunks {
-            let range = chunk.start as usize..(chunk.start + chunk.count) as usize;
-            ctx.queue
-                .write_buffer(&scenario_buf, 0, bytemuck::cast_slice(&scenarios[range]));
-            let mut bytes = vec![0u8; (stride * header_count) as usize];
-            for t in 0..header_count as u32 {
-                let d = Dispatch {
-                    n: chunk.count,
-                    first_index: (first_index + chunk.start as u64) as u32,
-                    key_lo: key[0],
-                    key_hi: key[1],
-                    day: t,
-                    days: if opts.single_dispatch { horizon } else { 1 },
-                    ..Default::default()
-                };
-                let at = (t as u64 * stride) as usize;
-                bytes[at..at + size_of::<Dispatch>()].copy_from_slice(bytemuck::bytes_of(&d));
-            }
-            ctx.queue.write_buffer(&headers, 0, &bytes);
+    /// Simulates one chunk (`scenarios`, the first with index `first_index`) and reads its
+    /// outputs back.
+    fn run_chunk(
+        &self,
+        bufs: &RunBuffers,
+        scenarios: &[ScenarioParams],
+        first_index: u32,
+        key: [u32; 2],
+        opts: &GpuRunOptions,
+    ) -> Result<Vec<ScenarioOutput>, GpuError> {
+        let ctx = &self.ctx;
+        let count = scenarios.len() as u32;
+        let (stride, horizon) = (bufs.stride, bufs.horizon);
+        let header_count = horizon.max(1) as u64;
+        ctx.queue
+            .write_buffer(&bufs.scenarios, 0, bytemuck::cast_slice(scenarios));
+        let mut bytes = vec![0u8; (stride * header_count) as usize];
+        for t in 0..header_count as u32 {
+            let d = Dispatch {
+                n: count,
+                first_index,
+                key_lo: key[0],
+                key_hi: key[1],
+                day: t,
+                days: if opts.single_dispatch { horizon } else { 1 },
+                ..Default::default()
+            };
+            let at = (t as u64 * stride) as usize;
+            bytes[at..at + size_of::<Dispatch>()].copy_from_slice(bytemuck::bytes_of(&d));
+        }
+        ctx.queue.write_buffer(&bufs.headers, 0, &bytes);
 
-            let groups = chunk.count.div_ceil(WORKGROUP);
-            let mut encoder = ctx
-                .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
-                    label: Some("chunk"),
-                });
-            {
-                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
-                    label: Some("chunk"),
-                    timestamp_writes: None,
-                });
-                let mut dispatch = |pipeline: &wgpu::ComputePipeline, day: u32| {
-                    pass.set_pipeline(pipeline);
-                    pass.set_bind_group(0, &bind_group, &[(day as u64 * stride) as u32]);
-                    pass.dispatch_workgroups(groups, 1, 1);
-                };
-                dispatch(&self.init, 0);
-                if opts.single_dispatch {
-                    dispatch(&self.whole_run, 0);
-                } else {
-                    for t in 0..horizon {
-                        for stage in &self.day {
-                            dispatch(stage, t);
-                        }
+        let groups = count.div_ceil(WORKGROUP);
+        let mut encoder = ctx
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("chunk"),
+            });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                label: Some("chunk"),
+                timestamp_writes: None,
+            });
+            let mut dispatch = |pipeline: &wgpu::ComputePipeline, day: u32| {
+                pass.set_pipeline(pipeline);
+                pass.set_bind_group(0, &bufs.bind_group, &[(day as u64 * stride) as u32]);
+                pass.dispatch_workgroups(groups, 1, 1);
+            };
+            dispatch(&self.init, 0);
+            if opts.single_dispatch {
+                dispatch(&self.whole_run, 0);
+            } else {
+                for t in 0..horizon {
+                    for stage in &self.day {
+                        dispatch(stage, t);
                     }
                 }
-                dispatch(&self.finish, 0);
             }
-            let submission = ctx.submit("simulating a chunk", encoder)?;
-            ctx.wait(Some(submission))?;
-            results.extend(read_buffer_range::<ScenarioOutput>(
-                ctx,
-                &outputs,
-                0,
-                chunk.count as u64,
-            )?);
+            dispatch(&self.finish, 0);
         }
-        Ok(results)
+        let submission = ctx.submit("simulating a chunk", encoder)?;
+        ctx.wait(Some(submission))?;
+        read_buffer_range::<ScenarioOutput>(ctx, &bufs.outputs, 0, count as u64)
     }
+}
+
+/// Refuses a model whose busiest stage would run more loop iterations per invocation than
+/// lavapipe allows, unless the run is one dispatch anyway.
+fn check_loop_budget(model: &FundModel, opts: &GpuRunOptions) -> Result<(), GpuError> {
+    let estimate = stage_loop_estimate(model);
+    if estimate > LOOP_BUDGET && !opts.single_dispatch {
+        return Err(GpuError::Limit {
+            what: format!(
+                "one stage of one scenario-day ({} positions, {} holders)",
+                model.params.n_positions,
+                model.params.n_segments + model.params.n_large
+            ),
+            needed: estimate,
+            limit_name: "loop iterations per invocation (lavapipe stops loops at 65,535)",
+            limit: LOOP_BUDGET,
+        });
+    }
+    Ok(())
+}
+
+/// The buffers of one run, reused chunk after chunk.
+struct RunBuffers {
+    /// The chunk's scenario records, written before each chunk.
+    scenarios: wgpu::Buffer,
+    /// The chunk's output records, read back after each chunk.
+    outputs: wgpu::Buffer,
+    /// One dispatch header per day, `stride` bytes apart.
+    headers: wgpu::Buffer,
+    stride: u64,
+    horizon: u32,
+    bind_group: wgpu::BindGroup,
+    /// The other bound buffers, alive as long as the bind group is used.
+    _kept: Vec<wgpu::Buffer>,
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ pub mod atomic;
 pub mod backend;
 pub mod cpu;
 pub mod fund;
-pub mod names;
 pub mod output;
 pub mod run;
 pub mod scenarios;

@@ -21,4 +21,4 @@ pub mod testing;
 
 pub use params::*;
 pub use real::Real;
-pub use simulate::{simulate, simulate_traced, DayTrace, Workspace};
+pub use simulate::{simulate, simulate_observed, simulate_traced, DayTrace, DayView, Workspace};

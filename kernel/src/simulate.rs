@@ -197,6 +197,75 @@ impl<T: Real> Workspace<T> {
     }
 }
 
+/// A read-only view of one scenario's state at the end of a day, handed to the observer of
+/// [`simulate_observed`]. Observers read the state through these named accessors (widened to
+/// `f64`), so that only the kernel knows where a value lives among the state words.
+pub struct DayView<'a, T> {
+    c: &'a Ctx<'a>,
+    st: &'a St<'a, T>,
+    day: u32,
+}
+
+impl<T: Real> DayView<'_, T> {
+    /// The day just simulated, from 0.
+    pub fn day(&self) -> u32 {
+        self.day
+    }
+
+    /// Days simulated in all.
+    pub fn horizon(&self) -> u32 {
+        self.c.fund.horizon
+    }
+
+    /// Whether this is the horizon's last day, the final state of the scenario.
+    pub fn is_last_day(&self) -> bool {
+        self.day + 1 == self.c.fund.horizon
+    }
+
+    /// Positions, in kernel order.
+    pub fn n_positions(&self) -> u32 {
+        self.c.lay.n_positions
+    }
+
+    /// Holders: segments first, then large investors in the kernel's order.
+    pub fn n_holders(&self) -> u32 {
+        self.c.lay.n_holders
+    }
+
+    /// Units held of position `p` (its day-0 weight at price 1).
+    pub fn holding(&self, p: u32) -> f64 {
+        self.st.get(self.c.lay.hold + p).to_f64()
+    }
+
+    /// Price of position `p` (1 at day 0).
+    pub fn price(&self, p: u32) -> f64 {
+        self.st.get(self.c.lay.price + p).to_f64()
+    }
+
+    /// Value of position `p` sold today, at today's mid price (the kernel's `last_sale`, kept
+    /// until the next day's market update).
+    pub fn sold_today(&self, p: u32) -> f64 {
+        self.st.get(self.c.lay.last_sale + p).to_f64()
+    }
+
+    /// Shares holder `h` still holds (shares are cancelled at acceptance).
+    pub fn held(&self, h: u32) -> f64 {
+        self.st.get(self.c.lay.held + h).to_f64()
+    }
+
+    /// Shares holder `h` has asked to redeem that are not yet accepted: due at the next dealing
+    /// day plus queued behind a gate or a notice period.
+    pub fn pending(&self, h: u32) -> f64 {
+        let l = &self.c.lay;
+        self.st.get(l.due + h).to_f64() + self.st.get(l.queued + h).to_f64()
+    }
+
+    /// The day's ledger, computed on demand.
+    pub fn trace(&self) -> DayTrace {
+        trace(self.c, self.st, self.day)
+    }
+}
+
 /// Simulates scenario `index` and returns its output record.
 pub fn simulate<T: Real>(
     model: &FundModel,
@@ -205,7 +274,7 @@ pub fn simulate<T: Real>(
     key: [u32; 2],
     ws: &mut Workspace<T>,
 ) -> ScenarioOutput {
-    simulate_traced(model, sc, index, key, ws, |_| {})
+    simulate_observed(model, sc, index, key, ws, |_| {})
 }
 
 /// Simulates scenario `index`, calling `observe` with the ledger at the end of every day.
@@ -216,6 +285,19 @@ pub fn simulate_traced<T: Real>(
     key: [u32; 2],
     ws: &mut Workspace<T>,
     mut observe: impl FnMut(&DayTrace),
+) -> ScenarioOutput {
+    simulate_observed(model, sc, index, key, ws, |v| observe(&v.trace()))
+}
+
+/// Simulates scenario `index`, calling `observe` with a read-only view of the state at the end of
+/// every day. The view computes nothing until asked, so an observer pays only for what it reads.
+pub fn simulate_observed<T: Real>(
+    model: &FundModel,
+    sc: &ScenarioParams,
+    index: u32,
+    key: [u32; 2],
+    ws: &mut Workspace<T>,
+    mut observe: impl FnMut(&DayView<'_, T>),
 ) -> ScenarioOutput {
     let c = Ctx::new(model, sc, index, key);
     let need = c.lay.len as usize;
@@ -228,7 +310,50 @@ pub fn simulate_traced<T: Real>(
     init_state(&c, &mut st);
     for t in 0..model.params.horizon {
         day(&c, &mut st, t);
-        observe(&trace(&c, &st, t));
+        observe(&DayView {
+            c: &c,
+            st: &st,
+            day: t,
+        });
     }
     finish(&c, &st)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{busy_fund, calm_scenario, redemption_scenario};
+
+    fn bits(o: &ScenarioOutput) -> Vec<u8> {
+        bytemuck::bytes_of(o).to_vec()
+    }
+
+    /// `simulate` (no observer) and `simulate_observed` give the same record bit for bit, and the
+    /// view's trace is `simulate_traced`'s every day.
+    #[test]
+    fn observing_changes_nothing_and_the_view_traces_every_day() {
+        let model = busy_fund(20);
+        for (i, sc) in [calm_scenario(), redemption_scenario(0, 3, 0.4)]
+            .iter()
+            .enumerate()
+        {
+            let key = [7, 0];
+            let mut ws = Workspace::<f32>::new(&model);
+            let plain = simulate(&model, sc, i as u32, key, &mut ws);
+            let mut traced = Vec::new();
+            let via_trace =
+                simulate_traced(&model, sc, i as u32, key, &mut ws, |t| traced.push(*t));
+            let mut viewed = Vec::new();
+            let mut days = Vec::new();
+            let observed = simulate_observed(&model, sc, i as u32, key, &mut ws, |v| {
+                viewed.push(v.trace());
+                days.push(v.day());
+            });
+            assert_eq!(bits(&plain), bits(&observed));
+            assert_eq!(bits(&plain), bits(&via_trace));
+            assert_eq!(traced.len(), model.params.horizon as usize);
+            assert_eq!(traced, viewed);
+            assert_eq!(days, (0..model.params.horizon).collect::<Vec<_>>());
+        }
+    }
 }

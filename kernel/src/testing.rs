@@ -106,3 +106,102 @@ pub fn redemption_scenario(holder: u32, day: u32, fraction: f32) -> ScenarioPara
     s.event_fraction[0] = fraction;
     s
 }
+
+/// Two positions, noise, base flows and permanent impact on, one large investor holding 20%:
+/// sales happen and the state moves every day, for tests of what observers see.
+pub fn busy_fund(horizon: u32) -> FundModel {
+    let mut params = quiet_params(horizon);
+    params.switches = switch::NOISE | switch::BASE_FLOWS | switch::PERM_IMPACT;
+    let large = LargeInvestorParams {
+        stake: 0.2,
+        ..Default::default()
+    };
+    fund(
+        params,
+        0.02,
+        vec![
+            position(0.5, 0.1, 0.002, 0.2, 0.1),
+            position(0.48, 0.02, 0.01, 0.3, 0.5),
+        ],
+        vec![large],
+    )
+}
+
+// The closed forms of MODEL.md section 8, shared by the kernel's own tests and the tests that
+// run them on every backend.
+
+/// One position, no cash: a redemption on day 0 is met by one sale.
+pub fn one_position(impact_model: u32, spread: f32, impact_coef: f32, depth: f32) -> FundModel {
+    let mut p = quiet_params(5);
+    p.impact_model = impact_model;
+    fund(
+        p,
+        0.0,
+        vec![position(1.0, depth, spread, 0.02, impact_coef)],
+        vec![],
+    )
+}
+
+/// Linear impact: the gross sale `q` whose net proceeds are `x`, from
+/// `q (1 - s/2 - eta q / d) = x`, and its cost `q (s/2 + eta q / d)`.
+pub fn linear_sale(s: f64, eta: f64, d: f64, x: f64) -> (f64, f64) {
+    let a = eta / d;
+    let b = 1.0 - s / 2.0;
+    let q = (b - (b * b - 4.0 * a * x).sqrt()) / (2.0 * a);
+    (q, q * (s / 2.0 + eta * q / d))
+}
+
+/// Square-root impact: the gross sale `q` with `q - cost(q) = x`, where
+/// `cost(q) = q (s/2 + Y sig sqrt(q / d))`, solved by bisection independently of the kernel;
+/// and its cost.
+pub fn square_root_sale(s: f64, y: f64, sig: f64, d: f64, x: f64) -> (f64, f64) {
+    let cost_of = |q: f64| q * (s / 2.0 + y * sig * (q / d).sqrt());
+    let (mut lo, mut hi) = (x, 2.0 * x);
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if mid - cost_of(mid) < x {
+            lo = mid
+        } else {
+            hi = mid
+        }
+    }
+    let q = 0.5 * (lo + hi);
+    (q, cost_of(q))
+}
+
+/// Half cash, half one position, gated on 30-day redemptions with a 10% cap.
+pub fn gated_fund(horizon: u32) -> FundModel {
+    let mut p = quiet_params(horizon);
+    p.switches = switch::GATES;
+    p.gate_triggers = gate::REDEMPTIONS_30D;
+    p.gate_cap = 0.1;
+    fund(p, 0.5, vec![position(0.5, 10.0, 0.0, 0.02, 0.0)], vec![])
+}
+
+/// A 7% cash buffer and one position, over 10 days.
+pub fn buffered_fund() -> FundModel {
+    fund(
+        quiet_params(10),
+        0.07,
+        vec![position(0.93, 5.0, 0.001, 0.02, 0.0)],
+        vec![],
+    )
+}
+
+/// `n` redemption sizes spread evenly over [0, 14%]: twice the buffer of [`buffered_fund`], so
+/// that it covers exactly half of them.
+pub fn even_redemptions(n: usize) -> Vec<f64> {
+    (0..n).map(|k| 0.14 * (k as f64 + 0.5) / n as f64).collect()
+}
+
+/// One position with a 30 bp spread, no cash, over 5 days; with swing pricing at `swing_fixed`
+/// (0: the estimated cost rate) from the first redemption, or none.
+pub fn swing_fund(swing_fixed: Option<f32>) -> FundModel {
+    let mut p = quiet_params(5);
+    if let Some(fixed) = swing_fixed {
+        p.switches = switch::SWING;
+        p.swing_threshold = 0.0;
+        p.swing_fixed = fixed;
+    }
+    fund(p, 0.0, vec![position(1.0, 10.0, 0.003, 0.02, 0.0)], vec![])
+}

@@ -14,28 +14,12 @@ fn run<T: Real>(model: &FundModel, sc: &ScenarioParams) -> (ScenarioOutput, Vec<
     (out, days)
 }
 
-/// One position, no cash: a redemption of `x` on day 0 is met by one sale.
-fn one_position(model_kind: u32, spread: f32, impact_coef: f32, depth: f32) -> FundModel {
-    let mut p = quiet_params(5);
-    p.impact_model = model_kind;
-    fund(
-        p,
-        0.0,
-        vec![position(1.0, depth, spread, 0.02, impact_coef)],
-        vec![],
-    )
-}
-
 #[test]
 fn linear_cost_of_one_redemption() {
     let (s, eta, d, x) = (0.002f64, 0.1f64, 2.0f64, 0.1f64);
     let model = one_position(impact::LINEAR, s as f32, eta as f32, d as f32);
     let (out, _) = run::<f64>(&model, &redemption_scenario(0, 0, x as f32));
-    // Gross q with net proceeds x: q (1 - s/2 - eta q / d) = x.
-    let a = eta / d;
-    let b = 1.0 - s / 2.0;
-    let q = (b - (b * b - 4.0 * a * x).sqrt()) / (2.0 * a);
-    let cost = q * (s / 2.0 + eta * q / d);
+    let (q, cost) = linear_sale(s, eta, d, x);
     assert_relative_eq!(out.portfolio_sold as f64, q, max_relative = 1e-6);
     assert_relative_eq!(
         (out.cost_spread + out.cost_impact) as f64,
@@ -52,22 +36,11 @@ fn square_root_cost_of_one_redemption() {
     let (s, y, sig, d, x) = (0.001f64, 0.5f64, 0.02f64, 0.5f64, 0.08f64);
     let model = one_position(impact::SQUARE_ROOT, s as f32, y as f32, d as f32);
     let (out, _) = run::<f64>(&model, &redemption_scenario(0, 0, x as f32));
-    let cost_of = |q: f64| q * (s / 2.0 + y * sig * (q / d).sqrt());
-    // Solve q - cost(q) = x by bisection, independently of the kernel.
-    let (mut lo, mut hi) = (x, 2.0 * x);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if mid - cost_of(mid) < x {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    let q = 0.5 * (lo + hi);
+    let (q, cost) = square_root_sale(s, y, sig, d, x);
     assert_relative_eq!(out.portfolio_sold as f64, q, max_relative = 1e-6);
     assert_relative_eq!(
         (out.cost_spread + out.cost_impact) as f64,
-        cost_of(q),
+        cost,
         max_relative = 1e-5
     );
 }
@@ -96,11 +69,7 @@ fn days_to_sell_under_participation_cap() {
 
 #[test]
 fn gate_pays_exactly_its_cap_and_queues_the_rest() {
-    let mut p = quiet_params(4);
-    p.switches = switch::GATES;
-    p.gate_triggers = gate::REDEMPTIONS_30D;
-    p.gate_cap = 0.1;
-    let model = fund(p, 0.5, vec![position(0.5, 10.0, 0.0, 0.02, 0.0)], vec![]);
+    let model = gated_fund(4);
     let (out, days) = run::<f64>(&model, &redemption_scenario(0, 0, 0.3));
     assert_relative_eq!(days[0].accepted, 0.1, max_relative = 1e-6);
     assert_relative_eq!(days[0].requested, 0.3, max_relative = 1e-6);
@@ -114,16 +83,10 @@ fn gate_pays_exactly_its_cap_and_queues_the_rest() {
 #[test]
 fn buffer_coverage_matches_the_redemption_cdf() {
     // Redemptions spread evenly over [0, 0.14]; a 7% cash buffer covers exactly those <= 7%.
-    let model = fund(
-        quiet_params(10),
-        0.07,
-        vec![position(0.93, 5.0, 0.001, 0.02, 0.0)],
-        vec![],
-    );
+    let model = buffered_fund();
     let n = 200;
     let mut covered = 0;
-    for k in 0..n {
-        let x = 0.14 * (k as f64 + 0.5) / n as f64;
+    for x in even_redemptions(n) {
         let (out, _) = run::<f64>(&model, &redemption_scenario(0, 0, x as f32));
         let is_covered =
             out.buffer_exhausted_day == NEVER && out.shortfall == 0.0 && out.gate_days == 0.0;
@@ -136,23 +99,14 @@ fn buffer_coverage_matches_the_redemption_cdf() {
 #[test]
 fn swing_at_the_cost_rate_leaves_remaining_investors_whole() {
     for fixed in [0.0f32, 0.0015] {
-        let mut p = quiet_params(5);
-        p.switches = switch::SWING;
-        p.swing_threshold = 0.0;
-        p.swing_fixed = fixed;
-        let model = fund(p, 0.0, vec![position(1.0, 10.0, 0.003, 0.02, 0.0)], vec![]);
+        let model = swing_fund(Some(fixed));
         let (out, days) = run::<f64>(&model, &redemption_scenario(0, 0, 0.2));
         assert_relative_eq!(days.last().unwrap().nav_per_share, 1.0, max_relative = 1e-9);
         assert_relative_eq!(out.swing_income as f64, 0.2 * 0.0015, max_relative = 1e-5);
         assert!(out.dilution.abs() < 1e-6, "{out:?}");
     }
     // Without swing pricing the remaining investors bear the cost.
-    let model = fund(
-        quiet_params(5),
-        0.0,
-        vec![position(1.0, 10.0, 0.003, 0.02, 0.0)],
-        vec![],
-    );
+    let model = swing_fund(None);
     let (_, days) = run::<f64>(&model, &redemption_scenario(0, 0, 0.2));
     assert!(days.last().unwrap().nav_per_share < 1.0 - 1e-4);
 }

@@ -3,8 +3,11 @@
 //! `kernel/tests/closed_forms.rs`, which reads per-day traces of the CPU kernel, these read only
 //! the output record, the one thing every backend returns.
 
-use undertow_kernel::testing::{calm_scenario, fund, position, quiet_params, redemption_scenario};
-use undertow_kernel::{gate, impact, switch, FundModel, ScenarioOutput, NEVER};
+use undertow_kernel::testing::{
+    buffered_fund, calm_scenario, even_redemptions, fund, gated_fund, linear_sale, one_position,
+    position, quiet_params, redemption_scenario, square_root_sale, swing_fund,
+};
+use undertow_kernel::{impact, switch, FundModel, ScenarioOutput, NEVER};
 use undertow_tests::{backend_tests, example_sweep, Precision, Runner};
 
 /// Relative distance to a closed form allowed to a backend computing in `f32` (the GPU and the
@@ -68,34 +71,20 @@ fn run_one(
     r.run(model, &[sc], 7)[0]
 }
 
-/// One position, no cash: a redemption on day 0 is met by one sale.
-fn one_position(impact_model: u32, spread: f32, impact_coef: f32, depth: f32) -> FundModel {
-    let mut p = quiet_params(5);
-    p.impact_model = impact_model;
-    fund(
-        p,
-        0.0,
-        vec![position(1.0, depth, spread, 0.02, impact_coef)],
-        vec![],
-    )
-}
-
 /// Linear impact: net proceeds `x` need gross sales `q` with `q (1 - s/2 - eta q / d) = x`, at a
 /// cost of `q (s/2 + eta q / d)`.
 fn linear_cost_of_one_redemption(r: &dyn Runner) {
     let (s, eta, d, x) = (0.002f64, 0.1f64, 2.0f64, 0.1f64);
     let model = one_position(impact::LINEAR, s as f32, eta as f32, d as f32);
     let out = run_one(r, &model, redemption_scenario(0, 0, x as f32));
-    let a = eta / d;
-    let b = 1.0 - s / 2.0;
-    let q = (b - (b * b - 4.0 * a * x).sqrt()) / (2.0 * a);
+    let (q, cost) = linear_sale(s, eta, d, x);
     let rel = closed_form_rel(r);
     assert_close(r, "portfolio_sold", out.portfolio_sold, q, rel);
     assert_close(
         r,
         "cost_spread + cost_impact",
         out.cost_spread + out.cost_impact,
-        q * (s / 2.0 + eta * q / d),
+        cost,
         rel,
     );
     assert_close(r, "cost_spread", out.cost_spread, q * s / 2.0, rel);
@@ -110,25 +99,14 @@ fn square_root_cost_of_one_redemption(r: &dyn Runner) {
     let (s, y, sig, d, x) = (0.001f64, 0.5f64, 0.02f64, 0.5f64, 0.08f64);
     let model = one_position(impact::SQUARE_ROOT, s as f32, y as f32, d as f32);
     let out = run_one(r, &model, redemption_scenario(0, 0, x as f32));
-    let cost_of = |q: f64| q * (s / 2.0 + y * sig * (q / d).sqrt());
-    // Solve q - cost(q) = x by bisection, independently of the kernel.
-    let (mut lo, mut hi) = (x, 2.0 * x);
-    for _ in 0..200 {
-        let mid = 0.5 * (lo + hi);
-        if mid - cost_of(mid) < x {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    let q = 0.5 * (lo + hi);
+    let (q, cost) = square_root_sale(s, y, sig, d, x);
     let rel = closed_form_rel(r);
     assert_close(r, "portfolio_sold", out.portfolio_sold, q, rel);
     assert_close(
         r,
         "cost_spread + cost_impact",
         out.cost_spread + out.cost_impact,
-        cost_of(q),
+        cost,
         rel,
     );
     assert_close(
@@ -145,11 +123,7 @@ fn square_root_cost_of_one_redemption(r: &dyn Runner) {
 /// rest: a request for 30% meets 10% on day 0 (the 1-day cumulative outflow) and 9% of the
 /// remaining 0.9 NAV on day 1.
 fn gate_pays_its_cap_and_queues_the_rest(r: &dyn Runner) {
-    let mut p = quiet_params(2);
-    p.switches = switch::GATES;
-    p.gate_triggers = gate::REDEMPTIONS_30D;
-    p.gate_cap = 0.1;
-    let model = fund(p, 0.5, vec![position(0.5, 10.0, 0.0, 0.02, 0.0)], vec![]);
+    let model = gated_fund(2);
     let out = run_one(r, &model, redemption_scenario(0, 0, 0.3));
     let rel = closed_form_rel(r);
     assert_close(r, "cum_requested_1d", out.cum_requested[0], 0.3, rel);
@@ -185,14 +159,9 @@ fn gate_pays_its_cap_and_queues_the_rest(r: &dyn Runner) {
 /// A cash buffer of 7% against redemptions spread evenly over [0, 14%]: the share of scenarios
 /// it covers is the redemption CDF at the buffer, one half, and exactly those at or below 7%.
 fn buffer_coverage_equals_the_redemption_cdf(r: &dyn Runner) {
-    let model = fund(
-        quiet_params(10),
-        0.07,
-        vec![position(0.93, 5.0, 0.001, 0.02, 0.0)],
-        vec![],
-    );
+    let model = buffered_fund();
     let n = 200;
-    let sizes: Vec<f64> = (0..n).map(|k| 0.14 * (k as f64 + 0.5) / n as f64).collect();
+    let sizes = even_redemptions(n);
     let scenarios: Vec<_> = sizes
         .iter()
         .map(|&x| redemption_scenario(0, 0, x as f32))
@@ -223,11 +192,7 @@ fn buffer_coverage_equals_the_redemption_cdf(r: &dyn Runner) {
 fn swing_at_the_cost_rate_leaves_nav_per_share_at_one(r: &dyn Runner) {
     let rel = closed_form_rel(r);
     for fixed in [0.0f32, 0.0015] {
-        let mut p = quiet_params(5);
-        p.switches = switch::SWING;
-        p.swing_threshold = 0.0;
-        p.swing_fixed = fixed;
-        let model = fund(p, 0.0, vec![position(1.0, 10.0, 0.003, 0.02, 0.0)], vec![]);
+        let model = swing_fund(Some(fixed));
         let out = run_one(r, &model, redemption_scenario(0, 0, 0.2));
         assert_close(
             r,
@@ -249,12 +214,7 @@ fn swing_at_the_cost_rate_leaves_nav_per_share_at_one(r: &dyn Runner) {
             r.name()
         );
     }
-    let model = fund(
-        quiet_params(5),
-        0.0,
-        vec![position(1.0, 10.0, 0.003, 0.02, 0.0)],
-        vec![],
-    );
+    let model = swing_fund(None);
     let out = run_one(r, &model, redemption_scenario(0, 0, 0.2));
     assert!(
         out.nav_end < 1.0 - 1e-4,

@@ -248,7 +248,7 @@ fn impact_models(fund: &Fund, m: &MarketLiquidityReport, out: &mut Vec<Finding>)
                 sq,
                 th,
                 ad,
-                undertow_host::names::impact_model_name(fund.model.params.impact_model)
+                undertow_host::fund::spec::ImpactModel::name_of_code(fund.model.params.impact_model)
             ),
             &[("linear_bps", lin), ("square_root_bps", sq), ("threshold_bps", th), ("adaptive_bps", ad)],
         ));

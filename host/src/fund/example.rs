@@ -149,13 +149,48 @@ fn large(
 
 /// The example fund's file, as data.
 pub fn example_spec() -> FundFile {
-    // Sensitivities [drawdown, 5-day outflow, liquidity concern, stress x severity]. Drawdown
-    // persists long after a shock, so its weight is kept small; the stress and herding channels,
-    // which fade with the shock, carry the peak of a run.
-    const LARGE_FLIGHTY: [f64; 4] = [0.01, 0.04, 0.008, 0.008];
-    const LARGE_STICKY: [f64; 4] = [0.002, 0.005, 0.002, 0.002];
+    FundFile {
+        positions_csv: None,
+        fund: FundSection {
+            name: "Quantum Multi-Strategy Fund".to_string(),
+            currency: "USD".to_string(),
+            aum: 12e9,
+            dealing: Dealing::Daily,
+            redemption_settlement_days: 2,
+            notice_days: 0,
+            expected_return: 0.06,
+            horizon_days: 90,
+            cash: 0.07,
+        },
+        classes: default_classes(),
+        positions: example_positions(),
+        segments: example_segments(),
+        large_investors: example_large_investors(),
+        policy: PolicySection::default(),
+        funding: FundingSection {
+            credit_line: 0.05,
+            borrowing_cap: 0.10,
+            rate: 0.06,
+            ..FundingSection::default()
+        },
+        liquidation: LiquidationSection::default(),
+        model: ModelSection::default(),
+        indicators: IndicatorSection::default(),
+        scenarios: ScenarioConfig::default(),
+    }
+}
 
-    let positions = vec![
+/// The example's sixteen positions: equities, fixed income and credit 40/30/15% of the 93% invested,
+/// alternatives the rest.
+fn example_positions() -> Vec<PositionSpec> {
+    let mut positions = listed_positions();
+    positions.extend(credit_and_alternative_positions());
+    positions
+}
+
+/// Equities and fixed income.
+fn listed_positions() -> Vec<PositionSpec> {
+    vec![
         // Equities: 40% x 0.93.
         PositionSpec {
             adv: 40e9,
@@ -241,6 +276,12 @@ pub fn example_spec() -> FundFile {
             alpha: 0.01,
             ..position("FI_EM", "fixed_income", "emerging markets debt", 0.0372)
         },
+    ]
+}
+
+/// Credit and alternatives.
+fn credit_and_alternative_positions() -> Vec<PositionSpec> {
+    vec![
         // Credit: 15% x 0.93.
         PositionSpec {
             adv: 0.6e9,
@@ -323,9 +364,11 @@ pub fn example_spec() -> FundFile {
             settlement_days: 1,
             ..position("ALT_COMMOD", "alternatives", "commodities", 0.0186)
         },
-    ];
+    ]
+}
 
-    let segments = vec![
+fn example_segments() -> Vec<SegmentSpec> {
+    vec![
         segment(
             "retail",
             0.15,
@@ -374,9 +417,18 @@ pub fn example_spec() -> FundFile {
             0.0006,
             0,
         ),
-    ];
+    ]
+}
 
-    let large_investors = vec![
+/// The example's ten large investors, largest stake first.
+fn example_large_investors() -> Vec<LargeInvestorSpec> {
+    // Sensitivities [drawdown, 5-day outflow, liquidity concern, stress x severity]. Drawdown
+    // persists long after a shock, so its weight is kept small; the stress and herding channels,
+    // which fade with the shock, carry the peak of a run.
+    const LARGE_FLIGHTY: [f64; 4] = [0.01, 0.04, 0.008, 0.008];
+    const LARGE_STICKY: [f64; 4] = [0.002, 0.005, 0.002, 0.002];
+
+    vec![
         large("Sovereign wealth fund A", 0.08, 5e-5, LARGE_STICKY, 0.5, 5),
         large(
             "Corporate pension plan B",
@@ -422,35 +474,5 @@ pub fn example_spec() -> FundFile {
             1.0,
             0,
         ),
-    ];
-
-    FundFile {
-        positions_csv: None,
-        fund: FundSection {
-            name: "Quantum Multi-Strategy Fund".to_string(),
-            currency: "USD".to_string(),
-            aum: 12e9,
-            dealing: Dealing::Daily,
-            redemption_settlement_days: 2,
-            notice_days: 0,
-            expected_return: 0.06,
-            horizon_days: 90,
-            cash: 0.07,
-        },
-        classes: default_classes(),
-        positions,
-        segments,
-        large_investors,
-        policy: PolicySection::default(),
-        funding: FundingSection {
-            credit_line: 0.05,
-            borrowing_cap: 0.10,
-            rate: 0.06,
-            ..FundingSection::default()
-        },
-        liquidation: LiquidationSection::default(),
-        model: ModelSection::default(),
-        indicators: IndicatorSection::default(),
-        scenarios: ScenarioConfig::default(),
-    }
+    ]
 }

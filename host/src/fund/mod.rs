@@ -23,7 +23,7 @@ use std::path::Path;
 
 use undertow_kernel::FundModel;
 
-use crate::scenarios::ScenarioConfig;
+use crate::scenarios::{FundShape, ScenarioConfig};
 
 pub use convert::{
     days_to_liquidate, is_illiquid, liquidity_hierarchy, settles_late, stressed_cost_per_unit,
@@ -36,37 +36,9 @@ pub use split::split_positions;
 pub use validate::{MAX_HORIZON_DAYS, SUM_TOLERANCE};
 pub use write::fund_file_to_toml;
 
-/// What kind of market an asset class is; the scenario generator picks its shock ranges by kind.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassKind {
-    Equity,
-    FixedIncome,
-    Credit,
-    Alternative,
-    /// Cash equivalents (money-market funds, T-bills): the cash-like buffer tier.
-    CashLike,
-}
-
-impl ClassKind {
-    /// The name as written in a fund file.
-    pub fn name(self) -> &'static str {
-        match self {
-            ClassKind::Equity => "equity",
-            ClassKind::FixedIncome => "fixed_income",
-            ClassKind::Credit => "credit",
-            ClassKind::Alternative => "alternative",
-            ClassKind::CashLike => "cash_like",
-        }
-    }
-}
-
-/// One asset class of the fund, in kernel index order.
-#[derive(Clone, Debug, PartialEq, serde::Serialize)]
-pub struct ClassInfo {
-    pub name: String,
-    pub kind: ClassKind,
-}
+/// Class kinds and class records live with the scenario generator, which draws shocks by kind;
+/// re-exported here, where fund files name them.
+pub use crate::scenarios::{ClassInfo, ClassKind};
 
 /// A validated fund: the kernel's model plus everything the host needs to talk about it.
 #[derive(Clone, Debug)]
@@ -109,6 +81,18 @@ impl Fund {
 
     fn large_stakes(&self) -> Vec<f64> {
         self.spec.large_investors.iter().map(|l| l.stake).collect()
+    }
+}
+
+impl<'a> From<&'a Fund> for FundShape<'a> {
+    fn from(fund: &'a Fund) -> Self {
+        FundShape {
+            horizon: fund.model.params.horizon,
+            classes: &fund.classes,
+            segment_names: &fund.segment_names,
+            large_names: &fund.large_names,
+            scenarios: &fund.scenarios,
+        }
     }
 }
 

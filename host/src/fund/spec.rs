@@ -44,6 +44,22 @@ macro_rules! named_enum {
                 match self { $($name::$variant => $code,)+ }
             }
 
+            /// The variant a kernel code stands for, if any.
+            pub fn from_code(code: u32) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.code() == code)
+            }
+
+            /// The fund-file name of a kernel code, or "unknown" for a code no variant has
+            /// (outputs name the options a run used this way).
+            pub fn name_of_code(code: u32) -> &'static str {
+                Self::from_code(code).map_or("unknown", Self::name)
+            }
+
+            /// Every name, in declaration order.
+            pub fn names() -> Vec<&'static str> {
+                Self::ALL.iter().map(|v| v.name()).collect()
+            }
+
             /// Looks a name up (exact match, as in the TOML file).
             pub fn from_name(text: &str) -> Option<Self> {
                 Self::ALL.iter().copied().find(|v| v.name() == text)

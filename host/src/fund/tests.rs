@@ -522,3 +522,48 @@ fn minimal_fixture_is_valid() {
     // The bad fixtures are this file with one defect each; it must itself be fine.
     load_fixture("minimal_fund.toml");
 }
+
+/// The script example in docs/scenarios.md parses against the built-in example fund.
+#[test]
+fn the_documented_script_example_parses() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/scenarios.md");
+    let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let section = &doc[doc.find("## 8. Scripted scenarios").expect("section 8")..];
+    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
+    let block = &section[start..start + section[start..].find("```").expect("closing fence")];
+    let fund = example_fund();
+    let scripts = crate::scenarios::parse_script_file(block, "docs/scenarios.md", &fund)
+        .unwrap_or_else(|e| panic!("the documented example does not parse: {e}"));
+    assert_eq!(scripts.len(), 2);
+    assert_eq!(scripts[0].params.n_events, 2);
+    assert_eq!(scripts[1].name, "Pure schedule");
+    assert_eq!(
+        (
+            scripts[1].params.redemption_mult,
+            scripts[1].params.large_mult
+        ),
+        (0.0, 0.0)
+    );
+}
+
+/// Kernel codes and fund-file names round-trip through the spec enums; unknown ones say so.
+#[test]
+fn option_names_round_trip_with_kernel_codes() {
+    use super::spec::{ImpactModel, Strategy};
+    for s in Strategy::ALL {
+        assert_eq!(Strategy::from_name(s.name()), Some(*s));
+        assert_eq!(Strategy::from_code(s.code()), Some(*s));
+        assert_eq!(Strategy::name_of_code(s.code()), s.name());
+    }
+    assert_eq!(
+        Strategy::names(),
+        ["waterfall", "pro_rata", "min_cost", "balanced"]
+    );
+    assert_eq!(Strategy::from_name("fastest"), None);
+    assert_eq!(Strategy::name_of_code(99), "unknown");
+    assert_eq!(ImpactModel::name_of_code(impact::ADAPTIVE), "adaptive");
+    assert_eq!(
+        ImpactModel::name_of_code(impact::SQUARE_ROOT),
+        "square_root"
+    );
+}

@@ -495,6 +495,52 @@ impl ScenarioConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         weights("weights", &self.weights.entries())?;
 
+        self.validate_families()?;
+        self.validate_market()?;
+
+        let t = &self.timing;
+        for (field, s) in [
+            ("timing.onset", t.onset),
+            ("timing.ramp", t.ramp),
+            ("timing.plateau", t.plateau),
+        ] {
+            if s.0 > s.1 {
+                return fail(field, s, "the lower end is above the upper end");
+            }
+        }
+        if t.ramp.0 < 1 {
+            return fail("timing.ramp", t.ramp, "a ramp lasts at least 1 day");
+        }
+        span("timing.half_life", t.half_life, 1e-3, 1e6)?;
+
+        number("regimes.normal", self.regimes.normal, 0.0, 1.0)?;
+        number("regimes.stressed", self.regimes.stressed, 0.0, 1.0)?;
+        number("regimes.crisis", self.regimes.crisis, 0.0, 1.0)?;
+
+        span("redemption.severity", self.redemption.severity, 0.0, 1.0)?;
+        span("redemption.mult", self.redemption.mult, 1.0, 1000.0)?;
+        span(
+            "redemption.large_mult",
+            self.redemption.large_mult,
+            1.0,
+            1000.0,
+        )?;
+
+        span("funding.shock", self.funding.shock, 0.0, 1.0)?;
+        span(
+            "funding.haircut_addon",
+            self.funding.haircut_addon,
+            0.0,
+            1.0,
+        )?;
+
+        number("copula.rho", self.copula.rho, -0.999, 0.999)?;
+        number("copula.dof", self.copula.dof, 0.5, 1e6)?;
+        Ok(())
+    }
+
+    /// The four drawn families' own settings (the market-wide mix only when it is drawn).
+    fn validate_families(&self) -> Result<(), ConfigError> {
         let mw = &self.market_wide;
         if self.weights.market_wide > 0.0 {
             weights(
@@ -585,7 +631,11 @@ impl ScenarioConfig {
             0.0,
             1.0,
         )?;
+        Ok(())
+    }
 
+    /// The `[scenarios.market]` ranges every risk class's shock is drawn from.
+    fn validate_market(&self) -> Result<(), ConfigError> {
         // Depth and volume cuts stay below 1: the kernel divides by the remaining depth.
         let m = &self.market;
         span("market.depth_cut", m.depth_cut, 0.0, 0.99)?;
@@ -608,45 +658,6 @@ impl ScenarioConfig {
             -5.0,
             1.0,
         )?;
-
-        let t = &self.timing;
-        for (field, s) in [
-            ("timing.onset", t.onset),
-            ("timing.ramp", t.ramp),
-            ("timing.plateau", t.plateau),
-        ] {
-            if s.0 > s.1 {
-                return fail(field, s, "the lower end is above the upper end");
-            }
-        }
-        if t.ramp.0 < 1 {
-            return fail("timing.ramp", t.ramp, "a ramp lasts at least 1 day");
-        }
-        span("timing.half_life", t.half_life, 1e-3, 1e6)?;
-
-        number("regimes.normal", self.regimes.normal, 0.0, 1.0)?;
-        number("regimes.stressed", self.regimes.stressed, 0.0, 1.0)?;
-        number("regimes.crisis", self.regimes.crisis, 0.0, 1.0)?;
-
-        span("redemption.severity", self.redemption.severity, 0.0, 1.0)?;
-        span("redemption.mult", self.redemption.mult, 1.0, 1000.0)?;
-        span(
-            "redemption.large_mult",
-            self.redemption.large_mult,
-            1.0,
-            1000.0,
-        )?;
-
-        span("funding.shock", self.funding.shock, 0.0, 1.0)?;
-        span(
-            "funding.haircut_addon",
-            self.funding.haircut_addon,
-            0.0,
-            1.0,
-        )?;
-
-        number("copula.rho", self.copula.rho, -0.999, 0.999)?;
-        number("copula.dof", self.copula.dof, 0.5, 1e6)?;
         Ok(())
     }
 }

@@ -16,8 +16,8 @@ use undertow_kernel::{sflag, ScenarioParams, MAX_CLASSES};
 
 use super::config::{MarketRanges, ScenarioConfig, Span};
 use super::copula::SeverityCopula;
+use super::shape::{ClassKind, FundShape};
 use super::{family, regime, replay};
-use crate::fund::{ClassKind, Fund};
 
 /// The six market parameters of one class in one scenario.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -241,7 +241,8 @@ pub struct ScenarioGenerator {
 impl ScenarioGenerator {
     /// Never fails: an invalid configuration is not rejected here (call
     /// [`ScenarioConfig::validate`] first to report it) but cannot make the generator panic.
-    pub fn new(fund: &Fund, cfg: &ScenarioConfig) -> Self {
+    pub fn new<'a>(fund: impl Into<FundShape<'a>>, cfg: &ScenarioConfig) -> Self {
+        let fund = fund.into();
         let kinds = fund
             .classes
             .iter()
@@ -252,7 +253,7 @@ impl ScenarioGenerator {
         ScenarioGenerator {
             cfg: cfg.clone(),
             kinds,
-            horizon: fund.model.params.horizon,
+            horizon: fund.horizon,
             copula: SeverityCopula::new(&cfg.copula),
             families: Categorical::new(cfg.weights.entries().map(|(_, w)| w)),
             tiers: Categorical::new([mix.moderate, mix.severe, mix.extreme]),
@@ -315,6 +316,8 @@ impl ScenarioGenerator {
         p
     }
 
+    /// A scenario of a family drawn from distributions: its class shocks, then timing, regime,
+    /// redemption and funding shocks, from the copula pair `(u_m, u_r)` and the scenario's stream.
     fn random_family(
         &self,
         drawn: Random,
@@ -331,110 +334,7 @@ impl ScenarioGenerator {
             let draw: f64 = StandardNormal.sample(rng);
             *z = cfg.market.class_dispersion * draw;
         }
-        let severity_of = |sens: f64, s: f64, c: usize| (sens * s + noise[c]).clamp(0.0, 1.0);
-
-        // `s` is the scenario's market severity; `systemic` drives the regime and background
-        // funding stress (for a one-class event the market as a whole is calmer than `s`).
-        let (s, systemic) = match drawn {
-            Random::MarketWide => {
-                let (tier, t) = self.tiers.pick(u_m);
-                let bands = &cfg.market_wide.severity;
-                let (code, band) = match tier {
-                    0 => (family::MARKET_WIDE_MODERATE, bands.moderate),
-                    1 => (family::MARKET_WIDE_SEVERE, bands.severe),
-                    _ => (family::MARKET_WIDE_EXTREME, bands.extreme),
-                };
-                let s = band.lerp(t);
-                p.family = code;
-                for (c, &kind) in self.kinds.iter().enumerate() {
-                    let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_MARKET_WIDE[k]);
-                    set_class(
-                        &mut p,
-                        c,
-                        &risk_class_shock(&cfg.market, kind, severity_of(sens, s, c)),
-                    );
-                }
-                (s, s)
-            }
-            Random::AssetClassSpecific => {
-                let acs = &cfg.asset_class_specific;
-                let s = acs.severity.lerp(u_m);
-                p.family = family::ASSET_CLASS_SPECIFIC;
-                // The hit class is a risk class when the fund has one: a "cash-like crisis" is
-                // not what this family is for.
-                let risk: Vec<usize> = (0..n)
-                    .filter(|&c| risk_index(self.kinds[c]).is_some())
-                    .collect();
-                let pool: Vec<usize> = if risk.is_empty() {
-                    (0..n).collect()
-                } else {
-                    risk
-                };
-                let hit = if pool.is_empty() {
-                    None
-                } else {
-                    Some(pool[rng.random_range(0..pool.len())])
-                };
-                let mut sum = 0.0;
-                for (c, &kind) in self.kinds.iter().enumerate() {
-                    let sc = if Some(c) == hit {
-                        s
-                    } else {
-                        severity_of(acs.others_scale, s, c)
-                    };
-                    sum += sc;
-                    set_class(&mut p, c, &risk_class_shock(&cfg.market, kind, sc));
-                }
-                let mean = if n > 0 {
-                    sum / n as f64
-                } else {
-                    acs.others_scale * s
-                };
-                (s, mean)
-            }
-            Random::FlightToQuality => {
-                let ftq = &cfg.flight_to_quality;
-                let s = ftq.severity.lerp(u_m);
-                p.family = family::FLIGHT_TO_QUALITY;
-                p.flags |= sflag::DURATION_ROUTE;
-                // Yields fall further and spreads widen more as severity rises.
-                let dy = ftq.rate_shock.lerp(1.0 - u_m);
-                let ds = ftq.credit_spread_shock.lerp(u_m);
-                p.rate_shock = dy as f32;
-                p.credit_spread_shock = ds as f32;
-                for (c, &kind) in self.kinds.iter().enumerate() {
-                    let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_FLIGHT_TO_QUALITY[k]);
-                    let mut shock = risk_class_shock(&cfg.market, kind, severity_of(sens, s, c));
-                    // Class-level price moves follow the duration route too, for positions that
-                    // carry no route flag of their own (first order: no convexity at class level).
-                    match kind {
-                        ClassKind::FixedIncome => {
-                            shock.price_shock = -ftq.reference_duration_fixed_income * dy
-                        }
-                        ClassKind::Credit => {
-                            shock.price_shock = -ftq.reference_duration_credit * (dy + ds)
-                        }
-                        _ => {}
-                    }
-                    set_class(&mut p, c, &shock);
-                }
-                (s, s)
-            }
-            Random::FundingLiquidityShock => {
-                let fls = &cfg.funding_liquidity_shock;
-                let s = fls.severity.lerp(u_m);
-                p.family = family::FUNDING_LIQUIDITY_SHOCK;
-                for (c, &kind) in self.kinds.iter().enumerate() {
-                    let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_FUNDING[k]);
-                    set_class(
-                        &mut p,
-                        c,
-                        &risk_class_shock(&cfg.market, kind, severity_of(sens, s, c)),
-                    );
-                }
-                (s, s)
-            }
-        };
+        let (s, systemic) = self.family_shocks(drawn, u_m, &noise, rng, &mut p);
         p.market_severity = s as f32;
 
         let t = &cfg.timing;
@@ -470,6 +370,124 @@ impl ScenarioGenerator {
             p.haircut_addon = cfg.funding.haircut_addon.lerp(x) as f32;
         }
         p
+    }
+
+    /// The family's code and every class's shock, drawn from market uniform `u_m` and the
+    /// class noise. Returns the scenario's market severity `s` and the systemic severity that
+    /// drives the regime and background funding stress (for a one-class event the market as a
+    /// whole is calmer than `s`).
+    fn family_shocks(
+        &self,
+        drawn: Random,
+        u_m: f64,
+        noise: &[f64; MAX_CLASSES],
+        rng: &mut ChaCha8Rng,
+        p: &mut ScenarioParams,
+    ) -> (f64, f64) {
+        let cfg = &self.cfg;
+        let n = self.kinds.len();
+        let severity_of = |sens: f64, s: f64, c: usize| (sens * s + noise[c]).clamp(0.0, 1.0);
+
+        match drawn {
+            Random::MarketWide => {
+                let (tier, t) = self.tiers.pick(u_m);
+                let bands = &cfg.market_wide.severity;
+                let (code, band) = match tier {
+                    0 => (family::MARKET_WIDE_MODERATE, bands.moderate),
+                    1 => (family::MARKET_WIDE_SEVERE, bands.severe),
+                    _ => (family::MARKET_WIDE_EXTREME, bands.extreme),
+                };
+                let s = band.lerp(t);
+                p.family = code;
+                for (c, &kind) in self.kinds.iter().enumerate() {
+                    let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_MARKET_WIDE[k]);
+                    set_class(
+                        p,
+                        c,
+                        &risk_class_shock(&cfg.market, kind, severity_of(sens, s, c)),
+                    );
+                }
+                (s, s)
+            }
+            Random::AssetClassSpecific => {
+                let acs = &cfg.asset_class_specific;
+                let s = acs.severity.lerp(u_m);
+                p.family = family::ASSET_CLASS_SPECIFIC;
+                // The hit class is a risk class when the fund has one: a "cash-like crisis" is
+                // not what this family is for.
+                let risk: Vec<usize> = (0..n)
+                    .filter(|&c| risk_index(self.kinds[c]).is_some())
+                    .collect();
+                let pool: Vec<usize> = if risk.is_empty() {
+                    (0..n).collect()
+                } else {
+                    risk
+                };
+                let hit = if pool.is_empty() {
+                    None
+                } else {
+                    Some(pool[rng.random_range(0..pool.len())])
+                };
+                let mut sum = 0.0;
+                for (c, &kind) in self.kinds.iter().enumerate() {
+                    let sc = if Some(c) == hit {
+                        s
+                    } else {
+                        severity_of(acs.others_scale, s, c)
+                    };
+                    sum += sc;
+                    set_class(p, c, &risk_class_shock(&cfg.market, kind, sc));
+                }
+                let mean = if n > 0 {
+                    sum / n as f64
+                } else {
+                    acs.others_scale * s
+                };
+                (s, mean)
+            }
+            Random::FlightToQuality => {
+                let ftq = &cfg.flight_to_quality;
+                let s = ftq.severity.lerp(u_m);
+                p.family = family::FLIGHT_TO_QUALITY;
+                p.flags |= sflag::DURATION_ROUTE;
+                // Yields fall further and spreads widen more as severity rises.
+                let dy = ftq.rate_shock.lerp(1.0 - u_m);
+                let ds = ftq.credit_spread_shock.lerp(u_m);
+                p.rate_shock = dy as f32;
+                p.credit_spread_shock = ds as f32;
+                for (c, &kind) in self.kinds.iter().enumerate() {
+                    let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_FLIGHT_TO_QUALITY[k]);
+                    let mut shock = risk_class_shock(&cfg.market, kind, severity_of(sens, s, c));
+                    // Class-level price moves follow the duration route too, for positions that
+                    // carry no route flag of their own (first order: no convexity at class level).
+                    match kind {
+                        ClassKind::FixedIncome => {
+                            shock.price_shock = -ftq.reference_duration_fixed_income * dy
+                        }
+                        ClassKind::Credit => {
+                            shock.price_shock = -ftq.reference_duration_credit * (dy + ds)
+                        }
+                        _ => {}
+                    }
+                    set_class(p, c, &shock);
+                }
+                (s, s)
+            }
+            Random::FundingLiquidityShock => {
+                let fls = &cfg.funding_liquidity_shock;
+                let s = fls.severity.lerp(u_m);
+                p.family = family::FUNDING_LIQUIDITY_SHOCK;
+                for (c, &kind) in self.kinds.iter().enumerate() {
+                    let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_FUNDING[k]);
+                    set_class(
+                        p,
+                        c,
+                        &risk_class_shock(&cfg.market, kind, severity_of(sens, s, c)),
+                    );
+                }
+                (s, s)
+            }
+        }
     }
 }
 

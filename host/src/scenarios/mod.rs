@@ -4,7 +4,8 @@
 //!
 //! Code map: `config` (the `[scenarios]` table and its validation), `copula` (the severity
 //! copula), `generate` (drawing one scenario), `replay` (historical episodes), `script`
-//! (hand-written deterministic scenarios), `family` (family codes and names). The documentation
+//! (hand-written deterministic scenarios), `family` (family codes and names), `shape` (class
+//! kinds and the few facts about a fund that generation and scripts use). The documentation
 //! with ranges and sources is docs/scenarios.md.
 
 pub mod config;
@@ -13,6 +14,7 @@ pub mod family;
 pub mod generate;
 pub mod replay;
 pub mod script;
+pub mod shape;
 
 #[cfg(test)]
 mod tests;
@@ -29,8 +31,7 @@ pub use replay::{Replay, REPLAYS};
 pub use script::{
     load_script_file, load_scripts, parse_script_file, parse_scripts, ScriptError, ScriptedScenario,
 };
-
-use crate::fund::Fund;
+pub use shape::{ClassInfo, ClassKind, FundShape};
 
 /// Correlation regime codes, carried in `ScenarioParams::regime`.
 pub mod regime {
@@ -44,14 +45,19 @@ pub mod regime {
 /// Scenario `index` of the run with `seed`. Deterministic: the same `(seed, index)` always gives
 /// the same record, whatever else is generated. For many scenarios, build a
 /// [`ScenarioGenerator`] once or call [`generate()`].
-pub fn scenario(fund: &Fund, cfg: &ScenarioConfig, seed: u64, index: u64) -> ScenarioParams {
+pub fn scenario<'a>(
+    fund: impl Into<FundShape<'a>>,
+    cfg: &ScenarioConfig,
+    seed: u64,
+    index: u64,
+) -> ScenarioParams {
     ScenarioGenerator::new(fund, cfg).scenario(seed, index)
 }
 
 /// Scenarios `range` of the run with `seed`, in index order, generated in parallel. Equal to the
 /// concatenation of any split of the range, and to calling [`scenario`] index by index.
-pub fn generate(
-    fund: &Fund,
+pub fn generate<'a>(
+    fund: impl Into<FundShape<'a>>,
     cfg: &ScenarioConfig,
     seed: u64,
     range: Range<u64>,

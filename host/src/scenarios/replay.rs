@@ -13,7 +13,7 @@ use super::config::ScenarioConfig;
 use super::family;
 use super::generate::{neutral_params, set_class, ClassShock};
 use super::regime;
-use crate::fund::ClassKind;
+use super::shape::ClassKind;
 
 /// Keys of the class kinds in replay tables and in docs/scenarios.md, in table order.
 pub const KIND_KEYS: [&str; 5] = [

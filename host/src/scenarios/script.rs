@@ -14,7 +14,7 @@ use undertow_kernel::{sflag, ScenarioParams, MAX_CLASSES, MAX_SCRIPT_EVENTS};
 use super::family;
 use super::generate::{neutral_params, set_class, ClassShock};
 use super::regime;
-use crate::fund::Fund;
+use super::shape::FundShape;
 
 /// A scripted scenario and its name (for reports).
 #[derive(Clone, Debug, PartialEq)]
@@ -124,7 +124,10 @@ struct RawEvent {
 }
 
 /// Reads a script file; the scenarios' parameters in file order.
-pub fn load_scripts(path: &Path, fund: &Fund) -> Result<Vec<ScenarioParams>, ScriptError> {
+pub fn load_scripts<'a>(
+    path: &Path,
+    fund: impl Into<FundShape<'a>>,
+) -> Result<Vec<ScenarioParams>, ScriptError> {
     Ok(load_script_file(path, fund)?
         .into_iter()
         .map(|s| s.params)
@@ -132,7 +135,10 @@ pub fn load_scripts(path: &Path, fund: &Fund) -> Result<Vec<ScenarioParams>, Scr
 }
 
 /// Reads a script file; the scenarios with their names, in file order.
-pub fn load_script_file(path: &Path, fund: &Fund) -> Result<Vec<ScriptedScenario>, ScriptError> {
+pub fn load_script_file<'a>(
+    path: &Path,
+    fund: impl Into<FundShape<'a>>,
+) -> Result<Vec<ScriptedScenario>, ScriptError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| ScriptError::Io {
         file: file.clone(),
@@ -142,10 +148,10 @@ pub fn load_script_file(path: &Path, fund: &Fund) -> Result<Vec<ScriptedScenario
 }
 
 /// Parses script text; `file` names it in errors. The scenarios' parameters in file order.
-pub fn parse_scripts(
+pub fn parse_scripts<'a>(
     text: &str,
     file: &str,
-    fund: &Fund,
+    fund: impl Into<FundShape<'a>>,
 ) -> Result<Vec<ScenarioParams>, ScriptError> {
     Ok(parse_script_file(text, file, fund)?
         .into_iter()
@@ -154,10 +160,10 @@ pub fn parse_scripts(
 }
 
 /// Parses script text; `file` names it in errors. The scenarios with their names, in file order.
-pub fn parse_script_file(
+pub fn parse_script_file<'a>(
     text: &str,
     file: &str,
-    fund: &Fund,
+    fund: impl Into<FundShape<'a>>,
 ) -> Result<Vec<ScriptedScenario>, ScriptError> {
     let parsed: ScriptFile = toml::from_str(text).map_err(|e| ScriptError::Parse {
         file: file.to_string(),
@@ -168,7 +174,10 @@ pub fn parse_script_file(
             file: file.to_string(),
         });
     }
-    let ctx = Context { file, fund };
+    let ctx = Context {
+        file,
+        fund: fund.into(),
+    };
     parsed
         .script
         .iter()
@@ -179,7 +188,7 @@ pub fn parse_script_file(
 
 struct Context<'a> {
     file: &'a str,
-    fund: &'a Fund,
+    fund: FundShape<'a>,
 }
 
 impl Context<'_> {
@@ -212,7 +221,7 @@ impl Context<'_> {
 
     /// A day of the horizon: `0 ..= horizon - 1`.
     fn day(&self, field: &str, value: i64) -> Result<u32, ScriptError> {
-        let horizon = self.fund.model.params.horizon;
+        let horizon = self.fund.horizon;
         if value < 0 {
             return Err(self.out_of_range(field, value, "a day is 0 or later"));
         }
@@ -277,8 +286,8 @@ impl Context<'_> {
 
     fn build(&self, i: usize, raw: &RawScript) -> Result<ScriptedScenario, ScriptError> {
         let at = |key: &str| format!("script[{i}].{key}");
-        let horizon = self.fund.model.params.horizon;
-        let cfg = &self.fund.scenarios;
+        let horizon = self.fund.horizon;
+        let cfg = self.fund.scenarios;
         let mut p = neutral_params();
         p.family = family::SCRIPTED;
         p.flags = sflag::SCRIPTED;
@@ -342,6 +351,21 @@ impl Context<'_> {
             p.flags |= sflag::DURATION_ROUTE;
         }
 
+        self.class_shocks(i, raw, &mut p)?;
+        self.redemptions(i, raw, &mut p)?;
+
+        let name = raw.name.clone().unwrap_or_else(|| format!("script {i}"));
+        Ok(ScriptedScenario { name, params: p })
+    }
+
+    /// The `[script.market.CLASS]` tables: each named class's shock, the rest neutral.
+    fn class_shocks(
+        &self,
+        i: usize,
+        raw: &RawScript,
+        p: &mut ScenarioParams,
+    ) -> Result<(), ScriptError> {
+        let at = |key: &str| format!("script[{i}].{key}");
         let class_names: Vec<String> = self
             .fund
             .classes
@@ -399,9 +423,19 @@ impl Context<'_> {
                     1000.0,
                 )?,
             };
-            set_class(&mut p, c, &shock);
+            set_class(p, c, &shock);
         }
+        Ok(())
+    }
 
+    /// The redemption events, each by a large investor or a segment named in the fund.
+    fn redemptions(
+        &self,
+        i: usize,
+        raw: &RawScript,
+        p: &mut ScenarioParams,
+    ) -> Result<(), ScriptError> {
+        let at = |key: &str| format!("script[{i}].{key}");
         if raw.redemptions.len() > MAX_SCRIPT_EVENTS {
             return Err(ScriptError::TooManyEvents {
                 file: self.file.to_string(),
@@ -410,8 +444,8 @@ impl Context<'_> {
                 max: MAX_SCRIPT_EVENTS,
             });
         }
-        let segments = &self.fund.segment_names;
-        let large = &self.fund.large_names;
+        let segments = self.fund.segment_names;
+        let large = self.fund.large_names;
         for (j, event) in raw.redemptions.iter().enumerate() {
             let e = |key: &str| at(&format!("redemptions[{j}].{key}"));
             let holder = match (&event.investor, &event.segment) {
@@ -437,9 +471,7 @@ impl Context<'_> {
                 self.number(&e("fraction"), Some(event.fraction), 0.0, 0.0, 1.0)? as f32;
         }
         p.n_events = raw.redemptions.len() as u32;
-
-        let name = raw.name.clone().unwrap_or_else(|| format!("script {i}"));
-        Ok(ScriptedScenario { name, params: p })
+        Ok(())
     }
 }
 

@@ -9,7 +9,6 @@ use super::generate::{
 };
 use super::replay::{kind_index, KIND_KEYS};
 use super::*;
-use crate::fund::{example_fund, ClassInfo, ClassKind, Fund};
 
 const KINDS: [ClassKind; 5] = [
     ClassKind::Equity,
@@ -19,24 +18,43 @@ const KINDS: [ClassKind; 5] = [
     ClassKind::CashLike,
 ];
 
+/// The facts about a fund that scenarios use, owned, so that a test can vary them.
+struct TestFund {
+    classes: Vec<ClassInfo>,
+    horizon: u32,
+    segment_names: Vec<String>,
+    large_names: Vec<String>,
+    scenarios: ScenarioConfig,
+}
+
+impl<'a> From<&'a TestFund> for FundShape<'a> {
+    fn from(fund: &'a TestFund) -> Self {
+        FundShape {
+            horizon: fund.horizon,
+            classes: &fund.classes,
+            segment_names: &fund.segment_names,
+            large_names: &fund.large_names,
+            scenarios: &fund.scenarios,
+        }
+    }
+}
+
 /// A fund with one class of every kind, three segments and four large investors, horizon 90.
-/// Built from the example so that it stays a valid `Fund` as that struct grows.
-fn test_fund() -> Fund {
-    let mut fund = example_fund();
-    fund.classes = ["equities", "fixed_income", "credit", "alternatives", "cash"]
-        .iter()
-        .zip(KINDS)
-        .map(|(name, kind)| ClassInfo {
-            name: name.to_string(),
-            kind,
-        })
-        .collect();
-    fund.model.params.n_classes = 5;
-    fund.model.params.horizon = 90;
-    fund.segment_names = ["retail", "wealth", "pension"].map(String::from).to_vec();
-    fund.large_names = (1..=4).map(|i| format!("Large investor {i}")).collect();
-    fund.scenarios = ScenarioConfig::default();
-    fund
+fn test_fund() -> TestFund {
+    TestFund {
+        classes: ["equities", "fixed_income", "credit", "alternatives", "cash"]
+            .iter()
+            .zip(KINDS)
+            .map(|(name, kind)| ClassInfo {
+                name: name.to_string(),
+                kind,
+            })
+            .collect(),
+        horizon: 90,
+        segment_names: ["retail", "wealth", "pension"].map(String::from).to_vec(),
+        large_names: (1..=4).map(|i| format!("Large investor {i}")).collect(),
+        scenarios: ScenarioConfig::default(),
+    }
 }
 
 fn only(weights: impl FnOnce(&mut FamilyWeights)) -> ScenarioConfig {
@@ -79,15 +97,9 @@ fn determinism_is_independent_of_chunking() {
 }
 
 /// Checks one scenario against the documented ranges (docs/scenarios.md).
-fn check_ranges(p: &ScenarioParams, fund: &Fund, cfg: &ScenarioConfig) {
-    let ctx = || format!("family {} ({}): {p:?}", p.family, family::name(p.family));
-    let within = |name: &str, x: f32, span: Span<f64>| {
-        assert!(
-            x.is_finite() && span.contains(x as f64),
-            "{name} = {x} outside {span}; {}",
-            ctx()
-        );
-    };
+fn check_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
+    let ctx = || context(p);
+    let within = |name: &str, x: f32, span: Span<f64>| assert_within(p, name, x, span);
     assert!(
         p.family <= family::FUNDING_LIQUIDITY_SHOCK || family::is_replay(p.family),
         "{}",
@@ -97,12 +109,7 @@ fn check_ranges(p: &ScenarioParams, fund: &Fund, cfg: &ScenarioConfig) {
     assert_eq!(p.flags & sflag::SCRIPTED, 0);
     assert!(p.regime <= regime::CRISIS);
     assert_eq!(p.rho, cfg.regimes.rho(p.regime) as f32);
-    assert!(
-        p.onset < fund.model.params.horizon && p.ramp >= 1,
-        "{}",
-        ctx()
-    );
-    let m = &cfg.market;
+    assert!(p.onset < fund.horizon && p.ramp >= 1, "{}", ctx());
     let n = fund.classes.len();
     for c in n..MAX_CLASSES {
         assert_eq!(
@@ -189,6 +196,28 @@ fn check_ranges(p: &ScenarioParams, fund: &Fund, cfg: &ScenarioConfig) {
         assert_eq!((p.rate_shock, p.credit_spread_shock), (0.0, 0.0));
     }
 
+    check_class_ranges(p, fund, cfg);
+}
+
+/// Which scenario failed, for assertion messages.
+fn context(p: &ScenarioParams) -> String {
+    format!("family {} ({}): {p:?}", p.family, family::name(p.family))
+}
+
+/// Asserts that field `name` of `p`, `x`, is a finite number within `span`.
+fn assert_within(p: &ScenarioParams, name: &str, x: f32, span: Span<f64>) {
+    assert!(
+        x.is_finite() && span.contains(x as f64),
+        "{name} = {x} outside {span}; {}",
+        context(p)
+    );
+}
+
+/// Checks every class's shock of a drawn (not replayed) scenario against its kind's ranges.
+fn check_class_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
+    let within = |name: &str, x: f32, span: Span<f64>| assert_within(p, name, x, span);
+    let m = &cfg.market;
+    let ftq = p.family == family::FLIGHT_TO_QUALITY;
     for (c, class) in fund.classes.iter().enumerate() {
         let name = |field: &str| format!("{}[{c}] ({:?})", field, class.kind);
         if class.kind == ClassKind::CashLike {
@@ -255,7 +284,7 @@ fn every_drawn_field_is_within_its_documented_range() {
 
     // Non-default ranges are honoured too, including a short horizon that clamps the onset.
     let mut narrow = test_fund();
-    narrow.model.params.horizon = 10;
+    narrow.horizon = 10;
     let text = "[market]\ndepth_cut = [0.6, 0.7]\nspread_mult = [3, 4]\nvolume_cut = [0.4, 0.5]\n\
                 crowding = [0, 0]\n[redemption]\nmult = [2, 3]\n[timing]\nonset = [2, 9]\n";
     let cfg: ScenarioConfig = toml::from_str(text).unwrap();
@@ -268,7 +297,7 @@ fn every_drawn_field_is_within_its_documented_range() {
 #[test]
 fn onset_is_clamped_into_the_horizon() {
     let mut fund = test_fund();
-    fund.model.params.horizon = 5;
+    fund.horizon = 5;
     let mut cfg = only(|w| w.market_wide = 1.0);
     cfg.timing.onset = Span(20, 40);
     for p in generate(&fund, &cfg, 1, 0..200) {
@@ -634,11 +663,11 @@ fn no_configuration_makes_generation_panic() {
     assert!(cfg.validate().is_err());
     let mut empty = test_fund();
     empty.classes.clear();
-    empty.model.params.horizon = 0;
+    empty.horizon = 0;
     for f in [&fund, &empty] {
         for p in generate(f, &cfg, 0, 0..100) {
             assert!(p.ramp >= 1);
-            assert!(p.onset < f.model.params.horizon.max(1));
+            assert!(p.onset < f.horizon.max(1));
         }
         let cfg = only(|w| w.asset_class_specific = 1.0);
         generate(f, &cfg, 0, 0..100);
@@ -900,27 +929,4 @@ fn the_documented_configuration_is_the_default() {
     let parsed: File =
         toml::from_str(block).unwrap_or_else(|e| panic!("docs/scenarios.md section 9: {e}"));
     assert_eq!(parsed.scenarios, ScenarioConfig::default());
-}
-
-/// The script example in docs/scenarios.md parses against the built-in example fund.
-#[test]
-fn the_documented_script_example_parses() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/scenarios.md");
-    let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
-    let section = &doc[doc.find("## 8. Scripted scenarios").expect("section 8")..];
-    let start = section.find("```toml\n").expect("a toml block") + "```toml\n".len();
-    let block = &section[start..start + section[start..].find("```").expect("closing fence")];
-    let fund = example_fund();
-    let scripts = parse_script_file(block, "docs/scenarios.md", &fund)
-        .unwrap_or_else(|e| panic!("the documented example does not parse: {e}"));
-    assert_eq!(scripts.len(), 2);
-    assert_eq!(scripts[0].params.n_events, 2);
-    assert_eq!(scripts[1].name, "Pure schedule");
-    assert_eq!(
-        (
-            scripts[1].params.redemption_mult,
-            scripts[1].params.large_mult
-        ),
-        (0.0, 0.0)
-    );
 }

@@ -4,6 +4,28 @@
 //! ([`files`]). The `undertow` binary (and any binding) wraps this crate: it parses flags, drives
 //! a progress bar and prints; the domain logic is here. Errors say whether the caller's input is
 //! at fault ([`EngineError::is_bad_input`]).
+//!
+//! ```no_run
+//! use undertow_engine::{fund, run, AnalysisSettings, FundOverrides, RunRequest};
+//! use undertow_host::backend::BackendChoice;
+//!
+//! # fn main() -> Result<(), undertow_engine::EngineError> {
+//! // The built-in example with a 60-day horizon, re-validated by the fund file's rules.
+//! let overrides = FundOverrides { horizon: Some(60), strategy: None };
+//! let fund = overrides.apply(fund::load(None)?)?;
+//! let (backend, _why) = undertow_engine::backend::open(BackendChoice::Auto, None, 64)?;
+//! let request = RunRequest {
+//!     scenarios: 10_000,
+//!     seed: 1,
+//!     paths: 200,
+//!     threads: None,
+//!     analysis: Some(AnalysisSettings::default()),
+//! };
+//! let outcome = run(&fund, &request, backend.as_ref(), |_done| {})?; // nothing written yet
+//! outcome.write("undertow-out".as_ref())?; // every file at once, atomically
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod backend;
 pub mod error;

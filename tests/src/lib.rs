@@ -80,6 +80,13 @@ pub fn cpu_f64() -> CpuF64 {
     CpuF64(CpuBackend::new(None, 64).expect("thread pool"))
 }
 
+/// Every output word's bits, for comparisons that must be exact.
+pub fn bits(v: &[ScenarioOutput]) -> Vec<u32> {
+    v.iter()
+        .flat_map(|o| o.as_words().iter().map(|x| x.to_bits()))
+        .collect()
+}
+
 /// The built-in example fund and its first `n` scenarios for `seed`.
 pub fn example_sweep(n: u64, seed: u64) -> (Fund, Vec<ScenarioParams>) {
     let fund = example_fund();

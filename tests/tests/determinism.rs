@@ -3,13 +3,7 @@
 
 use undertow_host::cpu::CpuBackend;
 use undertow_kernel::ScenarioOutput;
-use undertow_tests::example_sweep;
-
-fn bits(v: &[ScenarioOutput]) -> Vec<u32> {
-    v.iter()
-        .flat_map(|o| o.as_words().iter().map(|x| x.to_bits()))
-        .collect()
-}
+use undertow_tests::{bits, example_sweep};
 
 #[test]
 fn identical_for_any_thread_count_and_chunk_size() {

@@ -14,7 +14,7 @@ use undertow_host::fund::split_positions;
 use undertow_host::validate::{compare, Agreement, Tolerances};
 use undertow_kernel::layout::Layout;
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
-use undertow_tests::{cpu_f32, cpu_f64, example_sweep, gpu, Gpu, Runner};
+use undertow_tests::{bits, cpu_f32, cpu_f64, example_sweep, gpu, Gpu, Runner};
 
 /// Scenarios of the example fund in the main comparison: enough to measure MODEL.md's 99.9%
 /// agreement to a tenth of a percent. lavapipe on two cores simulates them in about 45 seconds.
@@ -37,12 +37,6 @@ const SINGLE_DISPATCH_POSITIONS: usize = 100;
 
 /// Scenarios of the single-dispatch test.
 const SINGLE_DISPATCH_SCENARIOS: u64 = 128;
-
-fn bits(v: &[ScenarioOutput]) -> Vec<u32> {
-    v.iter()
-        .flat_map(|o| o.as_words().iter().map(|x| x.to_bits()))
-        .collect()
-}
 
 /// Runs `scenarios` on the GPU with `opts`, timing it.
 fn run_gpu(

@@ -13,19 +13,14 @@
 //! scenario records, seed and indices as the main sweep, changing only the fund (the reverse
 //! stress test alone draws its own scenarios, at chosen severities).
 
-pub mod buffer;
 pub mod config;
-pub mod construct;
-pub mod early_warning;
-pub mod execution;
 pub mod findings;
-pub mod gates;
 pub mod graph;
-pub mod investors;
-pub mod liquidation;
-pub mod market;
-pub mod playbook;
-pub mod reverse_stress;
+pub mod investor_behaviour;
+pub mod liquidation_design;
+pub mod market_liquidity;
+pub mod portfolio_liquidity;
+pub mod redemption_policy;
 pub mod sim;
 pub mod tables;
 
@@ -34,20 +29,16 @@ use std::sync::OnceLock;
 use serde::Serialize;
 use undertow_kernel::{ScenarioOutput, ScenarioParams};
 
-pub use config::AnalysisConfig;
+pub use config::{AnalysisConfig, ConfigError};
 pub use findings::Finding;
 pub use graph::StageId;
+pub use market_liquidity::{Bucket, MarketLiquidityReport, PORTFOLIO};
+pub use portfolio_liquidity::PortfolioLiquidityReport;
+pub use redemption_policy::RedemptionPolicyReport;
+pub use tables::{tables, write_table_list, write_tables, Table};
 
-use buffer::{BufferSearch, LiquidityNeeds};
-use construct::Construction;
-use early_warning::EarlyWarning;
-use findings::BufferClaim;
-use gates::{GateGrid, GateRow, SwingCalibration};
-use investors::InvestorReport;
-use liquidation::LiquidationReport;
-use market::MarketLiquidityReport;
-use playbook::{GateTriggerChoice, PlaybookStage};
-use reverse_stress::ReverseStress;
+use investor_behaviour::InvestorReport;
+use liquidation_design::LiquidationReport;
 use sim::Simulator;
 
 use undertow_host::fund::Fund;
@@ -87,43 +78,6 @@ pub struct AnalysisInputs<'a> {
     pub fund: &'a Fund,
     pub base_outputs: &'a [ScenarioOutput],
     pub seed: u64,
-}
-
-/// Stage 3's output.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct PortfolioLiquidityReport {
-    pub needs: LiquidityNeeds,
-    pub buffer: BufferSearch,
-    pub construction: Construction,
-    /// The use case's buffer claim judged on this fund (when its composition was searched).
-    pub use_case_claim: Option<BufferClaim>,
-}
-
-/// Stage 5's output: the gate triggers and swing pricing calibrated, the early-warning
-/// indicators measured and calibrated, the reverse stress test, and the communication playbook
-/// built from the calibrated thresholds.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct RedemptionPolicyReport {
-    pub gate_grid: GateGrid,
-    pub swing: SwingCalibration,
-    pub early_warning: EarlyWarning,
-    pub reverse_stress: ReverseStress,
-    /// The gate trigger the playbook is built on: the best-ranked grid point that gates at all.
-    pub recommended_gate: GateTriggerChoice,
-    pub playbook: Vec<PlaybookStage>,
-}
-
-/// The trigger of a gate grid's row, for the playbook.
-fn trigger_of(row: &GateRow, min_days: u32, fund: &Fund) -> GateTriggerChoice {
-    GateTriggerChoice {
-        redemptions_30d: row.redemptions_30d,
-        alr: row.alr,
-        stress: row.stress,
-        gate_cap: row.gate_cap,
-        all_triggers: fund.model.params.gate_rule == undertow_kernel::gate::RULE_ALL,
-        mean_gate_days: Some(row.mean_gate_days),
-        min_days: Some(min_days),
-    }
 }
 
 /// One stage's run, for the summary.
@@ -170,65 +124,17 @@ struct Outputs {
 }
 
 /// Everything a stage may read.
-struct Context<'a> {
-    inputs: AnalysisInputs<'a>,
-    cfg: &'a AnalysisConfig,
-    sim: &'a Simulator,
+pub(crate) struct Context<'a> {
+    pub(crate) inputs: AnalysisInputs<'a>,
+    pub(crate) cfg: &'a AnalysisConfig,
+    pub(crate) sim: &'a Simulator,
     /// Scenario records of indices `0..n` of the run, generated once from the fund as given.
-    scenarios: &'a [ScenarioParams],
+    pub(crate) scenarios: &'a [ScenarioParams],
 }
 
 impl Context<'_> {
-    fn first(&self, n: u64) -> &[ScenarioParams] {
+    pub(crate) fn first(&self, n: u64) -> &[ScenarioParams] {
         &self.scenarios[..(n as usize).min(self.scenarios.len())]
-    }
-}
-
-/// Stage 5: its four analyses are independent of one another and run side by side (their
-/// simulations share the analysis' thread pool); the playbook then reads the calibrated gate
-/// trigger and early-warning thresholds.
-fn redemption_policy(ctx: &Context) -> RedemptionPolicyReport {
-    let (fund, seed, cfg, sim) = (ctx.inputs.fund, ctx.inputs.seed, ctx.cfg, ctx.sim);
-    let (gate_grid, swing, early_warning, reverse_stress) = std::thread::scope(|s| {
-        let g = s.spawn(|| {
-            gates::calibrate_gates(fund, ctx.first(cfg.gates.scenarios), seed, sim, &cfg.gates)
-        });
-        let w = s.spawn(|| {
-            gates::calibrate_swing(fund, ctx.first(cfg.swing.scenarios), seed, sim, &cfg.swing)
-        });
-        let e = s.spawn(|| {
-            early_warning::early_warning(
-                fund,
-                ctx.inputs.base_outputs,
-                ctx.first(cfg.early_warning.scenarios),
-                seed,
-                sim,
-                &cfg.early_warning,
-            )
-        });
-        let r = reverse_stress::reverse_stress(fund, seed, sim, &cfg.reverse_stress);
-        let join = "a redemption-policy analysis panicked";
-        (
-            g.join().expect(join),
-            w.join().expect(join),
-            e.join().expect(join),
-            r,
-        )
-    });
-    let recommended_gate = gate_grid
-        .best_firing
-        .as_ref()
-        .or(gate_grid.best.as_ref())
-        .map(|row| trigger_of(row, gate_grid.min_days, fund))
-        .unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
-    let playbook = playbook::playbook(&early_warning, Some(recommended_gate), fund);
-    RedemptionPolicyReport {
-        gate_grid,
-        swing,
-        early_warning,
-        reverse_stress,
-        recommended_gate,
-        playbook,
     }
 }
 
@@ -239,62 +145,51 @@ fn run_stage(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisEr
     match id {
         StageId::MarketLiquidity => {
             let s = ctx.first(ctx.cfg.profile.scenarios);
-            let _ = out.market.set(market::profile(fund, s, &ctx.cfg.profile));
+            let _ = out
+                .market
+                .set(market_liquidity::profile(fund, s, &ctx.cfg.profile));
         }
         StageId::InvestorBehaviour => {
             let s = ctx.first(ctx.cfg.investors.attribution_scenarios);
-            let r = investors::investor_behaviour(fund, ctx.inputs.base_outputs, s, seed, ctx.sim);
+            let r = investor_behaviour::investor_behaviour(
+                fund,
+                ctx.inputs.base_outputs,
+                s,
+                seed,
+                ctx.sim,
+            );
             let _ = out.investors.set(r);
         }
         StageId::PortfolioLiquidity => {
             let market = out.market.get().expect("market liquidity runs first");
-            let cfg = &ctx.cfg.buffer;
-            let comps = cfg.compositions(fund.model.params.initial_cash as f64);
-            let search =
-                buffer::search(fund, &comps, cfg, ctx.first(cfg.scenarios), seed, ctx.sim)?;
-            let class_names: Vec<String> = fund.classes.iter().map(|c| c.name.clone()).collect();
-            let construction = construct::construct(
-                &market.liquidity,
-                &class_names,
-                fund.model.params.initial_cash as f64,
-                &ctx.cfg.construction,
-            );
-            let claim = BufferClaim::judge(&search, &config::seed_recommendation().label);
-            let _ = out.portfolio.set(PortfolioLiquidityReport {
-                needs: LiquidityNeeds::of(fund, ctx.inputs.base_outputs),
-                buffer: search,
-                construction,
-                use_case_claim: claim,
-            });
+            let _ = out.portfolio.set(portfolio_liquidity::run(ctx, market)?);
         }
         StageId::LiquidationDesign => {
             let market = out.market.get().expect("market liquidity runs first");
             let cfg = &ctx.cfg.liquidation;
-            let r = liquidation::design(fund, market, ctx.first(cfg.scenarios), seed, ctx.sim, cfg);
+            let s = ctx.first(cfg.scenarios);
+            let r = liquidation_design::design(fund, market, s, seed, ctx.sim, cfg);
             let _ = out.liquidation.set(r);
         }
         StageId::RedemptionPolicy => {
-            let _ = out.policy.set(redemption_policy(ctx));
+            let _ = out.policy.set(redemption_policy::run(ctx));
         }
         StageId::Findings => {
             let mut all = Vec::new();
             if let Some(m) = out.market.get() {
-                all.extend(findings::market_findings(fund, m));
+                all.extend(market_liquidity::findings::findings(fund, m));
             }
             if let Some(i) = out.investors.get() {
-                all.extend(findings::investor_findings(i));
+                all.extend(investor_behaviour::findings::findings(i));
             }
             if let Some(p) = out.portfolio.get() {
-                all.extend(findings::portfolio_findings(fund, p));
+                all.extend(portfolio_liquidity::findings::findings(fund, p));
             }
             if let Some(l) = out.liquidation.get() {
-                all.extend(liquidation::findings(fund, l));
+                all.extend(liquidation_design::findings::findings(fund, l));
             }
             if let Some(r) = out.policy.get() {
-                all.extend(gates::findings(&r.gate_grid, &r.swing));
-                all.extend(early_warning::findings(&r.early_warning));
-                all.extend(reverse_stress::findings(fund, &r.reverse_stress));
-                all.extend(playbook::findings(&r.playbook));
+                all.extend(redemption_policy::findings::findings(fund, r));
             }
             let _ = out.findings.set(all);
         }
@@ -340,7 +235,7 @@ pub fn check_inputs(
             .buffer
             .compositions(fund.model.params.initial_cash as f64)
         {
-            buffer::composition_fund(fund, &c, &cfg.buffer)?;
+            portfolio_liquidity::buffer::composition_fund(fund, &c, &cfg.buffer)?;
         }
     }
     Ok(())

@@ -6,10 +6,13 @@
 
 use std::path::Path;
 
-use undertow_analysis::gates::{
-    baseline_model, calibrate_gates, calibrate_swing, findings, swing_model, tables, GateConfig,
-    GatePoint, GateRow, GateWeights, SwingConfig,
+use undertow_analysis::redemption_policy::config::{GateConfig, GateWeights, SwingConfig};
+use undertow_analysis::redemption_policy::findings::gate_findings as findings;
+use undertow_analysis::redemption_policy::gates::{
+    baseline_model, calibrate_gates, GatePoint, GateRow,
 };
+use undertow_analysis::redemption_policy::swing::{calibrate_swing, swing_model};
+use undertow_analysis::redemption_policy::tables::gate_tables as tables;
 use undertow_analysis::sim::Simulator;
 use undertow_analysis::StageId;
 use undertow_host::fund::{example_fund, parse_fund, Fund};

@@ -5,14 +5,18 @@
 
 use std::path::Path;
 
-use undertow_analysis::buffer::{evaluate, rank, search, CompositionResult, Yields};
-use undertow_analysis::config::{
-    AnalysisConfig, BufferConfig, BufferGrid, Composition, ConstructionConfig, ProfileConfig,
+use undertow_analysis::investor_behaviour::investor_behaviour;
+use undertow_analysis::market_liquidity::config::ProfileConfig;
+use undertow_analysis::market_liquidity::{profile, Bucket, PositionLiquidity};
+use undertow_analysis::portfolio_liquidity::buffer::{
+    evaluate, rank, search, CompositionResult, Yields,
 };
-use undertow_analysis::construct::{construct, Measures, TOLERANCE};
-use undertow_analysis::investors::investor_behaviour;
-use undertow_analysis::market::{profile, Bucket, PositionLiquidity};
+use undertow_analysis::portfolio_liquidity::config::{
+    BufferConfig, BufferGrid, Composition, ConstructionConfig,
+};
+use undertow_analysis::portfolio_liquidity::construct::{construct, Measures, TOLERANCE};
 use undertow_analysis::sim::Simulator;
+use undertow_analysis::AnalysisConfig;
 use undertow_host::fund::{example_fund, parse_fund, Fund};
 use undertow_host::run::scenario_block;
 
@@ -288,7 +292,12 @@ fn ranking_and_choice_on_known_results() {
     };
     let result = |label: &str, cash: f64, etf: f64, coverage: f64| {
         let c = Composition::new(label, cash, 0.0, etf);
-        let mut r = undertow_analysis::buffer::result_of(&c, &[], &y, cfg.target_coverage);
+        let mut r = undertow_analysis::portfolio_liquidity::buffer::result_of(
+            &c,
+            &[],
+            &y,
+            cfg.target_coverage,
+        );
         r.coverage = coverage;
         r.meets_target = coverage >= cfg.target_coverage;
         r
@@ -334,7 +343,10 @@ fn herding_fund(price_channels: bool) -> Fund {
     undertow_host::fund::build_fund(fund.spec.clone(), "herding.toml", Path::new("")).unwrap()
 }
 
-fn attribution_of(fund: &Fund, n: u64) -> (undertow_analysis::investors::InvestorReport, f64) {
+fn attribution_of(
+    fund: &Fund,
+    n: u64,
+) -> (undertow_analysis::investor_behaviour::InvestorReport, f64) {
     let sim = Simulator::new(None).unwrap();
     let scenarios = scenario_block(fund, 11, 0..n);
     let base = sim.run(&fund.model, &scenarios, 0, 11);

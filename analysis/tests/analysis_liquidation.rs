@@ -5,15 +5,17 @@
 
 use std::path::Path;
 
-use undertow_analysis::config::ProfileConfig;
-use undertow_analysis::execution::{
+use undertow_analysis::liquidation_design::execution::{
     ac_kappa, ac_schedule, cost_variance, execute, execution_row, expected_cost, linear_schedule,
     AcParams, ExecutionSettings,
 };
-use undertow_analysis::liquidation::{
-    design, findings, tables, LiquidationConfig, LiquidationReport, LAYERS, STRATEGIES,
+use undertow_analysis::liquidation_design::findings::findings;
+use undertow_analysis::liquidation_design::tables::tables;
+use undertow_analysis::liquidation_design::{
+    design, LiquidationConfig, LiquidationReport, LAYERS, STRATEGIES,
 };
-use undertow_analysis::market::{profile, Condition, Pricing};
+use undertow_analysis::market_liquidity::config::ProfileConfig;
+use undertow_analysis::market_liquidity::{profile, Condition, Pricing};
 use undertow_analysis::sim::Simulator;
 use undertow_analysis::StageId;
 use undertow_host::fund::{example_fund, parse_fund, Fund};

@@ -8,16 +8,16 @@
 
 use std::path::Path;
 
-use undertow_analysis::early_warning::{
+use undertow_analysis::redemption_policy::early_warning::{
     best_level, calibrate, early_warning, findings as ew_findings, indicator_stats,
     tables as ew_tables, Direction, EarlyWarning, EarlyWarningConfig, IndicatorStats, LadderRange,
     LevelStats,
 };
-use undertow_analysis::playbook::{
+use undertow_analysis::redemption_policy::playbook::{
     findings as playbook_findings, playbook, tables as playbook_tables, GateTriggerChoice,
     CHANNELS, STAGES,
 };
-use undertow_analysis::reverse_stress::{
+use undertow_analysis::redemption_policy::reverse_stress::{
     bisect_crossing, bisect_from_grid, failed, failure_probability, findings as rs_findings,
     reverse_stress, tables as rs_tables, ReverseStressConfig,
 };

@@ -26,7 +26,7 @@ use clarabel::solver::{
 use serde::Serialize;
 
 use super::config::ConstructionConfig;
-use super::market::PositionLiquidity;
+use crate::market_liquidity::PositionLiquidity;
 
 /// Constraint values within this of their limit count as met.
 pub const TOLERANCE: f64 = 1e-6;

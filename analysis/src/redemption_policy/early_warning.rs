@@ -55,11 +55,11 @@ use undertow_kernel::{
     funding, indicator, pflag, switch, tier, ScenarioOutput, ScenarioParams, N_INDICATORS,
 };
 
-use super::config::{bad, ConfigError};
-use super::findings::{finding, p1, Finding};
-use super::graph::StageId;
-use super::sim::Simulator;
-use super::tables::{header, num, opt, Table};
+use crate::config::{bad, ConfigError};
+use crate::findings::{finding, p1, Finding};
+use crate::graph::StageId;
+use crate::sim::Simulator;
+use crate::tables::{header, num, opt, Table};
 use undertow_host::aggregate::quantile;
 use undertow_host::fund::Fund;
 

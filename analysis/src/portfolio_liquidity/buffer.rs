@@ -17,12 +17,13 @@ use std::path::Path;
 use serde::Serialize;
 use undertow_kernel::{switch, ScenarioOutput, ScenarioParams, HORIZONS};
 
-use super::config::{pct, BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
-use super::sim::{with_horizon, without, Simulator};
-use super::AnalysisError;
+use super::config::{BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
+use crate::config::pct;
+use crate::sim::{with_horizon, without, Simulator};
+use crate::AnalysisError;
 use undertow_host::aggregate::{covered, quantile, survived, total_cost, LAR_CONFIDENCES};
-use undertow_host::fund::spec::{PositionSpec, Tier};
-use undertow_host::fund::{build_fund, Fund};
+use undertow_host::fund::spec::{PositionSpec, PriceRoute, Tier};
+use undertow_host::fund::{build_fund, Fund, FundError};
 
 /// One row of the liquidity-at-risk table.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -188,23 +189,29 @@ impl BufferSearch {
 /// The fund holding composition `comp`: cash set, the buffer instruments added, the investment
 /// positions scaled pro rata. The flag overrides applied to `fund.model` (strategy, impact model,
 /// switches, horizon) carry over.
+///
+/// Errors speak in the user's terms: the composition's label and the analysis setting at fault
+/// (`buffer.sovereign.settlement_days`), never the positions the search adds on its own. Each
+/// instrument is checked against the fund before the variant is built ([`check_instrument`]);
+/// anything the fund checks still find is mapped back to the same terms.
 pub fn composition_fund(
     fund: &Fund,
     comp: &Composition,
     cfg: &BufferConfig,
 ) -> Result<Fund, AnalysisError> {
+    let fail = |reason: String| AnalysisError::Composition {
+        label: comp.label.clone(),
+        reason,
+    };
     let mut spec = fund.spec.clone();
     let invested: f64 = spec.positions.iter().map(|p| p.weight).sum();
     let remaining = 1.0 - comp.total();
     if remaining <= 0.0 || invested <= 0.0 {
-        return Err(AnalysisError::Composition {
-            label: comp.label.clone(),
-            reason: format!(
-                "{} leaves nothing to invest (the buffer totals {})",
-                comp.describe(),
-                pct(comp.total())
-            ),
-        });
+        return Err(fail(format!(
+            "{} leaves nothing to invest (the buffer totals {})",
+            comp.describe(),
+            pct(comp.total())
+        )));
     }
     let scale = remaining / invested;
     for p in &mut spec.positions {
@@ -214,28 +221,22 @@ pub fn composition_fund(
         }
     }
     spec.fund.cash = comp.cash;
-    for (inst, weight, tier) in [
-        (&cfg.sovereign, comp.sovereign, Tier::Sovereign),
-        (&cfg.etf, comp.etf, Tier::Etf),
+    // Where each added instrument sits in the variant's positions, with its setting path.
+    let mut added: Vec<(usize, &str)> = Vec::new();
+    for (setting, inst, weight, tier) in [
+        (SOVEREIGN, &cfg.sovereign, comp.sovereign, Tier::Sovereign),
+        (ETF, &cfg.etf, comp.etf, Tier::Etf),
     ] {
         if weight > 0.0 {
-            let class = instrument_class(fund, inst).ok_or_else(|| AnalysisError::Composition {
-                label: comp.label.clone(),
-                reason: format!(
-                    "the fund has no {} class for the {} buffer tier (name one in its settings)",
-                    inst.kind.name(),
-                    inst.label
-                ),
-            })?;
-            spec.positions
-                .push(buffer_position(inst, &class, weight, tier));
+            let class = check_instrument(fund, setting, inst).map_err(&fail)?;
+            let mut position = buffer_position(inst, &class, weight, tier);
+            position.id = unused_id(&spec.positions, &inst.id);
+            added.push((spec.positions.len(), setting));
+            spec.positions.push(position);
         }
     }
     let mut out =
-        build_fund(spec, &fund.source, Path::new("")).map_err(|e| AnalysisError::Composition {
-            label: comp.label.clone(),
-            reason: e.to_string(),
-        })?;
+        build_fund(spec, &fund.source, Path::new("")).map_err(|e| fail(in_settings(&e, &added)))?;
     let (from, to) = (&fund.model.params, &mut out.model.params);
     to.strategy = from.strategy;
     to.impact_model = from.impact_model;
@@ -244,6 +245,116 @@ pub fn composition_fund(
     Ok(out)
 }
 
+/// Setting path of the sovereign buffer instrument.
+const SOVEREIGN: &str = "buffer.sovereign";
+/// Setting path of the ETF buffer instrument.
+const ETF: &str = "buffer.etf";
+
+/// Checks a buffer instrument against the fund it joins, as the fund checks would check the
+/// position it becomes, naming the setting (`{setting}.adv`) rather than the position. Returns
+/// the class the instrument joins.
+fn check_instrument(fund: &Fund, setting: &str, inst: &BufferInstrument) -> Result<String, String> {
+    let class = instrument_class(fund, inst).ok_or_else(|| match &inst.class {
+        Some(name) => {
+            let names: Vec<&str> = fund.classes.iter().map(|c| c.name.as_str()).collect();
+            format!(
+                "{setting}.class = {name:?}: the fund has no such class; its classes are: {}",
+                names.join(", ")
+            )
+        }
+        None => format!(
+            "the fund has no {} class for {setting} ({}): name one with {setting}.class",
+            inst.kind.name(),
+            inst.label
+        ),
+    })?;
+    let horizon = fund.spec.fund.horizon_days.min(fund.model.params.horizon);
+    if inst.settlement_days >= horizon {
+        return Err(format!(
+            "{setting}.settlement_days = {}: settlement must be shorter than the fund's horizon ({horizon} days)",
+            inst.settlement_days
+        ));
+    }
+    let numbers = [
+        ("adv", inst.adv),
+        ("spread_bps", inst.spread_bps),
+        ("vol_annual", inst.vol_annual),
+        ("impact", inst.impact),
+        ("duration", inst.duration),
+        ("convexity", inst.convexity),
+    ];
+    if let Some((name, v)) = numbers.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(format!("{setting}.{name} = {v}: must be a finite number"));
+    }
+    let aum = fund.spec.fund.aum;
+    if !((inst.adv / aum) as f32).is_normal() {
+        return Err(format!(
+            "{setting}.adv = {}: implausible next to the fund's AUM of {aum} (a daily traded value, in currency)",
+            inst.adv
+        ));
+    }
+    if inst.spread_bps >= MAX_SPREAD_BPS {
+        return Err(format!(
+            "{setting}.spread_bps = {}: a bid-ask spread of 100% of price or more (basis points)",
+            inst.spread_bps
+        ));
+    }
+    if inst.price_route != PriceRoute::None && inst.duration == 0.0 {
+        return Err(format!(
+            "{setting}.duration = 0: the \"{}\" price route needs a duration (with 0 the instrument would ignore the shock)",
+            inst.price_route.name()
+        ));
+    }
+    Ok(class)
+}
+
+/// Spreads of 100% of price or more are refused, as the fund checks refuse them.
+const MAX_SPREAD_BPS: f64 = 10_000.0;
+
+/// `id`, or `id` with a numeric suffix when one of the fund's own positions already has it: the
+/// added position is internal, so its id must never collide with a name the user wrote.
+fn unused_id(positions: &[PositionSpec], id: &str) -> String {
+    let taken = |c: &str| positions.iter().any(|p| p.id == c);
+    (1..)
+        .map(|k| {
+            if k == 1 {
+                id.to_string()
+            } else {
+                format!("{id}_{k}")
+            }
+        })
+        .find(|c| !taken(c))
+        .expect("some suffix is free")
+}
+
+/// A fund-check error of a composition's variant, with each problem of an added instrument
+/// (`positions[16].adv (id "...")`) renamed to its setting (`buffer.sovereign.adv`).
+fn in_settings(e: &FundError, added: &[(usize, &str)]) -> String {
+    if e.issues().is_empty() {
+        return format!("the fund it makes fails the fund checks: {e}");
+    }
+    let problems: Vec<String> = e
+        .issues()
+        .iter()
+        .map(|i| {
+            let field = added
+                .iter()
+                .find_map(|&(k, setting)| {
+                    let column = i.field.strip_prefix(&format!("positions[{k}]."))?;
+                    let column = column.split(' ').next().unwrap_or(column);
+                    Some(format!("{setting}.{column}"))
+                })
+                .unwrap_or_else(|| i.field.clone());
+            format!("{field} = {}: {}", i.value, i.reason)
+        })
+        .collect();
+    format!(
+        "the fund it makes fails the fund checks: {}",
+        problems.join("; ")
+    )
+}
+
+/// The class a buffer instrument joins: the one it names, or the fund's first of its kind.
 fn instrument_class(fund: &Fund, inst: &BufferInstrument) -> Option<String> {
     match &inst.class {
         Some(name) => fund
@@ -259,6 +370,7 @@ fn instrument_class(fund: &Fund, inst: &BufferInstrument) -> Option<String> {
     }
 }
 
+/// The position a buffer instrument becomes in a composition's variant.
 fn buffer_position(inst: &BufferInstrument, class: &str, weight: f64, tier: Tier) -> PositionSpec {
     PositionSpec {
         id: inst.id.clone(),
@@ -442,5 +554,86 @@ pub fn rank(
         results,
         cheapest_meeting_target,
         frontier,
+    }
+}
+
+/// Whether the use case's buffer claim holds on a fund: the recommended composition covers at
+/// least the target at a lower opportunity cost than the static cash buffer.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct BufferClaim {
+    pub composition: String,
+    pub target_coverage: f64,
+    pub coverage: f64,
+    pub opportunity_cost_bps: f64,
+    pub static_label: String,
+    pub static_coverage: f64,
+    pub static_opportunity_cost_bps: f64,
+    pub coverage_met: bool,
+    pub cheaper_than_static: bool,
+    pub holds: bool,
+    pub scenarios: u64,
+    pub horizon_days: u32,
+}
+
+impl BufferClaim {
+    /// The claim judged on a search that evaluated the static buffer (first) and `label`.
+    pub fn judge(search: &BufferSearch, label: &str) -> Option<BufferClaim> {
+        let r = search.by_label(label)?;
+        let s = search.results.first()?;
+        let coverage_met = r.coverage + 1e-12 >= search.target_coverage;
+        let cheaper = r.opportunity_cost_bps < s.opportunity_cost_bps;
+        Some(BufferClaim {
+            composition: r.describe(),
+            target_coverage: search.target_coverage,
+            coverage: r.coverage,
+            opportunity_cost_bps: r.opportunity_cost_bps,
+            static_label: s.label.clone(),
+            static_coverage: s.coverage,
+            static_opportunity_cost_bps: s.opportunity_cost_bps,
+            coverage_met,
+            cheaper_than_static: cheaper,
+            holds: coverage_met && cheaper,
+            scenarios: search.scenarios,
+            horizon_days: search.horizon_days,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use undertow_host::fund::Issue;
+
+    #[test]
+    fn fund_check_errors_are_renamed_to_settings() {
+        let issue = |field: &str| Issue {
+            file: "fund.toml".into(),
+            field: field.into(),
+            value: "7".into(),
+            reason: "wrong".into(),
+        };
+        let e = FundError::Invalid {
+            file: "fund.toml".into(),
+            issues: vec![
+                issue("positions[16].adv (id \"BUFFER_SOV\")"),
+                issue("positions[17].impact (id \"BUFFER_ETF\")"),
+                issue("positions[2].adv (id \"HY\")"),
+            ],
+        };
+        let msg = in_settings(&e, &[(16, SOVEREIGN), (17, ETF)]);
+        assert_eq!(
+            msg,
+            "the fund it makes fails the fund checks: buffer.sovereign.adv = 7: wrong; \
+             buffer.etf.impact = 7: wrong; positions[2].adv (id \"HY\") = 7: wrong"
+        );
+    }
+
+    #[test]
+    fn added_ids_avoid_the_funds_own() {
+        let mut fund = undertow_host::fund::example_fund().spec.clone();
+        fund.positions[0].id = "BUFFER_SOV".into();
+        fund.positions[1].id = "BUFFER_SOV_2".into();
+        assert_eq!(unused_id(&fund.positions, "BUFFER_SOV"), "BUFFER_SOV_3");
+        assert_eq!(unused_id(&fund.positions, "BUFFER_ETF"), "BUFFER_ETF");
     }
 }

@@ -7,12 +7,16 @@
 //! own `market_state` at full stress (`g = 1`) with the condition's per-class multipliers, and
 //! every cost is the kernel's `cost_rate`, so the profile and the simulation price a sale alike.
 
+pub mod config;
+pub mod findings;
+pub mod tables;
+
 use serde::Serialize;
 use undertow_kernel::liquidation::{cost_rate, SaleTerms, MIN_DEPTH};
 use undertow_kernel::market::{market_state, MarketState};
 use undertow_kernel::{impact, PositionParams, ScenarioParams, MAX_CLASSES};
 
-use super::config::{BucketConfig, ProfileConfig};
+use config::{BucketConfig, ProfileConfig};
 use undertow_host::aggregate::quantile;
 use undertow_host::fund::{stressed_cost_per_unit, Fund};
 

@@ -58,7 +58,7 @@
 use serde::Serialize;
 use undertow_kernel::{switch, PositionParams};
 
-use super::market::{Condition, Pricing};
+use crate::market_liquidity::{Condition, Pricing};
 use undertow_host::fund::Fund;
 
 /// Almgren–Chriss parameters of one position under one condition.

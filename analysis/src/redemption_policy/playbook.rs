@@ -21,10 +21,12 @@
 use serde::Serialize;
 use undertow_kernel::{gate, switch};
 
-use super::early_warning::{Direction, EarlyWarning, StartingPoint, BUSINESS_DAYS_PER_WEEK};
-use super::findings::{finding, money, p1, Finding};
-use super::graph::StageId;
-use super::tables::{header, text, Table};
+use crate::findings::{finding, money, p1, Finding};
+use crate::graph::StageId;
+use crate::redemption_policy::early_warning::{
+    Direction, EarlyWarning, StartingPoint, BUSINESS_DAYS_PER_WEEK,
+};
+use crate::tables::{header, text, Table};
 use undertow_host::fund::{Fund, TRADING_DAYS_PER_YEAR};
 
 /// The seed's communication stages, in order.

@@ -8,10 +8,14 @@
 //! what the one-at-a-time contributions do not explain is the interaction between channels. Shares
 //! are contributions over the total, so the six shares plus the interaction share add up to one.
 
+pub mod config;
+pub mod findings;
+pub mod tables;
+
 use serde::Serialize;
 use undertow_kernel::{switch, ScenarioOutput, ScenarioParams};
 
-use super::sim::{without, HolderEnd, Simulator};
+use crate::sim::{without, HolderEnd, Simulator};
 use undertow_host::aggregate::{quantile, total_cost};
 use undertow_host::fund::{Fund, TRADING_DAYS_PER_YEAR};
 

@@ -33,11 +33,11 @@
 use serde::Serialize;
 use undertow_kernel::{ScenarioOutput, ScenarioParams};
 
-use super::config::{bad, ConfigError};
-use super::findings::{finding, p1, Finding};
-use super::graph::StageId;
-use super::sim::Simulator;
-use super::tables::{header, num, Table};
+use crate::config::{bad, ConfigError};
+use crate::findings::{finding, p1, Finding};
+use crate::graph::StageId;
+use crate::sim::Simulator;
+use crate::tables::{header, num, Table};
 use undertow_host::aggregate::survived;
 use undertow_host::fund::{ClassKind, Fund};
 use undertow_host::scenarios::generate::risk_class_shock;

@@ -1,0 +1,109 @@
+//! Stage 2's findings: the investor base, the redemptions by holder and the cascade
+//! attribution, as sentences with their numbers.
+
+use super::InvestorReport;
+use crate::findings::{finding, p1, Finding};
+use crate::graph::StageId;
+
+/// Stage 2's findings.
+pub fn findings(r: &InvestorReport) -> Vec<Finding> {
+    let s = StageId::InvestorBehaviour;
+    let mut out = Vec::new();
+    let b = &r.base;
+    out.push(finding(
+        s,
+        "investor_base",
+        format!(
+            "The top-10 investors hold {} of NAV (investor HHI {:.4}); {} segments of small holders hold {}.",
+            p1(b.top10_share),
+            b.hhi,
+            b.segments.len(),
+            p1(b.segment_share)
+        ),
+        &[("top10_share", b.top10_share), ("hhi", b.hhi), ("segment_share", b.segment_share)],
+    ));
+    if let Some(row) = r.requested.iter().find(|x| x.horizon_days == 30) {
+        out.push(finding(
+            s,
+            "redemptions",
+            format!(
+                "Requested outflow within 30 days averages {} of NAV, {} at the 95th and {} at the 99th percentile ({} scenarios); at least one large investor redeems in {} of scenarios.",
+                p1(row.mean),
+                p1(row.p95),
+                p1(row.p99),
+                r.sweep_scenarios,
+                p1(r.any_large_redeemed)
+            ),
+            &[("mean_30d", row.mean), ("p95_30d", row.p95), ("p99_30d", row.p99), ("any_large_redeemed", r.any_large_redeemed)],
+        ));
+    }
+    let top = r
+        .holders
+        .iter()
+        .max_by(|a, b| a.share_of_requests.total_cmp(&b.share_of_requests));
+    let large = r
+        .holders
+        .iter()
+        .filter(|h| h.kind == "large_investor")
+        .max_by(|a, b| a.mean.total_cmp(&b.mean));
+    if let (Some(t), Some(l)) = (top, large) {
+        out.push(finding(
+            s,
+            "holders",
+            format!(
+                "The largest source of requests is {} ({} of requests on average); the large investor with the most expected outflow is {} ({} stake), which redeems in {} of scenarios (99th percentile request {} of NAV).",
+                t.holder,
+                p1(t.share_of_requests),
+                l.holder,
+                p1(l.stake),
+                p1(l.probability),
+                p1(l.p99)
+            ),
+            &[("top_share_of_requests", t.share_of_requests), ("large_probability", l.probability), ("large_p99", l.p99)],
+        ));
+    }
+    if let Some(a) = &r.attribution {
+        let base = a.all_on.requested;
+        let mut parts: Vec<String> = a
+            .channels
+            .iter()
+            .filter(|c| c.enabled)
+            .map(|c| {
+                format!(
+                    "{} {:+.2} pp",
+                    c.channel.replace('_', " "),
+                    c.outflow * 100.0
+                )
+            })
+            .collect();
+        parts.push(format!(
+            "interaction {:+.2} pp",
+            a.interaction_outflow * 100.0
+        ));
+        let cost_top = a
+            .largest_cost_channel()
+            .map(|c| c.channel.replace('_', " "))
+            .unwrap_or_default();
+        out.push(finding(
+            s,
+            "cascade_attribution",
+            format!(
+                "Feedback adds {} of NAV to mean requested outflow over the horizon ({} of the {} mean; {} scenarios rerun per channel): {}. It adds {:.1} bps to mean liquidation cost, most through {}.",
+                p1(a.total_outflow),
+                p1(if base > 0.0 { a.total_outflow / base } else { 0.0 }),
+                p1(base),
+                a.scenarios,
+                parts.join(", "),
+                a.total_cost * 1e4,
+                cost_top
+            ),
+            &[
+                ("feedback_outflow", a.total_outflow),
+                ("mean_outflow", base),
+                ("feedback_cost_bps", a.total_cost * 1e4),
+                ("interaction_outflow", a.interaction_outflow),
+            ],
+        ));
+    }
+    out
+}

@@ -1,0 +1,110 @@
+//! Stage 2's tables: `redemptions_by_holder.csv`, `attribution.csv` (when the attribution ran).
+
+use super::InvestorReport;
+use crate::tables::{header, num, text, Table};
+
+/// Stage 2's tables.
+pub fn tables(i: &InvestorReport) -> Vec<Table> {
+    let mut out = Vec::new();
+    let rows = i
+        .holders
+        .iter()
+        .map(|h| {
+            vec![
+                text(&h.holder),
+                h.kind.to_string(),
+                num(h.stake),
+                num(h.probability),
+                num(h.mean),
+                num(h.p95),
+                num(h.p99),
+                num(h.share_of_requests),
+            ]
+        })
+        .collect();
+    out.push(Table {
+        file: "redemptions_by_holder.csv",
+        header: header(&[
+            "holder",
+            "kind",
+            "stake",
+            "probability",
+            "mean",
+            "p95",
+            "p99",
+            "share_of_requests",
+        ]),
+        rows,
+    });
+    if let Some(a) = &i.attribution {
+        let mut rows = vec![
+            vec![
+                "all_on".into(),
+                "".into(),
+                num(a.all_on.requested_30d),
+                num(a.all_on.requested),
+                num(a.all_on.cost * 1e4),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+            ],
+            vec![
+                "all_off".into(),
+                "".into(),
+                num(a.all_off.requested_30d),
+                num(a.all_off.requested),
+                num(a.all_off.cost * 1e4),
+                num(a.total_outflow_30d),
+                num(a.total_outflow),
+                num(a.total_cost * 1e4),
+                num(1.0),
+                num(1.0),
+            ],
+        ];
+        for c in &a.channels {
+            rows.push(vec![
+                c.channel.to_string(),
+                c.enabled.to_string(),
+                num(c.without.requested_30d),
+                num(c.without.requested),
+                num(c.without.cost * 1e4),
+                num(c.outflow_30d),
+                num(c.outflow),
+                num(c.cost * 1e4),
+                num(c.outflow_share),
+                num(c.cost_share),
+            ]);
+        }
+        rows.push(vec![
+            "interaction".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            "".into(),
+            num(a.interaction_outflow),
+            num(a.interaction_cost * 1e4),
+            num(a.interaction_outflow_share),
+            num(a.interaction_cost_share),
+        ]);
+        out.push(Table {
+            file: "attribution.csv",
+            header: header(&[
+                "variant",
+                "enabled",
+                "requested_30d",
+                "requested",
+                "cost_bps",
+                "contribution_outflow_30d",
+                "contribution_outflow",
+                "contribution_cost_bps",
+                "outflow_share",
+                "cost_share",
+            ]),
+            rows,
+        });
+    }
+    out
+}

@@ -1,0 +1,301 @@
+//! Stage 3's findings: liquidity at risk, the buffer search and the use case's buffer claim,
+//! and the liquidity-aware construction, as sentences with their numbers.
+
+use super::construct::Construction;
+use super::PortfolioLiquidityReport;
+use crate::config::pct;
+use crate::findings::{finding, money, p1, p2, Finding};
+use crate::graph::StageId;
+use undertow_host::fund::Fund;
+
+/// Stage 3's findings.
+pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
+    let mut out = Vec::new();
+    liquidity_at_risk(fund, p, &mut out);
+    buffer_coverage(p, &mut out);
+    use_case_claim(fund, p, &mut out);
+    cheapest_meeting_target(p, &mut out);
+    weighted_ranking(p, &mut out);
+    frontier(p, &mut out);
+    construction(p, &mut out);
+    out
+}
+
+/// Liquidity at risk over 30 days against the fund's cash and buffer tiers.
+fn liquidity_at_risk(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let n = &p.needs;
+    if let Some(row) = n.rows.iter().find(|r| r.horizon_days == 30) {
+        out.push(finding(
+            s,
+            "liquidity_at_risk",
+            format!(
+                "30-day liquidity at risk is {} / {} / {} of NAV at 90/95/99% confidence ({} at 99%), against {} cash ({} with the fund's buffer-tier holdings).",
+                p1(row.lar[0]),
+                p1(row.lar[1]),
+                p1(row.lar[2]),
+                money(row.lar_currency[2], &fund.currency),
+                p1(n.cash),
+                p1(n.cash_and_buffer_tiers)
+            ),
+            &[("lar90_30d", row.lar[0]), ("lar95_30d", row.lar[1]), ("lar99_30d", row.lar[2]), ("cash", n.cash)],
+        ));
+    }
+}
+
+/// The coverage of the fund's static cash buffer.
+fn buffer_coverage(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let b = &p.buffer;
+    if let Some(st) = b.results.first() {
+        let mut text = format!(
+            "The {} cash buffer{} covers {} of scenarios over {} days at {} a year of carry",
+            pct(st.cash),
+            if b.with_gates {
+                ""
+            } else {
+                " alone (gates off)"
+            },
+            p2(st.coverage),
+            b.horizon_days,
+            format_bps(st.opportunity_cost_bps)
+        );
+        let mut values = vec![
+            ("static_coverage", st.coverage),
+            ("static_opportunity_cost_bps", st.opportunity_cost_bps),
+        ];
+        if let Some(c) = &p.use_case_claim {
+            text += &format!(
+                "; {} covers {} at {} a year",
+                c.composition,
+                p2(c.coverage),
+                format_bps(c.opportunity_cost_bps)
+            );
+            values.push(("recommended_coverage", c.coverage));
+            values.push(("recommended_opportunity_cost_bps", c.opportunity_cost_bps));
+        }
+        text += &format!(" ({} scenarios per composition).", b.scenarios);
+        out.push(finding(s, "buffer_coverage", text, &values));
+    }
+}
+
+/// The use case's buffer claim, judged.
+fn use_case_claim(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    if let Some(c) = &p.use_case_claim {
+        let text = format!(
+            "The use case's buffer claim — {} covering at least {} of scenarios at a lower opportunity cost than the static cash buffer — {} on {}: coverage {} ({} the target) and {} a year against {} for the {} buffer.",
+            c.composition,
+            p1(c.target_coverage),
+            if c.holds { "HOLDS" } else { "does NOT hold" },
+            fund.name,
+            p2(c.coverage),
+            if c.coverage_met { "meets" } else { "misses" },
+            format_bps(c.opportunity_cost_bps),
+            format_bps(c.static_opportunity_cost_bps),
+            c.static_label.trim_start_matches("static "),
+        );
+        out.push(finding(
+            s,
+            "use_case_claim",
+            text,
+            &[
+                ("holds", c.holds as u8 as f64),
+                ("coverage", c.coverage),
+                ("target_coverage", c.target_coverage),
+                ("opportunity_cost_bps", c.opportunity_cost_bps),
+                ("static_opportunity_cost_bps", c.static_opportunity_cost_bps),
+            ],
+        ));
+    }
+}
+
+/// The cheapest composition that meets the coverage target.
+fn cheapest_meeting_target(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let b = &p.buffer;
+    match b.cheapest() {
+        Some(r) => out.push(finding(
+            s,
+            "cheapest_meeting_target",
+            format!(
+                "The cheapest composition covering at least {} is {} ({}): {} coverage, {} survival, {} a year, expected liquidation cost {:.1} bps.",
+                p1(b.target_coverage),
+                r.describe(),
+                r.label,
+                p2(r.coverage),
+                p2(r.survival),
+                format_bps(r.opportunity_cost_bps),
+                r.expected_cost_bps
+            ),
+            &[("coverage", r.coverage), ("opportunity_cost_bps", r.opportunity_cost_bps), ("expected_cost_bps", r.expected_cost_bps)],
+        )),
+        None => {
+            let best = b.results.iter().max_by(|a, b| a.coverage.total_cmp(&b.coverage));
+            if let Some(r) = best {
+                out.push(finding(
+                    s,
+                    "cheapest_meeting_target",
+                    format!(
+                        "No composition searched covers {}; the best, {}, covers {} at {} a year.",
+                        p1(b.target_coverage),
+                        r.describe(),
+                        p2(r.coverage),
+                        format_bps(r.opportunity_cost_bps)
+                    ),
+                    &[("best_coverage", r.coverage), ("opportunity_cost_bps", r.opportunity_cost_bps)],
+                ));
+            }
+        }
+    }
+}
+
+/// The composition the weighted objective ranks first.
+fn weighted_ranking(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let b = &p.buffer;
+    if let Some(r) = b.best() {
+        let w = b.weights;
+        out.push(finding(
+            s,
+            "weighted_ranking",
+            format!(
+                "Ranked by the weighted objective (safety {}, opportunity cost {}, operational {}), the best composition is {} ({}): {} coverage at {} a year.",
+                w.safety,
+                w.opportunity_cost,
+                w.operational,
+                r.describe(),
+                r.label,
+                p2(r.coverage),
+                format_bps(r.opportunity_cost_bps)
+            ),
+            &[("score", r.score), ("coverage", r.coverage), ("opportunity_cost_bps", r.opportunity_cost_bps)],
+        ));
+    }
+}
+
+/// The coverage and opportunity-cost frontier.
+fn frontier(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let b = &p.buffer;
+    if let (Some(&first), Some(&last)) = (b.frontier.first(), b.frontier.last()) {
+        let (f, l) = (&b.results[first], &b.results[last]);
+        out.push(finding(
+            s,
+            "frontier",
+            format!(
+                "The efficient frontier has {} of {} compositions, from {} ({} coverage, {}) to {} ({}, {}).",
+                b.frontier.len(),
+                b.results.len(),
+                f.describe(),
+                p2(f.coverage),
+                format_bps(f.opportunity_cost_bps),
+                l.describe(),
+                p2(l.coverage),
+                format_bps(l.opportunity_cost_bps)
+            ),
+            &[("points", b.frontier.len() as f64), ("max_coverage", l.coverage)],
+        ));
+    }
+}
+
+/// The liquidity-aware construction: feasible or not, and what it changes.
+fn construction(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
+    let s = StageId::PortfolioLiquidity;
+    let c = &p.construction;
+    let text = if !c.feasible {
+        format!(
+            "No weights meet the construction constraints together (solver status {}); relax one of them.",
+            c.status
+        )
+    } else if c.already_met {
+        let tightest = c.constraints.iter().min_by(|a, b| {
+            (a.slack / a.limit.abs().max(1e-9)).total_cmp(&(b.slack / b.limit.abs().max(1e-9)))
+        });
+        format!(
+            "The fund already meets every construction constraint ({}); no change is needed, and none binds{}.",
+            describe_checks(c),
+            tightest
+                .map(|t| format!(" — the tightest is {} with {:.3} of slack", t.name, t.slack))
+                .unwrap_or_default()
+        )
+    } else {
+        let mut moves: Vec<_> = c
+            .positions
+            .iter()
+            .filter(|w| w.change.abs() > 1e-4)
+            .collect();
+        moves.sort_by(|a, b| b.change.abs().total_cmp(&a.change.abs()));
+        let listed: Vec<String> = moves
+            .iter()
+            .take(4)
+            .map(|w| format!("{} {:+.1} pp", w.position, w.change * 100.0))
+            .collect();
+        format!(
+            "The smallest change meeting every constraint turns over {} of NAV ({}); binding: {}. After it: {}.",
+            p1(c.turnover),
+            listed.join(", "),
+            if c.binding.is_empty() { "none".to_string() } else { c.binding.join(", ") },
+            describe_checks(c)
+        )
+    };
+    out.push(finding(
+        s,
+        "portfolio_construction",
+        text,
+        &[
+            ("turnover", c.turnover),
+            ("feasible", c.feasible as u8 as f64),
+            ("binding_count", c.binding.len() as f64),
+        ],
+    ));
+}
+
+fn describe_checks(c: &Construction) -> String {
+    let parts: Vec<String> = c
+        .constraints
+        .iter()
+        .filter(|k| !k.name.starts_with("max_asset_class:"))
+        .map(|k| {
+            let v = if k.name == "min_liquidity_score" {
+                format!("{:.2}", k.after)
+            } else {
+                p1(k.after)
+            };
+            let l = if k.name == "min_liquidity_score" {
+                format!("{:.1}", k.limit)
+            } else {
+                pct(k.limit)
+            };
+            format!(
+                "{} {} {} {}",
+                k.name
+                    .trim_start_matches("max_")
+                    .trim_start_matches("min_")
+                    .replace('_', " "),
+                v,
+                if k.sense == "max" { "≤" } else { "≥" },
+                l
+            )
+        })
+        .collect();
+    let largest = c
+        .constraints
+        .iter()
+        .filter(|k| k.name.starts_with("max_asset_class:"))
+        .max_by(|a, b| a.after.total_cmp(&b.after));
+    let mut s = parts.join(", ");
+    if let Some(k) = largest {
+        s += &format!(
+            ", largest class {} {} ≤ {}",
+            k.name.trim_start_matches("max_asset_class:"),
+            p1(k.after),
+            pct(k.limit)
+        );
+    }
+    s
+}
+
+fn format_bps(x: f64) -> String {
+    format!("{x:.1} bps")
+}

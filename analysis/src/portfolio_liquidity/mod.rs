@@ -1,0 +1,59 @@
+//! Stage 3, the portfolio liquidity analyst: liquidity needs (liquidity at risk) and the buffer
+//! search ([`buffer`]), and the liquidity-aware portfolio construction ([`construct`]); settings
+//! in [`config`], findings in [`findings`], tables in [`tables`].
+
+pub mod buffer;
+pub mod config;
+pub mod construct;
+pub mod findings;
+pub mod tables;
+
+use serde::Serialize;
+
+use crate::market_liquidity::MarketLiquidityReport;
+use crate::{AnalysisError, Context};
+use buffer::{BufferClaim, BufferSearch, LiquidityNeeds};
+use construct::Construction;
+
+/// Stage 3's output.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PortfolioLiquidityReport {
+    pub needs: LiquidityNeeds,
+    pub buffer: BufferSearch,
+    pub construction: Construction,
+    /// The use case's buffer claim judged on this fund (when its composition was searched).
+    pub use_case_claim: Option<BufferClaim>,
+}
+
+/// Runs stage 3 on stage 1's liquidity profile: the buffer search over every composition, the
+/// construction, and the use case's claim judged.
+pub(crate) fn run(
+    ctx: &Context,
+    market: &MarketLiquidityReport,
+) -> Result<PortfolioLiquidityReport, AnalysisError> {
+    let fund = ctx.inputs.fund;
+    let cfg = &ctx.cfg.buffer;
+    let comps = cfg.compositions(fund.model.params.initial_cash as f64);
+    let search = buffer::search(
+        fund,
+        &comps,
+        cfg,
+        ctx.first(cfg.scenarios),
+        ctx.inputs.seed,
+        ctx.sim,
+    )?;
+    let class_names: Vec<String> = fund.classes.iter().map(|c| c.name.clone()).collect();
+    let construction = construct::construct(
+        &market.liquidity,
+        &class_names,
+        fund.model.params.initial_cash as f64,
+        &ctx.cfg.construction,
+    );
+    let claim = BufferClaim::judge(&search, &config::seed_recommendation().label);
+    Ok(PortfolioLiquidityReport {
+        needs: LiquidityNeeds::of(fund, ctx.inputs.base_outputs),
+        buffer: search,
+        construction,
+        use_case_claim: claim,
+    })
+}

@@ -1,0 +1,560 @@
+//! Stage 5, part one: gate-trigger calibration and swing-pricing calibration (MODEL.md sections
+//! 1.4, 3.7 and 7.5; the use case's redemption policy formulator).
+//!
+//! **Method.** Every policy is a variant of the fund's kernel parameters — gate triggers
+//! (`gate_triggers`, `gate_redemptions_30d`, `gate_alr`, `gate_stress`), the gate cap
+//! (`gate_cap`), the `GATES` switch, and optionally the investor-level gate (`INVESTOR_GATE`,
+//! `gate_investor_cap`) and the fund's notice period (`fund_notice`) — rerun on the *same*
+//! scenario records, seed and indices (common random numbers). Nothing of the model is
+//! re-implemented here: a policy's effect is the difference between two kernel runs.
+//!
+//! **Gate grid.** The baseline is the fund with no gate of any kind (`GATES` and `INVESTOR_GATE`
+//! off, the fund's own notice). Each grid point combines one level of each trigger (or "off") —
+//! trailing 30-day requests above `r` of NAV, available liquidity ratio below `a`, stress
+//! composite above `s` — under the rule *any* (a gate when any enabled trigger fires), with a cap
+//! `g` of NAV paid per dealing day; the fund's minimum gate duration is kept. Per point, over the
+//! `n` scenarios (`o_k` the point's record of scenario `k`, `b_k` the baseline's):
+//!
+//! - gate frequency `#{k: gate_days_k > 0} / n`; mean gate days `Σ gate_days_k / n`;
+//! - shortfall frequency and mean shortfall (peak unpaid arrears, fraction of NAV);
+//! - mean dilution (liquidation costs not recovered by swing pricing), bps of NAV;
+//! - shortfall avoided `S̄_b − S̄`, dilution avoided `D̄_b − D̄` (fractions of NAV; negative when
+//!   the gate made things worse, which feedback can do: a gate raises investors' liquidity
+//!   concern);
+//! - unnecessary gates: gated scenarios whose baseline had no shortfall — their share of the gated
+//!   scenarios (`unnecessary_gate_share`) and of all scenarios (`unnecessary_gate_frequency`);
+//! - mean redemptions still owed at the horizon (`mean_deferred_end`): a gate defers, and what it
+//!   defers past the horizon is neither paid nor sold within it, so part of what a tight cap
+//!   "avoids" is only postponed — read the two together.
+//!
+//! **Scores** (each 1 at the best grid point and 0 at the no-gate baseline, so that a criterion's
+//! weight means what it says whatever the grid):
+//!
+//! ```text
+//! harm avoided  A   = (S̄_b − S̄) + (D̄_b − D̄)          a unit of NAV unpaid on time counts like
+//!                                                      a unit of NAV lost to costs
+//! protection        = A / max_points A                 when some point avoids harm (a point that
+//!                                                      adds harm scores below 0);
+//!                   = A / max_points |A|               when none does (0 for harmless points, −1
+//!                                                      for the most harmful); 0 when A = 0 for all
+//! operational       = 1 − gate_days / max_points gate_days
+//! reputation        = 1 − U / max_points U,  U = unnecessary_gate_frequency
+//! score             = (w_p protection + w_o operational + w_r reputation) / (w_p + w_o + w_r)
+//! ```
+//!
+//! Reputation uses the frequency of unnecessary gates over all scenarios, not their share of the
+//! gated ones: what harms a fund's name is how often it gates without need, and a policy that
+//! gates once, needlessly, is not as bad as one that does so in a fifth of all scenarios. Ranks
+//! follow the score (ties: more protection, then fewer gate days, then grid order). The use
+//! case's trigger — requests above 15% of NAV within 30 days or ALR below 1.2, at the fund's own
+//! gate cap — is always one of the points (added when the grid lacks it). A point whose trigger
+//! never fires is the baseline in all but name (operational and reputation 1, protection 0): on a
+//! fund that never falls short it wins, and the findings then say that no gate protects and name
+//! the best point that does fire (`best_firing`).
+//!
+//! The ALR threshold is also the yardstick of the investors' liquidity concern (MODEL.md 3.5:
+//! `LIQ = max(0, 1 − ALR / g_alr) + [gated yesterday]`), so a point with a higher ALR threshold
+//! makes investors warier even on days it does not fire, and every gate that fires adds to their
+//! concern the next day; the grid measures both, as the kernel models them. A gate can therefore
+//! raise a scenario's shortfall (`shortfall_raised_share`); so can one that defers redemptions
+//! into a market drying up, because the liquidation target covers only accepted redemptions.
+//!
+//! **Swing pricing.** The baseline is the fund with swing pricing off (gates as the fund has
+//! them). Each point sets a threshold `θ` (accepted net outflow above `θ` of NAV in a day swings
+//! the price) and a factor `f` (0: the kernel's dynamic factor, the estimated cost rate of the
+//! day's liquidation; otherwise fixed), both capped at the cap. Per scenario, with `C_k` the
+//! liquidation cost and `I_k` the swing income, dilution is `max(0, C_k − I_k)` (the kernel's
+//! record) and overcharge is `max(0, I_k − C_k)`: what redeemers paid beyond the costs they
+//! caused, a transfer to the remaining investors. The score is the share of the baseline's
+//! dilution removed, net of overcharging:
+//!
+//! ```text
+//! score = 1 − (D̄ + Ō) / D̄_no swing
+//! ```
+//!
+//! 1 is a swing that charges redeemers exactly the costs they cause; 0 is no better than no
+//! swing; negative, worse (over-swinging). **Anti-dilution levy**: the fund in this model has no
+//! subscriptions, so every dealing day with a swing is an outflow day, and a levy of `x` charged
+//! on redemptions above the threshold and paid into the fund is the same cash flow as a fixed
+//! swing of `x`: the fixed-factor rows *are* the levy. The output says so (`levy_note`).
+
+use serde::Serialize;
+use undertow_kernel::{gate, switch, FundModel, ScenarioOutput, ScenarioParams};
+
+use super::config::{GateConfig, GateWeights};
+use crate::config::pct;
+use crate::sim::Simulator;
+use undertow_host::aggregate::total_cost;
+use undertow_host::fund::Fund;
+
+/// The use case's redemption trigger: requests above 15% of NAV within 30 days...
+pub const USE_CASE_REDEMPTIONS_30D: f64 = 0.15;
+/// ...or an available liquidity ratio below 1.2.
+pub const USE_CASE_ALR: f64 = 1.2;
+/// The use case's trigger is "at or near the top" when it ranks within this many places of the
+/// best, or within [`NEAR_TOP_SHARE`] of the grid, whichever is more.
+pub const NEAR_TOP_RANKS: u32 = 3;
+/// See [`NEAR_TOP_RANKS`].
+pub const NEAR_TOP_SHARE: f64 = 0.10;
+/// Two thresholds closer than this are the same grid value (settings arrive through `f32`).
+const SAME: f64 = 1e-6;
+/// Most grid points a calibration may evaluate (each is a full rerun of the scenarios).
+pub const MAX_GRID_POINTS: usize = 2_000;
+/// Longest notice period the notice dimension accepts, days.
+pub const MAX_NOTICE_DAYS: u32 = 3_650;
+
+/// One gate policy of the grid.
+#[derive(Clone, Copy, Debug, Serialize, PartialEq)]
+pub struct GatePoint {
+    pub redemptions_30d: Option<f64>,
+    pub alr: Option<f64>,
+    pub stress: Option<f64>,
+    pub cap: f64,
+    /// Investor-level gate cap (`None`: no investor gate).
+    pub investor_cap: Option<f64>,
+    /// Fund-level notice days.
+    pub notice_days: u32,
+}
+
+pub(crate) fn same_level(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(x), Some(y)) => (x - y).abs() < SAME,
+        _ => false,
+    }
+}
+
+impl GatePoint {
+    /// The use case's trigger (30-day requests above 15% of NAV or ALR below 1.2) at the fund's
+    /// own cap, investor-gate setting and notice.
+    pub fn use_case(model: &FundModel) -> GatePoint {
+        let p = &model.params;
+        GatePoint {
+            redemptions_30d: Some(USE_CASE_REDEMPTIONS_30D),
+            alr: Some(USE_CASE_ALR),
+            stress: None,
+            cap: p.gate_cap as f64,
+            investor_cap: if p.switches & switch::INVESTOR_GATE != 0 {
+                Some(p.gate_investor_cap as f64)
+            } else {
+                None
+            },
+            notice_days: p.fund_notice,
+        }
+    }
+
+    /// Whether any fund-level trigger is enabled.
+    pub fn has_trigger(&self) -> bool {
+        self.redemptions_30d.is_some() || self.alr.is_some() || self.stress.is_some()
+    }
+
+    /// Whether two points are the same policy (thresholds within 1e-6).
+    pub fn same(&self, other: &GatePoint) -> bool {
+        same_level(self.redemptions_30d, other.redemptions_30d)
+            && same_level(self.alr, other.alr)
+            && same_level(self.stress, other.stress)
+            && (self.cap - other.cap).abs() < SAME
+            && same_level(self.investor_cap, other.investor_cap)
+            && self.notice_days == other.notice_days
+    }
+
+    /// Whether this is the use case's trigger (at whatever cap, investor gate and notice).
+    pub fn is_use_case_trigger(&self) -> bool {
+        same_level(self.redemptions_30d, Some(USE_CASE_REDEMPTIONS_30D))
+            && same_level(self.alr, Some(USE_CASE_ALR))
+            && self.stress.is_none()
+    }
+
+    /// "30d > 15% or ALR < 1.2, cap 10%".
+    pub fn describe(&self) -> String {
+        let mut triggers = Vec::new();
+        if let Some(r) = self.redemptions_30d {
+            triggers.push(format!("30d requests > {}", pct(r)));
+        }
+        if let Some(a) = self.alr {
+            triggers.push(format!("ALR < {a}"));
+        }
+        if let Some(s) = self.stress {
+            triggers.push(format!("stress > {s}"));
+        }
+        let mut text = if triggers.is_empty() {
+            "no fund-level gate".to_string()
+        } else {
+            format!("{}, cap {} a day", triggers.join(" or "), pct(self.cap))
+        };
+        if let Some(c) = self.investor_cap {
+            text += &format!(", investor gate {}", pct(c));
+        }
+        if self.notice_days > 0 {
+            text += &format!(", {} days' notice", self.notice_days);
+        }
+        text
+    }
+
+    /// The fund's model with this policy: triggers, thresholds, cap, rule "any", the minimum
+    /// duration (`min_days`, or the fund's own), investor gate and notice. The rings are
+    /// lengthened when a longer notice needs it (the layout only; no random number changes).
+    pub fn apply(&self, model: &FundModel, min_days: Option<u32>) -> FundModel {
+        let mut m = model.clone();
+        let p = &mut m.params;
+        let mut triggers = 0;
+        if let Some(r) = self.redemptions_30d {
+            triggers |= gate::REDEMPTIONS_30D;
+            p.gate_redemptions_30d = r as f32;
+        }
+        if let Some(a) = self.alr {
+            triggers |= gate::ALR;
+            p.gate_alr = a as f32;
+        }
+        if let Some(s) = self.stress {
+            triggers |= gate::STRESS;
+            p.gate_stress = s as f32;
+        }
+        p.gate_triggers = triggers;
+        p.gate_rule = gate::RULE_ANY;
+        p.gate_cap = self.cap as f32;
+        if let Some(d) = min_days {
+            p.gate_min_days = d;
+        }
+        if triggers != 0 {
+            p.switches |= switch::GATES;
+        } else {
+            p.switches &= !switch::GATES;
+        }
+        match self.investor_cap {
+            Some(c) => {
+                p.switches |= switch::INVESTOR_GATE;
+                p.gate_investor_cap = c as f32;
+            }
+            None => p.switches &= !switch::INVESTOR_GATE,
+        }
+        set_notice(&mut m, self.notice_days);
+        m
+    }
+}
+
+/// Sets the fund-level notice, lengthening the rings when the longest delay needs it.
+pub(crate) fn set_notice(m: &mut FundModel, notice: u32) {
+    let holder_notice = m
+        .segments
+        .iter()
+        .map(|s| s.notice)
+        .chain(m.large.iter().map(|l| l.notice))
+        .max()
+        .unwrap_or(0);
+    m.params.fund_notice = notice;
+    let need = (notice + holder_notice).max(m.params.redemption_settlement) + 2;
+    m.params.ring = m.params.ring.max(need);
+}
+
+/// The gate calibration's baseline: no gate of any kind (fund-level and investor-level off).
+pub fn baseline_model(model: &FundModel) -> FundModel {
+    let mut m = model.clone();
+    m.params.switches &= !(switch::GATES | switch::INVESTOR_GATE);
+    m
+}
+
+/// The no-gate baseline's numbers.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GateBaseline {
+    pub shortfall_frequency: f64,
+    /// Mean peak unpaid arrears, fraction of NAV.
+    pub mean_shortfall: f64,
+    pub mean_dilution_bps: f64,
+    /// Mean liquidation cost, bps of NAV.
+    pub mean_cost_bps: f64,
+    /// Mean redemptions still owed at the horizon, fraction of NAV.
+    pub mean_deferred_end: f64,
+}
+
+/// One grid point's results.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GateRow {
+    /// "30d requests > 15% or ALR < 1.2, cap 10% a day".
+    pub label: String,
+    pub redemptions_30d: Option<f64>,
+    pub alr: Option<f64>,
+    pub stress: Option<f64>,
+    pub gate_cap: f64,
+    /// Investor-level gate cap (`None`: none).
+    pub investor_gate_cap: Option<f64>,
+    pub fund_notice_days: u32,
+    /// The use case's trigger at the fund's own cap, investor gate and notice.
+    pub use_case: bool,
+    pub gate_frequency: f64,
+    pub mean_gate_days: f64,
+    pub shortfall_frequency: f64,
+    pub mean_shortfall: f64,
+    pub mean_dilution_bps: f64,
+    pub mean_cost_bps: f64,
+    /// Mean redemptions still queued at the horizon (a gate defers; part of what it "avoids"
+    /// within the horizon is paid after it).
+    pub mean_deferred_end: f64,
+    /// Baseline mean shortfall minus this point's, fraction of NAV.
+    pub shortfall_avoided: f64,
+    /// Baseline mean dilution minus this point's, fraction of NAV.
+    pub dilution_avoided: f64,
+    /// Share of the gated scenarios whose baseline had no shortfall.
+    pub unnecessary_gate_share: f64,
+    /// Share of all scenarios gated without a baseline shortfall.
+    pub unnecessary_gate_frequency: f64,
+    /// Share of scenarios whose shortfall this gate raised (through feedback: a gate adds to the
+    /// liquidity concern investors respond to).
+    pub shortfall_raised_share: f64,
+    pub protection_score: f64,
+    pub operational_score: f64,
+    pub reputation_score: f64,
+    pub score: f64,
+    pub rank: u32,
+}
+
+/// Whether the use case's trigger ranks at or near the top.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GateClaim {
+    pub rank: u32,
+    pub of: u32,
+    /// Best score minus the use case's.
+    pub score_gap: f64,
+    /// Ranks within the larger of [`NEAR_TOP_RANKS`] and [`NEAR_TOP_SHARE`] of the grid.
+    pub near_top_ranks: u32,
+    pub holds: bool,
+}
+
+/// The gate calibration.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GateGrid {
+    pub scenarios: u64,
+    pub horizon_days: u32,
+    /// How enabled triggers combine ("any").
+    pub rule: &'static str,
+    pub min_days: u32,
+    pub weights: GateWeights,
+    pub baseline: GateBaseline,
+    /// In grid order.
+    pub rows: Vec<GateRow>,
+    pub best: Option<GateRow>,
+    /// The best-ranked point that gated at least once (the best may be a trigger that never
+    /// fires, which is no gate at all).
+    pub best_firing: Option<GateRow>,
+    pub use_case: Option<GateRow>,
+    pub use_case_claim: Option<GateClaim>,
+}
+
+impl GateGrid {
+    /// Rows by rank, best first.
+    pub fn ranked(&self) -> Vec<&GateRow> {
+        let mut v: Vec<&GateRow> = self.rows.iter().collect();
+        v.sort_by_key(|r| r.rank);
+        v
+    }
+}
+
+pub(crate) fn mean(outs: &[ScenarioOutput], f: impl Fn(&ScenarioOutput) -> f64) -> f64 {
+    outs.iter().map(f).sum::<f64>() / outs.len().max(1) as f64
+}
+
+pub(crate) fn share(outs: &[ScenarioOutput], f: impl Fn(&ScenarioOutput) -> bool) -> f64 {
+    outs.iter().filter(|o| f(o)).count() as f64 / outs.len().max(1) as f64
+}
+
+/// Summarises the baseline's records.
+pub fn baseline_of(outs: &[ScenarioOutput]) -> GateBaseline {
+    GateBaseline {
+        shortfall_frequency: share(outs, |o| o.shortfall > 0.0),
+        mean_shortfall: mean(outs, |o| o.shortfall as f64),
+        mean_dilution_bps: mean(outs, |o| o.dilution as f64) * 1e4,
+        mean_cost_bps: mean(outs, total_cost) * 1e4,
+        mean_deferred_end: mean(outs, |o| o.deferred_end as f64),
+    }
+}
+
+/// Summarises one point's records against the baseline's (same scenarios, same order); the
+/// scores and rank are filled by [`rank_gates`].
+pub fn gate_row(
+    point: &GatePoint,
+    use_case: bool,
+    outs: &[ScenarioOutput],
+    base: &[ScenarioOutput],
+) -> GateRow {
+    let n = outs.len().max(1) as f64;
+    let b = baseline_of(base);
+    let gated = outs.iter().filter(|o| o.gate_days > 0.0).count();
+    let unnecessary = outs
+        .iter()
+        .zip(base)
+        .filter(|(o, b)| o.gate_days > 0.0 && b.shortfall <= 0.0)
+        .count();
+    let raised = outs
+        .iter()
+        .zip(base)
+        .filter(|(o, b)| o.shortfall > b.shortfall)
+        .count();
+    let mean_shortfall = mean(outs, |o| o.shortfall as f64);
+    let mean_dilution = mean(outs, |o| o.dilution as f64);
+    GateRow {
+        label: point.describe(),
+        redemptions_30d: point.redemptions_30d,
+        alr: point.alr,
+        stress: point.stress,
+        gate_cap: point.cap,
+        investor_gate_cap: point.investor_cap,
+        fund_notice_days: point.notice_days,
+        use_case,
+        gate_frequency: gated as f64 / n,
+        mean_gate_days: mean(outs, |o| o.gate_days as f64),
+        shortfall_frequency: share(outs, |o| o.shortfall > 0.0),
+        mean_shortfall,
+        mean_dilution_bps: mean_dilution * 1e4,
+        mean_cost_bps: mean(outs, total_cost) * 1e4,
+        mean_deferred_end: mean(outs, |o| o.deferred_end as f64),
+        shortfall_avoided: b.mean_shortfall - mean_shortfall,
+        dilution_avoided: b.mean_dilution_bps / 1e4 - mean_dilution,
+        unnecessary_gate_share: if gated > 0 {
+            unnecessary as f64 / gated as f64
+        } else {
+            0.0
+        },
+        unnecessary_gate_frequency: unnecessary as f64 / n,
+        shortfall_raised_share: raised as f64 / n,
+        protection_score: 0.0,
+        operational_score: 0.0,
+        reputation_score: 0.0,
+        score: 0.0,
+        rank: 0,
+    }
+}
+
+/// Scores and ranks the rows (module doc: each criterion 1 at the best point, 0 at the baseline).
+pub fn rank_gates(rows: &mut [GateRow], weights: &GateWeights) {
+    let most = |f: &dyn Fn(&GateRow) -> f64| rows.iter().map(f).fold(0.0f64, f64::max);
+    let best_avoided = most(&|r| r.shortfall_avoided + r.dilution_avoided);
+    let protection_scale = if best_avoided > 1e-12 {
+        best_avoided
+    } else {
+        most(&|r| (r.shortfall_avoided + r.dilution_avoided).abs())
+    };
+    let most_days = most(&|r| r.mean_gate_days);
+    let most_unnecessary = most(&|r| r.unnecessary_gate_frequency);
+    let w_sum = weights.protection + weights.operational + weights.reputation;
+    for r in rows.iter_mut() {
+        let avoided = r.shortfall_avoided + r.dilution_avoided;
+        r.protection_score = if protection_scale > 1e-12 {
+            avoided / protection_scale
+        } else {
+            0.0
+        };
+        r.operational_score = if most_days > 0.0 {
+            1.0 - r.mean_gate_days / most_days
+        } else {
+            1.0
+        };
+        r.reputation_score = if most_unnecessary > 0.0 {
+            1.0 - r.unnecessary_gate_frequency / most_unnecessary
+        } else {
+            1.0
+        };
+        r.score = if w_sum > 0.0 {
+            (weights.protection * r.protection_score
+                + weights.operational * r.operational_score
+                + weights.reputation * r.reputation_score)
+                / w_sum
+        } else {
+            0.0
+        };
+    }
+    let mut order: Vec<usize> = (0..rows.len()).collect();
+    order.sort_by(|&a, &b| {
+        rows[b]
+            .score
+            .total_cmp(&rows[a].score)
+            .then(
+                rows[b]
+                    .protection_score
+                    .total_cmp(&rows[a].protection_score),
+            )
+            .then(rows[a].mean_gate_days.total_cmp(&rows[b].mean_gate_days))
+            .then(a.cmp(&b))
+    });
+    for (k, &i) in order.iter().enumerate() {
+        rows[i].rank = k as u32 + 1;
+    }
+}
+
+/// Judges the use case's trigger against the ranked rows.
+pub(crate) fn claim(rows: &[GateRow]) -> Option<GateClaim> {
+    let u = rows.iter().find(|r| r.use_case)?;
+    let best = rows.iter().find(|r| r.rank == 1)?;
+    let of = rows.len() as u32;
+    let near = NEAR_TOP_RANKS.max((NEAR_TOP_SHARE * of as f64).ceil() as u32);
+    Some(GateClaim {
+        rank: u.rank,
+        of,
+        score_gap: best.score - u.score,
+        near_top_ranks: near,
+        holds: u.rank <= near,
+    })
+}
+
+/// Ranks rows that were already summarised, and picks the best and the use case's row.
+pub fn grid_of(
+    mut rows: Vec<GateRow>,
+    baseline: GateBaseline,
+    weights: GateWeights,
+    scenarios: u64,
+    horizon_days: u32,
+    min_days: u32,
+) -> GateGrid {
+    rank_gates(&mut rows, &weights);
+    let best = rows.iter().find(|r| r.rank == 1).cloned();
+    let best_firing = rows
+        .iter()
+        .filter(|r| r.gate_frequency > 0.0)
+        .min_by_key(|r| r.rank)
+        .cloned();
+    let use_case = rows.iter().find(|r| r.use_case).cloned();
+    let use_case_claim = claim(&rows);
+    GateGrid {
+        scenarios,
+        horizon_days,
+        rule: "any",
+        min_days,
+        weights,
+        baseline,
+        rows,
+        best,
+        best_firing,
+        use_case,
+        use_case_claim,
+    }
+}
+
+/// Reruns the first `cfg.scenarios` of `scenarios` (indices from 0, seed `seed`) under the
+/// baseline and every grid point, and scores the points.
+pub fn calibrate_gates(
+    fund: &Fund,
+    scenarios: &[ScenarioParams],
+    seed: u64,
+    sim: &Simulator,
+    cfg: &GateConfig,
+) -> GateGrid {
+    let scenarios = &scenarios[..(cfg.scenarios as usize).min(scenarios.len())];
+    let model = &fund.model;
+    let base = sim.run(&baseline_model(model), scenarios, 0, seed);
+    let use_case = GatePoint::use_case(model);
+    let rows = cfg
+        .points(model)
+        .iter()
+        .map(|point| {
+            let outs = sim.run(&point.apply(model, cfg.min_days), scenarios, 0, seed);
+            gate_row(point, point.same(&use_case), &outs, &base)
+        })
+        .collect();
+    grid_of(
+        rows,
+        baseline_of(&base),
+        cfg.weights,
+        scenarios.len() as u64,
+        model.params.horizon,
+        cfg.min_days.unwrap_or(model.params.gate_min_days),
+    )
+}

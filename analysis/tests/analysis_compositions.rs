@@ -31,10 +31,13 @@ fn a_one_day_horizon_names_the_composition_and_the_setting() {
     assert!(!msg.contains("BUFFER_"), "{msg}");
 }
 
+/// A setting's path and how to break it.
+type Case = (&'static str, fn(&mut AnalysisConfig));
+
 #[test]
 fn instrument_settings_the_fund_refuses_are_named() {
     let fund = example_fund();
-    let cases: [(&str, fn(&mut AnalysisConfig)); 4] = [
+    let cases: [Case; 4] = [
         ("buffer.sovereign.class", |c| {
             c.buffer.sovereign.class = Some("no such class".into())
         }),

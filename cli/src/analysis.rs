@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use undertow_analysis::config::{pct, AnalysisConfig, ConfigError};
 use undertow_analysis::findings::{money, p1};
-use undertow_analysis::market::{Bucket, MarketLiquidityReport, PORTFOLIO};
+use undertow_analysis::market_liquidity::{Bucket, MarketLiquidityReport, PORTFOLIO};
 use undertow_analysis::tables::write_tables;
 use undertow_analysis::{
     check_inputs, run_analysis, AnalysisError, AnalysisInputs, AnalysisSummary, StageId,

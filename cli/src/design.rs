@@ -9,7 +9,7 @@ use std::str::FromStr;
 use anyhow::{Context, Result};
 use clap::Args;
 use undertow_analysis::findings::p1;
-use undertow_analysis::reverse_stress::{self, ReverseStressConfig};
+use undertow_analysis::redemption_policy::reverse_stress::{self, ReverseStressConfig};
 use undertow_analysis::sim::Simulator;
 use undertow_analysis::tables::write_table_list;
 use undertow_analysis::{

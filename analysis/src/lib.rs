@@ -5,7 +5,8 @@
 //! Code map: [`graph`] (the stages and their dependencies, the wave scheduler), [`market`]
 //! (stage 1), [`investors`] (stage 2), [`buffer`] and [`construct`] (stage 3), [`liquidation`]
 //! and [`execution`] (stage 4), [`gates`] (gate triggers and swing pricing), [`early_warning`],
-//! [`reverse_stress`] and [`playbook`] (stage 5), [`findings`], [`tables`] (the CSV tables),
+//! [`reverse_stress`] and [`playbook`] (stage 5), [`findings`], [`roadmap`] (the steps the
+//! stages' results call for, decided once every stage has run), [`tables`] (the CSV tables),
 //! [`sim`] (reruns on common random numbers), [`config`].
 //!
 //! Architecture invariant: stages never re-implement the model. Stages 1 and 4 price sales with
@@ -21,6 +22,7 @@ pub mod liquidation_design;
 pub mod market_liquidity;
 pub mod portfolio_liquidity;
 pub mod redemption_policy;
+pub mod roadmap;
 pub mod sim;
 pub mod tables;
 
@@ -110,6 +112,9 @@ pub struct AnalysisSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redemption_policy: Option<RedemptionPolicyReport>,
     pub findings: Vec<Finding>,
+    /// The implementation roadmap, in display order (pending steps for the stages that did not
+    /// run).
+    pub roadmap: Vec<roadmap::RoadmapStep>,
 }
 
 /// Each stage's output, filled as the graph runs.
@@ -300,6 +305,12 @@ pub fn run_analysis(
             seconds: t.seconds,
         })
         .collect();
+    let roadmap = roadmap::roadmap(&roadmap::RoadmapInputs {
+        portfolio: out.portfolio.get(),
+        liquidation: out.liquidation.get(),
+        policy: out.policy.get(),
+        scenarios: base,
+    });
     Ok(AnalysisSummary {
         stages: stage_runs,
         market_liquidity: out.market.into_inner(),
@@ -308,5 +319,6 @@ pub fn run_analysis(
         liquidation_design: out.liquidation.into_inner(),
         redemption_policy: out.policy.into_inner(),
         findings: out.findings.into_inner().unwrap_or_default(),
+        roadmap,
     })
 }

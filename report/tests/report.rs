@@ -395,8 +395,10 @@ fn stages_that_did_not_run_get_a_note() {
         count(&page, "<svg class=\"chart\""),
         CHARTS.len() - ANALYSIS_II_CHARTS.len()
     );
+    // An older run: no roadmap decided by the analysis, so none drawn.
     let roadmap = section(&page, "implementation-roadmap");
-    assert!(roadmap.contains("pending"));
+    assert!(roadmap.contains("Not available"), "{roadmap}");
+    assert!(!roadmap.contains("<ol"));
 
     // A summary with only the sweep: every analysis section absent.
     let mut summary = fixture::real();
@@ -503,19 +505,62 @@ fn print_styles_break_pages_and_keep_charts_whole() {
     assert!(print.contains("thead { display: table-header-group; }"));
 }
 
-/// The executive summary recommends a gate trigger only when the best-scoring one fires: a
-/// trigger that never fires is "no gate needed", with the best one that does fire named.
+/// The executive summary draws the analysis' gate recommendation: "no gate needed", with the
+/// trigger to use if one is wanted, or the trigger to set; an older summary without one says so.
 #[test]
-fn the_gate_card_recommends_no_gate_when_the_best_trigger_never_fires() {
+fn the_gate_card_draws_the_recommendation() {
     let mut summary = fixture::all_stages_real();
-    let best = &mut summary["redemption_policy"]["gate_grid"]["best"];
-    best["gate_frequency"] = json!(0.0);
+    let rp = &mut summary["redemption_policy"];
+    let firing = rp["gate_grid"]["best_firing"].clone();
+    rp["recommendation"]["kind"] = json!("no_gate_needed");
+    rp["recommendation"]["if_wanted"] = firing;
     let page = report::render(&summary).unwrap();
-    assert!(page.contains("No gate needed"), "never-firing best");
-    assert!(!page.contains("Recommended gate trigger"));
-    summary["redemption_policy"]["gate_grid"]["best"]["gate_frequency"] = json!(0.25);
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("No gate needed"), "no gate");
+    assert!(exec.contains("if one is wanted"));
+    assert!(!exec.contains("Recommended gate trigger"));
+    let rec = &mut summary["redemption_policy"]["recommendation"];
+    rec["kind"] = json!("gate");
+    rec["if_wanted"] = Value::Null;
+    rec["trigger"]["gate_frequency"] = json!(0.25);
     let page = report::render(&summary).unwrap();
-    assert!(page.contains("Recommended gate trigger"), "firing best");
-    assert!(page.contains("gates in 25.0% of scenarios"));
-    assert!(!page.contains("No gate needed"));
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("Recommended gate trigger"), "gate");
+    assert!(exec.contains("gates in 25.0% of scenarios"));
+    assert!(!exec.contains("No gate needed"));
+    summary["redemption_policy"]
+        .as_object_mut()
+        .unwrap()
+        .remove("recommendation");
+    let page = report::render(&summary).unwrap();
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("an older run"), "older run");
+    assert!(!exec.contains("No gate needed") && !exec.contains("Recommended gate trigger"));
+}
+
+/// The roadmap draws the analysis' steps in the order given: a stage that did not run is a
+/// pending step naming the stage, and a summary breaking the step schema is an error at its path.
+#[test]
+fn the_roadmap_draws_the_steps_given() {
+    let mut summary = fixture::full();
+    summary["roadmap"] = json!([
+        {"phase": "ongoing", "stage": null, "action": "rerun_periodically",
+         "because": {"scenarios": 1234}},
+        {"phase": "pending", "stage": "liquidation_design", "action": "pending",
+         "because": {"what": "choose_liquidation"}}
+    ]);
+    let page = render(&summary);
+    let roadmap = section(&page, "implementation-roadmap");
+    assert_eq!(count(roadmap, "<li>"), 2);
+    let rerun = roadmap.find("1,234 scenarios").expect("rerun step");
+    let pending = roadmap
+        .find("Choose the liquidation order and execution approach")
+        .expect("pending step");
+    assert!(rerun < pending, "the order given");
+    assert!(roadmap.contains("liquidation strategy designer stage did not run"));
+    assert!(!roadmap.contains("Restructure the liquidity buffer"));
+    summary["roadmap"][0]["because"]["scenarios"] = json!("many");
+    assert_eq!(malformed_path(&summary), "roadmap[0].because.scenarios");
+    summary["roadmap"][0]["action"] = json!("guess");
+    assert_eq!(malformed_path(&summary), "roadmap[0].action");
 }

@@ -1,14 +1,15 @@
 //! Stage 5, the redemption policy formulator: the gate triggers and swing pricing calibrated
-//! ([`gates`], [`swing`]), the early-warning indicators measured and calibrated
-//! ([`early_warning`]), the reverse stress test ([`reverse_stress`]), and the communication
-//! playbook built from the calibrated thresholds ([`playbook`]); settings in [`config`],
-//! findings in [`findings`], tables in [`tables`].
+//! ([`gates`], [`swing`]) and the gate recommended ([`recommendation`]), the early-warning
+//! indicators measured and calibrated ([`early_warning`]), the reverse stress test
+//! ([`reverse_stress`]), and the communication playbook built from the calibrated thresholds
+//! ([`playbook`]); settings in [`config`], findings in [`findings`], tables in [`tables`].
 
 pub mod config;
 pub mod early_warning;
 pub mod findings;
 pub mod gates;
 pub mod playbook;
+pub mod recommendation;
 pub mod reverse_stress;
 pub mod swing;
 pub mod tables;
@@ -35,6 +36,9 @@ pub struct RedemptionPolicyReport {
     /// The gate trigger the playbook is built on: the best-ranked grid point that gates at all.
     pub recommended_gate: GateTriggerChoice,
     pub playbook: Vec<PlaybookStage>,
+    /// The gate recommendation ([`recommendation::recommend`]; `None` when the grid has no best
+    /// point).
+    pub recommendation: Option<recommendation::GateRecommendation>,
 }
 
 /// The trigger of a gate grid's row, for the playbook.
@@ -81,6 +85,7 @@ pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
             r,
         )
     });
+    let recommendation = recommendation::recommend(&gate_grid);
     let recommended_gate = gate_grid
         .best_firing
         .as_ref()
@@ -95,5 +100,6 @@ pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
         reverse_stress,
         recommended_gate,
         playbook,
+        recommendation,
     }
 }

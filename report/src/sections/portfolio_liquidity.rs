@@ -30,21 +30,6 @@ pub(super) fn composition(r: &Node) -> R<String> {
     })
 }
 
-/// The fund's static buffer among the compositions: the one named by the use-case claim's
-/// `static_label`, else the first (the search puts it first).
-pub(super) fn static_index(pl: &Node, results: &[Node]) -> R<Option<usize>> {
-    let label = match pl.opt("use_case_claim")? {
-        Some(c) => c.s_opt("static_label")?,
-        None => None,
-    };
-    for (i, r) in results.iter().enumerate() {
-        if Some(r.s("label")?) == label {
-            return Ok(Some(i));
-        }
-    }
-    Ok(if results.is_empty() { None } else { Some(0) })
-}
-
 /// The buffer section.
 pub(super) fn portfolio_liquidity(root: &Node, ctx: &Ctx) -> R<Section> {
     let section = ("liquidity-buffer", "Liquidity buffer optimisation");
@@ -180,7 +165,9 @@ struct Search<'a> {
     cheapest: Option<usize>,
     best: Option<usize>,
     static_i: Option<usize>,
-    /// The cheapest meeting the target, else the best ranked.
+    /// The use case's composition.
+    use_case_i: Option<usize>,
+    /// The analysis' recommendation (absent from older summaries).
     recommended: Option<usize>,
 }
 
@@ -193,14 +180,19 @@ fn buffer_search(pl: &Node) -> R<String> {
     let cheapest = b.f_opt("cheapest_meeting_target")?.map(|v| v as usize);
     let best = b.f_opt("best_ranked")?.map(|v| v as usize);
     let claim = pl.opt("use_case_claim")?;
-    let static_i = static_index(pl, &results)?;
+    let n = results.len();
+    let recommended = match b.opt("recommended")? {
+        Some(r) => Some(r.index("index", n)?),
+        None => None,
+    };
     let search = Search {
+        static_i: b.index_opt("static_index", n)?,
+        use_case_i: b.index_opt("use_case_index", n)?,
         results,
         target,
         cheapest,
         best,
-        static_i,
-        recommended: cheapest.or(best),
+        recommended,
     };
     let mut body = frontier_chart(&b, &search)?;
     body.push_str(&compositions_table(&search)?);
@@ -214,12 +206,6 @@ fn buffer_search(pl: &Node) -> R<String> {
 /// composition marked.
 fn frontier_chart(b: &Node, s: &Search) -> R<String> {
     let results = &s.results;
-    let mut uc_i = None;
-    for (i, r) in results.iter().enumerate() {
-        if r.s("label")? == "use case recommendation" {
-            uc_i = Some(i);
-        }
-    }
     let point = |r: &Node| -> R<(f64, f64)> {
         Ok((
             r.f("opportunity_cost_bps")?.unwrap_or(f64::NAN),
@@ -244,7 +230,7 @@ fn frontier_chart(b: &Node, s: &Search) -> R<String> {
             point: all[i],
         });
     }
-    if let Some(i) = uc_i {
+    if let Some(i) = s.use_case_i {
         marks.push(Mark {
             name: "use case 8/5/4".into(),
             color: PALETTE[1],

@@ -9,13 +9,15 @@
 use serde::Serialize;
 
 use crate::graph::StageId;
-use crate::liquidation_design::choice::{self, ExecutionChoice};
+use crate::liquidation_design::choice::ExecutionChoice;
 use crate::liquidation_design::LiquidationReport;
 use crate::portfolio_liquidity::buffer::BufferSearch;
 use crate::portfolio_liquidity::construct::Construction;
+use crate::portfolio_liquidity::recommendation::BufferBasis;
 use crate::portfolio_liquidity::PortfolioLiquidityReport;
 use crate::redemption_policy::early_warning::EarlyWarningRow;
-use crate::redemption_policy::gates::GateRow;
+use crate::redemption_policy::gates::{GateGrid, GateRow};
+use crate::redemption_policy::recommendation::{GateKind, GateRecommendation};
 use crate::redemption_policy::swing::SwingRow;
 use crate::redemption_policy::RedemptionPolicyReport;
 
@@ -53,6 +55,17 @@ pub struct BufferChange {
     pub opportunity_cost_change_bps: f64,
 }
 
+/// The gate recommendation against gates off and the use case's trigger.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GateStep {
+    /// The best-scoring trigger.
+    pub trigger: GateRow,
+    /// `no_gate_needed` only: the best-ranked trigger that fires, should a gate be wanted.
+    pub if_wanted: Option<GateRow>,
+    pub baseline_shortfall_frequency: f64,
+    pub use_case: Option<GateRow>,
+}
+
 /// The construction constraint with the least slack.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Tightest {
@@ -71,7 +84,6 @@ pub struct Move {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Monitored {
     pub indicator: String,
-    /// The calibrated threshold, else the fund's own.
     pub threshold: f64,
     pub hit_rate: Option<f64>,
     pub lead_days: Option<f64>,
@@ -94,10 +106,11 @@ pub enum Action {
     KeepBuffer(BufferChange),
     /// The static buffer misses the target; a searched composition meets it.
     RestructureBuffer(BufferChange),
-    /// No composition searched meets the target.
+    /// No composition searched meets the target; the best ranked is named as such.
     WidenBufferSearch {
         static_index: usize,
         target_coverage: f64,
+        best_ranked_index: Option<usize>,
     },
     /// The construction's limits cannot all hold together.
     RevisitConstructionLimits { tightest: Option<Tightest> },
@@ -109,12 +122,10 @@ pub enum Action {
     AdoptLiquidationOrder { strategy: String },
     /// The cheapest feasible execution approach per condition.
     SetExecutionApproach { by_condition: Vec<ExecutionChoice> },
-    /// Set the best-scoring gate trigger.
-    SetGateTrigger {
-        trigger: Box<GateRow>,
-        baseline_shortfall_frequency: f64,
-        use_case: Option<Box<GateRow>>,
-    },
+    /// Set the recommended gate trigger (recommendation `gate`).
+    SetGateTrigger(Box<GateStep>),
+    /// No gate needed: the best-scoring trigger never fires (recommendation `no_gate_needed`).
+    NoGateNeeded(Box<GateStep>),
     /// Set the best-scoring swing pricing.
     SetSwingPricing { best: SwingRow },
     /// Monitor the indicators with the best hit rate net of false alarms.
@@ -197,19 +208,22 @@ fn portfolio_steps(p: &PortfolioLiquidityReport) -> Vec<(Phase, Action)> {
     steps
 }
 
-/// Keep or restructure the buffer (the static one against the cheapest meeting the target), or
-/// widen the search when none meets it; nothing without a static buffer.
+/// Keep or restructure the buffer (the static one against the recommended composition, the
+/// cheapest meeting the target), or widen the search when none meets it (naming the best ranked);
+/// nothing without a static buffer.
 pub fn buffer_action(b: &BufferSearch) -> Option<Action> {
     let static_index = b.static_index?;
     let s = b.results.get(static_index)?;
     let target_coverage = b.target_coverage;
-    let Some((i, r)) = b
-        .cheapest_meeting_target
-        .and_then(|i| b.results.get(i).map(|r| (i, r)))
-    else {
+    let meeting = b
+        .recommended
+        .filter(|r| r.basis == BufferBasis::CheapestMeetingTarget)
+        .and_then(|r| b.results.get(r.index).map(|c| (r.index, c)));
+    let Some((i, r)) = meeting else {
         return Some(Action::WidenBufferSearch {
             static_index,
             target_coverage,
+            best_ranked_index: b.recommended.map(|r| r.index),
         });
     };
     let change = BufferChange {
@@ -280,7 +294,7 @@ fn liquidation_steps(l: &LiquidationReport) -> Vec<(Phase, Action)> {
             )
         })
         .collect();
-    let by_condition = choice::cheapest_feasible(&l.execution);
+    let by_condition = l.execution_choice.clone();
     if !by_condition.is_empty() {
         steps.push((
             Phase::WithinAMonth,
@@ -293,15 +307,8 @@ fn liquidation_steps(l: &LiquidationReport) -> Vec<(Phase, Action)> {
 /// The gate trigger, swing pricing, early warning, the playbook and the reverse-stress watch.
 fn policy_steps(r: &RedemptionPolicyReport) -> Vec<(Phase, Action)> {
     let mut steps = Vec::new();
-    if let Some(best) = &r.gate_grid.best {
-        steps.push((
-            Phase::NextBoardCycle,
-            Action::SetGateTrigger {
-                trigger: Box::new(best.clone()),
-                baseline_shortfall_frequency: r.gate_grid.baseline.shortfall_frequency,
-                use_case: r.gate_grid.use_case.clone().map(Box::new),
-            },
-        ));
+    if let Some(rec) = &r.recommendation {
+        steps.push((Phase::NextBoardCycle, gate_action(rec, &r.gate_grid)));
     }
     if let Some(best) = &r.swing.best {
         steps.push((
@@ -332,22 +339,39 @@ fn policy_steps(r: &RedemptionPolicyReport) -> Vec<(Phase, Action)> {
     steps
 }
 
-/// The three indicators with the largest calibrated hit rate net of false alarms (a missing hit
-/// rate counts 0, a missing false-alarm rate 1; ties keep the rows' order).
+/// The gate step: the one gate recommendation, set the trigger or no gate needed, against gates
+/// off and the use case's trigger.
+pub fn gate_action(rec: &GateRecommendation, grid: &GateGrid) -> Action {
+    let step = Box::new(GateStep {
+        trigger: rec.trigger.clone(),
+        if_wanted: rec.if_wanted.clone(),
+        baseline_shortfall_frequency: grid.baseline.shortfall_frequency,
+        use_case: grid.use_case.clone(),
+    });
+    match rec.kind {
+        GateKind::Gate => Action::SetGateTrigger(step),
+        GateKind::NoGateNeeded => Action::NoGateNeeded(step),
+    }
+}
+
+/// The three calibrated indicators (those with a best threshold) with the largest calibrated hit
+/// rate net of false alarms (a missing rate counts 0 for hits, 1 for false alarms; ties keep the
+/// rows' order). An indicator without a calibrated threshold is never recommended.
 pub fn monitored(rows: &[EarlyWarningRow]) -> Vec<Monitored> {
     let finite = |x: Option<f64>| x.filter(|v| v.is_finite());
     let mut ranked: Vec<(f64, Monitored)> = rows
         .iter()
-        .map(|row| {
+        .filter_map(|row| {
+            let threshold = finite(row.best_threshold)?;
             let hit = finite(row.best_hit_rate).unwrap_or(0.0);
             let fa = finite(row.best_false_alarm_rate).unwrap_or(1.0);
             let m = Monitored {
                 indicator: row.indicator.to_string(),
-                threshold: finite(row.best_threshold).unwrap_or(row.threshold),
+                threshold,
                 hit_rate: row.best_hit_rate,
                 lead_days: row.best_median_lead_days,
             };
-            (hit - fa, m)
+            Some((hit - fa, m))
         })
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
@@ -499,6 +523,29 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_gate_step_is_the_gate_recommendation() {
+        use crate::redemption_policy::recommendation::recommend;
+        use crate::redemption_policy::recommendation::testing::{grid, row};
+        let (quiet, firing) = (row(1.2, 0.0, 1), row(1.5, 0.3, 2));
+        let g = grid(Some(quiet.clone()), Some(firing.clone()));
+        match gate_action(&recommend(&g).unwrap(), &g) {
+            Action::NoGateNeeded(step) => {
+                assert_eq!(step.trigger, quiet);
+                assert_eq!(step.if_wanted, Some(firing.clone()));
+            }
+            other => panic!("expected no_gate_needed, got {other:?}"),
+        }
+        let g = grid(Some(firing.clone()), Some(firing.clone()));
+        match gate_action(&recommend(&g).unwrap(), &g) {
+            Action::SetGateTrigger(step) => {
+                assert_eq!(step.trigger, firing);
+                assert_eq!(step.if_wanted, None);
+            }
+            other => panic!("expected set_gate_trigger, got {other:?}"),
+        }
+    }
+
     fn indicator(name: &'static str, best: Option<(f64, f64)>) -> EarlyWarningRow {
         EarlyWarningRow {
             indicator: name,
@@ -530,8 +577,17 @@ mod tests {
         let names: Vec<String> = monitored(&rows).into_iter().map(|m| m.indicator).collect();
         // b 0.8, e 0.3, a and d 0.2 (a first: ties keep the rows' order).
         assert_eq!(names, ["b", "e", "a"]);
-        // Uncalibrated indicators rank last (net -1) and quote the fund's own threshold.
-        let m = monitored(&rows[2..3]);
-        assert_eq!((m[0].threshold, m[0].hit_rate), (0.05, None));
+        assert_eq!(
+            monitored(&rows[..1])[0].threshold,
+            0.07,
+            "the calibrated threshold"
+        );
+        // An uncalibrated indicator is never recommended, even when fewer than three are.
+        let names: Vec<String> = monitored(&rows[..3])
+            .into_iter()
+            .map(|m| m.indicator)
+            .collect();
+        assert_eq!(names, ["b", "a"]);
+        assert!(monitored(&rows[2..3]).is_empty());
     }
 }

@@ -564,3 +564,72 @@ fn the_roadmap_draws_the_steps_given() {
     summary["roadmap"][0]["action"] = json!("guess");
     assert_eq!(malformed_path(&summary), "roadmap[0].action");
 }
+
+/// One gate decision: when the analysis says no gate is needed, the executive card and the
+/// roadmap both say so, and the roadmap names the trigger to use if one is wanted.
+#[test]
+fn the_card_and_the_roadmap_draw_the_same_gate_decision() {
+    let summary = fixture::all_stages_real();
+    let rec = &summary["redemption_policy"]["recommendation"];
+    assert_eq!(
+        rec["kind"], "no_gate_needed",
+        "the fixture's best never fires"
+    );
+    let page = render(&summary);
+    assert!(section(&page, "executive-summary").contains("No gate needed"));
+    let roadmap = section(&page, "implementation-roadmap");
+    assert!(roadmap.contains("No gate needed: the best-scoring trigger"));
+    assert!(roadmap.contains("If one is wanted"));
+    assert!(!roadmap.contains("Set the gate trigger"));
+}
+
+/// One buffer decision: when no composition meets the target, the card, the chart and the table
+/// show the best ranked as such, never as recommended, and the roadmap widens the search.
+#[test]
+fn a_best_ranked_buffer_is_never_called_recommended() {
+    let mut summary = fixture::full();
+    let buf = &mut summary["portfolio_liquidity"]["buffer"];
+    let best = buf["best_ranked"].clone();
+    buf["cheapest_meeting_target"] = Value::Null;
+    buf["recommended"] = json!({"index": best, "basis": "best_ranked"});
+    summary["roadmap"][0] = json!({"phase": "now", "stage": "portfolio_liquidity",
+        "action": "widen_buffer_search",
+        "because": {"static_index": 0, "target_coverage": 0.985, "best_ranked_index": best}});
+    let page = render(&summary);
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("None meets the target"));
+    assert!(!exec.contains("Recommended buffer"));
+    let buffer = section(&page, "liquidity-buffer");
+    assert!(buffer.contains("best ranked (none meets the target)"));
+    assert!(
+        !buffer.contains("recommended: "),
+        "no composition marked recommended"
+    );
+    let table = &buffer[buffer.find("Selected compositions").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(
+        !table.contains("<tr class=\"hl\">"),
+        "no composition highlighted"
+    );
+    let roadmap = section(&page, "implementation-roadmap");
+    assert!(roadmap.contains("Widen the buffer search"));
+    assert!(roadmap.contains("does not meet it either"));
+}
+
+/// The use case's labels on the gate grid and the frontier come from the summary, not from the
+/// use case's text.
+#[test]
+fn the_use_case_labels_are_built_from_the_summary() {
+    let mut summary = fixture::all_stages_real();
+    let page = render(&summary);
+    assert!(page.contains("use case (15%, 1.2)"));
+    assert!(page.contains("use case 8/5/4"));
+    let uc = &mut summary["redemption_policy"]["gate_grid"]["use_case"];
+    uc["redemptions_30d"] = json!(0.2);
+    let buf = &mut summary["portfolio_liquidity"]["buffer"];
+    let i = buf["use_case_index"].as_u64().unwrap() as usize;
+    buf["results"][i]["cash"] = json!(0.1);
+    let page = render(&summary);
+    assert!(page.contains("use case (20%, 1.2)"));
+    assert!(page.contains("use case 10/5/4"));
+}

@@ -33,7 +33,9 @@ pub struct RedemptionPolicyReport {
     pub swing: SwingCalibration,
     pub early_warning: EarlyWarning,
     pub reverse_stress: ReverseStress,
-    /// The gate trigger the playbook is built on: the best-ranked grid point that gates at all.
+    /// The gate trigger the playbook is built on, from [`Self::recommendation`]: the recommended
+    /// trigger, or the one to use if a gate is wanted ([`recommendation::GateRecommendation::policy_trigger`]);
+    /// the fund's own without a recommendation.
     pub recommended_gate: GateTriggerChoice,
     pub playbook: Vec<PlaybookStage>,
     /// The gate recommendation ([`recommendation::recommend`]; `None` when the grid has no best
@@ -86,11 +88,9 @@ pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
         )
     });
     let recommendation = recommendation::recommend(&gate_grid);
-    let recommended_gate = gate_grid
-        .best_firing
+    let recommended_gate = recommendation
         .as_ref()
-        .or(gate_grid.best.as_ref())
-        .map(|row| trigger_of(row, gate_grid.min_days, fund))
+        .map(|r| trigger_of(r.policy_trigger(), gate_grid.min_days, fund))
         .unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
     let playbook = playbook::playbook(&early_warning, Some(recommended_gate), fund);
     RedemptionPolicyReport {

@@ -72,14 +72,15 @@ pub fn recommend(grid: &GateGrid) -> Option<GateRecommendation> {
     })
 }
 
+/// Hand-built gate grids for the tests of the gate decisions.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use super::*;
     use crate::redemption_policy::config::GateWeights;
     use crate::redemption_policy::gates::GateBaseline;
 
     /// A grid point with trigger ALR < `alr` that gates in `gate_frequency` of scenarios.
-    fn row(alr: f64, gate_frequency: f64, rank: u32) -> GateRow {
+    pub(crate) fn row(alr: f64, gate_frequency: f64, rank: u32) -> GateRow {
         GateRow {
             label: format!("ALR < {alr}"),
             redemptions_30d: None,
@@ -109,7 +110,8 @@ mod tests {
         }
     }
 
-    fn grid(best: Option<GateRow>, best_firing: Option<GateRow>) -> GateGrid {
+    /// A grid whose best and best-firing points are those given.
+    pub(crate) fn grid(best: Option<GateRow>, best_firing: Option<GateRow>) -> GateGrid {
         GateGrid {
             scenarios: 10,
             horizon_days: 20,
@@ -130,6 +132,12 @@ mod tests {
             use_case_claim: None,
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::{grid, row};
+    use super::*;
 
     #[test]
     fn a_best_trigger_that_never_fires_means_no_gate_with_the_firing_one_if_wanted() {

@@ -109,8 +109,8 @@ fn headline_cards(
     ])
 }
 
-/// The recommended buffer, when the optimiser ran and the analysis recommends the cheapest
-/// composition meeting the target.
+/// The buffer, when the optimiser ran: the recommended composition (the cheapest meeting the
+/// target), or, when none meets it, the best ranked named as such.
 fn portfolio_liquidity_card(root: &Node) -> R<Option<Card>> {
     let Stage::Ran(pl) = stage(root, &PORTFOLIO_LIQUIDITY)? else {
         return Ok(None);
@@ -120,19 +120,25 @@ fn portfolio_liquidity_card(root: &Node) -> R<Option<Card>> {
     let Some(rec) = b.opt("recommended")? else {
         return Ok(None);
     };
-    if rec.s("basis")? != "cheapest_meeting_target" {
-        return Ok(None);
-    }
     let r = &results[rec.index("index", results.len())?];
-    Ok(Some(Card {
-        label: "Recommended buffer".into(),
-        value: composition(r)?,
-        note: format!(
-            "cheapest meeting {} coverage: {} at {} a year",
-            pct(b.f("target_coverage")?),
-            pct(r.f("coverage")?),
-            bps(r.f("opportunity_cost_bps")?)
-        ),
+    let target = pct(b.f("target_coverage")?);
+    let (coverage, cost) = (pct(r.f("coverage")?), bps(r.f("opportunity_cost_bps")?));
+    let basis = rec.get("basis")?;
+    Ok(Some(match basis.as_str()? {
+        "cheapest_meeting_target" => Card {
+            label: "Recommended buffer".into(),
+            value: composition(r)?,
+            note: format!("cheapest meeting {target} coverage: {coverage} at {cost} a year"),
+        },
+        "best_ranked" => Card {
+            label: "Buffer".into(),
+            value: "None meets the target".into(),
+            note: format!(
+                "no composition searched reaches {target} coverage; best ranked: {}, {coverage} at {cost} a year",
+                composition(r)?
+            ),
+        },
+        other => return Err(basis.error(format!("unknown basis {other:?}"))),
     }))
 }
 

@@ -30,6 +30,15 @@ pub(super) fn composition(r: &Node) -> R<String> {
     })
 }
 
+/// A composition's tiers in percent, `8/5/4` (cash, sovereigns, ETFs).
+fn tiers_short(r: &Node) -> R<String> {
+    let mut parts = Vec::new();
+    for key in ["cash", "sovereign", "etf"] {
+        parts.push(num(r.f_opt(key)?.map(|w| w * 100.0), 0));
+    }
+    Ok(parts.join("/"))
+}
+
 /// The buffer section.
 pub(super) fn portfolio_liquidity(root: &Node, ctx: &Ctx) -> R<Section> {
     let section = ("liquidity-buffer", "Liquidity buffer optimisation");
@@ -167,8 +176,11 @@ struct Search<'a> {
     static_i: Option<usize>,
     /// The use case's composition.
     use_case_i: Option<usize>,
-    /// The analysis' recommendation (absent from older summaries).
+    /// The analysis' recommendation, the cheapest meeting the target (absent from older
+    /// summaries).
     recommended: Option<usize>,
+    /// When none meets the target: the best ranked, shown as such (not as recommended).
+    best_instead: Option<usize>,
 }
 
 /// The buffer search: the frontier chart, the table of selected compositions and the use case's
@@ -181,10 +193,16 @@ fn buffer_search(pl: &Node) -> R<String> {
     let best = b.f_opt("best_ranked")?.map(|v| v as usize);
     let claim = pl.opt("use_case_claim")?;
     let n = results.len();
-    let recommended = match b.opt("recommended")? {
-        Some(r) => Some(r.index("index", n)?),
-        None => None,
-    };
+    let (mut recommended, mut best_instead) = (None, None);
+    if let Some(r) = b.opt("recommended")? {
+        let i = r.index("index", n)?;
+        let basis = r.get("basis")?;
+        match basis.as_str()? {
+            "cheapest_meeting_target" => recommended = Some(i),
+            "best_ranked" => best_instead = Some(i),
+            other => return Err(basis.error(format!("unknown basis {other:?}"))),
+        }
+    }
     let search = Search {
         static_i: b.index_opt("static_index", n)?,
         use_case_i: b.index_opt("use_case_index", n)?,
@@ -193,6 +211,7 @@ fn buffer_search(pl: &Node) -> R<String> {
         cheapest,
         best,
         recommended,
+        best_instead,
     };
     let mut body = frontier_chart(&b, &search)?;
     body.push_str(&compositions_table(&search)?);
@@ -202,8 +221,8 @@ fn buffer_search(pl: &Node) -> R<String> {
     Ok(body)
 }
 
-/// The frontier chart, with the static buffer, the use case's 8/5/4 and the recommended
-/// composition marked.
+/// The frontier chart, with the static buffer, the use case's composition and the recommended
+/// one (or, when none meets the target, the best ranked) marked.
 fn frontier_chart(b: &Node, s: &Search) -> R<String> {
     let results = &s.results;
     let point = |r: &Node| -> R<(f64, f64)> {
@@ -232,14 +251,24 @@ fn frontier_chart(b: &Node, s: &Search) -> R<String> {
     }
     if let Some(i) = s.use_case_i {
         marks.push(Mark {
-            name: "use case 8/5/4".into(),
+            name: format!("use case {}", tiers_short(&results[i])?),
             color: PALETTE[1],
             point: all[i],
         });
     }
-    if let Some(i) = s.recommended.filter(|i| *i < results.len()) {
+    if let Some(i) = s.recommended {
         marks.push(Mark {
             name: format!("recommended: {}", composition(&results[i])?),
+            color: PALETTE[2],
+            point: all[i],
+        });
+    }
+    if let Some(i) = s.best_instead {
+        marks.push(Mark {
+            name: format!(
+                "best ranked (none meets the target): {}",
+                composition(&results[i])?
+            ),
             color: PALETTE[2],
             point: all[i],
         });
@@ -252,9 +281,15 @@ fn frontier_chart(b: &Node, s: &Search) -> R<String> {
         num(b.f_opt("horizon_days")?, 0),
         on_off(b.b_opt("with_gates")?.unwrap_or(false))
     )));
-    let read = match (s.static_i, s.recommended) {
-        (Some(st), Some(r)) if r < results.len() => format!(
-            "Up and to the left is better. The static buffer covers {} at {} a year; the recommended composition covers {} at {} a year; the dashed line is the {} target.",
+    let shown = s
+        .recommended
+        .map(|r| (r, "the recommended composition"))
+        .or(s
+            .best_instead
+            .map(|r| (r, "none meets the target; the best ranked")));
+    let read = match (s.static_i, shown) {
+        (Some(st), Some((r, what))) => format!(
+            "Up and to the left is better. The static buffer covers {} at {} a year; {what} covers {} at {} a year; the dashed line is the {} target.",
             pct(results[st].f("coverage")?),
             bps(results[st].f("opportunity_cost_bps")?),
             pct(results[r].f("coverage")?),

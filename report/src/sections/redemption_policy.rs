@@ -178,9 +178,21 @@ fn gate_grid_chart(grid: &Node, rows: &[Node]) -> R<String> {
     }
     let best = grid.get("best")?;
     let mut highlights = Vec::new();
+    let use_case = grid.opt("use_case")?;
+    let use_case_name = match &use_case {
+        Some(uc) => format!(
+            "use case ({}, {})",
+            level_label(uc.f("redemptions_30d")?, |v| format!(
+                "{}%",
+                num(v.map(|v| v * 100.0), 0)
+            )),
+            level_label(uc.f("alr")?, |v| num(v, 1))
+        ),
+        None => String::new(),
+    };
     let outlined = [
         (Some(best.clone()), "best trigger", PALETTE[3]),
-        (grid.opt("use_case")?, "use case (15%, 1.2)", PALETTE[1]),
+        (use_case, use_case_name.as_str(), PALETTE[1]),
     ];
     for (row, name, color) in outlined {
         let Some(row) = row else { continue };

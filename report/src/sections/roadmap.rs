@@ -102,6 +102,7 @@ fn worded(root: &Node, step: &Node, action: &str, ctx: &Ctx) -> R<Action> {
             detail: execution_choice(&because.list("by_condition")?)? + ".",
         }),
         "set_gate_trigger" => gate_trigger(&because),
+        "no_gate_needed" => no_gate_needed(&because),
         "set_swing_pricing" => swing_pricing(&because.get("best")?),
         "monitor_early_warning" => monitor_early_warning(&because),
         "adopt_playbook" => Ok(Action {
@@ -194,14 +195,23 @@ fn buffer_change(root: &Node, because: &Node, action: &str, ctx: &Ctx) -> R<Acti
     })
 }
 
-/// No composition meets the target: widen the search.
+/// No composition meets the target: widen the search; the best ranked named as such.
 fn widen_buffer_search(root: &Node, because: &Node) -> R<Action> {
     let results = buffer_results(root)?;
     let s = &results[because.index("static_index", results.len())?];
+    let best = match because.index_opt("best_ranked_index", results.len())? {
+        Some(i) => format!(
+            " The best ranked, {}, covers {} at {} a year: it does not meet it either.",
+            composition(&results[i])?,
+            pct(results[i].f("coverage")?),
+            bps(results[i].f("opportunity_cost_bps")?)
+        ),
+        None => String::new(),
+    };
     Ok(Action {
         what: "Widen the buffer search: no composition searched meets the coverage target".into(),
         detail: format!(
-            "The static buffer covers {}; the target is {}. Add larger tiers to the search grid.",
+            "The static buffer covers {}; the target is {}.{best} Add larger tiers to the search grid.",
             pct(s.f("coverage")?),
             pct(because.f("target_coverage")?)
         ),
@@ -278,22 +288,59 @@ fn gate_trigger(because: &Node) -> R<Action> {
             pct(best.f("gate_cap")?)
         ),
         detail: format!(
-            "Gates in {} of scenarios (mean {} gated); shortfall frequency {} against {} without gates; unnecessary gates {}.{}",
-            pct(best.f("gate_frequency")?),
-            days(best.f("mean_gate_days")?),
-            pct(best.f("shortfall_frequency")?),
-            pct(because.f("baseline_shortfall_frequency")?),
-            pct(best.f("unnecessary_gate_share")?),
-            match because.opt("use_case")? {
-                Some(uc) => format!(
-                    " The use case's trigger ({}) scores {} against {}.",
-                    trigger_text(&uc)?,
-                    num(uc.f("score")?, 3),
-                    num(best.f("score")?, 3)
-                ),
-                None => String::new(),
-            }
+            "{}{}",
+            gate_record(&best, because)?,
+            use_case_score(because, &best)?
         ),
+    })
+}
+
+/// No gate needed: the best-scoring trigger never fires; the trigger to use should one be wanted.
+fn no_gate_needed(because: &Node) -> R<Action> {
+    let best = because.get("trigger")?;
+    let detail = match because.opt("if_wanted")? {
+        Some(w) => format!(
+            "If one is wanted: {} (cap {}). {}",
+            trigger_text(&w)?,
+            pct(w.f("gate_cap")?),
+            gate_record(&w, because)?
+        ),
+        None => format!(
+            "No trigger of the grid fires on this fund; shortfall frequency {} without gates.",
+            pct(because.f("baseline_shortfall_frequency")?)
+        ),
+    };
+    Ok(Action {
+        what: format!(
+            "No gate needed: the best-scoring trigger ({}) never fires",
+            trigger_text(&best)?
+        ),
+        detail: detail + &use_case_score(because, &best)?,
+    })
+}
+
+/// A trigger's record: how often it gates, for how long, the shortfall against gates off.
+fn gate_record(row: &Node, because: &Node) -> R<String> {
+    Ok(format!(
+        "Gates in {} of scenarios (mean {} gated); shortfall frequency {} against {} without gates; unnecessary gates {}.",
+        pct(row.f("gate_frequency")?),
+        days(row.f("mean_gate_days")?),
+        pct(row.f("shortfall_frequency")?),
+        pct(because.f("baseline_shortfall_frequency")?),
+        pct(row.f("unnecessary_gate_share")?),
+    ))
+}
+
+/// " The use case's trigger (...) scores X against Y." when the grid has the use case's point.
+fn use_case_score(because: &Node, best: &Node) -> R<String> {
+    Ok(match because.opt("use_case")? {
+        Some(uc) => format!(
+            " The use case's trigger ({}) scores {} against {}.",
+            trigger_text(&uc)?,
+            num(uc.f("score")?, 3),
+            num(best.f("score")?, 3)
+        ),
+        None => String::new(),
     })
 }
 

@@ -633,3 +633,26 @@ fn the_use_case_labels_are_built_from_the_summary() {
     assert!(page.contains("use case (20%, 1.2)"));
     assert!(page.contains("use case 10/5/4"));
 }
+
+/// The early-warning caption quotes the analysis' longest lead; an older summary without it gets
+/// the reading guide alone.
+#[test]
+fn the_lead_time_caption_quotes_the_longest_lead() {
+    let mut summary = fixture::full();
+    let ew = &mut summary["redemption_policy"]["early_warning"];
+    ew["longest_lead"] = json!({"indicator": "spread_index", "days": 17.0, "hit_rate": 0.25});
+    let page = render(&summary);
+    let chart = figure(&page, "early-warning").expect("lead-time chart");
+    assert!(chart.contains("Longest median lead: spread index, 17.0 d at a 25.0% hit rate."));
+    summary["redemption_policy"]["early_warning"]["longest_lead"] = Value::Null;
+    let page = render(&summary);
+    assert!(page.contains("no indicator gave a lead time"));
+    summary["redemption_policy"]["early_warning"]
+        .as_object_mut()
+        .unwrap()
+        .remove("longest_lead");
+    let page = render(&summary);
+    let chart = figure(&page, "early-warning").expect("lead-time chart");
+    assert!(!chart.contains("Longest median lead"));
+    assert!(!chart.contains("no indicator gave a lead time"));
+}

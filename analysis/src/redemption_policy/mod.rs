@@ -1,13 +1,15 @@
 //! Stage 5, the redemption policy formulator: the gate triggers and swing pricing calibrated
 //! ([`gates`], [`swing`]) and the gate recommended ([`recommendation`]), the early-warning
-//! indicators measured and calibrated ([`early_warning`]), the reverse stress test
-//! ([`reverse_stress`]), and the communication playbook built from the calibrated thresholds
-//! ([`playbook`]); settings in [`config`], findings in [`findings`], tables in [`tables`].
+//! indicators measured and calibrated ([`early_warning`], the earliest warning in [`lead`]), the
+//! reverse stress test ([`reverse_stress`]), and the communication playbook built from the
+//! calibrated thresholds ([`playbook`]); settings in [`config`], findings in [`findings`], tables
+//! in [`tables`].
 
 pub mod config;
 pub mod early_warning;
 pub mod findings;
 pub mod gates;
+pub mod lead;
 pub mod playbook;
 pub mod recommendation;
 pub mod reverse_stress;

@@ -9,7 +9,8 @@
 //! Shared at the root: [`graph`] (the stages and their dependencies, the wave scheduler),
 //! [`config`] ([`AnalysisConfig`], composing the stage settings), [`findings`] (the [`Finding`]
 //! type), [`mod@tables`] (the [`Table`] type and writing), [`sim`] (reruns on common random
-//! numbers), the errors and [`AnalysisSummary`].
+//! numbers), [`roadmap`] (the steps the stages' results call for, decided once every stage has
+//! run), the errors and [`AnalysisSummary`].
 //!
 //! Architecture invariant: stages never re-implement the model. Stages 1 and 4 price sales with
 //! the kernel's `market_state` and `cost_rate`; stages 2 to 5 rerun the kernel on the same
@@ -24,6 +25,7 @@ pub mod liquidation_design;
 pub mod market_liquidity;
 pub mod portfolio_liquidity;
 pub mod redemption_policy;
+pub mod roadmap;
 pub mod sim;
 pub mod tables;
 
@@ -113,6 +115,9 @@ pub struct AnalysisSummary {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub redemption_policy: Option<RedemptionPolicyReport>,
     pub findings: Vec<Finding>,
+    /// The implementation roadmap, in display order (pending steps for the stages that did not
+    /// run).
+    pub roadmap: Vec<roadmap::RoadmapStep>,
 }
 
 /// Each stage's output, filled as the graph runs.
@@ -303,6 +308,12 @@ pub fn run_analysis(
             seconds: t.seconds,
         })
         .collect();
+    let roadmap = roadmap::roadmap(&roadmap::RoadmapInputs {
+        portfolio: out.portfolio.get(),
+        liquidation: out.liquidation.get(),
+        policy: out.policy.get(),
+        scenarios: base,
+    });
     Ok(AnalysisSummary {
         stages: stage_runs,
         market_liquidity: out.market.into_inner(),
@@ -311,5 +322,6 @@ pub fn run_analysis(
         liquidation_design: out.liquidation.into_inner(),
         redemption_policy: out.policy.into_inner(),
         findings: out.findings.into_inner().unwrap_or_default(),
+        roadmap,
     })
 }

@@ -158,6 +158,27 @@ impl<'a> Node<'a> {
         }
     }
 
+    /// The field `key` as an index into an array of `len` elements; absent or null gives `None`,
+    /// anything but a whole number below `len` is an error.
+    pub fn index_opt(&self, key: &str, len: usize) -> Result<Option<usize>, ReportError> {
+        let Some(node) = self.opt(key)? else {
+            return Ok(None);
+        };
+        match node.value.as_u64() {
+            Some(i) if (i as usize) < len => Ok(Some(i as usize)),
+            _ => Err(node.error(format!(
+                "expected an index below {len}, found {}",
+                node.value
+            ))),
+        }
+    }
+
+    /// The field `key` as a required index into an array of `len` elements.
+    pub fn index(&self, key: &str, len: usize) -> Result<usize, ReportError> {
+        self.get(key)?;
+        Ok(self.index_opt(key, len)?.expect("present and not null"))
+    }
+
     /// The array-of-numbers field `key` (required); null elements are `None`.
     pub fn nums(&self, key: &str) -> Result<Vec<Option<f64>>, ReportError> {
         self.list(key)?.iter().map(Node::num).collect()

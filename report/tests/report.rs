@@ -395,8 +395,10 @@ fn stages_that_did_not_run_get_a_note() {
         count(&page, "<svg class=\"chart\""),
         CHARTS.len() - ANALYSIS_II_CHARTS.len()
     );
+    // An older run: no roadmap decided by the analysis, so none drawn.
     let roadmap = section(&page, "implementation-roadmap");
-    assert!(roadmap.contains("pending"));
+    assert!(roadmap.contains("Not available"), "{roadmap}");
+    assert!(!roadmap.contains("<ol"));
 
     // A summary with only the sweep: every analysis section absent.
     let mut summary = fixture::real();
@@ -503,19 +505,154 @@ fn print_styles_break_pages_and_keep_charts_whole() {
     assert!(print.contains("thead { display: table-header-group; }"));
 }
 
-/// The executive summary recommends a gate trigger only when the best-scoring one fires: a
-/// trigger that never fires is "no gate needed", with the best one that does fire named.
+/// The executive summary draws the analysis' gate recommendation: "no gate needed", with the
+/// trigger to use if one is wanted, or the trigger to set; an older summary without one says so.
 #[test]
-fn the_gate_card_recommends_no_gate_when_the_best_trigger_never_fires() {
+fn the_gate_card_draws_the_recommendation() {
     let mut summary = fixture::all_stages_real();
-    let best = &mut summary["redemption_policy"]["gate_grid"]["best"];
-    best["gate_frequency"] = json!(0.0);
+    let rp = &mut summary["redemption_policy"];
+    let firing = rp["gate_grid"]["best_firing"].clone();
+    rp["recommendation"]["kind"] = json!("no_gate_needed");
+    rp["recommendation"]["if_wanted"] = firing;
     let page = report::render(&summary).unwrap();
-    assert!(page.contains("No gate needed"), "never-firing best");
-    assert!(!page.contains("Recommended gate trigger"));
-    summary["redemption_policy"]["gate_grid"]["best"]["gate_frequency"] = json!(0.25);
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("No gate needed"), "no gate");
+    assert!(exec.contains("if one is wanted"));
+    assert!(!exec.contains("Recommended gate trigger"));
+    let rec = &mut summary["redemption_policy"]["recommendation"];
+    rec["kind"] = json!("gate");
+    rec["if_wanted"] = Value::Null;
+    rec["trigger"]["gate_frequency"] = json!(0.25);
     let page = report::render(&summary).unwrap();
-    assert!(page.contains("Recommended gate trigger"), "firing best");
-    assert!(page.contains("gates in 25.0% of scenarios"));
-    assert!(!page.contains("No gate needed"));
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("Recommended gate trigger"), "gate");
+    assert!(exec.contains("gates in 25.0% of scenarios"));
+    assert!(!exec.contains("No gate needed"));
+    summary["redemption_policy"]
+        .as_object_mut()
+        .unwrap()
+        .remove("recommendation");
+    let page = report::render(&summary).unwrap();
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("an older run"), "older run");
+    assert!(!exec.contains("No gate needed") && !exec.contains("Recommended gate trigger"));
+}
+
+/// The roadmap draws the analysis' steps in the order given: a stage that did not run is a
+/// pending step naming the stage, and a summary breaking the step schema is an error at its path.
+#[test]
+fn the_roadmap_draws_the_steps_given() {
+    let mut summary = fixture::full();
+    summary["roadmap"] = json!([
+        {"phase": "ongoing", "stage": null, "action": "rerun_periodically",
+         "because": {"scenarios": 1234}},
+        {"phase": "pending", "stage": "liquidation_design", "action": "pending",
+         "because": {"what": "choose_liquidation"}}
+    ]);
+    let page = render(&summary);
+    let roadmap = section(&page, "implementation-roadmap");
+    assert_eq!(count(roadmap, "<li>"), 2);
+    let rerun = roadmap.find("1,234 scenarios").expect("rerun step");
+    let pending = roadmap
+        .find("Choose the liquidation order and execution approach")
+        .expect("pending step");
+    assert!(rerun < pending, "the order given");
+    assert!(roadmap.contains("liquidation strategy designer stage did not run"));
+    assert!(!roadmap.contains("Restructure the liquidity buffer"));
+    summary["roadmap"][0]["because"]["scenarios"] = json!("many");
+    assert_eq!(malformed_path(&summary), "roadmap[0].because.scenarios");
+    summary["roadmap"][0]["action"] = json!("guess");
+    assert_eq!(malformed_path(&summary), "roadmap[0].action");
+}
+
+/// One gate decision: when the analysis says no gate is needed, the executive card and the
+/// roadmap both say so, and the roadmap names the trigger to use if one is wanted.
+#[test]
+fn the_card_and_the_roadmap_draw_the_same_gate_decision() {
+    let summary = fixture::all_stages_real();
+    let rec = &summary["redemption_policy"]["recommendation"];
+    assert_eq!(
+        rec["kind"], "no_gate_needed",
+        "the fixture's best never fires"
+    );
+    let page = render(&summary);
+    assert!(section(&page, "executive-summary").contains("No gate needed"));
+    let roadmap = section(&page, "implementation-roadmap");
+    assert!(roadmap.contains("No gate needed: the best-scoring trigger"));
+    assert!(roadmap.contains("If one is wanted"));
+    assert!(!roadmap.contains("Set the gate trigger"));
+}
+
+/// One buffer decision: when no composition meets the target, the card, the chart and the table
+/// show the best ranked as such, never as recommended, and the roadmap widens the search.
+#[test]
+fn a_best_ranked_buffer_is_never_called_recommended() {
+    let mut summary = fixture::full();
+    let buf = &mut summary["portfolio_liquidity"]["buffer"];
+    let best = buf["best_ranked"].clone();
+    buf["cheapest_meeting_target"] = Value::Null;
+    buf["recommended"] = json!({"index": best, "basis": "best_ranked"});
+    summary["roadmap"][0] = json!({"phase": "now", "stage": "portfolio_liquidity",
+        "action": "widen_buffer_search",
+        "because": {"static_index": 0, "target_coverage": 0.985, "best_ranked_index": best}});
+    let page = render(&summary);
+    let exec = section(&page, "executive-summary");
+    assert!(exec.contains("None meets the target"));
+    assert!(!exec.contains("Recommended buffer"));
+    let buffer = section(&page, "liquidity-buffer");
+    assert!(buffer.contains("best ranked (none meets the target)"));
+    assert!(
+        !buffer.contains("recommended: "),
+        "no composition marked recommended"
+    );
+    let table = &buffer[buffer.find("Selected compositions").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert!(
+        !table.contains("<tr class=\"hl\">"),
+        "no composition highlighted"
+    );
+    let roadmap = section(&page, "implementation-roadmap");
+    assert!(roadmap.contains("Widen the buffer search"));
+    assert!(roadmap.contains("does not meet it either"));
+}
+
+/// The use case's labels on the gate grid and the frontier come from the summary, not from the
+/// use case's text.
+#[test]
+fn the_use_case_labels_are_built_from_the_summary() {
+    let mut summary = fixture::all_stages_real();
+    let page = render(&summary);
+    assert!(page.contains("use case (15%, 1.2)"));
+    assert!(page.contains("use case 8/5/4"));
+    let uc = &mut summary["redemption_policy"]["gate_grid"]["use_case"];
+    uc["redemptions_30d"] = json!(0.2);
+    let buf = &mut summary["portfolio_liquidity"]["buffer"];
+    let i = buf["use_case_index"].as_u64().unwrap() as usize;
+    buf["results"][i]["cash"] = json!(0.1);
+    let page = render(&summary);
+    assert!(page.contains("use case (20%, 1.2)"));
+    assert!(page.contains("use case 10/5/4"));
+}
+
+/// The early-warning caption quotes the analysis' longest lead; an older summary without it gets
+/// the reading guide alone.
+#[test]
+fn the_lead_time_caption_quotes_the_longest_lead() {
+    let mut summary = fixture::full();
+    let ew = &mut summary["redemption_policy"]["early_warning"];
+    ew["longest_lead"] = json!({"indicator": "spread_index", "days": 17.0, "hit_rate": 0.25});
+    let page = render(&summary);
+    let chart = figure(&page, "early-warning").expect("lead-time chart");
+    assert!(chart.contains("Longest median lead: spread index, 17.0 d at a 25.0% hit rate."));
+    summary["redemption_policy"]["early_warning"]["longest_lead"] = Value::Null;
+    let page = render(&summary);
+    assert!(page.contains("no indicator gave a lead time"));
+    summary["redemption_policy"]["early_warning"]
+        .as_object_mut()
+        .unwrap()
+        .remove("longest_lead");
+    let page = render(&summary);
+    let chart = figure(&page, "early-warning").expect("lead-time chart");
+    assert!(!chart.contains("Longest median lead"));
+    assert!(!chart.contains("no indicator gave a lead time"));
 }

@@ -2,7 +2,6 @@
 //! the index range is split into shards.
 
 use undertow_host::cpu::CpuBackend;
-use undertow_kernel::ScenarioOutput;
 use undertow_tests::{bits, example_sweep};
 
 #[test]

@@ -86,7 +86,8 @@
 //! The amount to execute is, unless given, the 95th percentile over scenarios of everything the
 //! recommended strategy sold over the horizon; it walks down the hierarchy (each position giving
 //! up to its weight) and every approach of [`execution`] sells each position's part under normal,
-//! stressed (median quantile) and highly stressed (95th percentile) conditions.
+//! stressed (median quantile) and highly stressed (95th percentile) conditions. The
+//! cheapest feasible approach per condition is the execution choice ([`choice`]).
 //!
 //! # Code map
 //!
@@ -94,6 +95,7 @@
 //! the claim), [`execution`]; settings in [`config`], findings in [`findings`], tables in
 //! [`tables`].
 
+pub mod choice;
 pub mod config;
 pub mod execution;
 pub mod findings;
@@ -322,6 +324,8 @@ pub struct LiquidationReport {
     pub block_limit_adv: f64,
     pub hierarchy: Vec<HierarchyRow>,
     pub residual: Vec<ResidualRow>,
+    /// The cheapest feasible execution approach per condition ([`choice::execution_choice`]).
+    pub execution_choice: Vec<choice::ExecutionChoice>,
 }
 
 impl LiquidationReport {
@@ -485,6 +489,7 @@ pub fn design(
         strategies: rows,
         hierarchy_waterfall: hier_result,
         claim,
+        execution_choice: choice::execution_choice(&execution),
         execution,
         execution_conditions: used,
         execution_amount_basis: basis,

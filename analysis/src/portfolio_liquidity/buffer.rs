@@ -18,6 +18,7 @@ use serde::Serialize;
 use undertow_kernel::{switch, ScenarioOutput, ScenarioParams, HORIZONS};
 
 use super::config::{BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
+use super::recommendation::{self, BufferRecommendation};
 use crate::config::pct;
 use crate::sim::{with_horizon, without, Simulator};
 use crate::AnalysisError;
@@ -172,6 +173,12 @@ pub struct BufferSearch {
     pub best_ranked: Option<usize>,
     /// Indices of the efficient frontier, cheapest first.
     pub frontier: Vec<usize>,
+    /// The composition recommended, and why ([`super::recommendation::recommend`]).
+    pub recommended: Option<BufferRecommendation>,
+    /// Index of the fund's static buffer.
+    pub static_index: Option<usize>,
+    /// Index of the use case's recommended composition, when it was searched.
+    pub use_case_index: Option<usize>,
 }
 
 impl BufferSearch {
@@ -551,6 +558,9 @@ pub fn rank(
         keep_fund_tiers: cfg.keep_fund_tiers,
         with_gates: cfg.with_gates,
         best_ranked: order.first().copied(),
+        recommended: recommendation::recommend(cheapest_meeting_target, order.first().copied()),
+        static_index: recommendation::static_index(&results),
+        use_case_index: recommendation::use_case_index(&results),
         results,
         cheapest_meeting_target,
         frontier,

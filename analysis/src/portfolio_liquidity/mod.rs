@@ -1,11 +1,13 @@
-//! Stage 3, the portfolio liquidity analyst: liquidity needs (liquidity at risk) and the buffer
-//! search ([`buffer`]), and the liquidity-aware portfolio construction ([`construct`]); settings
-//! in [`config`], findings in [`findings`], tables in [`tables`].
+//! Stage 3, the portfolio liquidity analyst: liquidity needs (liquidity at risk), the buffer
+//! search ([`buffer`]) and the composition it recommends ([`recommendation`]), and the
+//! liquidity-aware portfolio construction ([`construct`]); settings in [`config`], findings in
+//! [`findings`], tables in [`tables`].
 
 pub mod buffer;
 pub mod config;
 pub mod construct;
 pub mod findings;
+pub mod recommendation;
 pub mod tables;
 
 use serde::Serialize;

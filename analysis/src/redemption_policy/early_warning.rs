@@ -479,6 +479,8 @@ pub struct EarlyWarning {
     /// beyond its calibrated threshold (`None` when no indicator is calibrated).
     pub combined: Option<IndicatorStats>,
     pub claim: LeadClaim,
+    /// The indicator with the longest median lead ([`super::lead::longest_lead`]).
+    pub longest_lead: Option<super::lead::LongestLead>,
 }
 
 /// The calibration from records already simulated: `base` at the fund's thresholds `own`, and one
@@ -568,6 +570,7 @@ pub fn calibrate(
         levels: ladder.len(),
         event_day_mismatches: mismatches,
         simulated: reruns.iter().map(|r| r.len() as u64).sum(),
+        longest_lead: super::lead::longest_lead(&rows),
         rows,
         combined,
         claim,

@@ -1,14 +1,17 @@
 //! Stage 5, the redemption policy formulator: the gate triggers and swing pricing calibrated
-//! ([`gates`], [`swing`]), the early-warning indicators measured and calibrated
-//! ([`early_warning`]), the reverse stress test ([`reverse_stress`]), and the communication
-//! playbook built from the calibrated thresholds ([`playbook`]); settings in [`config`],
-//! findings in [`findings`], tables in [`tables`].
+//! ([`gates`], [`swing`]) and the gate recommended ([`recommendation`]), the early-warning
+//! indicators measured and calibrated ([`early_warning`], the earliest warning in [`lead`]), the
+//! reverse stress test ([`reverse_stress`]), and the communication playbook built from the
+//! calibrated thresholds ([`playbook`]); settings in [`config`], findings in [`findings`], tables
+//! in [`tables`].
 
 pub mod config;
 pub mod early_warning;
 pub mod findings;
 pub mod gates;
+pub mod lead;
 pub mod playbook;
+pub mod recommendation;
 pub mod reverse_stress;
 pub mod swing;
 pub mod tables;
@@ -32,9 +35,14 @@ pub struct RedemptionPolicyReport {
     pub swing: SwingCalibration,
     pub early_warning: EarlyWarning,
     pub reverse_stress: ReverseStress,
-    /// The gate trigger the playbook is built on: the best-ranked grid point that gates at all.
+    /// The gate trigger the playbook is built on, from [`Self::recommendation`]: the recommended
+    /// trigger, or the one to use if a gate is wanted ([`recommendation::GateRecommendation::policy_trigger`]);
+    /// the fund's own without a recommendation.
     pub recommended_gate: GateTriggerChoice,
     pub playbook: Vec<PlaybookStage>,
+    /// The gate recommendation ([`recommendation::recommend`]; `None` when the grid has no best
+    /// point).
+    pub recommendation: Option<recommendation::GateRecommendation>,
 }
 
 /// The trigger of a gate grid's row, for the playbook.
@@ -81,11 +89,10 @@ pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
             r,
         )
     });
-    let recommended_gate = gate_grid
-        .best_firing
+    let recommendation = recommendation::recommend(&gate_grid);
+    let recommended_gate = recommendation
         .as_ref()
-        .or(gate_grid.best.as_ref())
-        .map(|row| trigger_of(row, gate_grid.min_days, fund))
+        .map(|r| trigger_of(r.policy_trigger(), gate_grid.min_days, fund))
         .unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
     let playbook = playbook::playbook(&early_warning, Some(recommended_gate), fund);
     RedemptionPolicyReport {
@@ -95,5 +102,6 @@ pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
         reverse_stress,
         recommended_gate,
         playbook,
+        recommendation,
     }
 }

@@ -8,7 +8,7 @@ use super::{
     findings_of, stage, Ctx, Stage, LIQUIDATION_DESIGN, PORTFOLIO_LIQUIDITY, R, REDEMPTION_POLICY,
     STAGES,
 };
-use crate::fmt::{bps, count, esc, money, num, pct, words};
+use crate::fmt::{bps, count, esc, money, num, pct, words, NA};
 use crate::html::{self, Card, Section};
 use crate::json::Node;
 
@@ -109,28 +109,36 @@ fn headline_cards(
     ])
 }
 
-/// The recommended buffer, when the optimiser ran and a composition meets the target.
+/// The buffer, when the optimiser ran: the recommended composition (the cheapest meeting the
+/// target), or, when none meets it, the best ranked named as such.
 fn portfolio_liquidity_card(root: &Node) -> R<Option<Card>> {
     let Stage::Ran(pl) = stage(root, &PORTFOLIO_LIQUIDITY)? else {
         return Ok(None);
     };
     let b = pl.get("buffer")?;
     let results = b.list("results")?;
-    let Some(i) = b.f_opt("cheapest_meeting_target")? else {
+    let Some(rec) = b.opt("recommended")? else {
         return Ok(None);
     };
-    let Some(r) = results.get(i as usize) else {
-        return Ok(None);
-    };
-    Ok(Some(Card {
-        label: "Recommended buffer".into(),
-        value: composition(r)?,
-        note: format!(
-            "cheapest meeting {} coverage: {} at {} a year",
-            pct(b.f("target_coverage")?),
-            pct(r.f("coverage")?),
-            bps(r.f("opportunity_cost_bps")?)
-        ),
+    let r = &results[rec.index("index", results.len())?];
+    let target = pct(b.f("target_coverage")?);
+    let (coverage, cost) = (pct(r.f("coverage")?), bps(r.f("opportunity_cost_bps")?));
+    let basis = rec.get("basis")?;
+    Ok(Some(match basis.as_str()? {
+        "cheapest_meeting_target" => Card {
+            label: "Recommended buffer".into(),
+            value: composition(r)?,
+            note: format!("cheapest meeting {target} coverage: {coverage} at {cost} a year"),
+        },
+        "best_ranked" => Card {
+            label: "Buffer".into(),
+            value: "None meets the target".into(),
+            note: format!(
+                "no composition searched reaches {target} coverage; best ranked: {}, {coverage} at {cost} a year",
+                composition(r)?
+            ),
+        },
+        other => return Err(basis.error(format!("unknown basis {other:?}"))),
     }))
 }
 
@@ -155,43 +163,50 @@ fn liquidation_design_card(root: &Node) -> R<Option<Card>> {
     }))
 }
 
-/// The gate trigger, when the policy formulator ran: the best-scoring one, or "No gate needed"
-/// when it never fires.
+/// The gate trigger, when the policy formulator ran: the analysis' recommendation, "No gate
+/// needed" (with the trigger to use should one be wanted) or the trigger to set.
 fn redemption_policy_card(root: &Node) -> R<Option<Card>> {
     let Stage::Ran(rp) = stage(root, &REDEMPTION_POLICY)? else {
         return Ok(None);
     };
-    let grid = rp.get("gate_grid")?;
-    let best = grid.get("best")?;
-    let card = if best.f("gate_frequency")? == Some(0.0) {
-        // The best-scoring trigger never fired: on this fund no gate of the grid helps, and
-        // quoting a trigger as the recommendation would read as a policy that does something.
-        let firing = match grid.opt("best_firing")? {
-            Some(row) if !row.is_null() => format!(
-                "; if one is wanted: {} (gates in {} of scenarios)",
-                trigger_text(&row)?,
-                pct(row.f("gate_frequency")?)
-            ),
-            _ => String::new(),
-        };
-        Card {
+    let Some(rec) = rp.opt("recommendation")? else {
+        return Ok(Some(Card {
             label: "Gate trigger".into(),
-            value: "No gate needed".into(),
-            note: format!(
-                "the best-scoring trigger ({}) never fires{firing}",
-                trigger_text(&best)?
-            ),
+            value: NA.into(),
+            note: "no recommendation in this summary (an older run)".into(),
+        }));
+    };
+    let trigger = rec.get("trigger")?;
+    let kind = rec.get("kind")?;
+    let card = match kind.as_str()? {
+        "no_gate_needed" => {
+            let firing = match rec.opt("if_wanted")? {
+                Some(row) => format!(
+                    "; if one is wanted: {} (gates in {} of scenarios)",
+                    trigger_text(&row)?,
+                    pct(row.f("gate_frequency")?)
+                ),
+                None => String::new(),
+            };
+            Card {
+                label: "Gate trigger".into(),
+                value: "No gate needed".into(),
+                note: format!(
+                    "the best-scoring trigger ({}) never fires{firing}",
+                    trigger_text(&trigger)?
+                ),
+            }
         }
-    } else {
-        Card {
+        "gate" => Card {
             label: "Recommended gate trigger".into(),
-            value: trigger_text(&best)?,
+            value: trigger_text(&trigger)?,
             note: format!(
                 "gates in {} of scenarios, cap {}",
-                pct(best.f("gate_frequency")?),
-                pct(best.f("gate_cap")?)
+                pct(trigger.f("gate_frequency")?),
+                pct(trigger.f("gate_cap")?)
             ),
-        }
+        },
+        other => return Err(kind.error(format!("unknown recommendation {other:?}"))),
     };
     Ok(Some(card))
 }

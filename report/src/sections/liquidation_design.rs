@@ -1,6 +1,7 @@
 //! Liquidation strategy recommendations (`liquidation_design`), section 5 of the page: strategies
 //! compared, execution approaches, the liquidation hierarchy and what is left behind.
 
+use super::roadmap::execution_choice;
 use super::{pct_axis, stage_section, whole, yes_no, LIQUIDATION_DESIGN, R};
 use crate::charts::{self, Histogram, Meta, PALETTE};
 use crate::fmt::{bps, count, days, num, pct, prob, words, NA};
@@ -17,30 +18,6 @@ pub(super) fn strategies_named<'a>(ld: &Node<'a>, name: &str) -> R<Vec<Node<'a>>
         }
     }
     Ok(out)
-}
-
-/// The cheapest feasible execution approach per market condition: `(condition, approach in
-/// words, cost in bps)`, conditions in the order of their first feasible row with a cost; on a
-/// tie the first row wins.
-pub(super) fn cheapest_feasible(execution: &[Node]) -> R<Vec<(String, String, f64)>> {
-    let mut per_cond: Vec<(String, String, f64)> = Vec::new();
-    for e in execution {
-        if !e.b("feasible")? {
-            continue;
-        }
-        let (c, a) = (e.s("condition")?.to_string(), words(e.s("approach")?));
-        if let Some(cost) = e.f("cost_bps")? {
-            match per_cond.iter_mut().find(|x| x.0 == c) {
-                Some(x) if cost < x.2 => {
-                    x.1 = a;
-                    x.2 = cost;
-                }
-                Some(_) => {}
-                None => per_cond.push((c, a, cost)),
-            }
-        }
-    }
-    Ok(per_cond)
 }
 
 /// The liquidation section.
@@ -65,7 +42,11 @@ pub(super) fn liquidation_design(root: &Node) -> R<Section> {
         body.push_str(&strategies(ld, rec)?);
         let execution = ld.list("execution")?;
         if !execution.is_empty() {
-            body.push_str(&execution_approaches(&execution)?);
+            let choice = match ld.opt("execution_choice")? {
+                Some(c) => Some(c.items()?),
+                None => None,
+            };
+            body.push_str(&execution_approaches(&execution, choice)?);
         }
         body.push_str(&hierarchy_table(ld)?);
         body.push_str(&residual_table(ld, rec)?);
@@ -226,7 +207,7 @@ fn cost_chart(strategies: &[Node], mut costs: Costs) -> R<String> {
 }
 
 /// Execution approaches: cost against days to complete per approach and condition, and the table.
-fn execution_approaches(execution: &[Node]) -> R<String> {
+fn execution_approaches(execution: &[Node], choice: Option<Vec<Node>>) -> R<String> {
     let mut approaches: Vec<String> = Vec::new();
     let mut conditions: Vec<String> = Vec::new();
     let mut pts = Vec::new();
@@ -259,13 +240,12 @@ fn execution_approaches(execution: &[Node]) -> R<String> {
             t(yes_no(feasible)),
         ]);
     }
-    // The cheapest per condition, conditions in the order they first appear.
-    let mut cheapest = cheapest_feasible(execution)?;
-    cheapest.sort_by_key(|(c, _, _)| conditions.iter().position(|x| x == c));
-    let best_by_cond: Vec<String> = cheapest
-        .iter()
-        .map(|(c, a, cost)| format!("{}: {} ({})", words(c), a, bps(Some(*cost))))
-        .collect();
+    // The analysis' choice per condition (absent from older summaries).
+    let best_by_cond = match choice {
+        None => format!("{NA} (not in this summary: an older run)"),
+        Some(list) if list.is_empty() => NA.to_string(),
+        Some(list) => execution_choice(&list)?,
+    };
     let chart = charts::scatter(
         Meta::new(
             "execution-approaches",
@@ -274,7 +254,7 @@ fn execution_approaches(execution: &[Node]) -> R<String> {
             "execution cost (bps of amount sold, ±1 sd)",
             format!(
                 "Lower and further left is better; hollow markers are not feasible in that condition. Cheapest feasible per condition: {}.",
-                if best_by_cond.is_empty() { NA.to_string() } else { best_by_cond.join("; ") }
+                best_by_cond
             ),
         ),
         pts,

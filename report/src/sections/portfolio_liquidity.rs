@@ -30,19 +30,13 @@ pub(super) fn composition(r: &Node) -> R<String> {
     })
 }
 
-/// The fund's static buffer among the compositions: the one named by the use-case claim's
-/// `static_label`, else the first (the search puts it first).
-pub(super) fn static_index(pl: &Node, results: &[Node]) -> R<Option<usize>> {
-    let label = match pl.opt("use_case_claim")? {
-        Some(c) => c.s_opt("static_label")?,
-        None => None,
-    };
-    for (i, r) in results.iter().enumerate() {
-        if Some(r.s("label")?) == label {
-            return Ok(Some(i));
-        }
+/// A composition's tiers in percent, `8/5/4` (cash, sovereigns, ETFs).
+fn tiers_short(r: &Node) -> R<String> {
+    let mut parts = Vec::new();
+    for key in ["cash", "sovereign", "etf"] {
+        parts.push(num(r.f_opt(key)?.map(|w| w * 100.0), 0));
     }
-    Ok(if results.is_empty() { None } else { Some(0) })
+    Ok(parts.join("/"))
 }
 
 /// The buffer section.
@@ -180,8 +174,13 @@ struct Search<'a> {
     cheapest: Option<usize>,
     best: Option<usize>,
     static_i: Option<usize>,
-    /// The cheapest meeting the target, else the best ranked.
+    /// The use case's composition.
+    use_case_i: Option<usize>,
+    /// The analysis' recommendation, the cheapest meeting the target (absent from older
+    /// summaries).
     recommended: Option<usize>,
+    /// When none meets the target: the best ranked, shown as such (not as recommended).
+    best_instead: Option<usize>,
 }
 
 /// The buffer search: the frontier chart, the table of selected compositions and the use case's
@@ -193,14 +192,26 @@ fn buffer_search(pl: &Node) -> R<String> {
     let cheapest = b.f_opt("cheapest_meeting_target")?.map(|v| v as usize);
     let best = b.f_opt("best_ranked")?.map(|v| v as usize);
     let claim = pl.opt("use_case_claim")?;
-    let static_i = static_index(pl, &results)?;
+    let n = results.len();
+    let (mut recommended, mut best_instead) = (None, None);
+    if let Some(r) = b.opt("recommended")? {
+        let i = r.index("index", n)?;
+        let basis = r.get("basis")?;
+        match basis.as_str()? {
+            "cheapest_meeting_target" => recommended = Some(i),
+            "best_ranked" => best_instead = Some(i),
+            other => return Err(basis.error(format!("unknown basis {other:?}"))),
+        }
+    }
     let search = Search {
+        static_i: b.index_opt("static_index", n)?,
+        use_case_i: b.index_opt("use_case_index", n)?,
         results,
         target,
         cheapest,
         best,
-        static_i,
-        recommended: cheapest.or(best),
+        recommended,
+        best_instead,
     };
     let mut body = frontier_chart(&b, &search)?;
     body.push_str(&compositions_table(&search)?);
@@ -210,16 +221,10 @@ fn buffer_search(pl: &Node) -> R<String> {
     Ok(body)
 }
 
-/// The frontier chart, with the static buffer, the use case's 8/5/4 and the recommended
-/// composition marked.
+/// The frontier chart, with the static buffer, the use case's composition and the recommended
+/// one (or, when none meets the target, the best ranked) marked.
 fn frontier_chart(b: &Node, s: &Search) -> R<String> {
     let results = &s.results;
-    let mut uc_i = None;
-    for (i, r) in results.iter().enumerate() {
-        if r.s("label")? == "use case recommendation" {
-            uc_i = Some(i);
-        }
-    }
     let point = |r: &Node| -> R<(f64, f64)> {
         Ok((
             r.f("opportunity_cost_bps")?.unwrap_or(f64::NAN),
@@ -244,16 +249,26 @@ fn frontier_chart(b: &Node, s: &Search) -> R<String> {
             point: all[i],
         });
     }
-    if let Some(i) = uc_i {
+    if let Some(i) = s.use_case_i {
         marks.push(Mark {
-            name: "use case 8/5/4".into(),
+            name: format!("use case {}", tiers_short(&results[i])?),
             color: PALETTE[1],
             point: all[i],
         });
     }
-    if let Some(i) = s.recommended.filter(|i| *i < results.len()) {
+    if let Some(i) = s.recommended {
         marks.push(Mark {
             name: format!("recommended: {}", composition(&results[i])?),
+            color: PALETTE[2],
+            point: all[i],
+        });
+    }
+    if let Some(i) = s.best_instead {
+        marks.push(Mark {
+            name: format!(
+                "best ranked (none meets the target): {}",
+                composition(&results[i])?
+            ),
             color: PALETTE[2],
             point: all[i],
         });
@@ -266,9 +281,15 @@ fn frontier_chart(b: &Node, s: &Search) -> R<String> {
         num(b.f_opt("horizon_days")?, 0),
         on_off(b.b_opt("with_gates")?.unwrap_or(false))
     )));
-    let read = match (s.static_i, s.recommended) {
-        (Some(st), Some(r)) if r < results.len() => format!(
-            "Up and to the left is better. The static buffer covers {} at {} a year; the recommended composition covers {} at {} a year; the dashed line is the {} target.",
+    let shown = s
+        .recommended
+        .map(|r| (r, "the recommended composition"))
+        .or(s
+            .best_instead
+            .map(|r| (r, "none meets the target; the best ranked")));
+    let read = match (s.static_i, shown) {
+        (Some(st), Some((r, what))) => format!(
+            "Up and to the left is better. The static buffer covers {} at {} a year; {what} covers {} at {} a year; the dashed line is the {} target.",
             pct(results[st].f("coverage")?),
             bps(results[st].f("opportunity_cost_bps")?),
             pct(results[r].f("coverage")?),

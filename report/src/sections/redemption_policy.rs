@@ -178,9 +178,21 @@ fn gate_grid_chart(grid: &Node, rows: &[Node]) -> R<String> {
     }
     let best = grid.get("best")?;
     let mut highlights = Vec::new();
+    let use_case = grid.opt("use_case")?;
+    let use_case_name = match &use_case {
+        Some(uc) => format!(
+            "use case ({}, {})",
+            level_label(uc.f("redemptions_30d")?, |v| format!(
+                "{}%",
+                num(v.map(|v| v * 100.0), 0)
+            )),
+            level_label(uc.f("alr")?, |v| num(v, 1))
+        ),
+        None => String::new(),
+    };
     let outlined = [
         (Some(best.clone()), "best trigger", PALETTE[3]),
-        (grid.opt("use_case")?, "use case (15%, 1.2)", PALETTE[1]),
+        (use_case, use_case_name.as_str(), PALETTE[1]),
     ];
     for (row, name, color) in outlined {
         let Some(row) = row else { continue };
@@ -322,19 +334,44 @@ struct LeadTimes {
     at: Vec<Option<f64>>,
     best: Vec<Option<f64>>,
     notes: Vec<String>,
-    /// The longest median lead: (days, indicator, hit rate at the best threshold).
-    longest: Option<(f64, String, Option<f64>)>,
+    longest: Longest,
+}
+
+/// The indicator with the longest median lead, as the analysis found it.
+enum Longest {
+    Lead {
+        days: Option<f64>,
+        indicator: String,
+        /// At the best threshold.
+        hit_rate: Option<f64>,
+    },
+    /// No indicator gave a lead time.
+    None,
+    /// An older summary, without `longest_lead`.
+    NotInSummary,
 }
 
 /// Early warning: the indicators' lead times as bars, and their table.
 fn early_warning(ew: &Node) -> R<String> {
     let rows = ew.list("rows")?;
+    // The analysis' longest lead; absent from older summaries (null: no indicator has one).
+    let longest = match ew.value().get("longest_lead") {
+        None => Longest::NotInSummary,
+        Some(_) => match ew.opt("longest_lead")? {
+            Some(l) => Longest::Lead {
+                days: l.f("days")?,
+                indicator: words(l.s("indicator")?),
+                hit_rate: l.f("hit_rate")?,
+            },
+            None => Longest::None,
+        },
+    };
     let mut bars = LeadTimes {
         names: Vec::new(),
         at: Vec::new(),
         best: Vec::new(),
         notes: Vec::new(),
-        longest: None,
+        longest,
     };
     let mut trows = Vec::new();
     for r in &rows {
@@ -348,11 +385,6 @@ fn early_warning(ew: &Node) -> R<String> {
             Some(_) => format!("hit {}", pct(r.f("best_hit_rate")?.or(r.f("hit_rate")?))),
             None => "no lead time".to_string(),
         });
-        if let Some(l) = blead.or(lead) {
-            if bars.longest.as_ref().is_none_or(|b| l > b.0) {
-                bars.longest = Some((l, name.clone(), r.f("best_hit_rate")?));
-            }
-        }
         let dir = if r.s("direction")? == "below" {
             "<"
         } else {
@@ -399,12 +431,13 @@ fn lead_time_chart(bars: LeadTimes) -> R<String> {
             "median lead time before the liquidity event (business days)",
             "indicator",
             match &bars.longest {
-                Some((l, name, hit)) => format!(
-                    "Longer bars warn earlier; the note gives the hit rate at the best threshold. Longest median lead: {name}, {} at a {} hit rate.",
-                    days(Some(*l)),
-                    pct(*hit)
+                Longest::Lead { days: l, indicator, hit_rate } => format!(
+                    "Longer bars warn earlier; the note gives the hit rate at the best threshold. Longest median lead: {indicator}, {} at a {} hit rate.",
+                    days(*l),
+                    pct(*hit_rate)
                 ),
-                None => "Longer bars warn earlier; no indicator gave a lead time.".into(),
+                Longest::None => "Longer bars warn earlier; no indicator gave a lead time.".into(),
+                Longest::NotInSummary => "Longer bars warn earlier; the note gives the hit rate at the best threshold.".into(),
             },
         ),
         bars.names,

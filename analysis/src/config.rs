@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 
+pub use crate::setting::ConfigError;
 pub use undertow_format::text::pct;
 
 use crate::investor_behaviour::config::InvestorConfig;
@@ -16,30 +17,6 @@ use crate::portfolio_liquidity::config::{BufferConfig, ConstructionConfig};
 use crate::redemption_policy::config::{
     EarlyWarningConfig, GateConfig, ReverseStressConfig, SwingConfig,
 };
-
-/// A setting that cannot be used.
-#[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{setting} = {value}: {reason}")]
-pub struct ConfigError {
-    /// The setting's path, e.g. `buffer.target_coverage`.
-    pub setting: String,
-    /// The value given, formatted.
-    pub value: String,
-    pub reason: String,
-}
-
-pub(crate) fn bad(setting: &str, value: impl std::fmt::Display, reason: &str) -> ConfigError {
-    ConfigError {
-        setting: setting.to_string(),
-        value: value.to_string(),
-        reason: reason.to_string(),
-    }
-}
-
-pub(crate) fn list(v: &[f64]) -> String {
-    let items: Vec<String> = v.iter().map(|x| x.to_string()).collect();
-    format!("[{}]", items.join(", "))
-}
 
 /// Every stage's settings.
 #[derive(Clone, Debug, Serialize, PartialEq, Default)]

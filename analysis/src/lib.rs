@@ -26,7 +26,9 @@ pub mod market_liquidity;
 pub mod portfolio_liquidity;
 pub mod redemption_policy;
 pub mod roadmap;
+pub mod setting;
 pub mod sim;
+pub mod table;
 pub mod tables;
 
 use std::sync::OnceLock;

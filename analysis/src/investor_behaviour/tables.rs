@@ -1,7 +1,7 @@
 //! Stage 2's tables: `redemptions_by_holder.csv`, `attribution.csv` (when the attribution ran).
 
 use super::InvestorReport;
-use crate::tables::{header, num, text, Table};
+use crate::table::{header, num, text, Table};
 
 /// Stage 2's tables.
 pub fn tables(i: &InvestorReport) -> Vec<Table> {

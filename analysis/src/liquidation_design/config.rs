@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::config::{bad, ConfigError};
+use crate::setting::{bad, ConfigError};
 
 /// Weights of the strategy objective.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]

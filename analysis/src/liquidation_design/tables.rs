@@ -1,7 +1,7 @@
 //! Stage 4's tables.
 
 use super::LiquidationReport;
-use crate::tables::{header, num, text, Table};
+use crate::table::{header, num, text, Table};
 
 /// Stage 4's tables: `strategy_comparison.csv` (with the residual portfolio),
 /// `execution_comparison.csv`, `hierarchy.csv`.

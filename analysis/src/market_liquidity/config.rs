@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::config::{bad, list, ConfigError};
+use crate::setting::{bad, list, ConfigError};
 
 /// Stage 1, the market liquidity analyst.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -2,7 +2,7 @@
 //! `impact_models.csv`.
 
 use super::MarketLiquidityReport;
-use crate::tables::{header, num, opt, text, Table};
+use crate::table::{header, num, opt, text, Table};
 
 /// Stage 1's tables.
 pub fn tables(m: &MarketLiquidityReport) -> Vec<Table> {

@@ -19,9 +19,9 @@ use undertow_kernel::{switch, ScenarioOutput, ScenarioParams, HORIZONS};
 
 use super::config::{BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
 use super::recommendation::{self, BufferRecommendation};
-use crate::config::pct;
 use crate::sim::{with_horizon, without, Simulator};
 use crate::AnalysisError;
+use undertow_format::text::pct;
 use undertow_host::aggregate::{covered, quantile, survived, total_cost, LAR_CONFIDENCES};
 use undertow_host::fund::spec::{PositionSpec, PriceRoute, Tier};
 use undertow_host::fund::{build_fund, Fund, FundError};

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use crate::config::{bad, list, pct, ConfigError};
+use crate::setting::{bad, list, ConfigError};
+use undertow_format::text::pct;
 use undertow_host::fund::spec::PriceRoute;
 use undertow_host::fund::ClassKind;
 

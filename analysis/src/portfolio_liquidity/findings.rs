@@ -3,9 +3,9 @@
 
 use super::construct::Construction;
 use super::PortfolioLiquidityReport;
-use crate::config::pct;
 use crate::findings::{finding, money, p1, p2, Finding};
 use crate::graph::StageId;
+use undertow_format::text::pct;
 use undertow_host::fund::Fund;
 
 /// Stage 3's findings.

@@ -1,7 +1,7 @@
 //! Stage 3's tables: `lar.csv`, `frontier.csv`, `construction.csv`.
 
 use super::PortfolioLiquidityReport;
-use crate::tables::{header, num, text, Table};
+use crate::table::{header, num, text, Table};
 
 /// Stage 3's tables.
 pub fn tables(p: &PortfolioLiquidityReport) -> Vec<Table> {

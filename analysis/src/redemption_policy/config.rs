@@ -7,7 +7,7 @@ use undertow_kernel::{indicator, switch, FundModel, ScenarioOutput, N_INDICATORS
 use super::early_warning::{default_range, LadderRange, BUSINESS_DAYS_PER_WEEK};
 use super::gates::{GatePoint, MAX_GRID_POINTS, MAX_NOTICE_DAYS, USE_CASE_ALR};
 use super::reverse_stress::unit_grid;
-use crate::config::{bad, ConfigError};
+use crate::setting::{bad, ConfigError};
 use undertow_host::fund::Fund;
 
 /// Weights of the gate ranking's objective (the use case's 60/20/20).

@@ -59,7 +59,7 @@ use super::config::EarlyWarningConfig;
 use crate::findings::{finding, p1, Finding};
 use crate::graph::StageId;
 use crate::sim::Simulator;
-use crate::tables::{header, num, opt, Table};
+use crate::table::{header, num, opt, Table};
 use undertow_host::aggregate::quantile;
 use undertow_host::fund::Fund;
 

@@ -4,10 +4,10 @@
 use super::gates::{GateGrid, GateRow};
 use super::swing::{factor_text, SwingCalibration, LEVY_NOTE};
 use super::{early_warning, playbook, reverse_stress, RedemptionPolicyReport};
-use crate::config::pct;
 use crate::findings::{finding, p1, p2, Finding};
 use crate::graph::StageId;
 use undertow_format::text::bps;
+use undertow_format::text::pct;
 use undertow_host::fund::Fund;
 
 /// Stage 5's findings: gates and swing pricing, then the early warning, the reverse stress test

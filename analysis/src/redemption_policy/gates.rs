@@ -82,8 +82,8 @@ use serde::Serialize;
 use undertow_kernel::{gate, switch, FundModel, ScenarioOutput, ScenarioParams};
 
 use super::config::{GateConfig, GateWeights};
-use crate::config::pct;
 use crate::sim::Simulator;
+use undertow_format::text::pct;
 use undertow_host::aggregate::total_cost;
 use undertow_host::fund::Fund;
 

@@ -26,7 +26,7 @@ use crate::graph::StageId;
 use crate::redemption_policy::early_warning::{
     Direction, EarlyWarning, StartingPoint, BUSINESS_DAYS_PER_WEEK,
 };
-use crate::tables::{header, text, Table};
+use crate::table::{header, text, Table};
 use undertow_host::fund::{Fund, TRADING_DAYS_PER_YEAR};
 
 /// The seed's communication stages, in order.

@@ -37,7 +37,7 @@ use super::config::ReverseStressConfig;
 use crate::findings::{finding, p1, Finding};
 use crate::graph::StageId;
 use crate::sim::Simulator;
-use crate::tables::{header, num, Table};
+use crate::table::{header, num, Table};
 use undertow_host::aggregate::survived;
 use undertow_host::fund::{ClassKind, Fund};
 use undertow_host::scenarios::generate::risk_class_shock;

@@ -5,8 +5,8 @@ use undertow_kernel::{switch, FundModel, ScenarioOutput, ScenarioParams};
 
 use super::config::SwingConfig;
 use super::gates::{mean, share};
-use crate::config::pct;
 use crate::sim::Simulator;
+use undertow_format::text::pct;
 use undertow_host::aggregate::total_cost;
 use undertow_host::fund::Fund;
 

@@ -4,7 +4,7 @@
 use super::gates::GateGrid;
 use super::swing::SwingCalibration;
 use super::{early_warning, playbook, reverse_stress, RedemptionPolicyReport};
-use crate::tables::{header, num, opt, text, Table};
+use crate::table::{header, num, opt, text, Table};
 
 /// Stage 5's tables, in the order of its analyses.
 pub fn tables(r: &RedemptionPolicyReport) -> Vec<Table> {

@@ -1,7 +1,5 @@
 //! Helpers shared by the CLI's integration tests: run the binary, read its output and JSON.
-//! Each test binary uses only some of them.
-#![allow(dead_code)]
-// Each test binary compiles this module and uses only part of it.
+//! Each test binary compiles this module and uses only some of them.
 #![allow(dead_code)]
 
 use std::path::Path;

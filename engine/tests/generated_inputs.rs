@@ -237,9 +237,17 @@ fn check_refusal(e: &FundError, field: Option<&str>) -> Result<(), TestCaseError
         "the message does not name the file: {msg}"
     );
     if let Some(field) = field {
+        // The leaf's own key, and the table it sits in.
+        let key = field.rsplit(['.', ']']).next().unwrap_or(field);
         let head = field.split(['.', '[']).next().unwrap_or(field);
+        // A renamed class is reported where the old name is used (`positions[0].class`).
+        let renamed_class = head == "classes" && msg.contains(".class ");
+        // A table-level check (weights summing to 1) names the table the leaf is in.
+        let parent = field.rsplit_once('.').map(|(p, _)| p).unwrap_or(field);
         prop_assert!(
-            msg.contains(head),
+            (msg.contains(head) && msg.contains(key))
+                || msg.contains(&format!("{parent} "))
+                || renamed_class,
             "the message does not name the field {field}: {msg}"
         );
     }
@@ -306,6 +314,37 @@ proptest! {
         match parse_fund(&text(&tree), SOURCE, Path::new("")) {
             Ok(fund) => run_finite(&fund, 20)?,
             Err(e) => check_refusal(&e, Some(&dotted(path)))?,
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Up to four leaves mutated at once (scenario ranges, positions, settings together): refused
+    /// naming one of them, or run to finite outputs.
+    #[test]
+    fn several_mutated_leaves_are_refused_by_name_or_run_to_finite_outputs(
+        picks in prop::collection::vec((any::<prop::sample::Index>(), mutation()), 1..=4)
+    ) {
+        let all = leaves_of_example();
+        let mut tree = example_tree();
+        let mut paths = Vec::new();
+        for (pick, m) in &picks {
+            let path = &all[pick.index(all.len())];
+            apply(&mut tree, path, m);
+            paths.push(dotted(path));
+        }
+        match parse_fund(&text(&tree), SOURCE, Path::new("")) {
+            Ok(fund) => run_finite(&fund, 20)?,
+            Err(e) => {
+                let msg = e.to_string();
+                prop_assert!(msg.contains(SOURCE), "{msg}");
+                prop_assert!(
+                    paths.iter().any(|p| msg.contains(p.split(['.', '[']).next().unwrap_or(p))),
+                    "the message names none of {paths:?}: {msg}"
+                );
+            }
         }
     }
 }

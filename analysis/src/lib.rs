@@ -240,7 +240,9 @@ pub fn check_inputs(
     targets: &[StageId],
 ) -> Result<(), AnalysisError> {
     cfg.validate()?;
-    if graph::closure(targets).contains(&StageId::PortfolioLiquidity) {
+    if graph::closure(targets).contains(&StageId::PortfolioLiquidity)
+        && portfolio_liquidity::buffer::not_applicable(fund, &cfg.buffer).is_none()
+    {
         for c in cfg
             .buffer
             .compositions(fund.model.params.initial_cash as f64)

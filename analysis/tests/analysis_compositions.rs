@@ -12,20 +12,29 @@ fn stage3_error(fund: &Fund, cfg: &AnalysisConfig) -> AnalysisError {
 }
 
 #[test]
-fn a_one_day_horizon_names_the_composition_and_the_setting() {
-    // What `undertow run --horizon 1` does to the example: the buffer instruments settle in one
-    // day, which a one-day run cannot hold.
+fn a_one_day_horizon_is_not_refused_but_a_setting_beyond_the_horizon_is() {
+    // What `undertow run --horizon 1` does to a fund that settles the same day: the standard
+    // buffer instruments settle in one day, so the buffer search does not apply; the run goes on
+    // (the stage says so, `engine/tests/unusual_funds.rs`).
     let mut fund = example_fund();
     fund.model.params.horizon = 1;
-    let e = stage3_error(&fund, &AnalysisConfig::default());
+    let cfg = AnalysisConfig::default();
+    check_inputs(&fund, &cfg, &[StageId::PortfolioLiquidity]).unwrap();
+    let why = undertow_analysis::portfolio_liquidity::buffer::not_applicable(&fund, &cfg.buffer);
+    assert!(why.unwrap().starts_with("not applicable: "));
+
+    // On a longer horizon, an instrument the user set to settle beyond it is their setting's
+    // error, named by the setting and the composition, never by the positions the search adds.
+    let mut fund = example_fund();
+    fund.model.params.horizon = 5;
+    let mut cfg = AnalysisConfig::default();
+    cfg.buffer.sovereign.settlement_days = 5;
+    let e = stage3_error(&fund, &cfg);
     let msg = e.to_string();
     assert!(e.is_bad_input(), "{msg}");
+    assert!(msg.contains("buffer composition \""), "{msg}");
     assert!(
-        msg.contains("buffer composition \"use case 5/3/2\""),
-        "{msg}"
-    );
-    assert!(
-        msg.contains("buffer.sovereign.settlement_days = 1"),
+        msg.contains("buffer.sovereign.settlement_days = 5"),
         "{msg}"
     );
     assert!(!msg.contains("BUFFER_"), "{msg}");

@@ -30,6 +30,7 @@
 pub mod backend;
 pub mod error;
 pub mod files;
+pub mod finite;
 pub mod fund;
 pub mod measure;
 mod output;

@@ -113,6 +113,7 @@ pub fn run(
         seconds: swept.seconds,
     };
     let summary = Summary::assemble(fund, &swept.outputs, swept.fan, meta, analysis);
+    crate::finite::check_outcome(fund, request.seed, &swept.outputs, &summary)?;
     Ok(RunOutcome {
         fund: fund.clone(),
         summary,
@@ -145,6 +146,8 @@ impl RunOutcome {
     /// renamed at the end: on any error nothing new is left in `dir`, and earlier outputs there
     /// are untouched.
     pub fn write(&self, dir: &Path) -> Result<(), EngineError> {
+        let seed = self.summary.run.seed;
+        crate::finite::check_outcome(&self.fund, seed, &self.outputs, &self.summary)?;
         let value =
             serde_json::to_value(&self.summary).context(|| "serialising the summary".into())?;
         let page = undertow_report::render(&value).context(|| "rendering report.html".into())?;
@@ -153,7 +156,6 @@ impl RunOutcome {
             out.table(&t)?;
         }
         out.json(SUMMARY_JSON, &self.summary)?;
-        let seed = self.summary.run.seed;
         out.scenarios_csv(|csv| {
             let mut first = 0u64;
             for outs in self.outputs.chunks(CSV_BLOCK) {

@@ -179,6 +179,9 @@ pub struct BufferSearch {
     pub static_index: Option<usize>,
     /// Index of the use case's recommended composition, when it was searched.
     pub use_case_index: Option<usize>,
+    /// Why the search does not apply to this fund (it then has no results), in the user's terms.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_applicable: Option<String>,
 }
 
 impl BufferSearch {
@@ -470,6 +473,11 @@ pub fn search(
         sovereign: cfg.sovereign.annual_yield,
         etf: cfg.etf.annual_yield,
     };
+    if let Some(why) = not_applicable(fund, cfg) {
+        let mut skipped = rank(Vec::new(), cfg, yields, 0);
+        skipped.not_applicable = Some(why);
+        return Ok(skipped);
+    }
     let results = compositions
         .iter()
         .map(|c| evaluate(fund, c, cfg, &yields, scenarios, seed, sim))
@@ -564,7 +572,34 @@ pub fn rank(
         results,
         cheapest_meeting_target,
         frontier,
+        not_applicable: None,
     }
+}
+
+/// Why the buffer search cannot apply to `fund`, if it cannot: a fund of only cash has nothing
+/// to carve a buffer from, and a horizon no longer than the standard buffer instruments'
+/// settlement (a one-day run) leaves no day on which they could pay. Settings the user can fix
+/// (an instrument's settlement set beyond a longer horizon) are errors instead
+/// ([`composition_fund`]).
+pub fn not_applicable(fund: &Fund, cfg: &BufferConfig) -> Option<String> {
+    let invested: f64 = fund.spec.positions.iter().map(|p| p.weight).sum();
+    if invested <= 0.0 {
+        return Some("not applicable: the fund holds only cash".to_string());
+    }
+    let horizon = fund.model.params.horizon;
+    let standard = BufferInstrument::short_sovereigns()
+        .settlement_days
+        .max(BufferInstrument::liquid_etfs().settlement_days);
+    let settle = cfg.sovereign.settlement_days.max(cfg.etf.settlement_days);
+    if horizon <= standard && horizon <= settle {
+        return Some(format!(
+            "not applicable: the buffer instruments settle in {settle} day{}, not within the \
+             fund's horizon of {horizon} day{}",
+            if settle == 1 { "" } else { "s" },
+            if horizon == 1 { "" } else { "s" }
+        ));
+    }
+    None
 }
 
 /// Whether the use case's buffer claim holds on a fund: the recommended composition covers at

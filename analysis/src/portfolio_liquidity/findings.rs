@@ -12,6 +12,14 @@ use undertow_host::fund::Fund;
 pub fn findings(fund: &Fund, p: &PortfolioLiquidityReport) -> Vec<Finding> {
     let mut out = Vec::new();
     liquidity_at_risk(fund, p, &mut out);
+    if let Some(why) = &p.buffer.not_applicable {
+        out.push(finding(
+            StageId::PortfolioLiquidity,
+            "buffer_search",
+            format!("Buffer search {why}."),
+            &[],
+        ));
+    }
     buffer_coverage(p, &mut out);
     use_case_claim(fund, p, &mut out);
     cheapest_meeting_target(p, &mut out);

@@ -567,3 +567,59 @@ fn option_names_round_trip_with_kernel_codes() {
         "square_root"
     );
 }
+
+/// The `[scenarios]` table is checked when a fund is read: each wrong setting is refused with
+/// the fund file, the field's full path and the value (type errors by the TOML reader, with the
+/// field's name).
+#[test]
+fn scenario_settings_are_validated_on_the_way_in() {
+    let base = std::fs::read_to_string(fixtures().join("minimal_fund.toml")).unwrap();
+    assert!(
+        !base.contains("[scenarios"),
+        "the fixture has its own [scenarios]"
+    );
+    #[rustfmt::skip]
+    let cases: &[(&str, &str, &str)] = &[
+        ("[scenarios.market]\ndepth_cut = [0.9, 0.5]", "scenarios.market.depth_cut", "[0.9, 0.5]"),
+        ("[scenarios.market]\ndepth_cut = [0.5, 1.5]", "scenarios.market.depth_cut", "[0.5, 1.5]"),
+        ("[scenarios.weights]\nmarket_wide = nan", "scenarios.weights.market_wide", "NaN"),
+        ("[scenarios.weights]\nmarket_wide = -1\ngfc_2008 = 1", "scenarios.weights.market_wide", "-1"),
+        ("[scenarios.weights]\nmarket_wide = 0", "scenarios.weights", "market_wide = 0"),
+        ("[scenarios.copula]\nrho = 1.0", "scenarios.copula.rho", "1"),
+        ("[scenarios.copula]\ndof = 0", "scenarios.copula.dof", "0"),
+        ("[scenarios.timing]\nonset = [40, 5]", "scenarios.timing.onset", "[40, 5]"),
+        ("[scenarios.timing]\nhalf_life = [0, 0]", "scenarios.timing.half_life", "[0, 0]"),
+        ("[scenarios.regimes]\ncrisis = 1.5", "scenarios.regimes.crisis", "1.5"),
+        ("[scenarios.market_wide.severity]\nsevere = [0.2, 0.7]", "scenarios.market_wide.severity.severe", "[0.2, 0.7]"),
+    ];
+    for (table, field, value) in cases {
+        let text = format!("{base}\n{table}\n");
+        let err = parse(&text).expect_err(table);
+        let msg = err.to_string();
+        let issue = err
+            .issues()
+            .iter()
+            .find(|i| i.field == *field)
+            .unwrap_or_else(|| panic!("{table}: no issue on {field}: {msg}"));
+        assert_eq!(issue.file, "test.toml", "{msg}");
+        assert!(issue.value.contains(value), "{table}: {msg}");
+        assert!(msg.contains(field), "{msg}");
+    }
+    // Type errors: the reader names the field.
+    for (table, key) in [
+        ("[scenarios.market]\ndepth_cut = [0.5, \"x\"]", "depth_cut"),
+        (
+            "[scenarios.market]\ndepth_cut = [0.5, 0.6, 0.7]",
+            "depth_cut",
+        ),
+        ("[scenarios.copula]\ndof = \"four\"", "dof"),
+    ] {
+        let msg = parse(&format!("{base}\n{table}\n"))
+            .expect_err(table)
+            .to_string();
+        assert!(
+            msg.contains("test.toml") && msg.contains(key),
+            "{table}: {msg}"
+        );
+    }
+}

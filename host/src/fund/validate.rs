@@ -18,6 +18,25 @@ pub const SUM_TOLERANCE: f64 = 1e-6;
 /// a units mistake, and would make the kernel's per-day rings needlessly large.
 pub const MAX_HORIZON_DAYS: u32 = 2520;
 
+/// Highest annual volatility accepted (1000% a year); above it a value is a units mistake (a
+/// percentage written as a number), and a stressed day's move leaves what `f32` prices hold.
+pub const MAX_VOL_ANNUAL: f64 = 10.0;
+
+/// Highest impact coefficient accepted. Published square-root coefficients lie near 0.5 to 1.5
+/// and linear ones near a few units; above 10 a value is a units mistake. Within the bound, the
+/// kernel's impact is not capped: an extreme scenario can still overflow (the final guard then
+/// stops the run, exit 1, naming the scenario and the field).
+pub const MAX_IMPACT: f64 = 10.0;
+
+/// Longest modified duration accepted, in years (either sign): a century-long bond.
+pub const MAX_DURATION: f64 = 100.0;
+
+/// Largest convexity accepted, in years² (either sign): a 100-year zero-coupon bond's.
+pub const MAX_CONVEXITY: f64 = 10_000.0;
+
+/// Largest annual return or alpha accepted (either sign): 1000% a year.
+pub const MAX_ANNUAL_RETURN: f64 = 10.0;
+
 /// The note on every fraction of NAV.
 const NAV: &str = "(fraction of NAV)";
 
@@ -38,8 +57,6 @@ fn rounded(v: f64) -> String {
 /// The range a number must lie in. Every range also requires a finite number.
 #[derive(Clone, Copy)]
 enum Bound {
-    /// Any finite number.
-    Any,
     /// 0 or more.
     NonNegative,
     /// More than 0.
@@ -48,26 +65,32 @@ enum Bound {
     Fraction,
     /// More than 0, at most 1.
     PositiveFraction,
+    /// 0 or more, at most the bound.
+    UpTo(f64),
+    /// Between minus and plus the bound.
+    Within(f64),
 }
 
 impl Bound {
     fn holds(self, v: f64) -> bool {
         match self {
-            Bound::Any => true,
             Bound::NonNegative => v >= 0.0,
             Bound::Positive => v > 0.0,
             Bound::Fraction => (0.0..=1.0).contains(&v),
             Bound::PositiveFraction => v > 0.0 && v <= 1.0,
+            Bound::UpTo(max) => (0.0..=max).contains(&v),
+            Bound::Within(max) => (-max..=max).contains(&v),
         }
     }
 
-    fn requirement(self) -> &'static str {
+    fn requirement(self) -> String {
         match self {
-            Bound::Any => "must be a finite number",
-            Bound::NonNegative => "must be 0 or more",
-            Bound::Positive => "must be greater than 0",
-            Bound::Fraction => "must be between 0 and 1",
-            Bound::PositiveFraction => "must be greater than 0 and at most 1",
+            Bound::NonNegative => "must be 0 or more".into(),
+            Bound::Positive => "must be greater than 0".into(),
+            Bound::Fraction => "must be between 0 and 1".into(),
+            Bound::PositiveFraction => "must be greater than 0 and at most 1".into(),
+            Bound::UpTo(max) => format!("must be between 0 and {max}"),
+            Bound::Within(max) => format!("must be between -{max} and {max}"),
         }
     }
 }
@@ -116,7 +139,7 @@ impl Checker<'_> {
             let reason = if v.is_finite() {
                 bound.requirement()
             } else {
-                "must be a finite number"
+                "must be a finite number".to_string()
             };
             let sep = if note.is_empty() { "" } else { " " };
             self.report(at, v, format!("{reason}{sep}{note}"));
@@ -142,7 +165,17 @@ pub(crate) fn validate(spec: &FundFile, table: &PositionTable, fund_file: &str) 
     validate_positions(&mut ck, spec, table);
     validate_investors(&mut ck, spec);
     validate_settings(&mut ck, spec, table);
+    validate_scenarios(&mut ck, spec);
     ck.issues
+}
+
+/// The `[scenarios]` table: every range ordered and within its bounds, weights usable, the
+/// copula and timing well defined (`ScenarioConfig::validate`, which names the first wrong
+/// field). Onsets that cannot fall within the horizon are the generator's to clip, not errors.
+fn validate_scenarios(ck: &mut Checker, spec: &FundFile) {
+    if let Err(e) = spec.scenarios.validate() {
+        ck.report(&ck.at(format!("scenarios.{}", e.field)), e.value, e.reason);
+    }
 }
 
 fn validate_fund(ck: &mut Checker, spec: &FundFile) {
@@ -158,8 +191,8 @@ fn validate_fund(ck: &mut Checker, spec: &FundFile) {
     );
     ck.field("fund.cash", f.cash, Bound::Fraction, NAV);
     let expected_return = f.expected_return;
-    if ck.field("fund.expected_return", expected_return, Bound::Any, "") && expected_return <= -1.0
-    {
+    let within = Bound::Within(MAX_ANNUAL_RETURN);
+    if ck.field("fund.expected_return", expected_return, within, "") && expected_return <= -1.0 {
         ck.report(
             &ck.at("fund.expected_return"),
             expected_return,
@@ -389,11 +422,11 @@ fn validate_positions(ck: &mut Checker, spec: &FundFile, table: &PositionTable) 
         let numbers = [
             ("adv", p.adv, Bound::Positive, "(average daily traded value, in currency)"),
             ("spread_bps", p.spread_bps, Bound::NonNegative, "(basis points)"),
-            ("vol_annual", p.vol_annual, Bound::NonNegative, "(annual volatility, 0.2 = 20%)"),
-            ("impact", p.impact, Bound::NonNegative, ""),
-            ("duration", p.duration, Bound::Any, ""),
-            ("convexity", p.convexity, Bound::Any, ""),
-            ("alpha", p.alpha, Bound::Any, ""),
+            ("vol_annual", p.vol_annual, Bound::UpTo(MAX_VOL_ANNUAL), "(annual volatility, 0.2 = 20%)"),
+            ("impact", p.impact, Bound::UpTo(MAX_IMPACT), "(impact coefficient)"),
+            ("duration", p.duration, Bound::Within(MAX_DURATION), "(years)"),
+            ("convexity", p.convexity, Bound::Within(MAX_CONVEXITY), "(years squared)"),
+            ("alpha", p.alpha, Bound::Within(MAX_ANNUAL_RETURN), "(annual, 0.01 = 1%)"),
         ];
         for (column, v, bound, note) in numbers {
             ck.number(&at(column), v, bound, note);

@@ -13,9 +13,25 @@ use serde::{Deserialize, Serialize};
 
 use super::copula::CopulaKind;
 
-/// A closed interval, written `[lo, hi]` in TOML.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+/// A closed interval, written `[lo, hi]` in TOML: exactly two numbers (a third is refused, not
+/// dropped).
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Span<T>(pub T, pub T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Span<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let items = Vec::<T>::deserialize(d)?;
+        let n = items.len();
+        let mut it = items.into_iter();
+        match (it.next(), it.next(), n) {
+            (Some(lo), Some(hi), 2) => Ok(Span(lo, hi)),
+            _ => Err(serde::de::Error::invalid_length(
+                n,
+                &"a range [lo, hi] of two numbers",
+            )),
+        }
+    }
+}
 
 impl<T: Copy> Span<T> {
     pub fn lo(&self) -> T {

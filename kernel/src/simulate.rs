@@ -78,7 +78,10 @@ pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
     let mut mtm = T::zero();
     for p in 0..l.n_positions {
         let value = st.get(l.hold + p) * st.get(l.price + p);
-        mtm = mtm + value * (st.get(l.perm_cum + p) + st.get(l.perm + p)).exp() - value;
+        // A position sold out carries no mark-to-market loss, and 0 × exp(large) would be NaN.
+        if value > T::zero() {
+            mtm = mtm + value * (st.get(l.perm_cum + p) + st.get(l.perm + p)).exp() - value;
+        }
     }
     let cost = st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT);
     let f = |s: u32| st.get(s).to_f32();
@@ -326,6 +329,29 @@ mod tests {
 
     fn bits(o: &ScenarioOutput) -> Vec<u8> {
         bytemuck::bytes_of(o).to_vec()
+    }
+
+    /// A position sold out carries no mark-to-market loss, however large its permanent impact:
+    /// `0 × exp(huge)` must not become `0 × inf = NaN` (found by the generated-input tests).
+    #[test]
+    fn a_sold_out_position_adds_no_mark_to_market_loss() {
+        let model = busy_fund(5);
+        let sc = calm_scenario();
+        let c = Ctx::new(&model, &sc, 0, [1, 2]);
+        let mut ws = Workspace::<f32>::new(&model);
+        let mut st = St {
+            w: &mut ws.words[..],
+        };
+        init_state(&c, &mut st);
+        let l = c.lay;
+        st.set(l.hold, 0.0);
+        st.set(l.perm_cum, 1.0e30);
+        let out = finish(&c, &st);
+        assert!(out.mtm_loss.is_finite(), "{out:?}");
+        assert_eq!(
+            out.mtm_loss, 0.0,
+            "nothing held, no permanent impact elsewhere"
+        );
     }
 
     /// `simulate` (no observer) and `simulate_observed` give the same record bit for bit, and the

@@ -65,7 +65,10 @@ fn finish() -> ScenarioOutput {
     var mtm = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
         let value = st_get(lay.hold + p) * st_get(lay.price + p);
-        mtm = mtm + value * exp(st_get(lay.perm_cum + p) + st_get(lay.perm + p)) - value;
+        // A position sold out carries no mark-to-market loss, and 0 * exp(large) would be NaN.
+        if (value > 0.0) {
+            mtm = mtm + value * exp(st_get(lay.perm_cum + p) + st_get(lay.perm + p)) - value;
+        }
     }
     let cost = st_get(SLOT_COST_SPREAD) + st_get(SLOT_COST_IMPACT);
     var o: ScenarioOutput;

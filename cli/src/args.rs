@@ -9,10 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use undertow_analysis::redemption_policy::config::ReverseStressConfig;
 use undertow_analysis::redemption_policy::reverse_stress;
 use undertow_analysis::AnalysisConfig;
+use undertow_engine::settings::buffer_horizon;
 use undertow_engine::stages::StageSweep;
 use undertow_engine::{AnalysisSettings, EngineError, FundOverrides, RunRequest};
 use undertow_host::backend::BackendChoice as HostChoice;
 use undertow_host::cpu::DEFAULT_CHUNK;
+use undertow_host::fund::Fund;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -92,7 +94,7 @@ pub struct BenchArgs {
     /// Number of scenarios.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
-    /// Worker threads of the CPU backend (default: every core).
+    /// Worker threads of the CPU backend, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Skip the GPU even when an adapter is present.
@@ -123,7 +125,7 @@ pub struct RunArgs {
     /// Liquidation strategy: waterfall, pro_rata, min_cost or balanced (overrides the fund file).
     #[arg(long)]
     pub strategy: Option<String>,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -135,7 +137,7 @@ pub struct RunArgs {
     /// Scenarios traced day by day for the fan charts.
     #[arg(long, default_value_t = 200)]
     pub paths: usize,
-    /// Scenarios per rayon task.
+    /// Scenarios per rayon task (at least 1).
     #[arg(long, default_value_t = DEFAULT_CHUNK)]
     pub chunk: usize,
     #[command(flatten)]
@@ -168,9 +170,10 @@ pub struct AnalysisArgs {
     /// Coverage target of the buffer search (share of scenarios).
     #[arg(long, default_value_t = 0.985)]
     pub target: f64,
-    /// Days over which buffer coverage, survival and costs are measured.
-    #[arg(long, default_value_t = 30)]
-    pub buffer_horizon: u32,
+    /// Days over which buffer coverage, survival and costs are measured, at most the fund's
+    /// horizon [default: 30, or the fund's horizon when shorter].
+    #[arg(long)]
+    pub buffer_horizon: Option<u32>,
     /// Skip the analysis stages (sweep only).
     #[arg(long)]
     pub no_analysis: bool,
@@ -256,9 +259,10 @@ pub struct OptimizeBufferArgs {
     /// Scenarios rerun per feedback channel for the cascade attribution (0: skip it).
     #[arg(long, default_value_t = 0)]
     pub attribution_scenarios: u64,
-    /// Days over which coverage, survival and costs are measured.
-    #[arg(long, default_value_t = 30)]
-    pub buffer_horizon: u32,
+    /// Days over which coverage, survival and costs are measured, at most the fund's horizon
+    /// [default: 30, or the fund's horizon when shorter].
+    #[arg(long)]
+    pub buffer_horizon: Option<u32>,
     /// Coverage target (share of scenarios).
     #[arg(long, default_value_t = 0.985)]
     pub target: f64,
@@ -307,7 +311,7 @@ pub struct OptimizeBufferArgs {
     /// Construction: let the cash weight change too.
     #[arg(long)]
     pub free_cash: bool,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -368,7 +372,7 @@ pub struct OptimizeLiquidationArgs {
     /// strategy sold).
     #[arg(long)]
     pub execution_amount: Option<f64>,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -423,7 +427,7 @@ pub struct OptimizeGatesArgs {
     /// Highest false-alarm rate a calibrated early-warning threshold may have.
     #[arg(long, default_value_t = 0.10)]
     pub max_false_alarm: f64,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -454,7 +458,7 @@ pub struct ReverseStressArgs {
     /// Count only shortfalls as failures (a gate then counts as survival).
     #[arg(long)]
     pub shortfall_only: bool,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -532,13 +536,13 @@ impl OptimizeBufferArgs {
         }
     }
 
-    /// Stage 3's settings; bad input unless `--weights` has three values.
-    pub fn config(&self) -> Result<AnalysisConfig, EngineError> {
+    /// Stage 3's settings for `fund`; bad input unless `--weights` has three values.
+    pub fn config(&self, fund: &Fund) -> Result<AnalysisConfig, EngineError> {
         let mut cfg = AnalysisConfig::default();
         cfg.investors.attribution_scenarios = self.attribution_scenarios;
         let b = &mut cfg.buffer;
         b.scenarios = self.stage_scenarios;
-        b.horizon_days = self.buffer_horizon;
+        b.horizon_days = buffer_horizon(self.buffer_horizon, fund);
         b.target_coverage = self.target;
         if self.weights.len() != 3 {
             return Err(EngineError::BadInput(format!(

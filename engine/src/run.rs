@@ -39,7 +39,8 @@ impl RunRequest {
         check_scenarios(self.scenarios)?;
         check_threads(self.threads)?;
         if let Some(a) = &self.analysis {
-            check_inputs(fund, &a.config(), &StageId::ALL).map_err(EngineError::analysis)?;
+            check_buffer_horizon(a.buffer_horizon, fund)?;
+            check_inputs(fund, &a.config(fund), &StageId::ALL).map_err(EngineError::analysis)?;
         }
         Ok(())
     }
@@ -55,14 +56,29 @@ pub fn check_scenarios(n: u64) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Bad input when a thread count of 0 is asked for.
+/// The most worker threads a command may ask for (`--threads`).
+pub const MAX_THREADS: usize = 4096;
+
+/// Bad input unless a thread count asked for is within `1..=MAX_THREADS`.
 pub fn check_threads(threads: Option<usize>) -> Result<(), EngineError> {
-    if threads == Some(0) {
-        return Err(EngineError::BadInput(
-            "flag --threads: 0 (must be at least 1)".into(),
-        ));
+    match threads {
+        Some(n) if n == 0 || n > MAX_THREADS => Err(EngineError::BadInput(format!(
+            "flag --threads: {n} is outside 1..={MAX_THREADS}"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// Bad input when a buffer horizon asked for (`--buffer-horizon`) is longer than the fund's
+/// simulated horizon: the days past it are never simulated.
+pub fn check_buffer_horizon(days: Option<u32>, fund: &Fund) -> Result<(), EngineError> {
+    let horizon = fund.model.params.horizon;
+    match days {
+        Some(d) if d > horizon => Err(EngineError::BadInput(format!(
+            "flag --buffer-horizon: {d} is longer than the fund's horizon of {horizon} days"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A finished run, in memory: nothing is written until [`RunOutcome::write`].
@@ -99,7 +115,7 @@ pub fn run(
                 base_outputs: &swept.outputs,
                 seed: request.seed,
             };
-            let cfg = settings.config();
+            let cfg = settings.config(fund);
             Some(
                 run_analysis(inputs, &cfg, &StageId::ALL, request.threads)
                     .map_err(EngineError::analysis)?,

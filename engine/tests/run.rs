@@ -95,7 +95,10 @@ fn request_checks_name_the_flag() {
     assert!(check_scenarios(u32::MAX as u64 + 1).is_err());
     assert!(check_scenarios(1).is_ok());
     let e = check_threads(Some(0)).unwrap_err();
-    assert_eq!(e.to_string(), "flag --threads: 0 (must be at least 1)");
+    assert_eq!(e.to_string(), "flag --threads: 0 is outside 1..=4096");
+    assert!(check_threads(Some(4097)).is_err());
+    assert!(check_threads(Some(usize::MAX)).is_err());
+    assert!(check_threads(Some(4096)).is_ok());
     assert!(check_threads(None).is_ok());
     let request = RunRequest {
         scenarios: 10,

@@ -15,7 +15,7 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
-    let cfg = args.config()?;
+    let cfg = args.config(&fund)?;
     let outcome = stages::portfolio_liquidity(&fund, &cfg, &args.sweep())?;
     outcome.write(&args.out)?;
     print_buffer(&fund, &outcome.result);

@@ -1,8 +1,6 @@
 //! Helpers shared by the CLI's integration tests: run the binary, read its output and JSON.
 //! Each test binary uses only some of them.
 #![allow(dead_code)]
-// Each test binary compiles this module and uses only part of it.
-#![allow(dead_code)]
 
 use std::path::Path;
 use std::process::{Command, Output};

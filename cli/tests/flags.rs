@@ -84,3 +84,105 @@ fn negative_numbers_name_their_flag() {
         );
     }
 }
+
+/// The commands with `--out`, each with flags that keep it short.
+const WRITING: &[&[&str]] = &[
+    &["run", "--scenarios", "10", "--no-analysis"],
+    &["profile", "--scenarios", "10"],
+    &[
+        "optimize",
+        "buffer",
+        "--scenarios",
+        "10",
+        "--stage-scenarios",
+        "10",
+    ],
+    &["optimize", "liquidation", "--stage-scenarios", "10"],
+    &[
+        "optimize",
+        "gates",
+        "--scenarios",
+        "10",
+        "--stage-scenarios",
+        "10",
+    ],
+    &["reverse-stress", "--per-point", "2", "--grid", "2"],
+];
+
+/// Every file and folder under `dir`, sorted.
+fn tree(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut all = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p.clone());
+            }
+            all.push(p);
+        }
+    }
+    all.sort();
+    all
+}
+
+#[test]
+fn out_problems_are_bad_input_found_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let mut perms = std::fs::metadata(&locked).unwrap().permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&locked, perms).unwrap();
+    // Root writes anywhere: the read-only folder is only a case where permissions hold.
+    let enforced = std::fs::write(locked.join("probe"), "").is_err();
+    let mut outs = vec![
+        (file.clone(), "exists and is not a folder".to_string()),
+        (
+            file.join("sub"),
+            format!("{} is not a folder", file.display()),
+        ),
+        (
+            file.join("a/b"),
+            format!("{} is not a folder", file.display()),
+        ),
+        // Nothing can be created in /proc, whoever runs.
+        (
+            "/proc/undertow-out".into(),
+            "cannot create a folder in /proc".into(),
+        ),
+    ];
+    if enforced {
+        outs.push((locked.clone(), "cannot write there".into()));
+        outs.push((
+            locked.join("x"),
+            format!("cannot create a folder in {}", locked.display()),
+        ));
+    }
+    let before = tree(dir.path());
+    let mut cases = 0;
+    for base in WRITING {
+        for (out, why) in &outs {
+            let mut args: Vec<&str> = base.to_vec();
+            args.extend(["--out", out.to_str().unwrap()]);
+            let o = common::undertow(&args);
+            let err = common::text(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+            let needle = format!("flag --out: {}: {why}", out.display());
+            assert!(
+                err.contains(&needle),
+                "{args:?}: expected `{needle}` in {err}"
+            );
+            cases += 1;
+        }
+    }
+    assert_eq!(
+        tree(dir.path()),
+        before,
+        "a refused --out created something"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+    assert!(cases >= 24, "{cases}");
+}

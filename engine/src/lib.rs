@@ -40,7 +40,7 @@ pub mod summary;
 
 pub use error::EngineError;
 pub use fund::FundOverrides;
-pub use output::{SCENARIOS_CSV, SUMMARY_JSON};
+pub use output::{check_out, SCENARIOS_CSV, SUMMARY_JSON};
 pub use run::{run, RunOutcome, RunRequest};
 pub use settings::AnalysisSettings;
 pub use summary::Summary;

@@ -123,3 +123,61 @@ impl Drop for Pending {
         }
     }
 }
+
+/// Checks, before anything runs, that the outputs can go to `dir` (the `--out` flag), creating
+/// nothing: bad input naming the flag and the path when something that is not a folder is there
+/// or on the way there, or when the folder (or the nearest existing folder above it, where it
+/// would be created) cannot be written.
+pub fn check_out(dir: &Path) -> Result<(), EngineError> {
+    let bad = |why: String| EngineError::BadInput(format!("flag --out: {}: {why}", dir.display()));
+    if dir.as_os_str().is_empty() {
+        return Err(bad("an empty path".into()));
+    }
+    // Up from `dir` to the first thing that exists: it must be a folder we may write in.
+    let mut at = dir;
+    let mut first_error = None;
+    loop {
+        match std::fs::metadata(at) {
+            Ok(m) if !m.is_dir() => {
+                return Err(bad(if at == dir {
+                    "exists and is not a folder".into()
+                } else {
+                    format!("{} is not a folder", at.display())
+                }));
+            }
+            Ok(_) => {
+                if let Some(e) = first_error {
+                    return Err(bad(e));
+                }
+                return probe(at).map_err(|e| {
+                    bad(if at == dir {
+                        format!("cannot write there: {e}")
+                    } else {
+                        format!("cannot create a folder in {}: {e}", at.display())
+                    })
+                });
+            }
+            Err(e) => {
+                use std::io::ErrorKind::{NotADirectory, NotFound};
+                if !matches!(e.kind(), NotFound | NotADirectory) {
+                    first_error.get_or_insert_with(|| e.to_string());
+                }
+                at = match at.parent() {
+                    Some(p) if p.as_os_str().is_empty() => Path::new("."),
+                    Some(p) => p,
+                    None => return Err(bad(first_error.unwrap_or_else(|| e.to_string()))),
+                };
+            }
+        }
+    }
+}
+
+/// Creates and removes a file in `dir`: whether the process may write there.
+fn probe(dir: &Path) -> std::io::Result<()> {
+    let path = dir.join(format!(".undertow-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)
+}

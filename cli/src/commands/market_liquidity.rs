@@ -12,6 +12,7 @@ use crate::print;
 /// Runs stage 1, writes `profile.json` and its tables, prints the profile and the findings.
 pub fn profile(args: &ProfileArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
+    undertow_engine::check_out(&args.out)?;
     let outcome = stages::market_liquidity(&fund, &args.config(), args.seed)?;
     outcome.write(&args.out)?;
     if let Some(m) = &outcome.result.market_liquidity {

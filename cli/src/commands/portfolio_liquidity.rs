@@ -13,6 +13,7 @@ use crate::print;
 /// buffer compositions and the findings.
 pub fn optimize_buffer(args: &OptimizeBufferArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
+    undertow_engine::check_out(&args.out)?;
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
     let cfg = args.config(&fund)?;

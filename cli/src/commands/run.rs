@@ -30,6 +30,7 @@ fn progress_bar(scenarios: u64) -> ProgressBar {
 /// Checks the flags, runs on the backend asked for, writes the outputs, then prints.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let fund = args.overrides().apply(fund::load(args.fund.as_deref())?)?;
+    undertow_engine::check_out(&args.out)?;
     let request = args.request();
     request.check(&fund)?;
     let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;

@@ -1,9 +1,11 @@
 //! `undertow`: the command-line tool, a thin layer over `undertow-engine`: parse flags
 //! ([`args`]), call the engine, drive the progress bar and print ([`commands`], one file per
-//! command, and [`print`]). Exit codes: 0 success, 2 bad input or usage, 1 failure while running.
+//! command, and [`print`]). Exit codes: 0 success, 2 bad input or usage, 1 failure while running, 130 and 143
+//! interrupted by SIGINT (Ctrl-C) and SIGTERM ([`interrupt`]).
 
 mod args;
 mod commands;
+mod interrupt;
 mod print;
 
 use std::process::ExitCode;
@@ -14,6 +16,7 @@ use undertow_engine::EngineError;
 use args::{Cli, Command, OptimizeCommand};
 
 fn main() -> ExitCode {
+    interrupt::install();
     let parsed = numbers_may_be_negative(Cli::command())
         .try_get_matches()
         .and_then(|m| Cli::from_arg_matches(&m));
@@ -32,9 +35,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("undertow: error: {e:#}");
-            let bad_input = e
-                .downcast_ref::<EngineError>()
-                .is_some_and(EngineError::is_bad_input);
+            let engine = e.downcast_ref::<EngineError>();
+            if let Some(EngineError::Interrupted) = engine {
+                return ExitCode::from(interrupt::code().unwrap_or(130));
+            }
+            let bad_input = engine.is_some_and(EngineError::is_bad_input);
             ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }

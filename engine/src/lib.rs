@@ -28,6 +28,7 @@
 //! ```
 
 pub mod backend;
+pub mod cancel;
 pub mod error;
 pub mod files;
 pub mod fund;

@@ -62,6 +62,7 @@ impl Pending {
         name: &str,
         write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
     ) -> Result<(), EngineError> {
+        crate::cancel::check()?;
         let path = self.dir.join(name);
         let what = || format!("writing {}", path.display());
         let mut file = AtomicFile::create(&path).context(what)?;
@@ -75,10 +76,13 @@ impl Pending {
         &mut self,
         write: impl FnOnce(&mut ScenarioCsv) -> std::io::Result<()>,
     ) -> Result<(), EngineError> {
+        crate::cancel::check()?;
         let path = self.dir.join(SCENARIOS_CSV);
         let what = || format!("writing {}", path.display());
         let mut csv = ScenarioCsv::create(&path).context(what)?;
-        write(&mut csv).context(what)?;
+        let written = write(&mut csv);
+        crate::cancel::check()?;
+        written.context(what)?;
         self.files.push((path, Box::new(csv)));
         Ok(())
     }
@@ -104,6 +108,8 @@ impl Pending {
 
     /// Renames every file to its name, in the order written.
     pub fn commit(mut self) -> Result<(), EngineError> {
+        // The last point at which a stop leaves nothing: the renames that follow are quick.
+        crate::cancel::check()?;
         for (path, file) in std::mem::take(&mut self.files) {
             file.commit()
                 .context(|| format!("writing {}", path.display()))?;

@@ -12,6 +12,7 @@ use undertow_host::run::{scenario_block, sweep, SweepOptions};
 use undertow_kernel::ScenarioOutput;
 use undertow_report::REPORT_FILE;
 
+use crate::cancel;
 use crate::error::{Context, EngineError};
 use crate::output::{Pending, SUMMARY_JSON};
 use crate::settings::AnalysisSettings;
@@ -105,8 +106,9 @@ pub fn run(
         seed: request.seed,
         paths: request.paths,
     };
-    let swept = sweep(fund, backend, &opts, |_, _, _| Ok(()), progress)
-        .context(|| "running the sweep".into())?;
+    let swept = sweep(fund, backend, &opts, |_, _, _| cancel::io_check(), progress);
+    cancel::check()?;
+    let swept = swept.context(|| "running the sweep".into())?;
     let analysis = match &request.analysis {
         None => None,
         Some(settings) => {
@@ -116,10 +118,9 @@ pub fn run(
                 seed: request.seed,
             };
             let cfg = settings.config(fund);
-            Some(
-                run_analysis(inputs, &cfg, &StageId::ALL, request.threads)
-                    .map_err(EngineError::analysis)?,
-            )
+            let analysis = run_analysis(inputs, &cfg, &StageId::ALL, request.threads);
+            cancel::check()?;
+            Some(analysis.map_err(EngineError::analysis)?)
         }
     };
     let meta = RunMeta {
@@ -175,6 +176,7 @@ impl RunOutcome {
             for outs in self.outputs.chunks(CSV_BLOCK) {
                 let end = first + outs.len() as u64;
                 let params = scenario_block(&self.fund, seed, first..end);
+                cancel::io_check()?;
                 csv.write_block(first, &params, outs)?;
                 first = end;
             }

@@ -107,8 +107,15 @@ fn stage_sweep(
         seed,
         paths: 0,
     };
-    let sweep = sweep_cpu(fund, &backend, &opts, |_, _, _| Ok(()), |_| {})
-        .context(|| "running the sweep".into())?;
+    let sweep = sweep_cpu(
+        fund,
+        &backend,
+        &opts,
+        |_, _, _| crate::cancel::io_check(),
+        |_| {},
+    );
+    crate::cancel::check()?;
+    let sweep = sweep.context(|| "running the sweep".into())?;
     Ok(sweep.outputs)
 }
 

@@ -17,7 +17,10 @@ pub fn optimize_liquidation(args: &OptimizeLiquidationArgs) -> anyhow::Result<()
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
     let outcome = stages::liquidation_design(&fund, &cfg, args.seed, args.threads)?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     if let Some(l) = &outcome.result.liquidation_design {
         print_strategies(&fund, l);
     }

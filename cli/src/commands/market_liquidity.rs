@@ -14,7 +14,10 @@ pub fn profile(args: &ProfileArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
     undertow_engine::check_out(&args.out)?;
     let outcome = stages::market_liquidity(&fund, &args.config(), args.seed)?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     if let Some(m) = &outcome.result.market_liquidity {
         print_profile(&fund, m);
     }

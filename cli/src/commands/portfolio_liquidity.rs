@@ -18,7 +18,10 @@ pub fn optimize_buffer(args: &OptimizeBufferArgs) -> anyhow::Result<()> {
     run::check_threads(args.threads)?;
     let cfg = args.config(&fund)?;
     let outcome = stages::portfolio_liquidity(&fund, &cfg, &args.sweep())?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     print_buffer(&fund, &outcome.result);
     print::findings(&outcome.result);
     println!("wrote {}", args.out.display());

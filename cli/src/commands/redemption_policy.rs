@@ -20,7 +20,10 @@ pub fn optimize_gates(args: &OptimizeGatesArgs) -> anyhow::Result<()> {
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
     let outcome = stages::redemption_policy(&fund, &cfg, &args.sweep())?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     if let Some(r) = &outcome.result.redemption_policy {
         print_gates(&fund, r);
     }
@@ -58,7 +61,10 @@ pub fn reverse_stress(args: &ReverseStressArgs) -> anyhow::Result<()> {
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
     let outcome = stages::reverse_stress(&fund, &cfg, args.seed, args.threads)?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     print_map(&fund, &outcome.result.map, args.shortfall_only);
     for f in &outcome.result.findings {
         println!("  - {}", f.text);

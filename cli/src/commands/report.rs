@@ -7,6 +7,7 @@ use crate::args::ReportArgs;
 
 /// Renders `DIR/summary.json` into `DIR/report.html`.
 pub fn report(args: &ReportArgs) -> anyhow::Result<()> {
+    let _writing = crate::interrupt::writing();
     let path = report_from_dir(&args.from).map_err(EngineError::from)?;
     println!("wrote {}", path.display());
     Ok(())

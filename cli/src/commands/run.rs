@@ -40,7 +40,10 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         bar.set_position(done)
     })?;
     bar.finish_and_clear();
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     print_table(&fund, &outcome.summary);
     if let Some(a) = &outcome.summary.analysis {
         print::findings(a);

@@ -32,6 +32,7 @@ pub mod cancel;
 pub mod error;
 pub mod files;
 pub mod fund;
+pub mod manifest;
 pub mod measure;
 mod output;
 pub mod run;

@@ -25,6 +25,8 @@ pub(crate) struct Pending {
     /// Whether the folder was created for these outputs (removed again on failure).
     created: bool,
     files: Vec<(PathBuf, Box<dyn Commit>)>,
+    /// Written last on commit, with every file's hash, when set.
+    manifest: Option<crate::manifest::Manifest>,
 }
 
 /// A file written to a temporary that takes its name on commit.
@@ -53,6 +55,7 @@ impl Pending {
             dir: dir.to_path_buf(),
             created,
             files: Vec::new(),
+            manifest: None,
         })
     }
 
@@ -106,13 +109,38 @@ impl Pending {
         })
     }
 
-    /// Renames every file to its name, in the order written.
+    /// Writes `manifest` (its `files` filled in) as `manifest.json` on commit.
+    pub fn manifest(&mut self, manifest: crate::manifest::Manifest) {
+        self.manifest = Some(manifest);
+    }
+
+    /// Renames every file to its name, in the order written; then, when a manifest was asked
+    /// for, hashes each and writes `manifest.json`, renamed last (a folder whose files changed
+    /// without it is refused by `undertow report`).
     pub fn commit(mut self) -> Result<(), EngineError> {
         // The last point at which a stop leaves nothing: the renames that follow are quick.
         crate::cancel::check()?;
-        for (path, file) in std::mem::take(&mut self.files) {
+        let files = std::mem::take(&mut self.files);
+        let names: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+        for (path, file) in files {
             file.commit()
                 .context(|| format!("writing {}", path.display()))?;
+        }
+        if let Some(mut manifest) = self.manifest.take() {
+            for path in &names {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                let hash = crate::manifest::sha256_file(path)
+                    .context(|| format!("hashing {}", path.display()))?;
+                manifest.files.insert(name.into_owned(), hash);
+            }
+            let path = self.dir.join(crate::manifest::MANIFEST_JSON);
+            let what = || format!("writing {}", path.display());
+            let mut file = AtomicFile::create(&path).context(what)?;
+            serde_json::to_writer_pretty(&mut *file.writer(), &manifest)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(file.writer()))
+                .context(what)?;
+            file.commit().context(what)?;
         }
         self.created = false;
         Ok(())

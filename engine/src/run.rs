@@ -8,12 +8,14 @@ use undertow_analysis::tables::{tables, Table};
 use undertow_analysis::{check_inputs, run_analysis, AnalysisInputs, StageId};
 use undertow_host::backend::Backend;
 use undertow_host::fund::Fund;
+use undertow_host::output::switch_map;
 use undertow_host::run::{scenario_block, sweep, SweepOptions};
 use undertow_kernel::ScenarioOutput;
 use undertow_report::REPORT_FILE;
 
 use crate::cancel;
 use crate::error::{Context, EngineError};
+use crate::manifest::{FundHash, Manifest, Provenance};
 use crate::output::{Pending, SUMMARY_JSON};
 use crate::settings::AnalysisSettings;
 use crate::summary::{RunMeta, Summary};
@@ -90,6 +92,8 @@ pub struct RunOutcome {
     pub summary: Summary,
     /// The sweep's records, scenario indices from 0 (`scenarios.csv`).
     pub outputs: Vec<ScenarioOutput>,
+    /// How the run was asked for, for `manifest.json` (empty unless the caller fills it).
+    pub provenance: Provenance,
 }
 
 /// Runs `request` on `fund`: checks it, sweeps on `backend` calling `progress(done)` as blocks
@@ -134,6 +138,7 @@ pub fn run(
         fund: fund.clone(),
         summary,
         outputs: swept.outputs,
+        provenance: Provenance::default(),
     })
 }
 
@@ -148,6 +153,22 @@ fn cores() -> usize {
 const CSV_BLOCK: usize = 4096;
 
 impl RunOutcome {
+    /// `manifest.json` before its files' hashes are added.
+    fn manifest(&self) -> Manifest {
+        let p = &self.provenance;
+        Manifest {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            command_line: p.command_line.clone(),
+            fund: FundHash {
+                path: p.fund_path.clone(),
+                sha256: p.fund_sha256.clone(),
+            },
+            seed: self.summary.run.seed,
+            switches: switch_map(self.fund.model.params.switches),
+            files: Default::default(),
+        }
+    }
+
     /// The analysis stages' tables (none for a sweep alone).
     pub fn tables(&self) -> Vec<Table> {
         self.summary
@@ -166,6 +187,7 @@ impl RunOutcome {
             serde_json::to_value(&self.summary).context(|| "serialising the summary".into())?;
         let page = undertow_report::render(&value).context(|| "rendering report.html".into())?;
         let mut out = Pending::new(dir)?;
+        out.manifest(self.manifest());
         for t in self.tables() {
             out.table(&t)?;
         }

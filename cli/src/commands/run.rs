@@ -2,7 +2,7 @@
 //! findings printed.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use undertow_engine::{backend, fund, Summary};
+use undertow_engine::{backend, fund, manifest, Summary};
 use undertow_format::text::money;
 use undertow_host::fund::Fund;
 
@@ -32,13 +32,15 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let fund = args.overrides().apply(fund::load(args.fund.as_deref())?)?;
     undertow_engine::check_out(&args.out)?;
     let request = args.request();
+    let provenance = manifest::provenance(args.fund.as_deref(), std::env::args().collect())?;
     request.check(&fund)?;
     let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;
     eprintln!("backend: {} ({why})", backend.describe());
     let bar = progress_bar(args.scenarios);
-    let outcome = undertow_engine::run(&fund, &request, backend.as_ref(), |done| {
+    let mut outcome = undertow_engine::run(&fund, &request, backend.as_ref(), |done| {
         bar.set_position(done)
     })?;
+    outcome.provenance = provenance;
     bar.finish_and_clear();
     {
         let _writing = crate::interrupt::writing();

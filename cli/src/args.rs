@@ -443,7 +443,7 @@ pub struct ReverseStressArgs {
     pub fund: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Points along each severity axis of the grid (from 0 to 1).
+    /// Points along each severity axis of the grid (from 0 to 1), 2 to 101.
     #[arg(long, default_value_t = 7)]
     pub grid: usize,
     /// Scenarios per grid point and per bisection step.
@@ -643,11 +643,11 @@ impl OptimizeGatesArgs {
 
 impl ReverseStressArgs {
     /// The reverse stress test's settings: a square grid of `--grid` points per axis; bad input
-    /// with fewer than 2.
+    /// outside 2 to 101 (the most severities an axis may have).
     pub fn config(&self) -> Result<ReverseStressConfig, EngineError> {
-        if self.grid < 2 {
+        if !(2..=101).contains(&self.grid) {
             return Err(EngineError::BadInput(format!(
-                "flag --grid: {}: give at least 2 points",
+                "flag --grid: {}: give 2 to 101 points",
                 self.grid
             )));
         }

@@ -62,3 +62,10 @@ pub fn install() {
 pub fn writing() -> MutexGuard<'static, ()> {
     WRITING.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// [`undertow_engine::check_out`] under the write lock, so that a signal cannot end the process
+/// while its probe file exists.
+pub fn writing_check(out: &std::path::Path) -> Result<(), undertow_engine::EngineError> {
+    let _writing = writing();
+    undertow_engine::check_out(out)
+}

@@ -186,3 +186,22 @@ fn out_problems_are_bad_input_found_before_anything_runs() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
     assert!(cases >= 24, "{cases}");
 }
+
+#[test]
+fn the_reverse_stress_grid_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    for n in ["0", "1", "102", "4294967295", "18446744073709551615"] {
+        assert_bad_input(
+            &[
+                "reverse-stress",
+                "--grid",
+                n,
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &format!("flag --grid: {n}: give 2 to 101 points"),
+            &out,
+        );
+    }
+}

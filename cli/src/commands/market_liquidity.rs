@@ -12,7 +12,8 @@ use crate::print;
 /// Runs stage 1, writes `profile.json` and its tables, prints the profile and the findings.
 pub fn profile(args: &ProfileArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
-    undertow_engine::check_out(&args.out)?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     let outcome = stages::market_liquidity(&fund, &args.config(), args.seed)?;
     {
         let _writing = crate::interrupt::writing();

@@ -13,7 +13,8 @@ use crate::print;
 /// buffer compositions and the findings.
 pub fn optimize_buffer(args: &OptimizeBufferArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
-    undertow_engine::check_out(&args.out)?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
     let cfg = args.config(&fund)?;

@@ -15,7 +15,8 @@ use crate::print;
 /// and the findings.
 pub fn optimize_gates(args: &OptimizeGatesArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
-    undertow_engine::check_out(&args.out)?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
@@ -57,7 +58,8 @@ fn print_gates(fund: &Fund, r: &RedemptionPolicyReport) {
 /// its tables, prints the map and the findings.
 pub fn reverse_stress(args: &ReverseStressArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
-    undertow_engine::check_out(&args.out)?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
     let outcome = stages::reverse_stress(&fund, &cfg, args.seed, args.threads)?;

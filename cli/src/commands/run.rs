@@ -30,7 +30,8 @@ fn progress_bar(scenarios: u64) -> ProgressBar {
 /// Checks the flags, runs on the backend asked for, writes the outputs, then prints.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let fund = args.overrides().apply(fund::load(args.fund.as_deref())?)?;
-    undertow_engine::check_out(&args.out)?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     let request = args.request();
     let provenance = manifest::provenance(args.fund.as_deref(), std::env::args().collect())?;
     request.check(&fund)?;

@@ -76,12 +76,13 @@ pub struct ValidateArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
-    /// Number of scenarios.
+    /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Simulated horizon in days (overrides the fund file).
+    /// Simulated horizon in days (overrides the fund file): 1 to 2520, longer than every
+    /// settlement lag and notice period, as in the fund file.
     #[arg(long)]
     pub horizon: Option<u32>,
 }
@@ -91,7 +92,7 @@ pub struct BenchArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
-    /// Number of scenarios.
+    /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
     /// Worker threads of the CPU backend, 1 to 4096 (default: every core).
@@ -103,7 +104,8 @@ pub struct BenchArgs {
     /// Split the fund's positions into this many issues (scaling measurements).
     #[arg(long)]
     pub positions: Option<usize>,
-    /// Simulated horizon in days (overrides the fund file).
+    /// Simulated horizon in days (overrides the fund file): 1 to 2520, longer than every
+    /// settlement lag and notice period, as in the fund file.
     #[arg(long)]
     pub horizon: Option<u32>,
 }
@@ -113,13 +115,14 @@ pub struct RunArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
-    /// Number of scenarios.
+    /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
     /// Run seed: a scenario's result depends only on the seed and its index.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Simulated horizon in days (overrides the fund file).
+    /// Simulated horizon in days (overrides the fund file): 1 to 2520, longer than every
+    /// settlement lag and notice period, as in the fund file.
     #[arg(long)]
     pub horizon: Option<u32>,
     /// Liquidation strategy: waterfall, pro_rata, min_cost or balanced (overrides the fund file).

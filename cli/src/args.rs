@@ -9,10 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use undertow_analysis::redemption_policy::config::ReverseStressConfig;
 use undertow_analysis::redemption_policy::reverse_stress;
 use undertow_analysis::AnalysisConfig;
+use undertow_engine::settings::buffer_horizon;
 use undertow_engine::stages::StageSweep;
 use undertow_engine::{AnalysisSettings, EngineError, FundOverrides, RunRequest};
 use undertow_host::backend::BackendChoice as HostChoice;
 use undertow_host::cpu::DEFAULT_CHUNK;
+use undertow_host::fund::Fund;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -74,12 +76,13 @@ pub struct ValidateArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
-    /// Number of scenarios.
+    /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Simulated horizon in days (overrides the fund file).
+    /// Simulated horizon in days (overrides the fund file): 1 to 2520, longer than every
+    /// settlement lag and notice period, as in the fund file.
     #[arg(long)]
     pub horizon: Option<u32>,
 }
@@ -89,10 +92,10 @@ pub struct BenchArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
-    /// Number of scenarios.
+    /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
-    /// Worker threads of the CPU backend (default: every core).
+    /// Worker threads of the CPU backend, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Skip the GPU even when an adapter is present.
@@ -101,7 +104,8 @@ pub struct BenchArgs {
     /// Split the fund's positions into this many issues (scaling measurements).
     #[arg(long)]
     pub positions: Option<usize>,
-    /// Simulated horizon in days (overrides the fund file).
+    /// Simulated horizon in days (overrides the fund file): 1 to 2520, longer than every
+    /// settlement lag and notice period, as in the fund file.
     #[arg(long)]
     pub horizon: Option<u32>,
 }
@@ -111,19 +115,20 @@ pub struct RunArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
-    /// Number of scenarios.
+    /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
     /// Run seed: a scenario's result depends only on the seed and its index.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Simulated horizon in days (overrides the fund file).
+    /// Simulated horizon in days (overrides the fund file): 1 to 2520, longer than every
+    /// settlement lag and notice period, as in the fund file.
     #[arg(long)]
     pub horizon: Option<u32>,
     /// Liquidation strategy: waterfall, pro_rata, min_cost or balanced (overrides the fund file).
     #[arg(long)]
     pub strategy: Option<String>,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -135,7 +140,7 @@ pub struct RunArgs {
     /// Scenarios traced day by day for the fan charts.
     #[arg(long, default_value_t = 200)]
     pub paths: usize,
-    /// Scenarios per rayon task.
+    /// Scenarios per rayon task (at least 1).
     #[arg(long, default_value_t = DEFAULT_CHUNK)]
     pub chunk: usize,
     #[command(flatten)]
@@ -168,9 +173,10 @@ pub struct AnalysisArgs {
     /// Coverage target of the buffer search (share of scenarios).
     #[arg(long, default_value_t = 0.985)]
     pub target: f64,
-    /// Days over which buffer coverage, survival and costs are measured.
-    #[arg(long, default_value_t = 30)]
-    pub buffer_horizon: u32,
+    /// Days over which buffer coverage, survival and costs are measured, at most the fund's
+    /// horizon [default: 30, or the fund's horizon when shorter].
+    #[arg(long)]
+    pub buffer_horizon: Option<u32>,
     /// Skip the analysis stages (sweep only).
     #[arg(long)]
     pub no_analysis: bool,
@@ -256,9 +262,10 @@ pub struct OptimizeBufferArgs {
     /// Scenarios rerun per feedback channel for the cascade attribution (0: skip it).
     #[arg(long, default_value_t = 0)]
     pub attribution_scenarios: u64,
-    /// Days over which coverage, survival and costs are measured.
-    #[arg(long, default_value_t = 30)]
-    pub buffer_horizon: u32,
+    /// Days over which coverage, survival and costs are measured, at most the fund's horizon
+    /// [default: 30, or the fund's horizon when shorter].
+    #[arg(long)]
+    pub buffer_horizon: Option<u32>,
     /// Coverage target (share of scenarios).
     #[arg(long, default_value_t = 0.985)]
     pub target: f64,
@@ -307,7 +314,7 @@ pub struct OptimizeBufferArgs {
     /// Construction: let the cash weight change too.
     #[arg(long)]
     pub free_cash: bool,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -368,7 +375,7 @@ pub struct OptimizeLiquidationArgs {
     /// strategy sold).
     #[arg(long)]
     pub execution_amount: Option<f64>,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -423,7 +430,7 @@ pub struct OptimizeGatesArgs {
     /// Highest false-alarm rate a calibrated early-warning threshold may have.
     #[arg(long, default_value_t = 0.10)]
     pub max_false_alarm: f64,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -439,7 +446,7 @@ pub struct ReverseStressArgs {
     pub fund: Option<PathBuf>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Points along each severity axis of the grid (from 0 to 1).
+    /// Points along each severity axis of the grid (from 0 to 1), 2 to 101.
     #[arg(long, default_value_t = 7)]
     pub grid: usize,
     /// Scenarios per grid point and per bisection step.
@@ -454,7 +461,7 @@ pub struct ReverseStressArgs {
     /// Count only shortfalls as failures (a gate then counts as survival).
     #[arg(long)]
     pub shortfall_only: bool,
-    /// Worker threads (default: every core).
+    /// Worker threads, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
     /// Output directory.
@@ -532,13 +539,13 @@ impl OptimizeBufferArgs {
         }
     }
 
-    /// Stage 3's settings; bad input unless `--weights` has three values.
-    pub fn config(&self) -> Result<AnalysisConfig, EngineError> {
+    /// Stage 3's settings for `fund`; bad input unless `--weights` has three values.
+    pub fn config(&self, fund: &Fund) -> Result<AnalysisConfig, EngineError> {
         let mut cfg = AnalysisConfig::default();
         cfg.investors.attribution_scenarios = self.attribution_scenarios;
         let b = &mut cfg.buffer;
         b.scenarios = self.stage_scenarios;
-        b.horizon_days = self.buffer_horizon;
+        b.horizon_days = buffer_horizon(self.buffer_horizon, fund);
         b.target_coverage = self.target;
         if self.weights.len() != 3 {
             return Err(EngineError::BadInput(format!(
@@ -639,11 +646,11 @@ impl OptimizeGatesArgs {
 
 impl ReverseStressArgs {
     /// The reverse stress test's settings: a square grid of `--grid` points per axis; bad input
-    /// with fewer than 2.
+    /// outside 2 to 101 (the most severities an axis may have).
     pub fn config(&self) -> Result<ReverseStressConfig, EngineError> {
-        if self.grid < 2 {
+        if !(2..=101).contains(&self.grid) {
             return Err(EngineError::BadInput(format!(
-                "flag --grid: {}: give at least 2 points",
+                "flag --grid: {}: give 2 to 101 points",
                 self.grid
             )));
         }

@@ -23,6 +23,12 @@ pub fn open(
     threads: Option<usize>,
     chunk: usize,
 ) -> Result<(Box<dyn Backend>, String), EngineError> {
+    crate::run::check_threads(threads)?;
+    if chunk == 0 {
+        return Err(EngineError::BadInput(
+            "flag --chunk: 0 (must be at least 1)".into(),
+        ));
+    }
     match open_backend(choice, || cpu_backend(threads, chunk)) {
         Ok(b) => Ok(b),
         Err(e @ BackendError::Unavailable(_)) => Err(EngineError::BadInput(format!(

@@ -14,6 +14,9 @@ pub enum EngineError {
     /// What the caller gave is wrong: a fund file, a flag, a setting. The message names it.
     #[error("{0}")]
     BadInput(String),
+    /// The run was asked to stop ([`crate::cancel`]); nothing was written.
+    #[error("interrupted: nothing was written")]
+    Interrupted,
     /// Something failed while running: `context` says what was being done.
     #[error("{context}")]
     Failed {

@@ -28,10 +28,12 @@
 //! ```
 
 pub mod backend;
+pub mod cancel;
 pub mod error;
 pub mod files;
 pub mod finite;
 pub mod fund;
+pub mod manifest;
 pub mod measure;
 mod output;
 pub mod run;
@@ -41,7 +43,7 @@ pub mod summary;
 
 pub use error::EngineError;
 pub use fund::FundOverrides;
-pub use output::{SCENARIOS_CSV, SUMMARY_JSON};
+pub use output::{check_out, SCENARIOS_CSV, SUMMARY_JSON};
 pub use run::{run, RunOutcome, RunRequest};
 pub use settings::AnalysisSettings;
 pub use summary::Summary;

@@ -23,6 +23,7 @@ pub struct BackendAgreement {
 
 /// The CPU backend with `threads` workers (`None`: every core).
 pub fn cpu(threads: Option<usize>) -> Result<CpuBackend, EngineError> {
+    crate::run::check_threads(threads)?;
     CpuBackend::new(threads, DEFAULT_CHUNK).context(|| "starting the CPU thread pool".into())
 }
 

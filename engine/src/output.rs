@@ -25,6 +25,8 @@ pub(crate) struct Pending {
     /// Whether the folder was created for these outputs (removed again on failure).
     created: bool,
     files: Vec<(PathBuf, Box<dyn Commit>)>,
+    /// Written last on commit, with every file's hash, when set.
+    manifest: Option<crate::manifest::Manifest>,
 }
 
 /// A file written to a temporary that takes its name on commit.
@@ -53,6 +55,7 @@ impl Pending {
             dir: dir.to_path_buf(),
             created,
             files: Vec::new(),
+            manifest: None,
         })
     }
 
@@ -62,6 +65,7 @@ impl Pending {
         name: &str,
         write: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
     ) -> Result<(), EngineError> {
+        crate::cancel::check()?;
         let path = self.dir.join(name);
         let what = || format!("writing {}", path.display());
         let mut file = AtomicFile::create(&path).context(what)?;
@@ -75,10 +79,13 @@ impl Pending {
         &mut self,
         write: impl FnOnce(&mut ScenarioCsv) -> std::io::Result<()>,
     ) -> Result<(), EngineError> {
+        crate::cancel::check()?;
         let path = self.dir.join(SCENARIOS_CSV);
         let what = || format!("writing {}", path.display());
         let mut csv = ScenarioCsv::create(&path).context(what)?;
-        write(&mut csv).context(what)?;
+        let written = write(&mut csv);
+        crate::cancel::check()?;
+        written.context(what)?;
         self.files.push((path, Box::new(csv)));
         Ok(())
     }
@@ -102,11 +109,38 @@ impl Pending {
         })
     }
 
-    /// Renames every file to its name, in the order written.
+    /// Writes `manifest` (its `files` filled in) as `manifest.json` on commit.
+    pub fn manifest(&mut self, manifest: crate::manifest::Manifest) {
+        self.manifest = Some(manifest);
+    }
+
+    /// Renames every file to its name, in the order written; then, when a manifest was asked
+    /// for, hashes each and writes `manifest.json`, renamed last (a folder whose files changed
+    /// without it is refused by `undertow report`).
     pub fn commit(mut self) -> Result<(), EngineError> {
-        for (path, file) in std::mem::take(&mut self.files) {
+        // The last point at which a stop leaves nothing: the renames that follow are quick.
+        crate::cancel::check()?;
+        let files = std::mem::take(&mut self.files);
+        let names: Vec<PathBuf> = files.iter().map(|(p, _)| p.clone()).collect();
+        for (path, file) in files {
             file.commit()
                 .context(|| format!("writing {}", path.display()))?;
+        }
+        if let Some(mut manifest) = self.manifest.take() {
+            for path in &names {
+                let name = path.file_name().unwrap_or_default().to_string_lossy();
+                let hash = crate::manifest::sha256_file(path)
+                    .context(|| format!("hashing {}", path.display()))?;
+                manifest.files.insert(name.into_owned(), hash);
+            }
+            let path = self.dir.join(crate::manifest::MANIFEST_JSON);
+            let what = || format!("writing {}", path.display());
+            let mut file = AtomicFile::create(&path).context(what)?;
+            serde_json::to_writer_pretty(&mut *file.writer(), &manifest)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(file.writer()))
+                .context(what)?;
+            file.commit().context(what)?;
         }
         self.created = false;
         Ok(())
@@ -122,4 +156,62 @@ impl Drop for Pending {
             let _ = std::fs::remove_dir(&self.dir);
         }
     }
+}
+
+/// Checks, before anything runs, that the outputs can go to `dir` (the `--out` flag), creating
+/// nothing: bad input naming the flag and the path when something that is not a folder is there
+/// or on the way there, or when the folder (or the nearest existing folder above it, where it
+/// would be created) cannot be written.
+pub fn check_out(dir: &Path) -> Result<(), EngineError> {
+    let bad = |why: String| EngineError::BadInput(format!("flag --out: {}: {why}", dir.display()));
+    if dir.as_os_str().is_empty() {
+        return Err(bad("an empty path".into()));
+    }
+    // Up from `dir` to the first thing that exists: it must be a folder we may write in.
+    let mut at = dir;
+    let mut first_error = None;
+    loop {
+        match std::fs::metadata(at) {
+            Ok(m) if !m.is_dir() => {
+                return Err(bad(if at == dir {
+                    "exists and is not a folder".into()
+                } else {
+                    format!("{} is not a folder", at.display())
+                }));
+            }
+            Ok(_) => {
+                if let Some(e) = first_error {
+                    return Err(bad(e));
+                }
+                return probe(at).map_err(|e| {
+                    bad(if at == dir {
+                        format!("cannot write there: {e}")
+                    } else {
+                        format!("cannot create a folder in {}: {e}", at.display())
+                    })
+                });
+            }
+            Err(e) => {
+                use std::io::ErrorKind::{NotADirectory, NotFound};
+                if !matches!(e.kind(), NotFound | NotADirectory) {
+                    first_error.get_or_insert_with(|| e.to_string());
+                }
+                at = match at.parent() {
+                    Some(p) if p.as_os_str().is_empty() => Path::new("."),
+                    Some(p) => p,
+                    None => return Err(bad(first_error.unwrap_or_else(|| e.to_string()))),
+                };
+            }
+        }
+    }
+}
+
+/// Creates and removes a file in `dir`: whether the process may write there.
+fn probe(dir: &Path) -> std::io::Result<()> {
+    let path = dir.join(format!(".undertow-write-check-{}", std::process::id()));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path)?;
+    std::fs::remove_file(&path)
 }

@@ -8,11 +8,14 @@ use undertow_analysis::tables::{tables, Table};
 use undertow_analysis::{check_inputs, run_analysis, AnalysisInputs, StageId};
 use undertow_host::backend::Backend;
 use undertow_host::fund::Fund;
+use undertow_host::output::switch_map;
 use undertow_host::run::{scenario_block, sweep, SweepOptions};
 use undertow_kernel::ScenarioOutput;
 use undertow_report::REPORT_FILE;
 
+use crate::cancel;
 use crate::error::{Context, EngineError};
+use crate::manifest::{FundHash, Manifest, Provenance};
 use crate::output::{Pending, SUMMARY_JSON};
 use crate::settings::AnalysisSettings;
 use crate::summary::{RunMeta, Summary};
@@ -39,7 +42,8 @@ impl RunRequest {
         check_scenarios(self.scenarios)?;
         check_threads(self.threads)?;
         if let Some(a) = &self.analysis {
-            check_inputs(fund, &a.config(), &StageId::ALL).map_err(EngineError::analysis)?;
+            check_buffer_horizon(a.buffer_horizon, fund)?;
+            check_inputs(fund, &a.config(fund), &StageId::ALL).map_err(EngineError::analysis)?;
         }
         Ok(())
     }
@@ -55,14 +59,29 @@ pub fn check_scenarios(n: u64) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Bad input when a thread count of 0 is asked for.
+/// The most worker threads a command may ask for (`--threads`).
+pub const MAX_THREADS: usize = 4096;
+
+/// Bad input unless a thread count asked for is within `1..=MAX_THREADS`.
 pub fn check_threads(threads: Option<usize>) -> Result<(), EngineError> {
-    if threads == Some(0) {
-        return Err(EngineError::BadInput(
-            "flag --threads: 0 (must be at least 1)".into(),
-        ));
+    match threads {
+        Some(n) if n == 0 || n > MAX_THREADS => Err(EngineError::BadInput(format!(
+            "flag --threads: {n} is outside 1..={MAX_THREADS}"
+        ))),
+        _ => Ok(()),
     }
-    Ok(())
+}
+
+/// Bad input when a buffer horizon asked for (`--buffer-horizon`) is longer than the fund's
+/// simulated horizon: the days past it are never simulated.
+pub fn check_buffer_horizon(days: Option<u32>, fund: &Fund) -> Result<(), EngineError> {
+    let horizon = fund.model.params.horizon;
+    match days {
+        Some(d) if d > horizon => Err(EngineError::BadInput(format!(
+            "flag --buffer-horizon: {d} is longer than the fund's horizon of {horizon} days"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// A finished run, in memory: nothing is written until [`RunOutcome::write`].
@@ -73,6 +92,8 @@ pub struct RunOutcome {
     pub summary: Summary,
     /// The sweep's records, scenario indices from 0 (`scenarios.csv`).
     pub outputs: Vec<ScenarioOutput>,
+    /// How the run was asked for, for `manifest.json` (empty unless the caller fills it).
+    pub provenance: Provenance,
 }
 
 /// Runs `request` on `fund`: checks it, sweeps on `backend` calling `progress(done)` as blocks
@@ -89,8 +110,9 @@ pub fn run(
         seed: request.seed,
         paths: request.paths,
     };
-    let swept = sweep(fund, backend, &opts, |_, _, _| Ok(()), progress)
-        .context(|| "running the sweep".into())?;
+    let swept = sweep(fund, backend, &opts, |_, _, _| cancel::io_check(), progress);
+    cancel::check()?;
+    let swept = swept.context(|| "running the sweep".into())?;
     let analysis = match &request.analysis {
         None => None,
         Some(settings) => {
@@ -99,11 +121,10 @@ pub fn run(
                 base_outputs: &swept.outputs,
                 seed: request.seed,
             };
-            let cfg = settings.config();
-            Some(
-                run_analysis(inputs, &cfg, &StageId::ALL, request.threads)
-                    .map_err(EngineError::analysis)?,
-            )
+            let cfg = settings.config(fund);
+            let analysis = run_analysis(inputs, &cfg, &StageId::ALL, request.threads);
+            cancel::check()?;
+            Some(analysis.map_err(EngineError::analysis)?)
         }
     };
     let meta = RunMeta {
@@ -118,6 +139,7 @@ pub fn run(
         fund: fund.clone(),
         summary,
         outputs: swept.outputs,
+        provenance: Provenance::default(),
     })
 }
 
@@ -132,6 +154,22 @@ fn cores() -> usize {
 const CSV_BLOCK: usize = 4096;
 
 impl RunOutcome {
+    /// `manifest.json` before its files' hashes are added.
+    fn manifest(&self) -> Manifest {
+        let p = &self.provenance;
+        Manifest {
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            command_line: p.command_line.clone(),
+            fund: FundHash {
+                path: p.fund_path.clone(),
+                sha256: p.fund_sha256.clone(),
+            },
+            seed: self.summary.run.seed,
+            switches: switch_map(self.fund.model.params.switches),
+            files: Default::default(),
+        }
+    }
+
     /// The analysis stages' tables (none for a sweep alone).
     pub fn tables(&self) -> Vec<Table> {
         self.summary
@@ -152,6 +190,7 @@ impl RunOutcome {
             serde_json::to_value(&self.summary).context(|| "serialising the summary".into())?;
         let page = undertow_report::render(&value).context(|| "rendering report.html".into())?;
         let mut out = Pending::new(dir)?;
+        out.manifest(self.manifest());
         for t in self.tables() {
             out.table(&t)?;
         }
@@ -161,6 +200,7 @@ impl RunOutcome {
             for outs in self.outputs.chunks(CSV_BLOCK) {
                 let end = first + outs.len() as u64;
                 let params = scenario_block(&self.fund, seed, first..end);
+                cancel::io_check()?;
                 csv.write_block(first, &params, outs)?;
                 first = end;
             }

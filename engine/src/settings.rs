@@ -3,6 +3,7 @@
 //! reported by the name the user typed.
 
 use undertow_analysis::AnalysisConfig;
+use undertow_host::fund::Fund;
 
 /// What a full run changes in the analysis' defaults. Stage commands set [`AnalysisConfig`]
 /// fields directly; a run sets only these.
@@ -16,8 +17,10 @@ pub struct AnalysisSettings {
     pub attribution_scenarios: u64,
     /// Coverage target of the buffer search (share of scenarios).
     pub target: f64,
-    /// Days over which buffer coverage, survival and costs are measured.
-    pub buffer_horizon: u32,
+    /// Days over which buffer coverage, survival and costs are measured (`None`:
+    /// [`DEFAULT_BUFFER_HORIZON`], or the fund's horizon when shorter). One asked for may not
+    /// exceed the fund's horizon ([`crate::run::check_buffer_horizon`]).
+    pub buffer_horizon: Option<u32>,
 }
 
 impl Default for AnalysisSettings {
@@ -27,21 +30,21 @@ impl Default for AnalysisSettings {
             reverse_stress_per_point: 100,
             attribution_scenarios: 2_000,
             target: 0.985,
-            buffer_horizon: 30,
+            buffer_horizon: None,
         }
     }
 }
 
 impl AnalysisSettings {
-    /// The analysis configuration: the defaults with these settings applied.
-    pub fn config(&self) -> AnalysisConfig {
+    /// The analysis configuration for `fund`: the defaults with these settings applied.
+    pub fn config(&self, fund: &Fund) -> AnalysisConfig {
         let mut cfg = AnalysisConfig::default();
-        self.apply(&mut cfg);
+        self.apply(&mut cfg, fund);
         cfg
     }
 
-    /// Applies these settings to `cfg`.
-    pub fn apply(&self, cfg: &mut AnalysisConfig) {
+    /// Applies these settings to `cfg` for `fund`.
+    pub fn apply(&self, cfg: &mut AnalysisConfig, fund: &Fund) {
         if let Some(n) = self.stage_scenarios {
             cfg.buffer.scenarios = n;
             cfg.liquidation.scenarios = n;
@@ -52,8 +55,17 @@ impl AnalysisSettings {
         cfg.reverse_stress.scenarios_per_point = self.reverse_stress_per_point;
         cfg.investors.attribution_scenarios = self.attribution_scenarios;
         cfg.buffer.target_coverage = self.target;
-        cfg.buffer.horizon_days = self.buffer_horizon;
+        cfg.buffer.horizon_days = buffer_horizon(self.buffer_horizon, fund);
     }
+}
+
+/// The buffer horizon when none is asked for, days.
+pub const DEFAULT_BUFFER_HORIZON: u32 = 30;
+
+/// The buffer horizon for `fund`: the one asked for, else [`DEFAULT_BUFFER_HORIZON`] or the
+/// fund's horizon when shorter.
+pub fn buffer_horizon(asked: Option<u32>, fund: &Fund) -> u32 {
+    asked.unwrap_or_else(|| DEFAULT_BUFFER_HORIZON.min(fund.model.params.horizon.max(1)))
 }
 
 /// Configuration paths and the flags that set them (`undertow run` and the stage commands).

@@ -26,7 +26,7 @@ use undertow_kernel::ScenarioOutput;
 
 use crate::error::{Context, EngineError};
 use crate::output::Pending;
-use crate::run::{check_scenarios, check_threads};
+use crate::run::{check_buffer_horizon, check_scenarios, check_threads};
 use crate::settings::reverse_stress_flag_of;
 
 /// A stage command's result: what it found, its JSON file and its tables, in memory.
@@ -107,8 +107,15 @@ fn stage_sweep(
         seed,
         paths: 0,
     };
-    let sweep = sweep_cpu(fund, &backend, &opts, |_, _, _| Ok(()), |_| {})
-        .context(|| "running the sweep".into())?;
+    let sweep = sweep_cpu(
+        fund,
+        &backend,
+        &opts,
+        |_, _, _| crate::cancel::io_check(),
+        |_| {},
+    );
+    crate::cancel::check()?;
+    let sweep = sweep.context(|| "running the sweep".into())?;
     Ok(sweep.outputs)
 }
 
@@ -159,6 +166,9 @@ fn after_sweep(
 ) -> Result<StageOutcome<AnalysisSummary>, EngineError> {
     check_scenarios(sweep.scenarios)?;
     check_threads(sweep.threads)?;
+    if stage == StageId::PortfolioLiquidity {
+        check_buffer_horizon(Some(cfg.buffer.horizon_days), fund)?;
+    }
     check_inputs(fund, cfg, &[stage]).map_err(EngineError::analysis)?;
     let outputs = stage_sweep(fund, sweep.scenarios, sweep.seed, sweep.threads)?;
     let inputs = AnalysisInputs {

@@ -95,7 +95,10 @@ fn request_checks_name_the_flag() {
     assert!(check_scenarios(u32::MAX as u64 + 1).is_err());
     assert!(check_scenarios(1).is_ok());
     let e = check_threads(Some(0)).unwrap_err();
-    assert_eq!(e.to_string(), "flag --threads: 0 (must be at least 1)");
+    assert_eq!(e.to_string(), "flag --threads: 0 is outside 1..=4096");
+    assert!(check_threads(Some(4097)).is_err());
+    assert!(check_threads(Some(usize::MAX)).is_err());
+    assert!(check_threads(Some(4096)).is_ok());
     assert!(check_threads(None).is_ok());
     let request = RunRequest {
         scenarios: 10,
@@ -179,13 +182,28 @@ fn a_run_is_summarised_and_written_all_at_once_or_not_at_all() {
     let first = contents(&out);
     let tables = outcome.tables();
     assert!(tables.len() > 10, "{} tables", tables.len());
-    for name in ["summary.json", "scenarios.csv", "report.html"]
-        .into_iter()
-        .chain(tables.iter().map(|t| t.file))
+    for name in [
+        "summary.json",
+        "scenarios.csv",
+        "report.html",
+        "manifest.json",
+    ]
+    .into_iter()
+    .chain(tables.iter().map(|t| t.file))
     {
         assert!(first.contains_key(name), "{name} missing");
     }
-    assert_eq!(first.len(), tables.len() + 3, "{:?}", first.keys());
+    assert_eq!(first.len(), tables.len() + 4, "{:?}", first.keys());
+    // The manifest lists every other file with the SHA-256 of its bytes.
+    let manifest: serde_json::Value = serde_json::from_slice(&first["manifest.json"]).unwrap();
+    let listed = manifest["files"].as_object().unwrap();
+    assert_eq!(listed.len(), first.len() - 1);
+    for (name, hash) in listed {
+        assert_eq!(
+            hash.as_str().unwrap(),
+            undertow_engine::manifest::sha256(&first[name.as_str()])
+        );
+    }
     let csv = String::from_utf8(first["scenarios.csv"].clone()).unwrap();
     assert_eq!(csv.lines().count(), 201);
 

@@ -13,10 +13,15 @@ use crate::print;
 /// `liquidation.json` and its tables, prints the strategies and the findings.
 pub fn optimize_liquidation(args: &OptimizeLiquidationArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
     let outcome = stages::liquidation_design(&fund, &cfg, args.seed, args.threads)?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     if let Some(l) = &outcome.result.liquidation_design {
         print_strategies(&fund, l);
     }

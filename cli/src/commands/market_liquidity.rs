@@ -12,8 +12,13 @@ use crate::print;
 /// Runs stage 1, writes `profile.json` and its tables, prints the profile and the findings.
 pub fn profile(args: &ProfileArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     let outcome = stages::market_liquidity(&fund, &args.config(), args.seed)?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     if let Some(m) = &outcome.result.market_liquidity {
         print_profile(&fund, m);
     }

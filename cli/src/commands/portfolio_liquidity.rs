@@ -13,11 +13,16 @@ use crate::print;
 /// buffer compositions and the findings.
 pub fn optimize_buffer(args: &OptimizeBufferArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
-    let cfg = args.config()?;
+    let cfg = args.config(&fund)?;
     let outcome = stages::portfolio_liquidity(&fund, &cfg, &args.sweep())?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     print_buffer(&fund, &outcome.result);
     print::findings(&outcome.result);
     println!("wrote {}", args.out.display());

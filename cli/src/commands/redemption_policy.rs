@@ -15,11 +15,16 @@ use crate::print;
 /// and the findings.
 pub fn optimize_gates(args: &OptimizeGatesArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     run::check_scenarios(args.scenarios)?;
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
     let outcome = stages::redemption_policy(&fund, &cfg, &args.sweep())?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     if let Some(r) = &outcome.result.redemption_policy {
         print_gates(&fund, r);
     }
@@ -53,10 +58,15 @@ fn print_gates(fund: &Fund, r: &RedemptionPolicyReport) {
 /// its tables, prints the map and the findings.
 pub fn reverse_stress(args: &ReverseStressArgs) -> anyhow::Result<()> {
     let fund = fund::load(args.fund.as_deref())?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     run::check_threads(args.threads)?;
     let cfg = args.config()?;
     let outcome = stages::reverse_stress(&fund, &cfg, args.seed, args.threads)?;
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     print_map(&fund, &outcome.result.map, args.shortfall_only);
     for f in &outcome.result.findings {
         println!("  - {}", f.text);

@@ -2,7 +2,7 @@
 //! findings printed.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use undertow_engine::{backend, fund, Summary};
+use undertow_engine::{backend, fund, manifest, Summary};
 use undertow_format::text::money;
 use undertow_host::fund::Fund;
 
@@ -30,16 +30,23 @@ fn progress_bar(scenarios: u64) -> ProgressBar {
 /// Checks the flags, runs on the backend asked for, writes the outputs, then prints.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let fund = args.overrides().apply(fund::load(args.fund.as_deref())?)?;
+    // Under the write lock: an interruption never leaves the check's probe file behind.
+    crate::interrupt::writing_check(&args.out)?;
     let request = args.request();
+    let provenance = manifest::provenance(args.fund.as_deref(), std::env::args().collect())?;
     request.check(&fund)?;
     let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;
     eprintln!("backend: {} ({why})", backend.describe());
     let bar = progress_bar(args.scenarios);
-    let outcome = undertow_engine::run(&fund, &request, backend.as_ref(), |done| {
+    let mut outcome = undertow_engine::run(&fund, &request, backend.as_ref(), |done| {
         bar.set_position(done)
     })?;
+    outcome.provenance = provenance;
     bar.finish_and_clear();
-    outcome.write(&args.out)?;
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
     print_table(&fund, &outcome.summary);
     if let Some(a) = &outcome.summary.analysis {
         print::findings(a);

@@ -19,7 +19,11 @@ pub enum FundError {
     #[error("{0}")]
     Toml(Box<TomlError>),
     /// The CSV file named by `positions_csv` could not be read.
-    #[error("{file}: positions_csv = \"{csv}\": cannot read {}: {source}", resolved.display())]
+    #[error(
+        "{file}: positions_csv = \"{}\": cannot read {}: {source}",
+        clip(csv, MAX_QUOTED_CHARS),
+        clip(&resolved.display().to_string(), MAX_QUOTED_CHARS)
+    )]
     PositionsCsv {
         file: String,
         /// The path as written in the fund file.
@@ -62,9 +66,45 @@ impl fmt::Display for Issue {
         write!(
             f,
             "{}: {} = {}: {}",
-            self.file, self.field, self.value, self.reason
+            self.file,
+            clip(&self.field, MAX_QUOTED_CHARS),
+            clip(&self.value, MAX_QUOTED_CHARS),
+            clip(&self.reason, MAX_MESSAGE_CHARS)
         )
     }
+}
+
+/// The most characters of the user's input an error quotes (a source line, a value, a field
+/// path); longer input is cut with `…` around the error position, so that a 50 MB one-line file
+/// gives a readable message. The line and column still say where the error is.
+pub const MAX_QUOTED_CHARS: usize = 120;
+
+/// The most characters of a parser's message an error repeats (it may quote a key or a value).
+pub const MAX_MESSAGE_CHARS: usize = 400;
+
+/// `text` cut to at most `max` characters (plus the `…` marks), keeping its start.
+pub fn clip(text: &str, max: usize) -> String {
+    clip_around(text, 0, max)
+}
+
+/// `text` cut to a window of at most `max` characters around the 0-based character index
+/// `at`, with `…` where text was left out on either side. Text within `max` is returned as is.
+pub fn clip_around(text: &str, at: usize, max: usize) -> String {
+    let len = text.chars().count();
+    if len <= max {
+        return text.to_string();
+    }
+    let start = at.saturating_sub(max / 2).min(len - max);
+    let end = start + max;
+    let mut out = String::with_capacity(max * 4 + 6);
+    if start > 0 {
+        out.push('…');
+    }
+    out.extend(text.chars().skip(start).take(max));
+    if end < len {
+        out.push('…');
+    }
+    out
 }
 
 /// How many problems a report lists before summarising the rest.
@@ -122,7 +162,7 @@ impl TomlError {
             line: None,
             column: None,
             path: None,
-            message: error.message().trim_end().to_string(),
+            message: clip(error.message().trim_end(), MAX_MESSAGE_CHARS),
             source_line: None,
         };
         if let Some(span) = error.span() {
@@ -130,13 +170,14 @@ impl TomlError {
             let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
             let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
             located.line = Some(text[..start].matches('\n').count() + 1);
-            located.column = Some(text[line_start..start].chars().count() + 1);
-            located.source_line = Some(
-                text[line_start..line_end]
-                    .trim_end_matches('\r')
-                    .to_string(),
-            );
-            located.path = key_path_at(text, start);
+            let column = text[line_start..start].chars().count();
+            located.column = Some(column + 1);
+            located.source_line = Some(clip_around(
+                text[line_start..line_end].trim_end_matches('\r'),
+                column,
+                MAX_QUOTED_CHARS,
+            ));
+            located.path = key_path_at(text, start).map(|path| clip(&path, MAX_QUOTED_CHARS));
         }
         located
     }
@@ -241,7 +282,16 @@ fn normalize_key(key: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::key_path_at;
+    use super::{clip, clip_around, key_path_at};
+
+    #[test]
+    fn clipping_keeps_short_text_and_cuts_long_text_around_the_position() {
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip("abcdefghij", 4), "abcd…");
+        assert_eq!(clip_around("abcdefghij", 5, 4), "…defg…");
+        assert_eq!(clip_around("abcdefghij", 9, 4), "…ghij");
+        assert_eq!(clip_around("ééééé", 2, 2), "…éé…");
+    }
 
     #[test]
     fn key_paths_follow_tables_and_arrays() {

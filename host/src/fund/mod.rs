@@ -8,7 +8,7 @@
 //! and its units are documented field by field in `docs/fund-file.md`.
 
 mod convert;
-mod error;
+pub(crate) mod error;
 mod example;
 pub mod positions_csv;
 pub mod spec;

@@ -15,6 +15,8 @@ use super::family;
 use super::generate::{neutral_params, set_class, ClassShock};
 use super::regime;
 use super::shape::FundShape;
+use crate::fund::error::{clip, MAX_QUOTED_CHARS};
+use crate::fund::TomlError;
 
 /// A scripted scenario and its name (for reports).
 #[derive(Clone, Debug, PartialEq)]
@@ -32,13 +34,19 @@ pub enum ScriptError {
         #[source]
         source: std::io::Error,
     },
-    /// Not TOML, a field of the wrong type, or a field the format does not have.
-    #[error("{file}: {message}")]
-    Parse { file: String, message: String },
+    /// Not TOML, a field of the wrong type, or a field the format does not have: the file, line
+    /// and column, the key path and the parser's message, quoting at most a readable part of the
+    /// line.
+    #[error("{0}")]
+    Parse(Box<TomlError>),
     #[error("{file}: no scenarios: the file needs at least one [[script]] table")]
     Empty { file: String },
     /// A class, segment or large investor the fund does not have.
-    #[error("{file}: {field} = {value:?}: the fund has no {what} of that name (it has: {known})")]
+    #[error(
+        "{file}: {} = {:?}: the fund has no {what} of that name (it has: {known})",
+        clip(field, MAX_QUOTED_CHARS),
+        clip(value, MAX_QUOTED_CHARS)
+    )]
     UnknownName {
         file: String,
         field: String,
@@ -46,28 +54,41 @@ pub enum ScriptError {
         value: String,
         known: String,
     },
-    #[error("{file}: {field} = {value}: beyond the horizon (days 0 to {last})")]
+    #[error(
+        "{file}: {} = {value}: beyond the horizon (days 0 to {last})",
+        clip(field, MAX_QUOTED_CHARS)
+    )]
     DayBeyondHorizon {
         file: String,
         field: String,
         value: i64,
         last: u32,
     },
-    #[error("{file}: {field}: {count} redemption events, at most {max} per scenario")]
+    #[error(
+        "{file}: {}: {count} redemption events, at most {max} per scenario",
+        clip(field, MAX_QUOTED_CHARS)
+    )]
     TooManyEvents {
         file: String,
         field: String,
         count: usize,
         max: usize,
     },
-    #[error("{file}: {field} = {value}: {expected}")]
+    #[error(
+        "{file}: {} = {}: {expected}",
+        clip(field, MAX_QUOTED_CHARS),
+        clip(value, MAX_QUOTED_CHARS)
+    )]
     OutOfRange {
         file: String,
         field: String,
         value: String,
         expected: String,
     },
-    #[error("{file}: {field}: give exactly one of `investor` or `segment`")]
+    #[error(
+        "{file}: {}: give exactly one of `investor` or `segment`",
+        clip(field, MAX_QUOTED_CHARS)
+    )]
     Holder { file: String, field: String },
 }
 
@@ -165,10 +186,8 @@ pub fn parse_script_file<'a>(
     file: &str,
     fund: impl Into<FundShape<'a>>,
 ) -> Result<Vec<ScriptedScenario>, ScriptError> {
-    let parsed: ScriptFile = toml::from_str(text).map_err(|e| ScriptError::Parse {
-        file: file.to_string(),
-        message: e.to_string(),
-    })?;
+    let parsed: ScriptFile = toml::from_str(text)
+        .map_err(|e| ScriptError::Parse(Box::new(TomlError::new(file, text, &e))))?;
     if parsed.script.is_empty() {
         return Err(ScriptError::Empty {
             file: file.to_string(),

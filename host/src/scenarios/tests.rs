@@ -902,7 +902,7 @@ fn script_errors_name_the_file_the_field_and_the_value() {
     ] {
         let e = script_error(text);
         assert!(matches!(&e, ScriptError::Parse { .. }) && e.to_string().contains(name), "{e}");
-        assert!(e.to_string().starts_with("s.toml: "), "{e}");
+        assert!(e.to_string().starts_with("s.toml:"), "{e}");
     }
 
     assert!(matches!(script_error(""), ScriptError::Empty { .. }));

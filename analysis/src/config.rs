@@ -36,6 +36,7 @@ impl AnalysisConfig {
     /// Checks every setting; the first problem found is returned.
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.profile.validate()?;
+        self.investors.validate()?;
         self.buffer.validate()?;
         self.construction.validate()?;
         self.liquidation.validate()?;
@@ -80,6 +81,72 @@ mod tests {
             e.to_string().contains("buffer.grid.cash = [0.05, -0.1]"),
             "{e}"
         );
+    }
+
+    /// Every scenario count and every day count is bounded, and the error names the setting.
+    #[test]
+    fn counts_and_days_beyond_their_bounds_are_refused_by_name() {
+        type Set = fn(&mut AnalysisConfig, u64);
+        let counts: [(&str, Set); 7] = [
+            ("investors.attribution_scenarios", |c, n| {
+                c.investors.attribution_scenarios = n
+            }),
+            ("profile.scenarios", |c, n| c.profile.scenarios = n),
+            ("buffer.scenarios", |c, n| c.buffer.scenarios = n),
+            ("liquidation.scenarios", |c, n| c.liquidation.scenarios = n),
+            ("gates.scenarios", |c, n| c.gates.scenarios = n),
+            ("swing.scenarios", |c, n| c.swing.scenarios = n),
+            ("early_warning.scenarios", |c, n| {
+                c.early_warning.scenarios = n
+            }),
+        ];
+        for (setting, set) in counts {
+            for n in [crate::setting::MAX_SCENARIOS + 1, u64::MAX] {
+                let mut cfg = AnalysisConfig::default();
+                set(&mut cfg, n);
+                let e = cfg.validate().unwrap_err();
+                assert_eq!(
+                    (e.setting.as_str(), e.value.clone()),
+                    (setting, n.to_string())
+                );
+            }
+            let mut cfg = AnalysisConfig::default();
+            set(&mut cfg, crate::setting::MAX_SCENARIOS);
+            cfg.validate().unwrap();
+        }
+        let mut cfg = AnalysisConfig::default();
+        cfg.reverse_stress.scenarios_per_point = u64::MAX;
+        assert_eq!(
+            cfg.validate().unwrap_err().setting,
+            "reverse_stress.scenarios_per_point"
+        );
+
+        type SetDays = fn(&mut AnalysisConfig, u32);
+        let days: [(&str, SetDays); 6] = [
+            ("profile.horizons", |c, d| c.profile.horizons = vec![1, d]),
+            ("buffer.horizon_days", |c, d| c.buffer.horizon_days = d),
+            ("liquidation.time_slicing_days", |c, d| {
+                c.liquidation.time_slicing_days = d
+            }),
+            ("gates.notice_days", |c, d| c.gates.notice_days = vec![d]),
+            ("gates.min_days", |c, d| c.gates.min_days = Some(d)),
+            ("early_warning.min_lead_days", |c, d| {
+                c.early_warning.min_lead_days = d
+            }),
+        ];
+        let max = undertow_host::fund::MAX_HORIZON_DAYS;
+        for (setting, set) in days {
+            for d in [max + 1, 3650, u32::MAX] {
+                let mut cfg = AnalysisConfig::default();
+                set(&mut cfg, d);
+                let e = cfg.validate().unwrap_err();
+                assert_eq!(e.setting, setting, "{e}");
+                assert!(e.to_string().contains(&max.to_string()), "{e}");
+            }
+            let mut cfg = AnalysisConfig::default();
+            set(&mut cfg, max);
+            cfg.validate().unwrap();
+        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::setting::{check_scenarios, ConfigError};
+
 /// Stage 2, the investor behaviour modeller.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct InvestorConfig {
@@ -14,5 +16,16 @@ impl Default for InvestorConfig {
         InvestorConfig {
             attribution_scenarios: 2_000,
         }
+    }
+}
+
+impl InvestorConfig {
+    /// Checks every setting; the error names the setting and the value.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_scenarios(
+            "investors.attribution_scenarios",
+            self.attribution_scenarios,
+            0,
+        )
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::setting::{bad, ConfigError};
+use crate::setting::{bad, check_days, check_scenarios, ConfigError};
 
 /// Weights of the strategy objective.
 #[derive(Clone, Copy, Debug, Serialize, PartialEq)]
@@ -119,13 +119,7 @@ pub(crate) fn unit_interval(setting: &str, x: f64, open_low: bool) -> Result<(),
 impl LiquidationConfig {
     /// Checks every setting; the first problem found names its path (`liquidation.<field>`).
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad(
-                "liquidation.scenarios",
-                self.scenarios,
-                "must be from 1 to 10,000,000",
-            ));
-        }
+        check_scenarios("liquidation.scenarios", self.scenarios, 1)?;
         let w = &self.weights;
         let ws = [w.impact, w.alpha, w.balance];
         if ws.iter().any(|x| !(x.is_finite() && *x >= 0.0)) || ws.iter().sum::<f64>() <= 0.0 {
@@ -190,13 +184,7 @@ impl LiquidationConfig {
         if let Some(r) = self.participation {
             unit_interval("liquidation.participation", r, true)?;
         }
-        if self.time_slicing_days == 0 || self.time_slicing_days > 3650 {
-            return Err(bad(
-                "liquidation.time_slicing_days",
-                self.time_slicing_days,
-                "must be from 1 to 3650 days",
-            ));
-        }
+        check_days("liquidation.time_slicing_days", self.time_slicing_days, 1)?;
         if !(self.risk_aversion >= 0.0 && self.risk_aversion.is_finite()) {
             return Err(bad(
                 "liquidation.risk_aversion",

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::setting::{bad, list, ConfigError};
+use crate::setting::{bad, check_scenarios, list, ConfigError, MAX_DAYS};
 
 /// Stage 1, the market liquidity analyst.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -40,12 +40,12 @@ impl Default for ProfileConfig {
 
 impl ProfileConfig {
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        if self.horizons.is_empty() || self.horizons.iter().any(|&h| h == 0 || h > 3650) {
+        if self.horizons.is_empty() || self.horizons.iter().any(|&h| h == 0 || h > MAX_DAYS) {
             let v: Vec<String> = self.horizons.iter().map(|h| h.to_string()).collect();
             return Err(bad(
                 "profile.horizons",
                 format!("[{}]", v.join(", ")),
-                "give at least one horizon, each from 1 to 3650 days",
+                &format!("give at least one horizon, each from 1 to {MAX_DAYS} days (the longest fund horizon)"),
             ));
         }
         if self.participation_rates.is_empty()
@@ -71,13 +71,7 @@ impl ProfileConfig {
                 "each quantile must lie in [0, 1]",
             ));
         }
-        if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad(
-                "profile.scenarios",
-                self.scenarios,
-                "must be from 1 to 10,000,000",
-            ));
-        }
+        check_scenarios("profile.scenarios", self.scenarios, 1)?;
         if !(self.target_days > 0.0 && self.target_days.is_finite()) {
             return Err(bad(
                 "profile.target_days",

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::setting::{bad, list, ConfigError};
+use crate::setting::{bad, check_days, check_scenarios, list, ConfigError};
 use undertow_format::text::pct;
 use undertow_host::fund::spec::PriceRoute;
 use undertow_host::fund::ClassKind;
@@ -243,20 +243,8 @@ impl BufferConfig {
     }
 
     pub(crate) fn validate(&self) -> Result<(), ConfigError> {
-        if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad(
-                "buffer.scenarios",
-                self.scenarios,
-                "must be from 1 to 10,000,000",
-            ));
-        }
-        if self.horizon_days == 0 || self.horizon_days > 3650 {
-            return Err(bad(
-                "buffer.horizon_days",
-                self.horizon_days,
-                "must be from 1 to 3650 days",
-            ));
-        }
+        check_scenarios("buffer.scenarios", self.scenarios, 1)?;
+        check_days("buffer.horizon_days", self.horizon_days, 1)?;
         if !(self.target_coverage > 0.0 && self.target_coverage <= 1.0) {
             return Err(bad(
                 "buffer.target_coverage",

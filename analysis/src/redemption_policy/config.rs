@@ -5,9 +5,11 @@ use serde::Serialize;
 use undertow_kernel::{indicator, switch, FundModel, ScenarioOutput, N_INDICATORS};
 
 use super::early_warning::{default_range, LadderRange, BUSINESS_DAYS_PER_WEEK};
-use super::gates::{GatePoint, MAX_GRID_POINTS, MAX_NOTICE_DAYS, USE_CASE_ALR};
+use super::gates::{GatePoint, MAX_GRID_POINTS, USE_CASE_ALR};
 use super::reverse_stress::unit_grid;
-use crate::setting::{bad, ConfigError};
+use crate::setting::{
+    bad, check_days, check_scenarios, ConfigError, MAX_DAYS, MAX_SCENARIOS_PER_POINT,
+};
 use undertow_host::fund::Fund;
 
 /// Weights of the gate ranking's objective (the use case's 60/20/20).
@@ -109,13 +111,7 @@ pub(crate) fn check_levels(
 impl GateConfig {
     /// Checks every setting; the first problem found names its path and value.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad(
-                "gates.scenarios",
-                self.scenarios,
-                "must be from 1 to 10,000,000",
-            ));
-        }
+        check_scenarios("gates.scenarios", self.scenarios, 1)?;
         check_levels(
             "gates.redemptions_30d",
             &self.redemptions_30d,
@@ -162,17 +158,15 @@ impl GateConfig {
                 "each cap must be off or in (0, 1] (a share of the investor's holding per dealing day)",
             ));
         }
-        if let Some(&n) = self.notice_days.iter().find(|&&n| n > MAX_NOTICE_DAYS) {
+        if let Some(&n) = self.notice_days.iter().find(|&&n| n > MAX_DAYS) {
             return Err(bad(
                 "gates.notice_days",
                 n,
-                "each notice period must be from 0 to 3650 days",
+                &format!("each notice period must be from 0 to {MAX_DAYS} days (the longest fund horizon)"),
             ));
         }
         if let Some(m) = self.min_days {
-            if m > MAX_NOTICE_DAYS {
-                return Err(bad("gates.min_days", m, "must be from 0 to 3650 days"));
-            }
+            check_days("gates.min_days", m, 0)?;
         }
         let any_trigger = [&self.redemptions_30d, &self.alr, &self.stress]
             .iter()
@@ -295,13 +289,7 @@ impl Default for SwingConfig {
 impl SwingConfig {
     /// Checks every setting; the first problem found names its path and value.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad(
-                "swing.scenarios",
-                self.scenarios,
-                "must be from 1 to 10,000,000",
-            ));
-        }
+        check_scenarios("swing.scenarios", self.scenarios, 1)?;
         if !(self.cap > 0.0 && self.cap < 1.0) {
             return Err(bad(
                 "swing.cap",
@@ -371,13 +359,7 @@ impl Default for EarlyWarningConfig {
 impl EarlyWarningConfig {
     /// Checks every setting; the error names the setting and the value.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.scenarios == 0 || self.scenarios > 10_000_000 {
-            return Err(bad(
-                "early_warning.scenarios",
-                self.scenarios,
-                "must be from 1 to 10,000,000",
-            ));
-        }
+        check_scenarios("early_warning.scenarios", self.scenarios, 1)?;
         if !(2..=100).contains(&self.levels) {
             return Err(bad(
                 "early_warning.levels",
@@ -385,13 +367,7 @@ impl EarlyWarningConfig {
                 "must be from 2 to 100 threshold levels",
             ));
         }
-        if self.min_lead_days > 3650 {
-            return Err(bad(
-                "early_warning.min_lead_days",
-                self.min_lead_days,
-                "must be from 0 to 3650 days",
-            ));
-        }
+        check_days("early_warning.min_lead_days", self.min_lead_days, 0)?;
         for (name, v) in [
             (
                 "early_warning.max_false_alarm_rate",
@@ -495,7 +471,7 @@ impl ReverseStressConfig {
                 ));
             }
         }
-        if self.scenarios_per_point == 0 || self.scenarios_per_point > 1_000_000 {
+        if self.scenarios_per_point == 0 || self.scenarios_per_point > MAX_SCENARIOS_PER_POINT {
             return Err(bad(
                 "reverse_stress.scenarios_per_point",
                 self.scenarios_per_point,

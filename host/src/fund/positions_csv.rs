@@ -141,9 +141,14 @@ pub fn parse(text: &str, display: &str) -> Result<CsvPositions, Vec<Issue>> {
             Ok(record) => record,
             Err(e) => {
                 let line = e.position().map_or(0, |p| line_at(p.byte()));
+                // The row as written (errors clip it to a readable length).
+                let written = usize::try_from(line)
+                    .ok()
+                    .and_then(|l| text.lines().nth(l.checked_sub(1)?))
+                    .unwrap_or("");
                 issues.push(issue(
                     format!("row {row} (line {line})"),
-                    String::new(),
+                    format!("\"{}\"", written.trim_end_matches('\r')),
                     csv_reason(&e),
                 ));
                 continue;

@@ -84,6 +84,7 @@ const FLAGS: &[(&str, &str)] = &[
     ),
     ("profile.buckets.hlim", "--hlim"),
     ("buffer.scenarios", "--stage-scenarios"),
+    ("investors.attribution_scenarios", "--attribution-scenarios"),
     (
         "reverse_stress.scenarios_per_point",
         "--reverse-stress-per-point",

@@ -9,7 +9,7 @@ use undertow_analysis::{check_inputs, run_analysis, AnalysisInputs, StageId};
 use undertow_host::backend::Backend;
 use undertow_host::fund::Fund;
 use undertow_host::output::switch_map;
-use undertow_host::run::{scenario_block, sweep, SweepOptions};
+use undertow_host::run::{scenario_block, sweep, SweepError, SweepOptions};
 use undertow_kernel::ScenarioOutput;
 use undertow_report::REPORT_FILE;
 
@@ -94,6 +94,10 @@ pub struct RunOutcome {
     pub outputs: Vec<ScenarioOutput>,
     /// How the run was asked for, for `manifest.json` (empty unless the caller fills it).
     pub provenance: Provenance,
+    /// What the user should be told about how the run went, e.g. "GPU chunk 1 (scenarios
+    /// 16..32): ...; falling back to the CPU" when `--backend auto` lost its GPU. The CLI prints
+    /// them on stderr.
+    pub notices: Vec<String>,
 }
 
 /// Runs `request` on `fund`: checks it, sweeps on `backend` calling `progress(done)` as blocks
@@ -102,7 +106,7 @@ pub fn run(
     fund: &Fund,
     request: &RunRequest,
     backend: &dyn Backend,
-    progress: impl FnMut(u64),
+    mut progress: impl FnMut(u64),
 ) -> Result<RunOutcome, EngineError> {
     request.check(fund)?;
     let opts = SweepOptions {
@@ -110,7 +114,29 @@ pub fn run(
         seed: request.seed,
         paths: request.paths,
     };
-    let swept = sweep(fund, backend, &opts, |_, _, _| cancel::io_check(), progress);
+    let mut notices = Vec::new();
+    let mut swept = sweep(
+        fund,
+        backend,
+        &opts,
+        |_, _, _| cancel::io_check(),
+        &mut progress,
+    );
+    // `--backend auto` lost its GPU: the backend now runs on the CPU; rerun the sweep from
+    // scenario 0 so that every result comes from the CPU (exactly the CPU reference).
+    if let Err(SweepError::Backend(e)) = &swept {
+        if let Some(notice) = crate::backend::fallback_notice(e) {
+            notices.push(notice.to_string());
+            cancel::check()?;
+            swept = sweep(
+                fund,
+                backend,
+                &opts,
+                |_, _, _| cancel::io_check(),
+                &mut progress,
+            );
+        }
+    }
     cancel::check()?;
     let swept = swept.context(|| "running the sweep".into())?;
     let analysis = match &request.analysis {
@@ -140,6 +166,7 @@ pub fn run(
         summary,
         outputs: swept.outputs,
         provenance: Provenance::default(),
+        notices,
     })
 }
 

@@ -6,7 +6,7 @@ use undertow_host::cpu::CpuBackend;
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 
 use crate::device::{list_adapters, AdapterRequest, GpuContext, GpuError};
-use crate::sim::{GpuRunOptions, GpuSimulator};
+use crate::sim::GpuSimulator;
 
 /// GPU blocks are larger than the CPU's: fewer, fuller submissions.
 pub const GPU_BLOCK: u64 = 16 * undertow_host::backend::CPU_BLOCK;
@@ -40,13 +40,7 @@ impl Backend for GpuSimulator {
         first_index: u64,
         seed: u64,
     ) -> Result<Vec<ScenarioOutput>, BackendError> {
-        Ok(self.run(
-            model,
-            scenarios,
-            first_index,
-            seed,
-            &GpuRunOptions::default(),
-        )?)
+        Ok(self.run(model, scenarios, first_index, seed, &self.backend_options)?)
     }
 }
 

@@ -62,6 +62,20 @@ pub enum GpuError {
     /// The scenarios cannot be split into chunks that fit the device.
     #[error(transparent)]
     Plan(#[from] super::plan::PlanError),
+    /// A chunk of a run failed (device loss, a failed allocation or validation, a readback):
+    /// which chunk of the call, and which scenarios (global indices) it held. The cause is the
+    /// [`std::error::Error::source`], not repeated in the message.
+    #[error(
+        "GPU chunk {index} (scenarios {first_scenario}..{})",
+        *first_scenario + *count as u64
+    )]
+    Chunk {
+        index: usize,
+        first_scenario: u64,
+        count: u32,
+        #[source]
+        source: Box<GpuError>,
+    },
 }
 
 /// Which backends to open and which adapter to prefer.

@@ -27,4 +27,4 @@ pub use device::{list_adapters, AdapterRequest, AdapterSummary, GpuContext, GpuE
 pub use pipeline::ComputeKernel;
 pub use plan::{plan_chunks, Chunk, ChunkLimits, ChunkRequest, PerScenarioBuffer, PlanError};
 pub use readback::{read_buffer, read_buffer_range};
-pub use sim::{GpuRunOptions, GpuSimulator};
+pub use sim::{GpuRunOptions, GpuSimulator, FAIL_CHUNK_ENV, MAX_CHUNK_ENV};

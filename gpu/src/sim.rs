@@ -110,6 +110,44 @@ pub struct GpuRunOptions {
     /// 16-position example stays under the cap) this exceeds lavapipe's loop cap and returns
     /// wrong numbers without an error, which the CPU comparison must catch.
     pub single_dispatch: bool,
+    /// Fault injection (tests, and the documented debug variable [`FAIL_CHUNK_ENV`]): chunk
+    /// `k` of each call (from 0) fails before dispatch with an injected
+    /// [`GpuError::DeviceLost`], wrapped in [`GpuError::Chunk`] like a real failure.
+    pub fail_chunk: Option<usize>,
+}
+
+/// Debug variable: inject a device loss at this chunk of every GPU call (see
+/// [`GpuRunOptions::fail_chunk`]). Unset in production; read by [`GpuRunOptions::from_env`].
+pub const FAIL_CHUNK_ENV: &str = "UNDERTOW_GPU_FAIL_CHUNK";
+/// Debug variable: at most this many scenarios per GPU chunk, so that small runs have several
+/// chunks (see [`GpuRunOptions::max_scenarios_per_chunk`]).
+pub const MAX_CHUNK_ENV: &str = "UNDERTOW_GPU_MAX_CHUNK";
+
+impl GpuRunOptions {
+    /// The default options with the debug variables [`FAIL_CHUNK_ENV`] and [`MAX_CHUNK_ENV`]
+    /// applied; both unset gives exactly the defaults. A value that is not a number is an error
+    /// naming the variable and the value.
+    pub fn from_env() -> Result<GpuRunOptions, String> {
+        fn read<T: std::str::FromStr>(name: &str) -> Result<Option<T>, String> {
+            match std::env::var(name) {
+                Err(_) => Ok(None),
+                Ok(v) => v.trim().parse().map(Some).map_err(|_| {
+                    format!("environment variable {name}: {v:?} is not a non-negative integer")
+                }),
+            }
+        }
+        let max: Option<u32> = read(MAX_CHUNK_ENV)?;
+        if max == Some(0) {
+            return Err(format!(
+                "environment variable {MAX_CHUNK_ENV}: 0 (must be at least 1)"
+            ));
+        }
+        Ok(GpuRunOptions {
+            fail_chunk: read(FAIL_CHUNK_ENV)?,
+            max_scenarios_per_chunk: max,
+            ..GpuRunOptions::default()
+        })
+    }
 }
 
 /// The simulation pipelines on one device.
@@ -120,6 +158,8 @@ pub struct GpuSimulator {
     day: Vec<wgpu::ComputePipeline>,
     finish: wgpu::ComputePipeline,
     whole_run: wgpu::ComputePipeline,
+    /// The options of runs through the [`undertow_host::backend::Backend`] trait.
+    pub(crate) backend_options: GpuRunOptions,
 }
 
 fn whole(b: &wgpu::Buffer) -> wgpu::BindingResource<'_> {
@@ -205,7 +245,15 @@ impl GpuSimulator {
             day,
             finish,
             whole_run,
+            backend_options: GpuRunOptions::default(),
         })
+    }
+
+    /// The same simulator, its runs through the `Backend` trait using `opts` (chunk limits,
+    /// fault injection).
+    pub fn with_backend_options(mut self, opts: GpuRunOptions) -> GpuSimulator {
+        self.backend_options = opts;
+        self
     }
 
     /// Simulates `scenarios` (the first has index `first_index`) for `seed`.
@@ -233,10 +281,25 @@ impl GpuSimulator {
         let bufs = self.buffers(model, capacity)?;
         let key = key_of(seed);
         let mut results = Vec::with_capacity(scenarios.len());
-        for chunk in &chunks {
+        for (index, chunk) in chunks.iter().enumerate() {
             let range = chunk.start as usize..(chunk.start + chunk.count) as usize;
-            let first = (first_index + chunk.start as u64) as u32;
-            results.extend(self.run_chunk(&bufs, &scenarios[range], first, key, opts)?);
+            let first = first_index + chunk.start as u64;
+            let in_chunk = |source: GpuError| GpuError::Chunk {
+                index,
+                first_scenario: first,
+                count: chunk.count,
+                source: Box::new(source),
+            };
+            if opts.fail_chunk == Some(index) {
+                return Err(in_chunk(GpuError::DeviceLost {
+                    reason: "injected".into(),
+                    message: format!("fault injected at chunk {index} ({FAIL_CHUNK_ENV})"),
+                }));
+            }
+            let outs = self
+                .run_chunk(&bufs, &scenarios[range], first as u32, key, opts)
+                .map_err(in_chunk)?;
+            results.extend(outs);
         }
         Ok(results)
     }

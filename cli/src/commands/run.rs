@@ -42,6 +42,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         bar.set_position(done)
     })?;
     outcome.provenance = provenance;
+    outcome.notices.iter().for_each(|n| eprintln!("{n}"));
     bar.finish_and_clear();
     {
         let _writing = crate::interrupt::writing();

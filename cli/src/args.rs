@@ -143,8 +143,18 @@ pub struct RunArgs {
     /// Scenarios per rayon task (at least 1).
     #[arg(long, default_value_t = DEFAULT_CHUNK)]
     pub chunk: usize,
+    /// Refuse a run whose estimated peak memory is over this size: bytes, or a number with B,
+    /// KB, MB, GB, TB, KiB, MiB, GiB or TiB (`2GiB`, `500MB`) [default: 80% of the memory
+    /// available now (MemAvailable), no limit where that cannot be read].
+    #[arg(long, value_parser = parse_max_memory)]
+    pub max_memory: Option<u64>,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+}
+
+/// `--max-memory`'s value.
+fn parse_max_memory(s: &str) -> Result<u64, String> {
+    undertow_engine::memory::parse_size(s)
 }
 
 /// `undertow report`.

@@ -35,6 +35,7 @@ pub mod finite;
 pub mod fund;
 pub mod manifest;
 pub mod measure;
+pub mod memory;
 mod output;
 pub mod run;
 pub mod settings;
@@ -43,6 +44,7 @@ pub mod summary;
 
 pub use error::EngineError;
 pub use fund::FundOverrides;
+pub use memory::MemoryEstimate;
 pub use output::{check_out, SCENARIOS_CSV, SUMMARY_JSON};
 pub use run::{run, RunOutcome, RunRequest};
 pub use settings::AnalysisSettings;

@@ -47,6 +47,23 @@ impl RunRequest {
         }
         Ok(())
     }
+
+    /// Bad input when the run's estimated peak memory ([`crate::memory::estimate`], the sweep in
+    /// blocks of `block` scenarios) is over `limit` bytes; `None` checks nothing. Returns the
+    /// estimate.
+    pub fn check_memory(
+        &self,
+        fund: &Fund,
+        block: u64,
+        limit: Option<u64>,
+    ) -> Result<crate::memory::MemoryEstimate, EngineError> {
+        let threads = self.threads.unwrap_or_else(cores);
+        let estimate = crate::memory::estimate(fund, self, block, threads);
+        if let Some(limit) = limit {
+            crate::memory::check_limit(&estimate, limit)?;
+        }
+        Ok(estimate)
+    }
 }
 
 /// Bad input unless there is at least one scenario and the count fits the kernel's indices.

@@ -2,7 +2,7 @@
 //! findings printed.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use undertow_engine::{backend, fund, manifest, Summary};
+use undertow_engine::{backend, fund, manifest, memory, Summary};
 use undertow_format::text::money;
 use undertow_host::fund::Fund;
 
@@ -36,6 +36,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let provenance = manifest::provenance(args.fund.as_deref(), std::env::args().collect())?;
     request.check(&fund)?;
     let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;
+    let limit = args.max_memory.or_else(memory::default_limit);
+    request.check_memory(&fund, backend.preferred_block(), limit)?;
     eprintln!("backend: {} ({why})", backend.describe());
     let bar = progress_bar(args.scenarios);
     let mut outcome = undertow_engine::run(&fund, &request, backend.as_ref(), |done| {

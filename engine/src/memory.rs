@@ -8,7 +8,6 @@
 //! calibrated against measured peak RSS (docs/output.md, "Memory").
 
 use undertow_host::fund::Fund;
-use undertow_kernel::layout::Layout;
 use undertow_kernel::{ScenarioOutput, ScenarioParams};
 
 use crate::error::EngineError;
@@ -89,7 +88,7 @@ pub fn estimate(fund: &Fund, request: &RunRequest, block: u64, threads: usize) -
     let par = std::mem::size_of::<ScenarioParams>() as u64;
     let n = request.scenarios;
     let horizon = u64::from(fund.model.params.horizon);
-    let words = u64::from(Layout::new(&fund.model.params).len);
+    let words = undertow_kernel::Workspace::<f64>::words(&fund.model) as u64;
     let analysis = match &request.analysis {
         None => 0,
         Some(settings) => {

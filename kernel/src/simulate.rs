@@ -195,8 +195,14 @@ pub struct Workspace<T> {
 impl<T: Real> Workspace<T> {
     pub fn new(model: &FundModel) -> Workspace<T> {
         Workspace {
-            words: vec![T::zero(); Layout::new(&model.params).len as usize],
+            words: vec![T::zero(); Workspace::<T>::words(model)],
         }
+    }
+
+    /// The state words one scenario of `model` needs (for memory estimates; the layout of the
+    /// words stays the kernel's).
+    pub fn words(model: &FundModel) -> usize {
+        Layout::new(&model.params).len as usize
     }
 }
 

@@ -21,9 +21,6 @@ pub const OVERHEAD: u64 = 72 << 20;
 /// quantiles, a few at a time), calibrated against peak RSS of large runs.
 pub const SUMMARY_PER_SCENARIO: u64 = 16;
 
-/// Scenarios of `scenarios.csv` formatted at a time (as `RunOutcome::write`).
-const CSV_BLOCK: u64 = 4096;
-
 /// Bytes of one formatted `scenarios.csv` line, at most (a generous bound).
 const CSV_LINE: u64 = 512;
 
@@ -117,7 +114,7 @@ pub fn estimate(fund: &Fund, request: &RunRequest, block: u64, threads: usize) -
         // Three f32 series per traced day, and their parameters.
         fan: (request.paths as u64).min(n) * ((horizon + 1) * 3 * 4 + par),
         analysis,
-        output: CSV_BLOCK.min(n) * (par + CSV_LINE),
+        output: (crate::run::CSV_BLOCK as u64).min(n) * (par + CSV_LINE),
         overhead: OVERHEAD,
     }
 }

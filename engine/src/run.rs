@@ -195,7 +195,7 @@ fn cores() -> usize {
 }
 
 /// Scenarios whose parameters are regenerated at a time when `scenarios.csv` is written.
-const CSV_BLOCK: usize = 4096;
+pub(crate) const CSV_BLOCK: usize = 4096;
 
 impl RunOutcome {
     /// `manifest.json` before its files' hashes are added.

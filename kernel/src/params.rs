@@ -246,7 +246,18 @@ pub struct FundParams {
     /// Operating minimum of the buffer (fraction of initial NAV): the buffer counts as exhausted
     /// once cumulative cash redemptions leave less than this of it.
     pub buffer_exhausted_level: f32,
-    pub _pad0: [f32; 3],
+    /// Half-life in days of the transient part of the fund's own price impact (0: no decay, all
+    /// of it permanent, the MODEL.md behaviour).
+    pub impact_half_life: f32,
+    /// Share of the fund's own price impact that never decays.
+    pub impact_permanent_share: f32,
+    /// Liquidity concern added while a fund-level gate is active (MODEL.md: 1).
+    pub gate_concern: f32,
+    /// Proximity to a gate trigger (value over trigger level) at which concern starts.
+    pub concern_start: f32,
+    /// NAV drawdown that counts as a liquidity event (outcome-based event definition).
+    pub event_drawdown: f32,
+    pub _pad0: [f32; 2],
 
     /// Weights of the stress composite: spread, volume, depth, drawdown, outflow, funding.
     pub stress_weights: [f32; N_STRESS_COMPONENTS],
@@ -367,7 +378,9 @@ pub struct ScenarioParams {
     pub rate_shock: f32,
     /// Credit-spread shock added to `dy` for the spread route.
     pub credit_spread_shock: f32,
-    pub _pad1: [f32; 2],
+    /// Share of the ramp's price fall recovered as the stress profile decays (0: none).
+    pub recovery: f32,
+    pub _pad1: f32,
     /// Depth reduction `D_kc` per class.
     pub depth_cut: [f32; MAX_CLASSES],
     /// Spread widening multiple `W_kc`.
@@ -436,10 +449,12 @@ pub struct ScenarioOutput {
     pub cum_cost: [f32; 4],
     /// First breach day of each early-warning indicator.
     pub ew_first_breach: [f32; N_INDICATORS],
-    pub _pad: [f32; 2],
+    /// Shares redeemed (accepted), as a fraction of the shares in issue at day 0.
+    pub accepted_shares: f32,
+    pub _pad: f32,
 }
 
-const _: () = assert!(std::mem::size_of::<FundParams>() == 4 * (16 + 25 + 3 + 8 + 16 + 8));
+const _: () = assert!(std::mem::size_of::<FundParams>() == 4 * (16 + 25 + 5 + 2 + 8 + 16 + 8));
 const _: () = assert!(std::mem::size_of::<PositionParams>() == 64);
 const _: () = assert!(std::mem::size_of::<SegmentParams>() == 32);
 const _: () = assert!(std::mem::size_of::<LargeInvestorParams>() == 32);

@@ -13,6 +13,16 @@ pub use crate::atomic::AtomicFile;
 /// Version of the `summary.json` layout; bump on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// The columns of `scenarios.csv` before the output record's fields: the scenario's index, its
+/// family code and name (`scenarios::family::name`), its market and redemption severity.
+pub const SCENARIO_CSV_LEAD: [&str; 5] = [
+    "index",
+    "family",
+    "family_name",
+    "market_severity",
+    "redemption_severity",
+];
+
 /// Streams `scenarios.csv`: one header, one row per scenario.
 pub struct ScenarioCsv {
     file: AtomicFile,
@@ -21,12 +31,7 @@ pub struct ScenarioCsv {
 impl ScenarioCsv {
     pub fn create(path: &Path) -> std::io::Result<ScenarioCsv> {
         let mut file = AtomicFile::create(path)?;
-        let mut header = vec![
-            "index".to_string(),
-            "family".into(),
-            "market_severity".into(),
-            "redemption_severity".into(),
-        ];
+        let mut header: Vec<String> = SCENARIO_CSV_LEAD.iter().map(|c| c.to_string()).collect();
         header.extend(output_field_names());
         writeln!(file.writer(), "{}", header.join(","))?;
         Ok(ScenarioCsv { file })
@@ -42,9 +47,10 @@ impl ScenarioCsv {
         for (j, (p, o)) in params.iter().zip(outs).enumerate() {
             write!(
                 w,
-                "{},{},{},{}",
+                "{},{},{},{},{}",
                 first + j as u64,
                 p.family,
+                crate::scenarios::family::name(p.family),
                 p.market_severity,
                 p.redemption_severity
             )?;
@@ -120,4 +126,44 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> std::io::Result<()> {
     serde_json::to_writer_pretty(f.writer(), value).map_err(std::io::Error::other)?;
     writeln!(f.writer())?;
     f.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenarios::family;
+
+    /// The header and a row: the family's name follows its code, and every row has as many
+    /// cells as the header.
+    #[test]
+    fn scenarios_csv_names_each_family() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("scenarios.csv");
+        let mut csv = ScenarioCsv::create(&path).unwrap();
+        let mut params = [ScenarioParams::default(); 3];
+        params[0].family = family::CALM;
+        params[1].family = family::DASH_FOR_CASH_2020;
+        params[2].family = 77;
+        let outs = [ScenarioOutput::default(); 3];
+        csv.write_block(10, &params, &outs).unwrap();
+        csv.commit().unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 4);
+        let header: Vec<&str> = lines[0].split(',').collect();
+        assert_eq!(header[..5], SCENARIO_CSV_LEAD);
+        assert_eq!(header.len(), 5 + output_field_names().len());
+        let name_col = header.iter().position(|c| *c == "family_name").unwrap();
+        for (line, (index, code, name)) in lines[1..].iter().zip([
+            (10, 11, "calm"),
+            (11, 8, "dash_for_cash_2020"),
+            (12, 77, "unknown"),
+        ]) {
+            let cells: Vec<&str> = line.split(',').collect();
+            assert_eq!(cells.len(), header.len(), "{line}");
+            assert_eq!(cells[0], index.to_string());
+            assert_eq!(cells[1], code.to_string());
+            assert_eq!(cells[name_col], name);
+        }
+    }
 }

@@ -6,6 +6,13 @@
 //! exception is a weights table (`weights`, `market_wide.mix`): a table that is given replaces
 //! the default mix entirely, so families it leaves out get weight 0 (a risk team that lists three
 //! families expects those three, not those three plus the defaults).
+//!
+//! The default weights are the *stress library*: every scenario is a stress scenario, and
+//! frequencies over it are conditional on stress. [`ScenarioConfig::unconditional`] gives the
+//! mixture of `[scenarios.mixture]` instead (calm markets most of the time, stress at its
+//! historical frequency). [`ScenarioConfig::judgement_ranges`] and
+//! [`ScenarioConfig::with_range_scaled`] serve the sensitivity table: every range that
+//! docs/scenarios.md marks "judgement", and a configuration with one of them widened or narrowed.
 
 use std::fmt;
 
@@ -90,6 +97,8 @@ pub struct ScenarioConfig {
     /// Background funding stress of the families other than `funding_liquidity_shock`.
     pub funding: FundingRanges,
     pub copula: CopulaConfig,
+    /// Historical frequency of each stress family, for [`ScenarioConfig::unconditional`].
+    pub mixture: MixtureConfig,
 }
 
 /// Family weights. A table that is given replaces the default mix: missing families get 0.
@@ -112,6 +121,9 @@ pub struct FamilyWeights {
     pub dash_for_cash_2020: f64,
     #[serde(default)]
     pub uk_ldi_2022: f64,
+    /// No market shock (`family::CALM`); 0 in the stress library.
+    #[serde(default)]
+    pub calm: f64,
 }
 
 impl Default for FamilyWeights {
@@ -125,13 +137,16 @@ impl Default for FamilyWeights {
             taper_tantrum_2013: 0.05,
             dash_for_cash_2020: 0.05,
             uk_ldi_2022: 0.05,
+            calm: 0.0,
         }
     }
 }
 
 impl FamilyWeights {
-    /// `(key, weight)` in the order families are drawn; the key is the TOML key.
-    pub fn entries(&self) -> [(&'static str, f64); 8] {
+    /// `(key, weight)` in the order families are drawn; the key is the TOML key. `calm` comes
+    /// last, so that a calm weight of 0 leaves every other family's draw as it was before calm
+    /// existed.
+    pub fn entries(&self) -> [(&'static str, f64); 9] {
         [
             ("market_wide", self.market_wide),
             ("asset_class_specific", self.asset_class_specific),
@@ -141,16 +156,34 @@ impl FamilyWeights {
             ("taper_tantrum_2013", self.taper_tantrum_2013),
             ("dash_for_cash_2020", self.dash_for_cash_2020),
             ("uk_ldi_2022", self.uk_ldi_2022),
+            ("calm", self.calm),
         ]
     }
 }
 
-/// `market_wide`: how often each tier occurs, and the band of market severity each tier covers.
-#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
+/// `market_wide`: how often each tier occurs, the band of market severity each tier covers, and
+/// the family's crowding and recovery ranges.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MarketWideConfig {
     pub mix: TierMix,
     pub severity: TierBands,
+    /// Crowding `chi`: share of a class's normal ADV sold by other holders at full stress, at
+    /// the class's severity in this range.
+    pub crowding: Span<f64>,
+    /// Share of the ramp's price fall recovered as the stress profile decays, drawn uniformly.
+    pub recovery: Span<f64>,
+}
+
+impl Default for MarketWideConfig {
+    fn default() -> Self {
+        MarketWideConfig {
+            mix: TierMix::default(),
+            severity: TierBands::default(),
+            crowding: Span(0.02, 0.25),
+            recovery: Span(0.0, 0.8),
+        }
+    }
 }
 
 /// Relative frequency of the market-wide tiers. A table that is given replaces the default mix.
@@ -203,6 +236,10 @@ pub struct AssetClassSpecificConfig {
     pub severity: Span<f64>,
     /// The other classes' severity as a multiple of the hit class's.
     pub others_scale: f64,
+    /// Crowding `chi` (share of normal ADV sold by other holders at full stress).
+    pub crowding: Span<f64>,
+    /// Share of the ramp's price fall recovered as the stress profile decays.
+    pub recovery: Span<f64>,
 }
 
 impl Default for AssetClassSpecificConfig {
@@ -210,6 +247,8 @@ impl Default for AssetClassSpecificConfig {
         AssetClassSpecificConfig {
             severity: Span(0.5, 1.0),
             others_scale: 0.2,
+            crowding: Span(0.05, 0.30),
+            recovery: Span(0.2, 0.9),
         }
     }
 }
@@ -228,6 +267,10 @@ pub struct FlightToQualityConfig {
     pub reference_duration_fixed_income: f64,
     /// The same for credit classes, applied to `dy + credit_spread_shock`.
     pub reference_duration_credit: f64,
+    /// Crowding `chi` (share of normal ADV sold by other holders at full stress).
+    pub crowding: Span<f64>,
+    /// Share of the ramp's price fall recovered as the stress profile decays.
+    pub recovery: Span<f64>,
 }
 
 impl Default for FlightToQualityConfig {
@@ -238,6 +281,8 @@ impl Default for FlightToQualityConfig {
             credit_spread_shock: Span(0.005, 0.04),
             reference_duration_fixed_income: 6.0,
             reference_duration_credit: 4.5,
+            crowding: Span(0.02, 0.20),
+            recovery: Span(0.2, 0.9),
         }
     }
 }
@@ -250,6 +295,10 @@ pub struct FundingFamilyConfig {
     pub severity: Span<f64>,
     pub funding_shock: Span<f64>,
     pub haircut_addon: Span<f64>,
+    /// Crowding `chi` (share of normal ADV sold by other holders at full stress).
+    pub crowding: Span<f64>,
+    /// Share of the ramp's price fall recovered as the stress profile decays.
+    pub recovery: Span<f64>,
 }
 
 impl Default for FundingFamilyConfig {
@@ -258,11 +307,14 @@ impl Default for FundingFamilyConfig {
             severity: Span(0.2, 0.6),
             funding_shock: Span(0.5, 1.0),
             haircut_addon: Span(0.05, 0.25),
+            crowding: Span(0.02, 0.15),
+            recovery: Span(0.3, 0.9),
         }
     }
 }
 
 /// Per-class shock ranges for risk classes; a class's severity picks the point in each range.
+/// Crowding is not here: its range is the family's (`market_wide.crowding`, ...).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MarketRanges {
@@ -274,8 +326,6 @@ pub struct MarketRanges {
     pub volume_cut: Span<f64>,
     /// Volatility multiple `M` (interpolated geometrically).
     pub vol_mult: Span<f64>,
-    /// Crowding intensity `chi`.
-    pub crowding: Span<f64>,
     /// Standard deviation of the class-level noise added to each class's severity, so that
     /// classes of the same kind in one scenario are not hit identically.
     pub class_dispersion: f64,
@@ -289,7 +339,6 @@ impl Default for MarketRanges {
             spread_mult: Span(2.0, 20.0),
             volume_cut: Span(0.3, 0.9),
             vol_mult: Span(1.5, 5.0),
-            crowding: Span(0.5, 4.0),
             class_dispersion: 0.1,
             price_shock: PriceShockRanges::default(),
         }
@@ -440,6 +489,131 @@ impl Default for CopulaConfig {
     }
 }
 
+/// `[scenarios.mixture]`: how often each stress family has occurred, as episodes over a sample
+/// of years, and the window a scenario covers. An episode rate `lambda_f = episodes_f / years`
+/// per year and Poisson arrivals give the probability that a window of `window_days` business
+/// days holds no episode onset, `exp(-Lambda W / B)` with `Lambda` the sum of the rates, `W` the
+/// window and `B` business days a year: the calm family's weight. The rest is shared among the
+/// stress families in proportion to their rates. Sources and the episode list: docs/scenarios.md,
+/// section 10.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MixtureConfig {
+    /// Business days a scenario covers (set it to the fund's horizon).
+    pub window_days: u32,
+    /// Business days in a year.
+    pub business_days_per_year: f64,
+    /// Length of the sample the episodes were counted over, years.
+    pub years: f64,
+    /// Episodes of each stress family in the sample. A table that is given replaces the default
+    /// counts: families it leaves out get 0.
+    pub episodes: EpisodeCounts,
+}
+
+impl Default for MixtureConfig {
+    fn default() -> Self {
+        MixtureConfig {
+            window_days: 90,
+            business_days_per_year: 252.0,
+            years: 38.0,
+            episodes: EpisodeCounts::default(),
+        }
+    }
+}
+
+/// Episodes per stress family (docs/scenarios.md, section 10, lists them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodeCounts {
+    #[serde(default)]
+    pub market_wide: f64,
+    #[serde(default)]
+    pub asset_class_specific: f64,
+    #[serde(default)]
+    pub flight_to_quality: f64,
+    #[serde(default)]
+    pub funding_liquidity_shock: f64,
+    #[serde(default)]
+    pub gfc_2008: f64,
+    #[serde(default)]
+    pub taper_tantrum_2013: f64,
+    #[serde(default)]
+    pub dash_for_cash_2020: f64,
+    #[serde(default)]
+    pub uk_ldi_2022: f64,
+}
+
+impl Default for EpisodeCounts {
+    fn default() -> Self {
+        EpisodeCounts {
+            market_wide: 3.0,
+            asset_class_specific: 2.0,
+            flight_to_quality: 1.0,
+            funding_liquidity_shock: 2.0,
+            gfc_2008: 1.0,
+            taper_tantrum_2013: 1.0,
+            dash_for_cash_2020: 1.0,
+            uk_ldi_2022: 1.0,
+        }
+    }
+}
+
+impl EpisodeCounts {
+    /// `(key, count)` in the order of [`FamilyWeights::entries`] (without `calm`).
+    pub fn entries(&self) -> [(&'static str, f64); 8] {
+        [
+            ("market_wide", self.market_wide),
+            ("asset_class_specific", self.asset_class_specific),
+            ("flight_to_quality", self.flight_to_quality),
+            ("funding_liquidity_shock", self.funding_liquidity_shock),
+            ("gfc_2008", self.gfc_2008),
+            ("taper_tantrum_2013", self.taper_tantrum_2013),
+            ("dash_for_cash_2020", self.dash_for_cash_2020),
+            ("uk_ldi_2022", self.uk_ldi_2022),
+        ]
+    }
+}
+
+impl MixtureConfig {
+    /// Stress episodes per year, all families together (`Lambda`).
+    pub fn episodes_per_year(&self) -> f64 {
+        let total: f64 = self.episodes.entries().iter().map(|(_, n)| n).sum();
+        total / self.years
+    }
+
+    /// The probability that a window holds no episode onset: `exp(-Lambda W / B)`.
+    pub fn calm_probability(&self) -> f64 {
+        let window_years = self.window_days as f64 / self.business_days_per_year;
+        (-self.episodes_per_year() * window_years).exp()
+    }
+
+    /// The probability of each family for one scenario, in the order of
+    /// [`FamilyWeights::entries`] (`calm` last); they sum to 1.
+    pub fn probabilities(&self) -> FamilyWeights {
+        let calm = self.calm_probability();
+        let total: f64 = self.episodes.entries().iter().map(|(_, n)| n).sum();
+        let share = |n: f64| {
+            if total > 0.0 {
+                (1.0 - calm) * n / total
+            } else {
+                0.0
+            }
+        };
+        let e = &self.episodes;
+        FamilyWeights {
+            market_wide: share(e.market_wide),
+            asset_class_specific: share(e.asset_class_specific),
+            flight_to_quality: share(e.flight_to_quality),
+            funding_liquidity_shock: share(e.funding_liquidity_shock),
+            gfc_2008: share(e.gfc_2008),
+            taper_tantrum_2013: share(e.taper_tantrum_2013),
+            dash_for_cash_2020: share(e.dash_for_cash_2020),
+            uk_ldi_2022: share(e.uk_ldi_2022),
+            calm: if total > 0.0 { calm } else { 1.0 },
+        }
+    }
+}
+
 /// A setting that is out of range: names the field (as a TOML path under `scenarios`) and the
 /// value.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -461,6 +635,9 @@ fn fail<T, V: fmt::Display>(
         reason: reason.into(),
     })
 }
+
+/// Largest crowding accepted: ten times a class's normal daily volume sold by other holders.
+pub const CROWDING_MAX: f64 = 10.0;
 
 /// A finite number within `[min, max]`.
 fn number(field: &str, x: f64, min: f64, max: f64) -> Result<(), ConfigError> {
@@ -507,6 +684,18 @@ fn weights(table: &str, entries: &[(&str, f64)]) -> Result<(), ConfigError> {
 }
 
 impl ScenarioConfig {
+    /// The same configuration with the family weights of `[scenarios.mixture]`: calm markets with
+    /// the probability that a window holds no stress episode, each stress family with its share
+    /// of the rest (docs/scenarios.md, section 10). Every range, the tier mix and the copula are
+    /// the stress library's. The default configuration stays the stress library (calm weight 0):
+    /// frequencies over it are conditional on stress; over this one they are unconditional.
+    pub fn unconditional(&self) -> ScenarioConfig {
+        ScenarioConfig {
+            weights: self.mixture.probabilities(),
+            ..self.clone()
+        }
+    }
+
     /// Checks every setting; the error names the first field that is wrong and its value.
     pub fn validate(&self) -> Result<(), ConfigError> {
         weights("weights", &self.weights.entries())?;
@@ -552,6 +741,29 @@ impl ScenarioConfig {
 
         number("copula.rho", self.copula.rho, -0.999, 0.999)?;
         number("copula.dof", self.copula.dof, 0.5, 1e6)?;
+        self.validate_mixture()
+    }
+
+    /// `[scenarios.mixture]`: a positive window, year and sample, non-negative counts.
+    fn validate_mixture(&self) -> Result<(), ConfigError> {
+        let m = &self.mixture;
+        if m.window_days < 1 {
+            return fail(
+                "mixture.window_days",
+                m.window_days,
+                "a window lasts at least 1 day",
+            );
+        }
+        number(
+            "mixture.business_days_per_year",
+            m.business_days_per_year,
+            1.0,
+            366.0,
+        )?;
+        number("mixture.years", m.years, 1e-3, 1e6)?;
+        for (key, n) in m.episodes.entries() {
+            number(&format!("mixture.episodes.{key}"), n, 0.0, 1e6)?;
+        }
         Ok(())
     }
 
@@ -604,6 +816,23 @@ impl ScenarioConfig {
 
         let acs = &self.asset_class_specific;
         span("asset_class_specific.severity", acs.severity, 0.0, 1.0)?;
+        for (family, crowding, recovery) in [
+            ("market_wide", mw.crowding, mw.recovery),
+            ("asset_class_specific", acs.crowding, acs.recovery),
+            (
+                "flight_to_quality",
+                self.flight_to_quality.crowding,
+                self.flight_to_quality.recovery,
+            ),
+            (
+                "funding_liquidity_shock",
+                self.funding_liquidity_shock.crowding,
+                self.funding_liquidity_shock.recovery,
+            ),
+        ] {
+            span(&format!("{family}.crowding"), crowding, 0.0, CROWDING_MAX)?;
+            span(&format!("{family}.recovery"), recovery, 0.0, 1.0)?;
+        }
         number(
             "asset_class_specific.others_scale",
             acs.others_scale,
@@ -658,7 +887,6 @@ impl ScenarioConfig {
         span("market.spread_mult", m.spread_mult, 1.0, 1000.0)?;
         span("market.volume_cut", m.volume_cut, 0.0, 0.99)?;
         span("market.vol_mult", m.vol_mult, 1.0, 100.0)?;
-        span("market.crowding", m.crowding, 0.0, 1000.0)?;
         number("market.class_dispersion", m.class_dispersion, 0.0, 1.0)?;
         span("market.price_shock.equity", m.price_shock.equity, -5.0, 1.0)?;
         span(

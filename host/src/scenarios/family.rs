@@ -26,9 +26,11 @@ pub const DASH_FOR_CASH_2020: u32 = 8;
 pub const UK_LDI_2022: u32 = 9;
 /// A scripted, deterministic scenario from a script file.
 pub const SCRIPTED: u32 = 10;
+/// No market shock: calm markets, flows at their calm rates plus the fund's own flow noise.
+pub const CALM: u32 = 11;
 
 /// Number of family codes.
-pub const COUNT: usize = 11;
+pub const COUNT: usize = 12;
 
 /// Names as they appear in outputs, indexed by code.
 pub const NAMES: [&str; COUNT] = [
@@ -43,6 +45,7 @@ pub const NAMES: [&str; COUNT] = [
     "dash_for_cash_2020",
     "uk_ldi_2022",
     "scripted",
+    "calm",
 ];
 
 /// The name of a family code; `"unknown"` for a code no version has used.
@@ -65,8 +68,11 @@ mod tests {
         assert_eq!(name(FUNDING_LIQUIDITY_SHOCK), "funding_liquidity_shock");
         assert_eq!(name(UK_LDI_2022), "uk_ldi_2022");
         assert_eq!(name(SCRIPTED), "scripted");
+        assert_eq!(name(CALM), "calm");
         assert_eq!(name(99), "unknown");
-        assert_eq!(SCRIPTED as usize + 1, COUNT);
+        assert_eq!(name(COUNT as u32), "unknown");
+        assert_eq!(CALM as usize + 1, COUNT);
         assert!(is_replay(GFC_2008) && is_replay(UK_LDI_2022) && !is_replay(SCRIPTED));
+        assert!(!is_replay(CALM) && !is_replay(MARKET_WIDE_EXTREME));
     }
 }

@@ -8,6 +8,11 @@
 //! by how exposed its kind is to the family's shock, plus a little class-level noise; the class's
 //! depth cut, spread widening and so on sit at that point of their configured ranges. `u_r` picks
 //! the point of the redemption ranges.
+//!
+//! Crowding and recovery ranges are the family's: a class's crowding sits at its class severity
+//! in the family's `crowding` range; the scenario's recovery share is a uniform draw in the
+//! family's `recovery` range, the last draw of the scenario's stream (so that it leaves every
+//! earlier draw as it was). The `calm` family draws nothing: no shock at all.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -32,7 +37,7 @@ pub struct ClassShock {
     pub price_shock: f64,
     /// Volatility multiple `M`.
     pub vol_mult: f64,
-    /// Crowding intensity `chi`.
+    /// Crowding `chi`: share of the class's normal ADV sold by other holders at full stress.
     pub crowding: f64,
 }
 
@@ -90,7 +95,8 @@ fn risk_index(kind: ClassKind) -> Option<usize> {
     }
 }
 
-/// The shock of a risk class at severity `s` in [0, 1].
+/// The shock of a risk class at severity `s` in [0, 1], without crowding (0): crowding ranges
+/// are the family's ([`with_crowding`]).
 pub fn risk_class_shock(ranges: &MarketRanges, kind: ClassKind, s: f64) -> ClassShock {
     let price = match kind {
         ClassKind::Equity => ranges.price_shock.equity,
@@ -106,8 +112,22 @@ pub fn risk_class_shock(ranges: &MarketRanges, kind: ClassKind, s: f64) -> Class
         // `[worst, mildest]`: severity moves the shock from the mild end toward the worst.
         price_shock: price.lerp(1.0 - s),
         vol_mult: ranges.vol_mult.lerp_log(s),
-        crowding: ranges.crowding.lerp(s),
+        crowding: 0.0,
     }
+}
+
+/// `shock` with the crowding of a class of `kind` at severity `s` in the family's range (a
+/// cash-like class keeps its own, 0).
+pub fn with_crowding(
+    mut shock: ClassShock,
+    kind: ClassKind,
+    crowding: Span<f64>,
+    s: f64,
+) -> ClassShock {
+    if kind != ClassKind::CashLike {
+        shock.crowding = crowding.lerp(s);
+    }
+    shock
 }
 
 /// The shock of a cash-like class at severity `s`.
@@ -164,10 +184,12 @@ enum Drawn {
     Random(Random),
     /// A historical replay, by index into [`replay::REPLAYS`].
     Replay(usize),
+    /// No market shock.
+    Calm,
 }
 
-/// The eight drawable families, in the order of [`super::FamilyWeights::entries`].
-const DRAWN: [Drawn; 8] = [
+/// The nine drawable families, in the order of [`super::FamilyWeights::entries`].
+const DRAWN: [Drawn; 9] = [
     Drawn::Random(Random::MarketWide),
     Drawn::Random(Random::AssetClassSpecific),
     Drawn::Random(Random::FlightToQuality),
@@ -176,6 +198,7 @@ const DRAWN: [Drawn; 8] = [
     Drawn::Replay(1),
     Drawn::Replay(2),
     Drawn::Replay(3),
+    Drawn::Calm,
 ];
 
 /// A categorical distribution over fixed weights, sampled by inversion of one uniform.
@@ -234,7 +257,7 @@ pub struct ScenarioGenerator {
     kinds: Vec<ClassKind>,
     horizon: u32,
     copula: SeverityCopula,
-    families: Categorical<8>,
+    families: Categorical<9>,
     tiers: Categorical<3>,
 }
 
@@ -270,6 +293,7 @@ impl ScenarioGenerator {
                 replay::replay_params(&replay::REPLAYS[i], &self.kinds, &self.cfg, self.horizon)
             }
             Drawn::Random(drawn) => self.random_family(drawn, u_m, u_r, &mut rng),
+            Drawn::Calm => calm_params(&self.cfg, self.horizon),
         }
     }
 
@@ -369,7 +393,29 @@ impl ScenarioGenerator {
             p.funding_shock = cfg.funding.shock.lerp(x) as f32;
             p.haircut_addon = cfg.funding.haircut_addon.lerp(x) as f32;
         }
+        // Last draw of the stream: adding it left every earlier draw as it was.
+        p.recovery = self.family_ranges(drawn).1.lerp(rng.random::<f64>()) as f32;
         p
+    }
+
+    /// The family's crowding and recovery ranges.
+    fn family_ranges(&self, drawn: Random) -> (Span<f64>, Span<f64>) {
+        let cfg = &self.cfg;
+        match drawn {
+            Random::MarketWide => (cfg.market_wide.crowding, cfg.market_wide.recovery),
+            Random::AssetClassSpecific => (
+                cfg.asset_class_specific.crowding,
+                cfg.asset_class_specific.recovery,
+            ),
+            Random::FlightToQuality => (
+                cfg.flight_to_quality.crowding,
+                cfg.flight_to_quality.recovery,
+            ),
+            Random::FundingLiquidityShock => (
+                cfg.funding_liquidity_shock.crowding,
+                cfg.funding_liquidity_shock.recovery,
+            ),
+        }
     }
 
     /// The family's code and every class's shock, drawn from market uniform `u_m` and the
@@ -387,6 +433,11 @@ impl ScenarioGenerator {
         let cfg = &self.cfg;
         let n = self.kinds.len();
         let severity_of = |sens: f64, s: f64, c: usize| (sens * s + noise[c]).clamp(0.0, 1.0);
+        let crowding = self.family_ranges(drawn).0;
+        // A risk class's shock at severity `sc`, with the family's crowding.
+        let shock_at = |kind: ClassKind, sc: f64| {
+            with_crowding(risk_class_shock(&cfg.market, kind, sc), kind, crowding, sc)
+        };
 
         match drawn {
             Random::MarketWide => {
@@ -401,11 +452,7 @@ impl ScenarioGenerator {
                 p.family = code;
                 for (c, &kind) in self.kinds.iter().enumerate() {
                     let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_MARKET_WIDE[k]);
-                    set_class(
-                        p,
-                        c,
-                        &risk_class_shock(&cfg.market, kind, severity_of(sens, s, c)),
-                    );
+                    set_class(p, c, &shock_at(kind, severity_of(sens, s, c)));
                 }
                 (s, s)
             }
@@ -436,7 +483,7 @@ impl ScenarioGenerator {
                         severity_of(acs.others_scale, s, c)
                     };
                     sum += sc;
-                    set_class(p, c, &risk_class_shock(&cfg.market, kind, sc));
+                    set_class(p, c, &shock_at(kind, sc));
                 }
                 let mean = if n > 0 {
                     sum / n as f64
@@ -457,7 +504,7 @@ impl ScenarioGenerator {
                 p.credit_spread_shock = ds as f32;
                 for (c, &kind) in self.kinds.iter().enumerate() {
                     let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_FLIGHT_TO_QUALITY[k]);
-                    let mut shock = risk_class_shock(&cfg.market, kind, severity_of(sens, s, c));
+                    let mut shock = shock_at(kind, severity_of(sens, s, c));
                     // Class-level price moves follow the duration route too, for positions that
                     // carry no route flag of their own (first order: no convexity at class level).
                     match kind {
@@ -479,16 +526,31 @@ impl ScenarioGenerator {
                 p.family = family::FUNDING_LIQUIDITY_SHOCK;
                 for (c, &kind) in self.kinds.iter().enumerate() {
                     let sens = risk_index(kind).map_or(1.0, |k| SENSITIVITY_FUNDING[k]);
-                    set_class(
-                        p,
-                        c,
-                        &risk_class_shock(&cfg.market, kind, severity_of(sens, s, c)),
-                    );
+                    set_class(p, c, &shock_at(kind, severity_of(sens, s, c)));
                 }
                 (s, s)
             }
         }
     }
+}
+
+/// A calm scenario: no market shock on any class, onset beyond the last simulated day (so the
+/// stress profile `g` stays 0), redemption multipliers 1 and severity 0, no funding shock, no
+/// recovery to make, the normal regime. Flows run at the segments' calm rates with the fund's
+/// own flow noise; market noise is the normal regime's.
+pub fn calm_params(cfg: &ScenarioConfig, horizon: u32) -> ScenarioParams {
+    let mut p = neutral_params();
+    p.family = family::CALM;
+    p.onset = horizon;
+    p.ramp = 1;
+    p.plateau = 0;
+    p.half_life = 1.0;
+    p.regime = regime::NORMAL;
+    p.rho = cfg.regimes.normal as f32;
+    p.redemption_mult = 1.0;
+    p.redemption_severity = 0.0;
+    p.large_mult = 1.0;
+    p
 }
 
 /// A whole number of days uniform on the span (either order).
@@ -530,12 +592,20 @@ mod tests {
                 (mild.spread_mult - 2.0).abs() < 1e-12 && (worst.spread_mult - 20.0).abs() < 1e-9
             );
             assert!(worst.price_shock < mild.price_shock, "{kind:?}");
-            assert!(worst.vol_mult > mild.vol_mult && worst.crowding > mild.crowding);
+            assert!(worst.vol_mult > mild.vol_mult);
+            let crowd = Span(0.02, 0.25);
+            let (c0, c1) = (
+                with_crowding(mild, kind, crowd, 0.0).crowding,
+                with_crowding(worst, kind, crowd, 1.0).crowding,
+            );
+            assert_eq!((c0, c1), (0.02, 0.25), "{kind:?}");
         }
         // Geometric interpolation: halfway between 2x and 20x is about 6.3x.
         let mid = risk_class_shock(&ranges, ClassKind::Equity, 0.5);
         assert!((mid.spread_mult - (2.0f64 * 20.0).sqrt()).abs() < 1e-9);
         let cash = cash_like_shock(1.0);
         assert!(cash.depth_cut <= 0.1 && cash.spread_mult <= 1.5 && cash.crowding == 0.0);
+        let cash = with_crowding(cash, ClassKind::CashLike, Span(0.5, 1.0), 1.0);
+        assert_eq!(cash.crowding, 0.0, "a cash-like class keeps no crowding");
     }
 }

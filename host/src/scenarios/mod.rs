@@ -5,7 +5,8 @@
 //! Code map: `config` (the `[scenarios]` table and its validation), `copula` (the severity
 //! copula), `generate` (drawing one scenario), `replay` (historical episodes), `script`
 //! (hand-written deterministic scenarios), `family` (family codes and names), `shape` (class
-//! kinds and the few facts about a fund that generation and scripts use). The documentation
+//! kinds and the few facts about a fund that generation and scripts use), `sensitivity` (the
+//! judgement ranges and a configuration with one of them scaled). The documentation
 //! with ranges and sources is docs/scenarios.md.
 
 pub mod config;
@@ -14,6 +15,7 @@ pub mod family;
 pub mod generate;
 pub mod replay;
 pub mod script;
+mod sensitivity;
 pub mod shape;
 
 #[cfg(test)]
@@ -24,7 +26,7 @@ use std::ops::Range;
 use rayon::prelude::*;
 use undertow_kernel::ScenarioParams;
 
-pub use config::{ConfigError, FamilyWeights, ScenarioConfig, Span};
+pub use config::{ConfigError, EpisodeCounts, FamilyWeights, MixtureConfig, ScenarioConfig, Span};
 pub use copula::CopulaKind;
 pub use generate::{ClassShock, ScenarioGenerator};
 pub use replay::{Replay, REPLAYS};

@@ -59,7 +59,12 @@ pub struct Replay {
     pub large_mult: f64,
     pub funding_shock: f64,
     pub haircut_addon: f64,
-    /// Class shocks by kind, in [`KIND_KEYS`] order.
+    /// Share of the ramp's price fall recovered as the stress profile decays, from the episode's
+    /// own path (docs/scenarios.md, section 7).
+    pub recovery: f64,
+    /// Class shocks by kind, in [`KIND_KEYS`] order. Crowding is the share of a class's normal
+    /// ADV sold by other holders at full stress; the crowd only consumes depth (the replayed
+    /// price path already holds the market-wide selling), so it does not move prices twice.
     pub kinds: [ClassShock; 5],
 }
 
@@ -98,11 +103,12 @@ pub const REPLAYS: [Replay; 4] = [
         large_mult: 2.0,
         funding_shock: 0.8,
         haircut_addon: 0.10,
+        recovery: 0.0,
         kinds: [
-            shock(0.80, 3.0, 0.30, -0.51, 3.2, 2.0),
-            shock(0.70, 4.0, 0.40, 0.00, 2.5, 1.5),
-            shock(0.90, 8.0, 0.60, -0.15, 4.0, 3.0),
-            shock(0.90, 10.0, 0.80, -0.35, 2.5, 1.0),
+            shock(0.80, 3.0, 0.30, -0.51, 3.2, 0.03),
+            shock(0.70, 4.0, 0.40, 0.00, 2.5, 0.02),
+            shock(0.90, 8.0, 0.60, -0.15, 4.0, 0.15),
+            shock(0.90, 10.0, 0.80, -0.35, 2.5, 0.10),
             shock(0.10, 1.5, 0.10, -0.005, 1.5, 0.0),
         ],
     },
@@ -121,11 +127,12 @@ pub const REPLAYS: [Replay; 4] = [
         large_mult: 1.0,
         funding_shock: 0.1,
         haircut_addon: 0.01,
+        recovery: 0.6,
         kinds: [
-            shock(0.30, 1.5, 0.10, -0.08, 1.6, 0.5),
-            shock(0.50, 2.0, 0.30, -0.05, 2.0, 1.5),
-            shock(0.50, 2.0, 0.30, -0.06, 1.8, 1.5),
-            shock(0.30, 1.5, 0.10, -0.10, 1.5, 0.5),
+            shock(0.30, 1.5, 0.10, -0.08, 1.6, 0.01),
+            shock(0.50, 2.0, 0.30, -0.05, 2.0, 0.05),
+            shock(0.50, 2.0, 0.30, -0.06, 1.8, 0.10),
+            shock(0.30, 1.5, 0.10, -0.10, 1.5, 0.03),
             shock(0.00, 1.0, 0.00, 0.00, 1.0, 0.0),
         ],
     },
@@ -144,11 +151,12 @@ pub const REPLAYS: [Replay; 4] = [
         large_mult: 2.0,
         funding_shock: 0.6,
         haircut_addon: 0.05,
+        recovery: 0.75,
         kinds: [
-            shock(0.90, 4.0, 0.30, -0.41, 5.7, 3.0),
-            shock(0.90, 5.0, 0.30, -0.03, 3.0, 3.0),
-            shock(0.90, 5.0, 0.50, -0.15, 4.0, 4.0),
-            shock(0.90, 6.0, 0.70, -0.35, 3.5, 1.5),
+            shock(0.90, 4.0, 0.30, -0.41, 5.7, 0.02),
+            shock(0.90, 5.0, 0.30, -0.03, 3.0, 0.02),
+            shock(0.90, 5.0, 0.50, -0.15, 4.0, 0.20),
+            shock(0.90, 6.0, 0.70, -0.35, 3.5, 0.05),
             shock(0.30, 2.0, 0.20, -0.002, 1.5, 0.0),
         ],
     },
@@ -167,11 +175,12 @@ pub const REPLAYS: [Replay; 4] = [
         large_mult: 3.0,
         funding_shock: 0.5,
         haircut_addon: 0.05,
+        recovery: 0.9,
         kinds: [
-            shock(0.40, 1.5, 0.10, -0.05, 1.5, 0.5),
-            shock(0.90, 6.0, 0.50, -0.10, 4.0, 4.0),
-            shock(0.70, 3.0, 0.50, -0.06, 2.0, 2.0),
-            shock(0.50, 2.0, 0.30, -0.05, 1.5, 1.0),
+            shock(0.40, 1.5, 0.10, -0.05, 1.5, 0.01),
+            shock(0.90, 6.0, 0.50, -0.10, 4.0, 0.20),
+            shock(0.70, 3.0, 0.50, -0.06, 2.0, 0.10),
+            shock(0.50, 2.0, 0.30, -0.05, 1.5, 0.02),
             shock(0.10, 1.2, 0.10, 0.00, 1.2, 0.0),
         ],
     },
@@ -207,6 +216,7 @@ pub fn replay_params(
     p.large_mult = r.large_mult as f32;
     p.funding_shock = r.funding_shock as f32;
     p.haircut_addon = r.haircut_addon as f32;
+    p.recovery = r.recovery as f32;
     for (c, &kind) in kinds.iter().take(MAX_CLASSES).enumerate() {
         set_class(&mut p, c, &r.kinds[kind_index(kind)]);
     }
@@ -229,6 +239,10 @@ mod tests {
             }
             assert!((0.0..=1.0).contains(&r.redemption_severity));
             assert!((0.0..=1.0).contains(&r.funding_shock));
+            assert!((0.0..=1.0).contains(&r.recovery));
+            // Crowding is a share of normal ADV: well below one day's volume.
+            assert!(r.kinds.iter().all(|k| k.crowding <= 0.5));
+            assert_eq!(r.kinds[kind_index(ClassKind::CashLike)].crowding, 0.0);
             assert!(r.redemption_mult >= 1.0 && r.large_mult >= 1.0);
         }
         assert_eq!(replay(family::SCRIPTED), None);

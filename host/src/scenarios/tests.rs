@@ -67,6 +67,7 @@ fn only(weights: impl FnOnce(&mut FamilyWeights)) -> ScenarioConfig {
         taper_tantrum_2013: 0.0,
         dash_for_cash_2020: 0.0,
         uk_ldi_2022: 0.0,
+        calm: 0.0,
     };
     weights(&mut w);
     ScenarioConfig {
@@ -101,11 +102,17 @@ fn check_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
     let ctx = || context(p);
     let within = |name: &str, x: f32, span: Span<f64>| assert_within(p, name, x, span);
     assert!(
-        p.family <= family::FUNDING_LIQUIDITY_SHOCK || family::is_replay(p.family),
+        p.family <= family::FUNDING_LIQUIDITY_SHOCK
+            || family::is_replay(p.family)
+            || p.family == family::CALM,
         "{}",
         ctx()
     );
     assert_eq!(p.n_events, 0);
+    if p.family == family::CALM {
+        check_calm(p, fund, cfg);
+        return;
+    }
     assert_eq!(p.flags & sflag::SCRIPTED, 0);
     assert!(p.regime <= regime::CRISIS);
     assert_eq!(p.rho, cfg.regimes.rho(p.regime) as f32);
@@ -127,13 +134,14 @@ fn check_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
     if let Some(r) = replay::replay(p.family) {
         // Replays are their tables; the tables' own sanity is tested in replay.rs.
         for (c, class) in fund.classes.iter().enumerate() {
-            assert_eq!(
-                p.depth_cut[c],
-                r.kinds[kind_index(class.kind)].depth_cut as f32
-            );
+            let k = &r.kinds[kind_index(class.kind)];
+            assert_eq!(p.depth_cut[c], k.depth_cut as f32);
+            assert_eq!(p.crowding[c], k.crowding as f32);
         }
+        assert_eq!(p.recovery, r.recovery as f32);
         return;
     }
+    within("recovery", p.recovery, family_ranges(p.family, cfg).1);
 
     let t = &cfg.timing;
     assert!(
@@ -199,6 +207,76 @@ fn check_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
     check_class_ranges(p, fund, cfg);
 }
 
+/// The crowding and recovery ranges of a drawn family's code.
+fn family_ranges(code: u32, cfg: &ScenarioConfig) -> (Span<f64>, Span<f64>) {
+    match code {
+        family::MARKET_WIDE_MODERATE | family::MARKET_WIDE_SEVERE | family::MARKET_WIDE_EXTREME => {
+            (cfg.market_wide.crowding, cfg.market_wide.recovery)
+        }
+        family::ASSET_CLASS_SPECIFIC => (
+            cfg.asset_class_specific.crowding,
+            cfg.asset_class_specific.recovery,
+        ),
+        family::FLIGHT_TO_QUALITY => (
+            cfg.flight_to_quality.crowding,
+            cfg.flight_to_quality.recovery,
+        ),
+        family::FUNDING_LIQUIDITY_SHOCK => (
+            cfg.funding_liquidity_shock.crowding,
+            cfg.funding_liquidity_shock.recovery,
+        ),
+        other => panic!("family {other} is not drawn from ranges"),
+    }
+}
+
+/// A calm scenario: no shock anywhere, the stress profile never rises within the horizon,
+/// redemptions at their calm rates, the normal regime.
+fn check_calm(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig) {
+    let ctx = || context(p);
+    for c in 0..MAX_CLASSES {
+        assert_eq!(
+            (p.depth_cut[c], p.spread_mult[c], p.volume_cut[c]),
+            (0.0, 1.0, 0.0),
+            "class {c}: {}",
+            ctx()
+        );
+        assert_eq!(
+            (p.price_shock[c], p.vol_mult[c], p.crowding[c]),
+            (0.0, 1.0, 0.0),
+            "class {c}: {}",
+            ctx()
+        );
+    }
+    assert!(
+        p.onset >= fund.horizon,
+        "onset {} within the horizon",
+        p.onset
+    );
+    let g = |t: i32| undertow_kernel::market::stress_profile::<f64>(p, t);
+    assert!((0..fund.horizon as i32).all(|t| g(t) == 0.0), "{}", ctx());
+    assert_eq!(
+        (p.regime, p.rho),
+        (regime::NORMAL, cfg.regimes.normal as f32)
+    );
+    assert_eq!(
+        (p.redemption_mult, p.redemption_severity, p.large_mult),
+        (1.0, 0.0, 1.0)
+    );
+    assert_eq!(
+        (
+            p.funding_shock,
+            p.haircut_addon,
+            p.recovery,
+            p.market_severity
+        ),
+        (0.0, 0.0, 0.0, 0.0)
+    );
+    assert_eq!(
+        (p.rate_shock, p.credit_spread_shock, p.flags),
+        (0.0, 0.0, 0)
+    );
+}
+
 /// Which scenario failed, for assertion messages.
 fn context(p: &ScenarioParams) -> String {
     format!("family {} ({}): {p:?}", p.family, family::name(p.family))
@@ -241,7 +319,11 @@ fn check_class_ranges(p: &ScenarioParams, fund: &TestFund, cfg: &ScenarioConfig)
         within(&name("spread_mult"), p.spread_mult[c], m.spread_mult);
         within(&name("volume_cut"), p.volume_cut[c], m.volume_cut);
         within(&name("vol_mult"), p.vol_mult[c], m.vol_mult);
-        within(&name("crowding"), p.crowding[c], m.crowding);
+        within(
+            &name("crowding"),
+            p.crowding[c],
+            family_ranges(p.family, cfg).0,
+        );
         let ftq_cfg = &cfg.flight_to_quality;
         let price = match class.kind {
             // Through duration: -D dy for fixed income, -D (dy + ds) for credit.
@@ -275,18 +357,30 @@ fn every_drawn_field_is_within_its_documented_range() {
         check_ranges(p, &fund, &cfg);
         seen[p.family as usize] += 1;
     }
-    // Every family was exercised (scripted ones are never drawn).
+    // Every family was exercised (scripted ones are never drawn, calm ones not in the stress
+    // library).
     assert!(
         seen[..family::SCRIPTED as usize].iter().all(|&n| n > 0),
         "{seen:?}"
     );
     assert_eq!(seen[family::SCRIPTED as usize], 0);
+    assert_eq!(seen[family::CALM as usize], 0);
+
+    // The unconditional mixture: calm scenarios pass their own checks too.
+    let unconditional = cfg.unconditional();
+    let mut calm = 0;
+    for p in generate(&fund, &unconditional, 7, 0..2_000) {
+        check_ranges(&p, &fund, &unconditional);
+        calm += (p.family == family::CALM) as usize;
+    }
+    assert!(calm > 0);
 
     // Non-default ranges are honoured too, including a short horizon that clamps the onset.
     let mut narrow = test_fund();
     narrow.horizon = 10;
     let text = "[market]\ndepth_cut = [0.6, 0.7]\nspread_mult = [3, 4]\nvolume_cut = [0.4, 0.5]\n\
-                crowding = [0, 0]\n[redemption]\nmult = [2, 3]\n[timing]\nonset = [2, 9]\n";
+                [redemption]\nmult = [2, 3]\n[timing]\nonset = [2, 9]\n\
+                [market_wide]\ncrowding = [0, 0]\nrecovery = [0.4, 0.5]\n";
     let cfg: ScenarioConfig = toml::from_str(text).unwrap();
     cfg.validate().unwrap();
     for p in generate(&narrow, &cfg, 3, 0..2_000) {
@@ -546,6 +640,7 @@ fn replays_produce_their_tabled_parameters() {
         assert_eq!(p.funding_shock, r.funding_shock as f32);
         assert_eq!(p.haircut_addon, r.haircut_addon as f32);
         assert_eq!(p.market_severity, r.market_severity as f32);
+        assert_eq!(p.recovery, r.recovery as f32);
         for (c, kind) in KINDS.iter().enumerate() {
             let k = &r.kinds[kind_index(*kind)];
             assert_eq!(
@@ -627,6 +722,7 @@ fn replay_tables_in_the_docs_match_the_code() {
                 "large_mult" => r.large_mult,
                 "funding_shock" => r.funding_shock,
                 "haircut_addon" => r.haircut_addon,
+                "recovery" => r.recovery,
                 "regime" => {
                     assert_eq!(cells[2], regime::NAMES[r.regime as usize], "{key}: regime");
                     scalars_seen += 1;
@@ -642,8 +738,8 @@ fn replay_tables_in_the_docs_match_the_code() {
             "{key}: docs/scenarios.md should have a row per class kind"
         );
         assert_eq!(
-            scalars_seen, 12,
-            "{key}: docs/scenarios.md should list all 12 scenario-level values"
+            scalars_seen, 13,
+            "{key}: docs/scenarios.md should list all 13 scenario-level values"
         );
     }
 }
@@ -929,4 +1025,251 @@ fn the_documented_configuration_is_the_default() {
     let parsed: File =
         toml::from_str(block).unwrap_or_else(|e| panic!("docs/scenarios.md section 9: {e}"));
     assert_eq!(parsed.scenarios, ScenarioConfig::default());
+}
+
+#[test]
+fn the_calm_family_has_no_shock_whatever_the_horizon() {
+    let cfg = only(|w| w.calm = 1.0);
+    cfg.validate().unwrap();
+    for horizon in [1, 10, 90, 250] {
+        let mut fund = test_fund();
+        fund.horizon = horizon;
+        let all = generate(&fund, &cfg, 3, 0..50);
+        for p in &all {
+            assert_eq!(p.family, family::CALM);
+            check_ranges(p, &fund, &cfg);
+        }
+        // No draw enters a calm record: it is the same for every index.
+        assert!(all.iter().all(|p| *p == all[0]));
+    }
+}
+
+/// The family index (in `FamilyWeights::entries` order) of a drawn family code.
+fn entry_of(code: u32) -> usize {
+    match code {
+        family::MARKET_WIDE_MODERATE | family::MARKET_WIDE_SEVERE | family::MARKET_WIDE_EXTREME => {
+            0
+        }
+        family::ASSET_CLASS_SPECIFIC => 1,
+        family::FLIGHT_TO_QUALITY => 2,
+        family::FUNDING_LIQUIDITY_SHOCK => 3,
+        family::CALM => 8,
+        replayed => 4 + (replayed - family::GFC_2008) as usize,
+    }
+}
+
+/// Adding `calm` (last, weight 0 by default) left the family draw of the stress library as it
+/// was: the family of every scenario is the one the eight stress weights alone pick from the
+/// stream's first uniform, by inversion, as before calm existed.
+#[test]
+fn a_calm_weight_of_zero_leaves_every_family_draw_as_it_was() {
+    use rand::Rng;
+    let fund = test_fund();
+    let cfg = ScenarioConfig::default();
+    assert_eq!(cfg.weights.calm, 0.0);
+    let stress: Vec<f64> = cfg.weights.entries()[..8].iter().map(|e| e.1).collect();
+    let total: f64 = stress.iter().sum();
+    for (k, p) in generate(&fund, &cfg, 11, 0..3_000).iter().enumerate() {
+        let u: f64 = generate::scenario_rng(11, k as u64).random();
+        let mut acc = 0.0;
+        let want = stress
+            .iter()
+            .position(|w| {
+                acc += w / total;
+                u < acc
+            })
+            .unwrap_or(7);
+        assert_eq!(entry_of(p.family), want, "scenario {k}: u = {u}");
+    }
+}
+
+/// Whatever the weights, a scenario's parameters given its family are the same: the family
+/// takes one uniform, and every later draw comes after it. So the unconditional mixture's
+/// stress scenarios are the stress library's scenarios of the same index and family.
+#[test]
+fn a_scenario_is_the_same_whichever_mixture_drew_its_family() {
+    let fund = test_fund();
+    let library = ScenarioConfig::default();
+    let unconditional = library.unconditional();
+    let a = generate(&fund, &library, 21, 0..4_000);
+    let b = generate(&fund, &unconditional, 21, 0..4_000);
+    let mut same = 0;
+    for (p, q) in a.iter().zip(&b) {
+        if entry_of(p.family) == entry_of(q.family) {
+            assert_eq!(p, q);
+            same += 1;
+        }
+    }
+    // Market-wide scenarios with u below the calm-shrunk first band agree at least.
+    assert!(same > 100, "{same}");
+}
+
+#[test]
+fn the_unconditional_mixture_draws_calm_with_its_stated_probability() {
+    let fund = test_fund();
+    let library = ScenarioConfig::default();
+    let cfg = library.unconditional();
+    cfg.validate().unwrap();
+    // The stated numbers (docs/scenarios.md, section 10): 12 episodes in 38 years, a window of
+    // 90 of 252 business days a year, so P(calm) = exp(-12/38 * 90/252).
+    let p_calm = (-12.0f64 / 38.0 * 90.0 / 252.0).exp();
+    assert!((cfg.weights.calm - p_calm).abs() < 1e-15);
+    assert!((p_calm - 0.8934).abs() < 1e-4, "{p_calm}");
+    let sum: f64 = cfg.weights.entries().iter().map(|e| e.1).sum();
+    assert!((sum - 1.0).abs() < 1e-12, "{sum}");
+    // Ranges are the stress library's.
+    assert_eq!(
+        ScenarioConfig {
+            weights: library.weights.clone(),
+            ..cfg.clone()
+        },
+        library
+    );
+
+    let n = 20_000u64;
+    let all = generate(&fund, &cfg, 5, 0..n);
+    let calm = all.iter().filter(|p| p.family == family::CALM).count() as f64;
+    let mean = p_calm * n as f64;
+    // Five binomial standard deviations.
+    let tol = 5.0 * (mean * (1.0 - p_calm)).sqrt();
+    assert!(
+        (calm - mean).abs() < tol,
+        "{calm} calm, {mean:.0} ± {tol:.0}"
+    );
+    // The severe replays (2008, 2020): 2 episodes in 38 years, about 1.9% of windows.
+    let severe = cfg.weights.gfc_2008 + cfg.weights.dash_for_cash_2020;
+    assert!((severe - (1.0 - p_calm) * 2.0 / 12.0).abs() < 1e-15);
+    assert!((severe - 0.0178).abs() < 1e-4, "{severe}");
+
+    // The window follows the mixture's setting: a one-year window is calm with exp(-12/38).
+    let mut year = library.clone();
+    year.mixture.window_days = 252;
+    assert!((year.unconditional().weights.calm - (-12.0f64 / 38.0).exp()).abs() < 1e-15);
+    // No episodes at all: always calm.
+    let mut none = library.clone();
+    none.mixture.episodes = EpisodeCounts {
+        market_wide: 0.0,
+        asset_class_specific: 0.0,
+        flight_to_quality: 0.0,
+        funding_liquidity_shock: 0.0,
+        gfc_2008: 0.0,
+        taper_tantrum_2013: 0.0,
+        dash_for_cash_2020: 0.0,
+        uk_ldi_2022: 0.0,
+    };
+    none.validate().unwrap();
+    assert_eq!(none.unconditional().weights.calm, 1.0);
+}
+
+#[test]
+fn a_bad_mixture_is_refused_by_name() {
+    let bad = |text: &str| {
+        toml::from_str::<ScenarioConfig>(text)
+            .unwrap()
+            .validate()
+            .unwrap_err()
+    };
+    let e = bad("[mixture]\nwindow_days = 0\n");
+    assert_eq!(
+        (e.field.as_str(), e.value.as_str()),
+        ("mixture.window_days", "0")
+    );
+    let e = bad("[mixture]\nyears = -1\n");
+    assert_eq!(e.field, "mixture.years");
+    let e = bad("[mixture.episodes]\ngfc_2008 = -2\n");
+    assert_eq!(
+        (e.field.as_str(), e.value.as_str()),
+        ("mixture.episodes.gfc_2008", "-2")
+    );
+    let e = bad("[market_wide]\nrecovery = [0.5, 1.5]\n");
+    assert_eq!(e.field, "market_wide.recovery");
+    let e = bad("[flight_to_quality]\ncrowding = [-0.1, 0.2]\n");
+    assert_eq!(e.field, "flight_to_quality.crowding");
+    // A weights table can name calm.
+    let cfg: ScenarioConfig = toml::from_str("[weights]\ncalm = 1\n").unwrap();
+    cfg.validate().unwrap();
+    assert_eq!(cfg.weights.market_wide, 0.0);
+}
+
+/// Reads the rows of a markdown table that follows `heading` in docs/scenarios.md.
+fn doc_rows(heading: &str) -> Vec<Vec<String>> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/scenarios.md");
+    let doc = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let start = doc
+        .find(heading)
+        .unwrap_or_else(|| panic!("docs/scenarios.md has no {heading:?}"));
+    let section = &doc[start + heading.len()..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    section
+        .lines()
+        .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+        .skip(1)
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect()
+        })
+        .collect()
+}
+
+/// Section 10's table states each family's episodes and probability; they are the code's.
+#[test]
+fn the_documented_mixture_is_the_code() {
+    let cfg = ScenarioConfig::default();
+    let p = cfg.mixture.probabilities();
+    let episodes = cfg.mixture.episodes.entries();
+    let rows = doc_rows("## 10. Unconditional mixture");
+    let mut seen = 0;
+    for row in rows {
+        let Some((i, (key, w))) = p
+            .entries()
+            .into_iter()
+            .enumerate()
+            .find(|(_, e)| e.0 == row[0])
+        else {
+            continue;
+        };
+        let count: f64 = if key == "calm" {
+            0.0
+        } else {
+            row[1].parse().unwrap_or_else(|_| panic!("{key}: {row:?}"))
+        };
+        if key != "calm" {
+            assert_eq!(count, episodes[i].1, "{key}: episodes");
+        }
+        let pct: f64 = row[2]
+            .trim_end_matches('%')
+            .parse()
+            .unwrap_or_else(|_| panic!("{key}: {row:?}"));
+        assert!(
+            (pct - 100.0 * w).abs() < 0.005 + 1e-9,
+            "{key}: {pct}% vs {w}"
+        );
+        seen += 1;
+    }
+    assert_eq!(seen, 9, "one row per family, calm included");
+}
+
+/// Section 11 lists the ranges marked "judgement"; they are exactly the sensitivity API's.
+#[test]
+fn the_documented_judgement_ranges_are_the_api() {
+    let rows = doc_rows("## 11. Ranges and sources");
+    let judgement: Vec<String> = rows
+        .iter()
+        .filter(|r| r.last().is_some_and(|src| src.starts_with("judgement")))
+        .map(|r| r[0].clone())
+        .collect();
+    assert_eq!(judgement, ScenarioConfig::judgement_ranges());
+    // And every range the configuration has is in the table, with a source or "judgement".
+    assert!(rows.iter().all(|r| !r.last().unwrap().is_empty()));
+    for key in [
+        "market.vol_mult",
+        "market_wide.crowding",
+        "timing.half_life",
+        "redemption.mult",
+        "flight_to_quality.rate_shock",
+    ] {
+        assert!(rows.iter().any(|r| r[0] == key), "{key} missing");
+    }
 }

@@ -117,6 +117,7 @@ struct RawScript {
     haircut_addon: Option<f64>,
     rate_shock: Option<f64>,
     credit_spread_shock: Option<f64>,
+    recovery: Option<f64>,
     /// Class name -> its shock.
     #[serde(default)]
     market: BTreeMap<String, RawClassShock>,
@@ -358,6 +359,7 @@ impl Context<'_> {
             self.number(&at("funding_shock"), raw.funding_shock, 0.0, 0.0, 1.0)? as f32;
         p.haircut_addon =
             self.number(&at("haircut_addon"), raw.haircut_addon, 0.0, 0.0, 1.0)? as f32;
+        p.recovery = self.number(&at("recovery"), raw.recovery, 0.0, 0.0, 1.0)? as f32;
         p.rate_shock = self.number(&at("rate_shock"), raw.rate_shock, 0.0, -0.2, 0.2)? as f32;
         p.credit_spread_shock = self.number(
             &at("credit_spread_shock"),
@@ -439,7 +441,7 @@ impl Context<'_> {
                     raw_shock.crowding,
                     n.crowding,
                     0.0,
-                    1000.0,
+                    super::config::CROWDING_MAX,
                 )?,
             };
             set_class(p, c, &shock);

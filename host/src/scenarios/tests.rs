@@ -782,6 +782,7 @@ funding_shock = 0.4
 haircut_addon = 0.1
 rate_shock = -0.005
 redemption_mult = 0
+recovery = 0.4
 
 [script.market.equities]
 depth_cut = 0.7
@@ -789,7 +790,7 @@ spread_mult = 5
 volume_cut = 0.5
 price_shock = -0.2
 vol_mult = 3
-crowding = 1.5
+crowding = 0.15
 
 [script.market."Credit"]
 spread_mult = 8
@@ -821,8 +822,8 @@ fn a_script_file_parses_into_deterministic_scenarios() {
     assert_eq!((p.onset, p.ramp, p.plateau, p.half_life), (2, 3, 10, 15.0));
     assert_eq!((p.regime, p.rho), (regime::CRISIS, 0.85));
     assert_eq!(
-        (p.funding_shock, p.haircut_addon, p.rate_shock),
-        (0.4, 0.1, -0.005)
+        (p.funding_shock, p.haircut_addon, p.rate_shock, p.recovery),
+        (0.4, 0.1, -0.005, 0.4)
     );
     assert_eq!(
         (p.redemption_mult, p.large_mult, p.redemption_severity),
@@ -837,7 +838,7 @@ fn a_script_file_parses_into_deterministic_scenarios() {
             p.vol_mult[0],
             p.crowding[0]
         ],
-        [0.7, 5.0, 0.5, -0.2, 3.0, 1.5]
+        [0.7, 5.0, 0.5, -0.2, 3.0, 0.15]
     );
     // "Credit" matched "credit" case-insensitively; unspecified fields and classes are neutral.
     assert_eq!((p.spread_mult[2], p.depth_cut[2]), (8.0, 0.0));
@@ -931,6 +932,18 @@ fn script_errors_name_the_file_the_field_and_the_value() {
         e.to_string()
             .contains("= 90: beyond the horizon (days 0 to 89)"),
         "{e}"
+    );
+
+    // Recovery is a share in [0, 1]; crowding a share of normal ADV in [0, 10].
+    let msg = script_error("[[script]]\nrecovery = 1.5\n").to_string();
+    assert!(
+        msg.starts_with("s.toml: script[0].recovery = 1.5: "),
+        "{msg}"
+    );
+    let msg = script_error("[[script]]\n[script.market.equities]\ncrowding = 12\n").to_string();
+    assert!(
+        msg.starts_with("s.toml: script[0].market.equities.crowding = 12: "),
+        "{msg}"
     );
 
     let e = script_error(

@@ -1113,8 +1113,9 @@ fn a_scenario_is_the_same_whichever_mixture_drew_its_family() {
             same += 1;
         }
     }
-    // Market-wide scenarios with u below the calm-shrunk first band agree at least.
-    assert!(same > 100, "{same}");
+    // At least the scenarios whose first uniform falls below the mixture's market-wide share
+    // (2.67%, about 107 of 4,000) draw market-wide under both.
+    assert!(same > 50, "{same}");
 }
 
 #[test]

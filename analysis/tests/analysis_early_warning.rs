@@ -131,7 +131,10 @@ fn the_claim_is_judged_held_out_on_credited_indicators_only() {
     assert_eq!((l.indicator.as_str(), l.days), ("depth_index", 20.0));
     // The credited combined signal (depth, spread) warns of all 3 held-out events.
     let comb = ew.combined_credited.unwrap();
-    assert_eq!((comb.stats.hits, comb.stats.events, comb.indicators), (3, 3, 2));
+    assert_eq!(
+        (comb.stats.hits, comb.stats.events, comb.indicators),
+        (3, 3, 2)
+    );
     assert_eq!(ew.combined_with_flagged.unwrap().indicators, 3);
     // Findings carry the held-out numbers and say what is flagged.
     let f = findings(&ew);

@@ -365,8 +365,16 @@ pub fn wilson(successes: u64, n: u64, z: f64) -> Option<[f64; 2]> {
     let centre = (p + z2 / (2.0 * n)) / den;
     let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / den;
     // The ends are exact at 0 and `n` successes (the closed forms), not rounded near them.
-    let lo = if k == 0.0 { 0.0 } else { (centre - half).max(0.0) };
-    let hi = if k == n { 1.0 } else { (centre + half).min(1.0) };
+    let lo = if k == 0.0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
     Some([lo, hi])
 }
 
@@ -737,8 +745,7 @@ pub fn calibrate(
             in_sample: b.map(|l| l.stats),
             held_out: h,
             held_out_hit_rate_ci: h.and_then(|s| wilson(s.hits, s.events, Z95)),
-            held_out_false_alarm_rate_ci: h
-                .and_then(|s| wilson(s.false_alarms, s.non_events, Z95)),
+            held_out_false_alarm_rate_ci: h.and_then(|s| wilson(s.false_alarms, s.non_events, Z95)),
         });
         rows.push(EarlyWarningRow {
             indicator: indicator::NAMES[k],
@@ -999,18 +1006,25 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
                 c.leading_3w_any_false_alarms as f64,
             ),
             ("claim_lead_days", c.claim_lead_days),
-            ("max_median_lead_days", c.max_median_lead_days.unwrap_or(f64::NAN)),
+            (
+                "max_median_lead_days",
+                c.max_median_lead_days.unwrap_or(f64::NAN),
+            ),
             (
                 "combined_hit_rate",
                 combined.map_or(f64::NAN, |x| x.stats.hit_rate),
             ),
             (
                 "combined_hit_rate_lo",
-                combined.and_then(|x| x.hit_rate_ci).map_or(f64::NAN, |x| x[0]),
+                combined
+                    .and_then(|x| x.hit_rate_ci)
+                    .map_or(f64::NAN, |x| x[0]),
             ),
             (
                 "combined_hit_rate_hi",
-                combined.and_then(|x| x.hit_rate_ci).map_or(f64::NAN, |x| x[1]),
+                combined
+                    .and_then(|x| x.hit_rate_ci)
+                    .map_or(f64::NAN, |x| x[1]),
             ),
             ("holds", if c.holds { 1.0 } else { 0.0 }),
         ],

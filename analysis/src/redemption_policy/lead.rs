@@ -102,7 +102,10 @@ mod tests {
             ("large_investor_notices", 4.0, None)
         );
         let l = longest_lead(&rows[2..]).unwrap();
-        assert_eq!((l.indicator.as_str(), l.hit_rate), ("top10_share", Some(0.4)));
+        assert_eq!(
+            (l.indicator.as_str(), l.hit_rate),
+            ("top10_share", Some(0.4))
+        );
         assert_eq!(longest_lead(&rows[3..]), None);
         assert_eq!(
             longest_lead(&[row("spread_index", Some(f64::NAN), None)]),

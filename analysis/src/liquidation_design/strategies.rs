@@ -301,3 +301,50 @@ pub(crate) fn score_and_rank(
         .find(|&i| rows[i].within_limits)
         .unwrap_or(order[0])
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(cost: f64, mtm: f64) -> RunMeasures {
+        let n = 4;
+        RunMeasures {
+            cost_bps: vec![cost; n],
+            impact_bps: vec![cost / 2.0; n],
+            mtm_bps: vec![mtm; n],
+            alpha_bps: vec![1.0; n],
+            style: vec![0.0; n],
+            style_vs_target: vec![0.0; n],
+            factor: vec![0.0; n],
+            sold: vec![0.1; n],
+            outputs: vec![ScenarioOutput::default(); n],
+        }
+    }
+
+    fn ranked(a: (f64, f64), b: (f64, f64)) -> (Vec<StrategyResult>, usize) {
+        let cfg = LiquidationConfig::default();
+        let edges = [0.0, 10.0, 20.0];
+        let mut rows: Vec<StrategyResult> = [("a", a), ("b", b)]
+            .iter()
+            .map(|(name, (c, m))| summarise(name, &run(*c, *m), &[0, 1], &edges, &cfg))
+            .collect();
+        let mut extra = rows[0].clone();
+        let best = score_and_rank(&mut rows, &mut extra, &cfg.weights);
+        (rows, best)
+    }
+
+    #[test]
+    fn the_mtm_loss_counts_in_the_ranking() {
+        // b trades more cheaply (8 < 10 bps) but leaves 5 bps of its own impact in the price of
+        // what it keeps: a wins on cost plus MTM loss (10 < 13).
+        let (rows, best) = ranked((10.0, 0.0), (8.0, 5.0));
+        assert_eq!(best, 0);
+        assert_eq!((rows[0].rank, rows[1].rank), (1, 2));
+        assert_eq!(rows[1].mean_mtm_loss_bps, 5.0);
+        assert_eq!(rows[1].mean_cost_with_mtm_bps, 13.0);
+        assert_eq!(rows[1].stressed_mean_impact_with_mtm_bps, 9.0);
+        // With no MTM loss the cheaper trade wins: the MTM loss is what turned it.
+        let (_, best) = ranked((10.0, 0.0), (8.0, 0.0));
+        assert_eq!(best, 1);
+    }
+}

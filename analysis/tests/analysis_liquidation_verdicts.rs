@@ -166,3 +166,39 @@ fn an_executions_mtm_loss_is_its_permanent_impact_on_what_is_kept() {
     );
     assert_eq!(e0.mtm_loss, 0.0);
 }
+
+#[test]
+fn the_recommendation_is_compared_scenario_by_scenario_with_the_runner_up() {
+    use undertow_analysis::liquidation_design::{design, LiquidationConfig};
+    use undertow_analysis::market_liquidity::config::ProfileConfig;
+    use undertow_analysis::market_liquidity::profile;
+    use undertow_analysis::sim::Simulator;
+    let fund = perm_fund(true);
+    let scenarios = vec![
+        redemption_scenario(0, 0, 0.2),
+        redemption_scenario(1, 0, 0.05),
+    ];
+    let sim = Simulator::new(Some(1)).unwrap();
+    let market = profile(&fund, &scenarios, &ProfileConfig::default());
+    let r = design(
+        &fund,
+        &market,
+        &scenarios,
+        3,
+        &sim,
+        &LiquidationConfig::default(),
+    );
+    let c = r.recommended_vs_runner_up.as_ref().unwrap();
+    assert_eq!(c.strategy, r.recommended);
+    assert_ne!(c.other, r.recommended);
+    let runner_up = r.strategy(&c.other).unwrap();
+    let best = r.recommended_result().unwrap();
+    // The mean paired difference is the difference of the means.
+    assert!(
+        (c.difference_bps - (best.mean_cost_with_mtm_bps - runner_up.mean_cost_with_mtm_bps)).abs()
+            < 1e-9
+    );
+    assert!(c.wins_ci[0] <= c.wins && c.wins <= c.wins_ci[1]);
+    // Only the 20% scenario asked for 10% of NAV in the reference run.
+    assert_eq!(r.significant_scenarios, 1);
+}

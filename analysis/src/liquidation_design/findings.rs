@@ -125,6 +125,23 @@ fn recommendation(r: &LiquidationReport, out: &mut Vec<Finding>) {
                     text.push_str(&format!(", worse on {}", losses.join(" and ")));
                 }
             }
+            if let Some(c) = &r.recommended_vs_runner_up {
+                text.push_str(&format!(
+                    "; scenario by scenario it costs {} less in cost plus MTM loss than {} (s.e. \
+                     {}) and is cheaper in {} of scenarios (95% interval {}–{})",
+                    bps(-c.difference_bps),
+                    c.other,
+                    bps(c.difference_se_bps),
+                    p1(c.wins),
+                    p1(c.wins_ci[0]),
+                    p1(c.wins_ci[1])
+                ));
+                values.push(("paired_difference_bps", c.difference_bps));
+                values.push(("paired_difference_se_bps", c.difference_se_bps));
+                values.push(("wins_runner_up", c.wins));
+                values.push(("wins_runner_up_low", c.wins_ci[0]));
+                values.push(("wins_runner_up_high", c.wins_ci[1]));
+            }
             values.push(("runner_up_score", o.score));
             values.push(("runner_up_mean_cost_bps", o.mean_cost_bps));
             values.push(("runner_up_style_drift", o.style_drift));

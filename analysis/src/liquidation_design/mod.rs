@@ -341,6 +341,19 @@ pub struct HierarchyClaim {
     pub interval_verdict: &'static str,
 }
 
+/// Two strategies compared scenario by scenario on cost plus MTM loss (bps of initial NAV).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PairedComparison {
+    pub strategy: String,
+    pub other: String,
+    /// Mean of `strategy − other`, and its standard error.
+    pub difference_bps: f64,
+    pub difference_se_bps: f64,
+    /// Share of scenarios in which `strategy` costs strictly less, with its Wilson 95% interval.
+    pub wins: f64,
+    pub wins_ci: [f64; 2],
+}
+
 /// A market condition of the execution table.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ConditionUsed {
@@ -363,6 +376,9 @@ pub struct LiquidationReport {
     /// Waterfall (the fund's order), pro rata, min cost, balanced.
     pub strategies: Vec<StrategyResult>,
     pub recommended: String,
+    /// The recommended strategy against the best-ranked other one, scenario by scenario on cost
+    /// plus MTM loss (`None` with one strategy).
+    pub recommended_vs_runner_up: Option<PairedComparison>,
     /// The waterfall in the hierarchy's order (not ranked).
     pub hierarchy_waterfall: StrategyResult,
     pub claim: HierarchyClaim,
@@ -523,6 +539,29 @@ pub fn design(
     );
 
     let residual = residual_rows(&runs, hierarchy_run.as_ref());
+    let recommended_vs_runner_up = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != best)
+        .min_by_key(|(_, r)| r.rank)
+        .map(|(j, other)| {
+            let with_mtm = |m: &RunMeasures| -> Vec<f64> {
+                m.cost_bps
+                    .iter()
+                    .zip(&m.mtm_bps)
+                    .map(|(c, x)| c + x)
+                    .collect()
+            };
+            let c = hierarchy::paired_reduction(&with_mtm(&runs[best]), &with_mtm(&runs[j]));
+            PairedComparison {
+                strategy: rows[best].strategy.clone(),
+                other: other.strategy.clone(),
+                difference_bps: c.difference,
+                difference_se_bps: c.difference_se,
+                wins: c.wins,
+                wins_ci: c.wins_ci,
+            }
+        });
 
     // Execution of a large sale down the hierarchy.
     let participation = cfg
@@ -543,6 +582,7 @@ pub fn design(
         significant_redemption: cfg.significant_redemption,
         significant_scenarios: significant.len() as u64,
         recommended: rows[best].strategy.clone(),
+        recommended_vs_runner_up,
         strategies: rows,
         hierarchy_waterfall: hier_result,
         claim,

@@ -127,10 +127,10 @@ fn recommendation(r: &LiquidationReport, out: &mut Vec<Finding>) {
             }
             if let Some(c) = &r.recommended_vs_runner_up {
                 text.push_str(&format!(
-                    "; scenario by scenario it costs {} less in cost plus MTM loss than {} (s.e. \
-                     {}) and is cheaper in {} of scenarios (95% interval {}–{})",
-                    bps(-c.difference_bps),
+                    "; scenario by scenario its cost plus MTM loss minus {}'s is {} (s.e. {}), and \
+                     it is cheaper in {} of scenarios (95% interval {}–{})",
                     c.other,
+                    bps(c.difference_bps),
                     bps(c.difference_se_bps),
                     p1(c.wins),
                     p1(c.wins_ci[0]),
@@ -377,8 +377,8 @@ fn use_case_claim(r: &LiquidationReport, out: &mut Vec<Finding>) {
              {CLAIM} {verdict} on this fund: in the {} scenarios that requested at least {} of \
              NAV within 30 days, market impact plus MTM loss of the hierarchy's waterfall is {} \
              against {} for the pro-rata slice, a reduction of {} (95% interval {} to {}; band \
-             {}–{}: {interval}); per scenario the hierarchy costs {} less (s.e. {}) and beats \
-             the slice in {} of them (95% interval {}–{}). On impact alone the reduction is {}; \
+             {}–{}: {interval}); per scenario the hierarchy's minus the slice's is {} (s.e. {}), \
+             and the hierarchy is cheaper in {} of them (95% interval {}–{}). On impact alone the reduction is {}; \
              counting the spread and not the MTM loss, {} against {}, a reduction of {}. {}; the \
              recommended {} cuts the pro-rata impact plus MTM loss by {}.",
             c.selection,
@@ -391,7 +391,7 @@ fn use_case_claim(r: &LiquidationReport, out: &mut Vec<Finding>) {
             p1(c.reduction_ci[1]),
             p1(c.band[0]),
             p1(c.band[1]),
-            bps(-c.paired_difference_bps),
+            bps(c.paired_difference_bps),
             bps(c.paired_difference_se_bps),
             p1(c.hierarchy_beats_pro_rata),
             p1(c.hierarchy_beats_pro_rata_ci[0]),

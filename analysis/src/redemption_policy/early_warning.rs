@@ -310,7 +310,7 @@ fn happened(day: f32) -> bool {
 /// threads and chunking; the scenario generator draws each index independently, so the two
 /// halves are exchangeable samples of the same scenario distribution.
 pub fn calibrates(i: usize) -> bool {
-    i % 2 == 0
+    i.is_multiple_of(2)
 }
 
 /// The calibration half (even indices) and the held-out half (odd indices) of `records`, which

@@ -208,21 +208,40 @@ fn calibration_picks_the_known_best_threshold_and_judges_the_claim() {
     assert_eq!(r.threshold, ladder[1][0] as f64);
     assert_eq!((r.hit_rate, r.false_alarm_rate), (0.75, 0.0));
     assert_eq!(r.median_lead_days, Some(4.0));
-    // Level 0 has false alarms in 2 of 4 calm scenarios (50% > 10%); level 2's median lead is
-    // 0.5 (leads 1 and 0); level 1 wins.
+    // Calibration half (even indices: events on days 10 and 20, two calm): level 0 has a false
+    // alarm in 1 of 2 calm scenarios (50% > 10%); level 2's median lead is 1 (one lead of 1);
+    // level 1 wins (leads 4, 4, hit rate 1).
     assert_eq!(r.levels[0].false_alarm_rate, 0.5);
-    assert_eq!(r.levels[2].median_lead_days, Some(0.5));
+    assert_eq!(r.levels[2].median_lead_days, Some(1.0));
     assert_eq!(r.best_threshold, Some(ladder[1][0] as f64));
-    assert_eq!(r.best_hit_rate, Some(0.75));
+    let v = &ew.verdicts[0];
+    assert_eq!(v.in_sample.map(|s| s.hit_rate), Some(1.0));
+    // Held out (odd indices: events on days 12 and 8): level 1 warns of the first 4 days ahead
+    // and misses the second: hit rate 1/2, no false alarm, median lead 4.
+    assert_eq!(r.best_hit_rate, Some(0.5));
     assert_eq!(r.best_false_alarm_rate, Some(0.0));
     assert_eq!(r.best_median_lead_days, Some(4.0));
-    // No other indicator ever breached: none calibrated; the combined signal is indicator 0's.
+    let [lo, hi] = v.held_out_hit_rate_ci.unwrap();
+    assert!(lo < 0.5 && hi > 0.5, "{lo} {hi}");
+    assert_eq!((ew.held_out_scenarios, ew.held_out_events), (4, 2));
+    // No other indicator ever breached: none calibrated. requests_5d shares the event's 5-day
+    // outflow series: flagged, so the credited combined signal is empty; with the flagged ones
+    // it is requests_5d's held-out record.
     assert!(ew.rows[1..].iter().all(|r| r.best_threshold.is_none()));
+    assert_eq!(v.shared_series, Some("event: 5-day outflow"));
+    assert!(!v.credited);
+    assert_eq!(ew.combined_credited, None);
     assert_eq!(ew.combined.map(|c| c.median_lead_days), Some(Some(4.0)));
-    // The claim: 1 of 14 calibrated, none with a 15-day median lead.
+    assert_eq!(
+        ew.combined_with_flagged.map(|c| c.stats.hit_rate),
+        Some(0.5)
+    );
+    // The claim: 1 of 14 calibrated, 4 flagged, 9 credited (funding headroom is off), none with
+    // a 15-day median lead.
     assert_eq!(ew.claim.calibrated, 1);
+    assert_eq!(ew.claim.credited, 9);
+    assert_eq!(ew.claim.flagged.len(), 4);
     assert_eq!(ew.claim.leading_3w, 0);
-    // Level 0's median lead is 10 (leads 7, 9, 11, 19): still short of 15.
     assert_eq!(ew.claim.leading_3w_any_false_alarms, 0);
     assert!(!ew.claim.holds);
     // Event days 8, 10, 12, 20: median 11; one of four at or after day 15.

@@ -7,6 +7,24 @@
 //! `mean(all on) − mean(c off)`; the total feedback effect is `mean(all on) − mean(all six off)`;
 //! what the one-at-a-time contributions do not explain is the interaction between channels. Shares
 //! are contributions over the total, so the six shares plus the interaction share add up to one.
+//! Each contribution carries the standard error of its paired per-scenario difference.
+//!
+//! **Two groups.** *Exogenous* channels come from the scenario, not from the fund: the market
+//! stress signal investors react to (`market_stress`, `FEEDBACK_STRESS`) and redemptions on
+//! drawdown (`performance`, `FEEDBACK_PERF`). The drawdown mixes the market's fall with the
+//! fund's own price impact; it is classed exogenous, and the own-impact part of it shows through
+//! the `permanent_impact` channel (switching permanent impact off removes the own-impact part of
+//! the drawdown, and with it the redemptions it causes). *Endogenous* channels are the fund's
+//! own spiral: permanent impact of its own sales, crowding (others selling the same assets),
+//! herding on the fund's own outflows, and concern about the fund's liquidity. Subtotals are the
+//! sums of the group's one-at-a-time contributions (interaction stays separate).
+//!
+//! **Units.** Money is a fraction of the starting NAV; a spiral that lowers NAV per share makes
+//! the same redeemed shares worth less, so money alone can show a channel as lowering
+//! redemptions when it raises them. Every contribution is therefore also given in shares, as
+//! fractions of the shares in issue at day 0: shares requested (accepted plus still due or
+//! serving notice, read from the holders at the horizon) and shares accepted (the record's
+//! `accepted_shares`). The verdict on whether a channel adds redemptions is read in shares.
 //!
 //! Settings in [`config`], findings in [`findings`], tables in [`tables`].
 
@@ -101,6 +119,61 @@ pub struct RequestedRow {
     pub p99: f64,
 }
 
+/// The group of a channel (module documentation): `"exogenous"` for the scenario's market
+/// stress signal and drawdown, `"endogenous"` for the fund's own spiral.
+pub fn group_of(channel: &str) -> &'static str {
+    match channel {
+        "market_stress" | "performance" => "exogenous",
+        _ => "endogenous",
+    }
+}
+
+/// The two groups, in display order.
+pub const GROUPS: [&str; 2] = ["exogenous", "endogenous"];
+
+/// One variant's runs: the records, and per scenario the shares requested (fraction of day-0
+/// shares; from the holders at the horizon).
+#[derive(Clone, Copy, Debug)]
+pub struct Variant<'a> {
+    pub outputs: &'a [ScenarioOutput],
+    pub requested_shares: &'a [f64],
+}
+
+/// Per-scenario quantities of a variant, for paired differences.
+struct PerScenario {
+    requested: Vec<f64>,
+    requested_shares: Vec<f64>,
+    accepted_shares: Vec<f64>,
+    cost: Vec<f64>,
+}
+
+impl PerScenario {
+    fn of(v: &Variant) -> PerScenario {
+        PerScenario {
+            requested: v.outputs.iter().map(|o| o.requested as f64).collect(),
+            requested_shares: v.requested_shares.to_vec(),
+            accepted_shares: v.outputs.iter().map(|o| o.accepted_shares as f64).collect(),
+            cost: v.outputs.iter().map(total_cost).collect(),
+        }
+    }
+}
+
+/// Mean and standard error of the paired differences `a[i] − b[i]` (`se` 0 with fewer than two
+/// pairs).
+pub fn paired(a: &[f64], b: &[f64]) -> (f64, f64) {
+    let d: Vec<f64> = a.iter().zip(b).map(|(x, y)| x - y).collect();
+    let n = d.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = d.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, 0.0);
+    }
+    let var = d.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64;
+    (mean, (var / n as f64).sqrt())
+}
+
 /// Means of one attribution variant.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct VariantMeans {
@@ -111,10 +184,14 @@ pub struct VariantMeans {
     pub cost: f64,
     /// 99th percentile of requested outflow within 30 days.
     pub requested_30d_p99: f64,
+    /// Shares requested and accepted over the horizon, fractions of day-0 shares.
+    pub requested_shares: f64,
+    pub accepted_shares: f64,
 }
 
 impl VariantMeans {
-    fn of(outs: &[ScenarioOutput]) -> VariantMeans {
+    fn of(v: &Variant) -> VariantMeans {
+        let outs = v.outputs;
         let n = outs.len().max(1) as f64;
         let mut r30: Vec<f64> = outs.iter().map(|o| o.cum_requested[H30] as f64).collect();
         r30.sort_by(|a, b| a.total_cmp(b));
@@ -123,6 +200,9 @@ impl VariantMeans {
             requested: outs.iter().map(|o| o.requested as f64).sum::<f64>() / n,
             cost: outs.iter().map(total_cost).sum::<f64>() / n,
             requested_30d_p99: quantile(&r30, 0.99),
+            requested_shares: v.requested_shares.iter().sum::<f64>()
+                / v.requested_shares.len().max(1) as f64,
+            accepted_shares: outs.iter().map(|o| o.accepted_shares as f64).sum::<f64>() / n,
         }
     }
 }
@@ -131,17 +211,49 @@ impl VariantMeans {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct ChannelAttribution {
     pub channel: &'static str,
+    /// `"exogenous"` or `"endogenous"` ([`group_of`]).
+    pub group: &'static str,
     /// Whether the fund has the channel on (a channel that is off contributes nothing).
     pub enabled: bool,
     /// The variant with this channel off.
     pub without: VariantMeans,
-    /// `all on − this off`: requested outflow within 30 days, over the horizon, and cost.
+    /// `all on − this off`: requested outflow within 30 days, over the horizon (money, fraction
+    /// of starting NAV), and cost.
     pub outflow_30d: f64,
     pub outflow: f64,
     pub cost: f64,
+    /// `all on − this off` in shares (fractions of day-0 shares): requested and accepted.
+    pub requested_shares: f64,
+    pub accepted_shares: f64,
+    /// Standard errors of the paired per-scenario differences.
+    pub outflow_se: f64,
+    pub requested_shares_se: f64,
+    pub accepted_shares_se: f64,
+    pub cost_se: f64,
     /// Contributions over the total feedback effect.
     pub outflow_share: f64,
     pub cost_share: f64,
+    /// Requested-shares contribution over the total in shares.
+    pub requested_shares_share: f64,
+}
+
+/// A group's subtotal: the sums of its channels' one-at-a-time contributions, with the standard
+/// error of the per-scenario sum of their paired differences.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct GroupAttribution {
+    pub group: &'static str,
+    pub channels: Vec<&'static str>,
+    pub outflow_30d: f64,
+    pub outflow: f64,
+    pub cost: f64,
+    pub requested_shares: f64,
+    pub accepted_shares: f64,
+    pub outflow_se: f64,
+    pub requested_shares_se: f64,
+    pub accepted_shares_se: f64,
+    /// Subtotals over the total feedback effect (money outflow, requested shares).
+    pub outflow_share: f64,
+    pub requested_shares_share: f64,
 }
 
 /// The cascade attribution.
@@ -154,61 +266,130 @@ pub struct Attribution {
     pub total_outflow_30d: f64,
     pub total_outflow: f64,
     pub total_cost: f64,
+    pub total_requested_shares: f64,
+    pub total_accepted_shares: f64,
+    /// Standard errors of the totals' paired differences.
+    pub total_outflow_se: f64,
+    pub total_requested_shares_se: f64,
     pub channels: Vec<ChannelAttribution>,
+    /// Exogenous then endogenous subtotals.
+    pub groups: Vec<GroupAttribution>,
     /// What the one-at-a-time contributions leave unexplained, and its share of the total.
     pub interaction_outflow: f64,
     pub interaction_outflow_share: f64,
     pub interaction_cost: f64,
     pub interaction_cost_share: f64,
+    pub interaction_requested_shares: f64,
+    pub interaction_accepted_shares: f64,
 }
 
 impl Attribution {
-    /// From the variants' records: `all_on`, one per channel in [`CHANNELS`] order, `all_off`.
+    /// From the variants' runs: `all_on`, one per channel in [`CHANNELS`] order, `all_off` (same
+    /// scenarios in the same order).
     pub fn from_variants(
         enabled: &[bool],
-        all_on: &[ScenarioOutput],
-        each_off: &[Vec<ScenarioOutput>],
-        all_off: &[ScenarioOutput],
+        all_on: Variant,
+        each_off: &[Variant],
+        all_off: Variant,
     ) -> Attribution {
-        let on = VariantMeans::of(all_on);
-        let off = VariantMeans::of(all_off);
+        let on = VariantMeans::of(&all_on);
+        let off = VariantMeans::of(&all_off);
+        let p_on = PerScenario::of(&all_on);
+        let p_off = PerScenario::of(&all_off);
         let total_outflow = on.requested - off.requested;
         let total_cost = on.cost - off.cost;
+        let total_requested_shares = on.requested_shares - off.requested_shares;
         let share = |x: f64, total: f64| if total.abs() > 1e-12 { x / total } else { 0.0 };
+        let per: Vec<PerScenario> = each_off.iter().map(PerScenario::of).collect();
         let channels: Vec<ChannelAttribution> = CHANNELS
             .iter()
             .zip(each_off)
+            .zip(&per)
             .zip(enabled)
-            .map(|(((name, _), outs), &enabled)| {
-                let w = VariantMeans::of(outs);
+            .map(|((((name, _), v), p), &enabled)| {
+                let w = VariantMeans::of(v);
                 let outflow = on.requested - w.requested;
                 let cost = on.cost - w.cost;
+                let requested_shares = on.requested_shares - w.requested_shares;
                 ChannelAttribution {
                     channel: name,
+                    group: group_of(name),
                     enabled,
                     outflow_30d: on.requested_30d - w.requested_30d,
                     outflow,
                     cost,
+                    requested_shares,
+                    accepted_shares: on.accepted_shares - w.accepted_shares,
+                    outflow_se: paired(&p_on.requested, &p.requested).1,
+                    requested_shares_se: paired(&p_on.requested_shares, &p.requested_shares).1,
+                    accepted_shares_se: paired(&p_on.accepted_shares, &p.accepted_shares).1,
+                    cost_se: paired(&p_on.cost, &p.cost).1,
                     outflow_share: share(outflow, total_outflow),
                     cost_share: share(cost, total_cost),
+                    requested_shares_share: share(requested_shares, total_requested_shares),
                     without: w,
+                }
+            })
+            .collect();
+        let groups = GROUPS
+            .iter()
+            .map(|&g| {
+                let members: Vec<usize> = (0..channels.len())
+                    .filter(|&c| channels[c].group == g)
+                    .collect();
+                let sum = |f: &dyn Fn(&ChannelAttribution) -> f64| {
+                    members.iter().map(|&c| f(&channels[c])).sum::<f64>()
+                };
+                // The per-scenario subtotal: the sum over members of (on − off), paired with 0.
+                let se = |f: &dyn Fn(&PerScenario) -> &Vec<f64>| {
+                    let on_v = f(&p_on);
+                    let subtotal: Vec<f64> = (0..on_v.len())
+                        .map(|i| members.iter().map(|&c| on_v[i] - f(&per[c])[i]).sum())
+                        .collect();
+                    paired(&subtotal, &vec![0.0; subtotal.len()]).1
+                };
+                let outflow = sum(&|c| c.outflow);
+                let requested_shares = sum(&|c| c.requested_shares);
+                GroupAttribution {
+                    group: g,
+                    channels: members.iter().map(|&c| channels[c].channel).collect(),
+                    outflow_30d: sum(&|c| c.outflow_30d),
+                    outflow,
+                    cost: sum(&|c| c.cost),
+                    requested_shares,
+                    accepted_shares: sum(&|c| c.accepted_shares),
+                    outflow_se: se(&|p| &p.requested),
+                    requested_shares_se: se(&|p| &p.requested_shares),
+                    accepted_shares_se: se(&|p| &p.accepted_shares),
+                    outflow_share: share(outflow, total_outflow),
+                    requested_shares_share: share(requested_shares, total_requested_shares),
                 }
             })
             .collect();
         let interaction_outflow = total_outflow - channels.iter().map(|c| c.outflow).sum::<f64>();
         let interaction_cost = total_cost - channels.iter().map(|c| c.cost).sum::<f64>();
+        let total_accepted_shares = on.accepted_shares - off.accepted_shares;
         Attribution {
-            scenarios: all_on.len() as u64,
+            scenarios: all_on.outputs.len() as u64,
             total_outflow_30d: on.requested_30d - off.requested_30d,
             total_outflow,
             total_cost,
+            total_requested_shares,
+            total_accepted_shares,
+            total_outflow_se: paired(&p_on.requested, &p_off.requested).1,
+            total_requested_shares_se: paired(&p_on.requested_shares, &p_off.requested_shares).1,
             interaction_outflow,
             interaction_outflow_share: share(interaction_outflow, total_outflow),
             interaction_cost,
             interaction_cost_share: share(interaction_cost, total_cost),
+            interaction_requested_shares: total_requested_shares
+                - channels.iter().map(|c| c.requested_shares).sum::<f64>(),
+            interaction_accepted_shares: total_accepted_shares
+                - channels.iter().map(|c| c.accepted_shares).sum::<f64>(),
             all_on: on,
             all_off: off,
             channels,
+            groups,
         }
     }
 
@@ -219,12 +400,24 @@ impl Attribution {
             .max_by(|a, b| a.outflow.total_cmp(&b.outflow))
     }
 
+    /// The channel adding the most requested shares.
+    pub fn largest_shares_channel(&self) -> Option<&ChannelAttribution> {
+        self.channels
+            .iter()
+            .max_by(|a, b| a.requested_shares.total_cmp(&b.requested_shares))
+    }
+
     /// The channel adding the most cost.
     pub fn largest_cost_channel(&self) -> Option<&ChannelAttribution> {
         self.channels
             .iter()
             .max_by(|a, b| a.cost.total_cmp(&b.cost))
     }
+}
+
+/// Shares requested per scenario (fractions of day-0 shares) from the holders at the horizon.
+pub fn requested_shares(ends: &[HolderEnd]) -> Vec<f64> {
+    ends.iter().map(|e| e.requested.iter().sum()).collect()
 }
 
 /// Stage 2's output.
@@ -333,20 +526,41 @@ pub fn investor_behaviour(
         .iter()
         .map(|(_, bit)| model.params.switches & bit != 0)
         .collect();
-    let each_off: Vec<Vec<ScenarioOutput>> = CHANNELS
+    let run = |m: &undertow_kernel::FundModel| {
+        let (outs, ends) = sim.run_with_holders(m, scenarios, 0, seed);
+        (outs, requested_shares(&ends))
+    };
+    let on_shares = requested_shares(&ends);
+    let each_off: Vec<(Vec<ScenarioOutput>, Vec<f64>)> = CHANNELS
         .iter()
         .zip(&enabled)
         .map(|((_, bit), &on)| {
             if on {
-                sim.run(&without(model, *bit), scenarios, 0, seed)
+                run(&without(model, *bit))
             } else {
-                all_on.clone()
+                (all_on.clone(), on_shares.clone())
             }
         })
         .collect();
-    let all_off = sim.run(&without(model, ALL_CHANNELS), scenarios, 0, seed);
+    let all_off = run(&without(model, ALL_CHANNELS));
+    let each: Vec<Variant> = each_off
+        .iter()
+        .map(|(o, r)| Variant {
+            outputs: o,
+            requested_shares: r,
+        })
+        .collect();
     report.attribution = Some(Attribution::from_variants(
-        &enabled, &all_on, &each_off, &all_off,
+        &enabled,
+        Variant {
+            outputs: &all_on,
+            requested_shares: &on_shares,
+        },
+        &each,
+        Variant {
+            outputs: &all_off.0,
+            requested_shares: &all_off.1,
+        },
     ));
     report
 }

@@ -49,6 +49,12 @@ pub fn tables(i: &InvestorReport) -> Vec<Table> {
                 "".into(),
                 "".into(),
                 "".into(),
+                "".into(),
+                num(a.all_on.requested_shares),
+                num(a.all_on.accepted_shares),
+                "".into(),
+                "".into(),
+                "".into(),
             ],
             vec![
                 "all_off".into(),
@@ -61,6 +67,12 @@ pub fn tables(i: &InvestorReport) -> Vec<Table> {
                 num(a.total_cost * 1e4),
                 num(1.0),
                 num(1.0),
+                "".into(),
+                num(a.all_off.requested_shares),
+                num(a.all_off.accepted_shares),
+                num(a.total_requested_shares),
+                num(a.total_accepted_shares),
+                num(a.total_requested_shares_se),
             ],
         ];
         for c in &a.channels {
@@ -75,6 +87,32 @@ pub fn tables(i: &InvestorReport) -> Vec<Table> {
                 num(c.cost * 1e4),
                 num(c.outflow_share),
                 num(c.cost_share),
+                c.group.to_string(),
+                num(c.without.requested_shares),
+                num(c.without.accepted_shares),
+                num(c.requested_shares),
+                num(c.accepted_shares),
+                num(c.requested_shares_se),
+            ]);
+        }
+        for g in &a.groups {
+            rows.push(vec![
+                format!("{}_subtotal", g.group),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                num(g.outflow_30d),
+                num(g.outflow),
+                num(g.cost * 1e4),
+                num(g.outflow_share),
+                "".into(),
+                g.group.to_string(),
+                "".into(),
+                "".into(),
+                num(g.requested_shares),
+                num(g.accepted_shares),
+                num(g.requested_shares_se),
             ]);
         }
         rows.push(vec![
@@ -88,6 +126,12 @@ pub fn tables(i: &InvestorReport) -> Vec<Table> {
             num(a.interaction_cost * 1e4),
             num(a.interaction_outflow_share),
             num(a.interaction_cost_share),
+            "".into(),
+            "".into(),
+            "".into(),
+            num(a.interaction_requested_shares),
+            num(a.interaction_accepted_shares),
+            "".into(),
         ]);
         out.push(Table {
             file: "attribution.csv",
@@ -102,6 +146,12 @@ pub fn tables(i: &InvestorReport) -> Vec<Table> {
                 "contribution_cost_bps",
                 "outflow_share",
                 "cost_share",
+                "group",
+                "requested_shares",
+                "accepted_shares",
+                "contribution_requested_shares",
+                "contribution_accepted_shares",
+                "contribution_requested_shares_se",
             ]),
             rows,
         });

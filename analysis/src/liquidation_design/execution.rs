@@ -50,6 +50,14 @@
 //! by any of these: every approach redeems them at each window, up to a day's cap, and carries
 //! the price risk between windows (`τ` = the window).
 //!
+//! **Mark-to-market loss.** Selling `n` in the market moves the price permanently by `γ n`
+//! (per unit of the position's value); what the fund still holds of the position, `w − X`, is
+//! marked down by that much: `MTM = γ n (w − X)`, `n = X` except for a block trade, whose dealer
+//! sale moves no price (`n` = the remainder sold in the market). The kernel lets part of the
+//! permanent impact decay; here none does (an upper bound over the execution horizon —
+//! judgement). The same for every schedule of the same amount, it separates block trades from
+//! the others. The execution choice ranks by cost plus MTM loss (`cost_with_mtm_bps`).
+//!
 //! **Aggregation** over the positions the hierarchy sells (the amount walks down the hierarchy,
 //! each position giving up to its whole weight): days are the slowest position's (positions are
 //! sold side by side), costs add up, and cost standard deviations add up too — prices are taken
@@ -205,6 +213,9 @@ pub struct Execution {
     pub cost: f64,
     /// Standard deviation of the cost (price risk while holding), fraction of initial NAV.
     pub cost_sd: f64,
+    /// Mark-to-market loss on what the fund still holds of the position after the sale, from
+    /// its own permanent impact: `γ × (sold in the market) × (weight − amount)` (module doc).
+    pub mtm_loss: f64,
     pub feasible: bool,
 }
 
@@ -255,6 +266,7 @@ pub fn execute(
             days: 0.0,
             cost: 0.0,
             cost_sd: 0.0,
+            mtm_loss: 0.0,
             feasible: true,
         };
     }
@@ -265,10 +277,15 @@ pub fn execute(
             days: f64::INFINITY,
             cost: f64::NAN,
             cost_sd: f64::NAN,
+            mtm_loss: f64::NAN,
             feasible: false,
         };
     }
     let windowed = pos.window > 1;
+    // What the fund keeps of the position, marked down by the permanent impact of what it sold
+    // in the market (a block sold to a dealer moves no price).
+    let kept = (pos.weight as f64 - amount).max(0.0);
+    let mtm = |in_market: f64| p.gamma * in_market * kept;
     // A windowed holding is sold in one day at each window: its trades last a day, while its
     // price risk runs from window to window.
     let p_trade = AcParams { tau: 1.0, ..p };
@@ -279,6 +296,7 @@ pub fn execute(
             days,
             cost,
             cost_sd: sd,
+            mtm_loss: mtm(amount),
             feasible: within_cap && days <= s.max_days + 1e-9,
         }
     };
@@ -314,6 +332,7 @@ pub fn execute(
             let x = participation_schedule(rest, cap);
             let mut e = eval(&x, participation_days(rest).max(1.0), true);
             e.cost += s.block_discount * block;
+            e.mtm_loss = mtm(rest);
             e
         }
     }
@@ -332,8 +351,14 @@ pub struct ExecutionRow {
     pub cost_bps: f64,
     /// Standard deviation of the cost, bps of initial NAV (positions perfectly correlated).
     pub cost_sd_bps: f64,
-    /// Expected cost plus `λ` times the variance, bps of initial NAV (the quantity
-    /// implementation shortfall minimises).
+    /// Mark-to-market loss on what the fund keeps, from its own permanent impact, bps of
+    /// initial NAV.
+    pub mtm_loss_bps: f64,
+    /// Expected cost plus MTM loss, bps of initial NAV: what the execution choice ranks.
+    pub cost_with_mtm_bps: f64,
+    /// Expected cost plus MTM loss plus `λ` times the variance, bps of initial NAV (the
+    /// execution schedule itself minimises cost plus `λ` variance; the MTM loss depends on the
+    /// amount sold in the market, not on the schedule).
     pub risk_adjusted_cost_bps: f64,
     /// Expected cost per unit sold, bps of the amount.
     pub cost_bps_of_amount: f64,
@@ -351,12 +376,14 @@ pub fn execution_row(
 ) -> ExecutionRow {
     let pricing = Pricing::of(fund);
     let (mut days, mut cost, mut sd, mut feasible, mut total) = (0.0f64, 0.0, 0.0, true, 0.0);
+    let mut mtm = 0.0;
     for &(p, amount) in sales {
         let pos = &fund.model.positions[p];
         let e = execute(fund, &pricing, pos, cond, amount, approach, s);
         days = days.max(e.days);
         cost += e.cost;
         sd += e.cost_sd;
+        mtm += e.mtm_loss;
         feasible &= e.feasible;
         total += amount;
     }
@@ -367,7 +394,9 @@ pub fn execution_row(
         days,
         cost_bps: cost * 1e4,
         cost_sd_bps: sd * 1e4,
-        risk_adjusted_cost_bps: (cost + s.risk_aversion * sd * sd) * 1e4,
+        mtm_loss_bps: mtm * 1e4,
+        cost_with_mtm_bps: (cost + mtm) * 1e4,
+        risk_adjusted_cost_bps: (cost + mtm + s.risk_aversion * sd * sd) * 1e4,
         cost_bps_of_amount: if total > 0.0 { cost / total * 1e4 } else { 0.0 },
         feasible,
     }

@@ -27,10 +27,12 @@ fn strategy_costs(r: &LiquidationReport, out: &mut Vec<Finding>) {
         .iter()
         .map(|x| {
             format!(
-                "{} {} (p99 {})",
+                "{} {} (p99 {}; MTM loss from its own impact {}, cost plus MTM {})",
                 x.strategy,
                 bps(x.mean_cost_bps),
-                bps(x.p99_cost_bps)
+                bps(x.p99_cost_bps),
+                bps(x.mean_mtm_loss_bps),
+                bps(x.mean_cost_with_mtm_bps)
             )
         })
         .collect();
@@ -38,6 +40,14 @@ fn strategy_costs(r: &LiquidationReport, out: &mut Vec<Finding>) {
     for x in &r.strategies {
         values.push((format!("{}_mean_cost_bps", x.strategy), x.mean_cost_bps));
         values.push((format!("{}_p99_cost_bps", x.strategy), x.p99_cost_bps));
+        values.push((
+            format!("{}_mean_mtm_loss_bps", x.strategy),
+            x.mean_mtm_loss_bps,
+        ));
+        values.push((
+            format!("{}_mean_cost_with_mtm_bps", x.strategy),
+            x.mean_cost_with_mtm_bps,
+        ));
         values.push((
             format!("{}_reduction_vs_pro_rata", x.strategy),
             x.reduction_vs_pro_rata,
@@ -85,6 +95,8 @@ fn recommendation(r: &LiquidationReport, out: &mut Vec<Finding>) {
         let mut values = vec![
             ("score", best.score),
             ("mean_cost_bps", best.mean_cost_bps),
+            ("mean_mtm_loss_bps", best.mean_mtm_loss_bps),
+            ("mean_cost_with_mtm_bps", best.mean_cost_with_mtm_bps),
             ("stressed_mean_cost_bps", best.stressed_mean_cost_bps),
             ("alpha_forgone_bps", best.alpha_forgone_bps),
             ("style_drift", best.style_drift),
@@ -100,7 +112,7 @@ fn recommendation(r: &LiquidationReport, out: &mut Vec<Finding>) {
             .min_by_key(|x| x.rank);
         if let Some(o) = other {
             let criteria = [
-                ("cost", best.impact_score, o.impact_score),
+                ("cost plus MTM loss", best.impact_score, o.impact_score),
                 ("alpha", best.alpha_score, o.alpha_score),
                 ("balance", best.balance_score, o.balance_score),
             ];
@@ -112,6 +124,23 @@ fn recommendation(r: &LiquidationReport, out: &mut Vec<Finding>) {
                 if !losses.is_empty() {
                     text.push_str(&format!(", worse on {}", losses.join(" and ")));
                 }
+            }
+            if let Some(c) = &r.recommended_vs_runner_up {
+                text.push_str(&format!(
+                    "; scenario by scenario its cost plus MTM loss minus {}'s is {} (s.e. {}), and \
+                     it is cheaper in {} of scenarios (95% interval {}–{})",
+                    c.other,
+                    bps(c.difference_bps),
+                    bps(c.difference_se_bps),
+                    p1(c.wins),
+                    p1(c.wins_ci[0]),
+                    p1(c.wins_ci[1])
+                ));
+                values.push(("paired_difference_bps", c.difference_bps));
+                values.push(("paired_difference_se_bps", c.difference_se_bps));
+                values.push(("wins_runner_up", c.wins));
+                values.push(("wins_runner_up_low", c.wins_ci[0]));
+                values.push(("wins_runner_up_high", c.wins_ci[1]));
             }
             values.push(("runner_up_score", o.score));
             values.push(("runner_up_mean_cost_bps", o.mean_cost_bps));
@@ -318,35 +347,56 @@ fn use_case_claim(r: &LiquidationReport, out: &mut Vec<Finding>) {
             "overstated" => "does not hold: the reduction is smaller".to_string(),
             _ => "does not hold: there is no reduction".to_string(),
         };
+        let interval = match c.interval_verdict {
+            "holds" => "the whole interval lies in the band".to_string(),
+            "undecided" => {
+                "the interval straddles a bound, so the scenarios cannot settle it".to_string()
+            }
+            v => format!("the whole interval says {}", v.replace('_', " ")),
+        };
         let against_fund = if c.same_order_as_fund {
             "The fund's own waterfall already sells in the hierarchy's order".to_string()
         } else if c.reduction_vs_fund_waterfall >= 0.0 {
             format!(
-                "Against the fund's own waterfall order ({} of impact) the hierarchy saves {}",
+                "Against the fund's own waterfall order ({} of impact) the hierarchy saves {} of \
+                 impact plus MTM loss",
                 bps(c.fund_waterfall_impact_bps),
                 p1(c.reduction_vs_fund_waterfall)
             )
         } else {
             format!(
                 "The fund's own waterfall order (cheapest stressed cost first, without layers) \
-                 does better, {} of impact: the layers cost {} more",
+                 does better, {} of impact: the layers cost {} more impact plus MTM loss",
                 bps(c.fund_waterfall_impact_bps),
                 p1(-c.reduction_vs_fund_waterfall)
             )
         };
         format!(
-            "The use case's claim that {CLAIM} {verdict} on this fund: in the {} scenarios that \
-             requested at least {} of NAV within 30 days, the market impact of the hierarchy's \
-             waterfall is {} against {} for the pro-rata slice, a reduction of {} (band {}–{}); \
-             counting the spread too, {} against {}, a reduction of {}. {}; the recommended {} \
-             cuts the pro-rata impact by {}.",
+            "Re-judged with the MTM loss from the fund's own impact counted and the scenarios \
+             chosen without looking at any compared strategy ({}), the use case's claim that \
+             {CLAIM} {verdict} on this fund: in the {} scenarios that requested at least {} of \
+             NAV within 30 days, market impact plus MTM loss of the hierarchy's waterfall is {} \
+             against {} for the pro-rata slice, a reduction of {} (95% interval {} to {}; band \
+             {}–{}: {interval}); per scenario the hierarchy's minus the slice's is {} (s.e. {}), \
+             and the hierarchy is cheaper in {} of them (95% interval {}–{}). On impact alone the reduction is {}; \
+             counting the spread and not the MTM loss, {} against {}, a reduction of {}. {}; the \
+             recommended {} cuts the pro-rata impact plus MTM loss by {}.",
+            c.selection,
             c.significant_scenarios,
             p1(c.significant_redemption),
-            bps(c.hierarchy_impact_bps),
-            bps(c.pro_rata_impact_bps),
+            bps(c.hierarchy_impact_with_mtm_bps),
+            bps(c.pro_rata_impact_with_mtm_bps),
             p1(c.reduction_vs_pro_rata),
+            p1(c.reduction_ci[0]),
+            p1(c.reduction_ci[1]),
             p1(c.band[0]),
             p1(c.band[1]),
+            bps(c.paired_difference_bps),
+            bps(c.paired_difference_se_bps),
+            p1(c.hierarchy_beats_pro_rata),
+            p1(c.hierarchy_beats_pro_rata_ci[0]),
+            p1(c.hierarchy_beats_pro_rata_ci[1]),
+            p1(c.impact_only_reduction_vs_pro_rata),
             bps(c.hierarchy_cost_bps),
             bps(c.pro_rata_cost_bps),
             p1(c.total_cost_reduction_vs_pro_rata),
@@ -380,6 +430,31 @@ fn use_case_claim(r: &LiquidationReport, out: &mut Vec<Finding>) {
             ),
             ("band_low", c.band[0]),
             ("band_high", c.band[1]),
+            ("reduction_ci_low", c.reduction_ci[0]),
+            ("reduction_ci_high", c.reduction_ci[1]),
+            ("paired_difference_bps", c.paired_difference_bps),
+            ("paired_difference_se_bps", c.paired_difference_se_bps),
+            ("hierarchy_beats_pro_rata", c.hierarchy_beats_pro_rata),
+            (
+                "hierarchy_beats_pro_rata_low",
+                c.hierarchy_beats_pro_rata_ci[0],
+            ),
+            (
+                "hierarchy_beats_pro_rata_high",
+                c.hierarchy_beats_pro_rata_ci[1],
+            ),
+            (
+                "impact_only_reduction_vs_pro_rata",
+                c.impact_only_reduction_vs_pro_rata,
+            ),
+            (
+                "interval_holds",
+                if c.interval_verdict == "holds" {
+                    1.0
+                } else {
+                    0.0
+                },
+            ),
         ],
     ));
 }

@@ -4,7 +4,7 @@
 use undertow_kernel::{pflag, tier};
 
 use super::config::LiquidationConfig;
-use super::strategies::reduction;
+use super::strategies::{mean, reduction};
 use super::{HierarchyClaim, HierarchyRow, StrategyResult, CLAIM, LAYERS};
 use crate::market_liquidity::{days_needed, Bucket, Condition, MarketLiquidityReport, Pricing};
 use undertow_host::fund::{ClassKind, Fund};
@@ -131,33 +131,120 @@ pub fn allocate(hierarchy: &[HierarchyRow], amount: f64) -> Vec<(usize, f64)> {
     out
 }
 
+/// How the significant-redemption scenarios are chosen (module doc of [`super`]).
+pub const SELECTION: &str = "requests within 30 days at or above the level in a reference run \
+                             (the fund's own strategy, endogenous channels off), the same \
+                             scenarios for every strategy";
+
+/// The claim's reduction `1 − h̄ / p̄` with an approximate 95% interval (delta method on paired
+/// per-scenario measures), the mean paired difference `h − p` with its standard error, and the
+/// share of scenarios with `h < p` with its Wilson interval.
+pub struct PairedReduction {
+    pub reduction: f64,
+    pub ci: [f64; 2],
+    pub difference: f64,
+    pub difference_se: f64,
+    pub wins: f64,
+    pub wins_ci: [f64; 2],
+}
+
+pub fn paired_reduction(h: &[f64], p: &[f64]) -> PairedReduction {
+    let n = h.len().min(p.len());
+    let nan2 = [f64::NAN; 2];
+    if n == 0 {
+        return PairedReduction {
+            reduction: f64::NAN,
+            ci: nan2,
+            difference: f64::NAN,
+            difference_se: f64::NAN,
+            wins: f64::NAN,
+            wins_ci: nan2,
+        };
+    }
+    let nf = n as f64;
+    let (hm, pm) = (mean(&h[..n]), mean(&p[..n]));
+    let r = reduction(hm, pm);
+    let sd = |d: &[f64]| {
+        if n < 2 {
+            f64::NAN
+        } else {
+            let m = mean(d);
+            (d.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (nf - 1.0)).sqrt()
+        }
+    };
+    let diff: Vec<f64> = h.iter().zip(p).map(|(a, b)| a - b).collect();
+    let ratio = hm / pm;
+    let lin: Vec<f64> = h.iter().zip(p).map(|(a, b)| a - ratio * b).collect();
+    let se_r = if pm > 0.0 {
+        sd(&lin) / (nf.sqrt() * pm)
+    } else {
+        f64::NAN
+    };
+    let z = crate::redemption_policy::early_warning::Z95;
+    let wins = h.iter().zip(p).filter(|(a, b)| a < b).count() as u64;
+    PairedReduction {
+        reduction: r,
+        ci: [r - z * se_r, r + z * se_r],
+        difference: mean(&diff),
+        difference_se: sd(&diff) / nf.sqrt(),
+        wins: wins as f64 / nf,
+        wins_ci: crate::redemption_policy::early_warning::wilson(wins, n as u64, z).unwrap_or(nan2),
+    }
+}
+
+/// The verdict of a value against the band `[lo, hi]` (module doc of [`super`]).
+pub fn verdict_of(x: f64, [lo, hi]: [f64; 2]) -> &'static str {
+    if !x.is_finite() || x <= 0.0 {
+        "no_reduction"
+    } else if x < lo {
+        "overstated"
+    } else if x > hi {
+        "understated"
+    } else {
+        "holds"
+    }
+}
+
+/// What an interval supports: the verdict both its ends share, else "undecided".
+pub fn interval_verdict(ci: [f64; 2], band: [f64; 2]) -> &'static str {
+    if !(ci[0].is_finite() && ci[1].is_finite()) {
+        return "undecided";
+    }
+    let (a, b) = (verdict_of(ci[0], band), verdict_of(ci[1], band));
+    if a == b {
+        a
+    } else {
+        "undecided"
+    }
+}
+
+/// The claim judged: `rows` are pro rata, the fund's waterfall, the hierarchy's waterfall and
+/// the recommended strategy; `h` and `p` the hierarchy's and pro rata's impact plus MTM loss per
+/// significant scenario, bps.
 pub(crate) fn judge(
     cfg: &LiquidationConfig,
     significant: usize,
     same_order_as_fund: bool,
-    pro_rata: &StrategyResult,
-    fund_waterfall: &StrategyResult,
-    hierarchy: &StrategyResult,
-    recommended: &StrategyResult,
+    rows: [&StrategyResult; 4],
+    h: &[f64],
+    p: &[f64],
 ) -> HierarchyClaim {
+    let [pro_rata, fund_waterfall, hierarchy, recommended] = rows;
     let impact_reduction = |x: &StrategyResult, reference: &StrategyResult| {
         reduction(
-            x.stressed_mean_impact_bps,
-            reference.stressed_mean_impact_bps,
+            x.stressed_mean_impact_with_mtm_bps,
+            reference.stressed_mean_impact_with_mtm_bps,
         )
     };
+    let pr = paired_reduction(h, p);
     let reduction_vs_pro_rata = impact_reduction(hierarchy, pro_rata);
-    let [lo, hi] = cfg.claim_band;
-    let verdict = if significant == 0 {
-        "no_significant_scenarios"
-    } else if !reduction_vs_pro_rata.is_finite() || reduction_vs_pro_rata <= 0.0 {
-        "no_reduction"
-    } else if reduction_vs_pro_rata < lo {
-        "overstated"
-    } else if reduction_vs_pro_rata > hi {
-        "understated"
+    let (verdict, interval) = if significant == 0 {
+        ("no_significant_scenarios", "no_significant_scenarios")
     } else {
-        "holds"
+        (
+            verdict_of(reduction_vs_pro_rata, cfg.claim_band),
+            interval_verdict(pr.ci, cfg.claim_band),
+        )
     };
     HierarchyClaim {
         claim: CLAIM,
@@ -168,6 +255,18 @@ pub(crate) fn judge(
         fund_waterfall_impact_bps: fund_waterfall.stressed_mean_impact_bps,
         recommended_impact_bps: recommended.stressed_mean_impact_bps,
         reduction_vs_pro_rata,
+        reduction_ci: pr.ci,
+        paired_difference_bps: pr.difference,
+        paired_difference_se_bps: pr.difference_se,
+        hierarchy_beats_pro_rata: pr.wins,
+        hierarchy_beats_pro_rata_ci: pr.wins_ci,
+        hierarchy_impact_with_mtm_bps: hierarchy.stressed_mean_impact_with_mtm_bps,
+        pro_rata_impact_with_mtm_bps: pro_rata.stressed_mean_impact_with_mtm_bps,
+        impact_only_reduction_vs_pro_rata: reduction(
+            hierarchy.stressed_mean_impact_bps,
+            pro_rata.stressed_mean_impact_bps,
+        ),
+        selection: SELECTION,
         reduction_vs_fund_waterfall: impact_reduction(hierarchy, fund_waterfall),
         same_order_as_fund,
         recommended_reduction_vs_pro_rata: impact_reduction(recommended, pro_rata),
@@ -180,5 +279,6 @@ pub(crate) fn judge(
         band: cfg.claim_band,
         holds: verdict == "holds",
         verdict,
+        interval_verdict: interval,
     }
 }

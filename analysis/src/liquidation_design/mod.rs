@@ -16,8 +16,15 @@
 //! - **reduction versus pro rata**: `1 − mean cost / mean cost of pro_rata` — the vertical slice
 //!   regulators expect beside any waterfall; the same on the *significant-redemption* scenarios:
 //!   those whose requested outflow within 30 days reaches `significant_redemption` (default 10%
-//!   of NAV, more than the example's 7% cash can pay), measured on the pro-rata run so that every
-//!   strategy is compared on the same scenarios;
+//!   of NAV, more than the example's 7% cash can pay), measured on one *reference run* that is
+//!   none of the compared strategies: the fund as it is with the endogenous channels off
+//!   ([`REFERENCE_OFF`]: permanent impact, crowding, herding, liquidity concern), so that the
+//!   fund's own sales cannot move the redemptions that select a scenario. Every strategy is
+//!   compared on the same scenarios, and the selection cannot favour the strategy it was
+//!   measured on (before, the pro-rata run chose them);
+//! - **MTM loss**: the kernel's `mtm_loss`, the loss on what the fund still holds at the horizon
+//!   from its own impact still in the price, bps of initial NAV; shown beside the cost and
+//!   added to it wherever strategies are ranked;
 //! - **alpha forgone**: `Σ_p (α_p / 252) Σ_t q_p(t) (H − 1 − t)`, bps of initial NAV — each
 //!   position's expected annual alpha `α_p`, given up on the value `q_p(t)` sold on day `t` for
 //!   the days left in the horizon `H`;
@@ -34,7 +41,9 @@
 //! - shortfall and gate frequencies; the residual portfolio's illiquid share at the horizon
 //!   (mean, 95th percentile) and the share of scenarios whose illiquid share breached the 15% limit.
 //!
-//! **Weighted objective.** Three criteria, each lower-is-better: impact (mean cost), alpha (mean
+//! **Weighted objective.** Three criteria, each lower-is-better: impact (mean cost plus mean MTM
+//! loss: a strategy that sells cheaply but leaves its own impact in the price of what it keeps is
+//! not cheap), alpha (mean
 //! alpha forgone) and balance (mean over scenarios of
 //! `max(style drift / max_style_drift, factor deviation / max_factor_deviation)`, the portfolio's
 //! distortion measured against its limits). Each is normalised min–max across the four strategies
@@ -74,12 +83,21 @@
 //! "The hierarchy reduces market impact costs by about 30% in significant redemption scenarios
 //! compared with the previous approach." The previous approach is the vertical slice (pro rata);
 //! the reduction is `1 − mean impact(hierarchy waterfall) / mean impact(pro_rata)` over the
-//! significant-redemption scenarios. The measure is the kernel's impact cost, as the claim says
-//! (the use case lists transaction cost and market impact as separate criteria); the reduction of
-//! the full cost of trading, spread included, is quoted beside it. The claim **holds** when the
+//! significant-redemption scenarios. The measure is market impact, as the claim says
+//! (the use case lists transaction cost and market impact as separate criteria), with the MTM
+//! loss from the fund's own impact counted (below); the reduction of the full cost of trading,
+//! spread included, is quoted beside it. The claim **holds** when the
 //! reduction lies within `claim_band` (default 20–40%: "about 30%"); a larger reduction means the
 //! claim understates it, a smaller or negative one that it does not hold. The reductions against
 //! the fund's own waterfall order, and the recommended strategy's, are quoted too.
+//!
+//! **Re-judged** (issue 10): the measure is market impact *plus* the MTM loss the fund's own
+//! impact leaves on what it keeps (impact alone is quoted beside it), on scenarios chosen by the
+//! reference run. The verdict carries intervals: the paired per-scenario difference with its
+//! standard error, an approximate 95% interval of the reduction (delta method:
+//! `se = sd(h_i − r p_i) / (√n p̄)`), and the share of significant scenarios in which the hierarchy
+//! beats pro rata with a Wilson 95% interval. `interval_verdict` states what the interval
+//! supports; `verdict` is the point estimate's.
 //!
 //! # Execution
 //!
@@ -185,13 +203,25 @@ pub struct StrategyResult {
     pub p99_cost_bps: f64,
     /// The impact part alone, mean, bps.
     pub mean_impact_bps: f64,
+    /// Mark-to-market loss at the horizon on what the fund still holds, from its own impact
+    /// (the kernel's `mtm_loss`), mean, bps.
+    pub mean_mtm_loss_bps: f64,
+    /// Cost plus MTM loss, mean, bps: the objective's impact criterion.
+    pub mean_cost_with_mtm_bps: f64,
     /// `1 − mean cost / mean cost(pro_rata)`.
     pub reduction_vs_pro_rata: f64,
+    /// The same on cost plus MTM loss.
+    pub reduction_with_mtm_vs_pro_rata: f64,
     /// Mean cost over the significant-redemption scenarios, bps (`NaN` when there are none).
     pub stressed_mean_cost_bps: f64,
     pub stressed_reduction_vs_pro_rata: f64,
     /// Mean impact part over the significant-redemption scenarios, bps.
     pub stressed_mean_impact_bps: f64,
+    /// MTM loss, impact plus MTM loss (the claim's measure), and cost plus MTM loss, over the
+    /// significant-redemption scenarios, bps.
+    pub stressed_mean_mtm_loss_bps: f64,
+    pub stressed_mean_impact_with_mtm_bps: f64,
+    pub stressed_mean_cost_with_mtm_bps: f64,
     /// Means over scenarios: alpha forgone (bps of initial NAV), style drift, factor deviation.
     pub alpha_forgone_bps: f64,
     pub style_drift: f64,
@@ -270,8 +300,26 @@ pub struct HierarchyClaim {
     pub pro_rata_impact_bps: f64,
     pub fund_waterfall_impact_bps: f64,
     pub recommended_impact_bps: f64,
-    /// `1 − hierarchy / pro_rata` on market impact: the claim's number.
+    /// `1 − hierarchy / pro_rata` on market impact plus MTM loss: the claim's number.
     pub reduction_vs_pro_rata: f64,
+    /// Approximate 95% interval of `reduction_vs_pro_rata` (delta method on the paired
+    /// per-scenario measures; `[NaN, NaN]` with fewer than two scenarios).
+    pub reduction_ci: [f64; 2],
+    /// Mean per-scenario difference hierarchy − pro rata of impact plus MTM loss, bps, and its
+    /// standard error.
+    pub paired_difference_bps: f64,
+    pub paired_difference_se_bps: f64,
+    /// Share of significant scenarios in which the hierarchy's impact plus MTM loss is lower
+    /// than pro rata's, with its Wilson 95% interval.
+    pub hierarchy_beats_pro_rata: f64,
+    pub hierarchy_beats_pro_rata_ci: [f64; 2],
+    /// Impact plus MTM loss of the hierarchy and pro rata, bps.
+    pub hierarchy_impact_with_mtm_bps: f64,
+    pub pro_rata_impact_with_mtm_bps: f64,
+    /// The reduction on market impact alone (the measure before MTM loss counted).
+    pub impact_only_reduction_vs_pro_rata: f64,
+    /// How the significant-redemption scenarios were chosen.
+    pub selection: &'static str,
     /// Against the fund's own waterfall order, on market impact.
     pub reduction_vs_fund_waterfall: f64,
     /// The fund's waterfall order is the hierarchy's (one run serves both).
@@ -287,6 +335,23 @@ pub struct HierarchyClaim {
     /// "holds", "understated" (larger than the band), "overstated" (positive, below the band),
     /// "no_reduction", or "no_significant_scenarios".
     pub verdict: &'static str,
+    /// The verdict of the interval: "holds" (inside the band), "understated" / "overstated"
+    /// (wholly above / below it, positive), "no_reduction" (wholly at or below 0), "undecided"
+    /// (it straddles a bound of the band or 0), "no_significant_scenarios".
+    pub interval_verdict: &'static str,
+}
+
+/// Two strategies compared scenario by scenario on cost plus MTM loss (bps of initial NAV).
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PairedComparison {
+    pub strategy: String,
+    pub other: String,
+    /// Mean of `strategy − other`, and its standard error.
+    pub difference_bps: f64,
+    pub difference_se_bps: f64,
+    /// Share of scenarios in which `strategy` costs strictly less, with its Wilson 95% interval.
+    pub wins: f64,
+    pub wins_ci: [f64; 2],
 }
 
 /// A market condition of the execution table.
@@ -311,6 +376,9 @@ pub struct LiquidationReport {
     /// Waterfall (the fund's order), pro rata, min cost, balanced.
     pub strategies: Vec<StrategyResult>,
     pub recommended: String,
+    /// The recommended strategy against the best-ranked other one, scenario by scenario on cost
+    /// plus MTM loss (`None` with one strategy).
+    pub recommended_vs_runner_up: Option<PairedComparison>,
     /// The waterfall in the hierarchy's order (not ranked).
     pub hierarchy_waterfall: StrategyResult,
     pub claim: HierarchyClaim,
@@ -426,14 +494,10 @@ pub fn design(
         Some(measure(&model, outs, &ends))
     };
 
-    // Significant redemptions, on the pro-rata run (index 2 of the horizons is 30 days).
-    let significant: Vec<usize> = runs[1]
-        .outputs
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.cum_requested[2] as f64 >= cfg.significant_redemption)
-        .map(|(i, _)| i)
-        .collect();
+    // Significant redemptions, chosen on the reference run (module doc): the same scenarios for
+    // every strategy, chosen without looking at any compared strategy's run.
+    let reference = sim.run(&reference_model(fund), sc, 0, seed);
+    let significant = significant_scenarios(&reference, cfg.significant_redemption);
 
     let edges = cost_edges(&runs, hierarchy_run.as_ref(), cfg);
 
@@ -454,18 +518,50 @@ pub fn design(
         r.reduction_vs_pro_rata = reduction(r.mean_cost_bps, pr_mean);
         r.stressed_reduction_vs_pro_rata = reduction(r.stressed_mean_cost_bps, pr_stressed);
     }
+    let pr_mtm = rows[1].mean_cost_with_mtm_bps;
+    for r in rows.iter_mut().chain(std::iter::once(&mut hier_result)) {
+        r.reduction_with_mtm_vs_pro_rata = reduction(r.mean_cost_with_mtm_bps, pr_mtm);
+    }
     let best = score_and_rank(&mut rows, &mut hier_result, &cfg.weights);
+    let claim_measure = |m: &RunMeasures| -> Vec<f64> {
+        significant
+            .iter()
+            .map(|&i| m.impact_bps[i] + m.mtm_bps[i])
+            .collect()
+    };
     let claim = judge(
         cfg,
         significant.len(),
         hierarchy_run.is_none(),
-        &rows[1],
-        &rows[0],
-        &hier_result,
-        &rows[best],
+        [&rows[1], &rows[0], &hier_result, &rows[best]],
+        &claim_measure(hierarchy_run.as_ref().unwrap_or(&runs[0])),
+        &claim_measure(&runs[1]),
     );
 
     let residual = residual_rows(&runs, hierarchy_run.as_ref());
+    let recommended_vs_runner_up = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != best)
+        .min_by_key(|(_, r)| r.rank)
+        .map(|(j, other)| {
+            let with_mtm = |m: &RunMeasures| -> Vec<f64> {
+                m.cost_bps
+                    .iter()
+                    .zip(&m.mtm_bps)
+                    .map(|(c, x)| c + x)
+                    .collect()
+            };
+            let c = hierarchy::paired_reduction(&with_mtm(&runs[best]), &with_mtm(&runs[j]));
+            PairedComparison {
+                strategy: rows[best].strategy.clone(),
+                other: other.strategy.clone(),
+                difference_bps: c.difference,
+                difference_se_bps: c.difference_se,
+                wins: c.wins,
+                wins_ci: c.wins_ci,
+            }
+        });
 
     // Execution of a large sale down the hierarchy.
     let participation = cfg
@@ -486,6 +582,7 @@ pub fn design(
         significant_redemption: cfg.significant_redemption,
         significant_scenarios: significant.len() as u64,
         recommended: rows[best].strategy.clone(),
+        recommended_vs_runner_up,
         strategies: rows,
         hierarchy_waterfall: hier_result,
         claim,
@@ -500,6 +597,33 @@ pub fn design(
         hierarchy: hier,
         residual,
     }
+}
+
+/// The endogenous channels switched off in the reference run: with them off, the fund's own
+/// sales cannot move its redemptions (no own price impact, no crowding, no herding on its
+/// outflows, no concern about its liquidity).
+pub const REFERENCE_OFF: u32 = undertow_kernel::switch::PERM_IMPACT
+    | undertow_kernel::switch::CROWDING
+    | undertow_kernel::switch::FEEDBACK_HERD
+    | undertow_kernel::switch::FEEDBACK_LIQ;
+
+/// The reference run's model: the fund as it is (its own strategy) with [`REFERENCE_OFF`] off.
+pub fn reference_model(fund: &Fund) -> FundModel {
+    crate::sim::without(&fund.model, REFERENCE_OFF)
+}
+
+/// Indices of the significant-redemption scenarios: requests within 30 days (horizon index 2)
+/// of at least `level` of initial NAV in the reference run's records.
+pub fn significant_scenarios(
+    reference: &[undertow_kernel::ScenarioOutput],
+    level: f64,
+) -> Vec<usize> {
+    reference
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.cum_requested[2] as f64 >= level)
+        .map(|(i, _)| i)
+        .collect()
 }
 
 /// Histogram edges shared by every run: `histogram_bins` equal bins from 0 to the largest cost.

@@ -13,6 +13,8 @@ use undertow_host::fund::TRADING_DAYS_PER_YEAR;
 pub(crate) struct RunMeasures {
     pub(crate) cost_bps: Vec<f64>,
     pub(crate) impact_bps: Vec<f64>,
+    /// Mark-to-market loss on what remains from the fund's own impact at the horizon, bps.
+    pub(crate) mtm_bps: Vec<f64>,
     pub(crate) alpha_bps: Vec<f64>,
     pub(crate) style: Vec<f64>,
     pub(crate) style_vs_target: Vec<f64>,
@@ -88,6 +90,7 @@ pub(crate) fn measure(
     let mut m = RunMeasures {
         cost_bps: Vec::with_capacity(outputs.len()),
         impact_bps: Vec::with_capacity(outputs.len()),
+        mtm_bps: Vec::with_capacity(outputs.len()),
         alpha_bps: Vec::with_capacity(outputs.len()),
         style: Vec::with_capacity(outputs.len()),
         style_vs_target: Vec::with_capacity(outputs.len()),
@@ -99,6 +102,7 @@ pub(crate) fn measure(
         m.cost_bps
             .push((o.cost_spread as f64 + o.cost_impact as f64) * 1e4);
         m.impact_bps.push(o.cost_impact as f64 * 1e4);
+        m.mtm_bps.push(o.mtm_loss as f64 * 1e4);
         let alpha: f64 = alpha_daily
             .iter()
             .zip(&e.sold_days_left)
@@ -172,6 +176,18 @@ pub(crate) fn summarise(
     let n = m.cost_bps.len();
     let s = sorted(&m.cost_bps);
     let q = |p: f64| if s.is_empty() { 0.0 } else { quantile(&s, p) };
+    let with_mtm: Vec<f64> = m
+        .cost_bps
+        .iter()
+        .zip(&m.mtm_bps)
+        .map(|(c, x)| c + x)
+        .collect();
+    let impact_mtm: Vec<f64> = m
+        .impact_bps
+        .iter()
+        .zip(&m.mtm_bps)
+        .map(|(c, x)| c + x)
+        .collect();
     let balance: Vec<f64> = m
         .style
         .iter()
@@ -197,10 +213,16 @@ pub(crate) fn summarise(
         p95_cost_bps: q(0.95),
         p99_cost_bps: q(0.99),
         mean_impact_bps: mean(&m.impact_bps),
+        mean_mtm_loss_bps: mean(&m.mtm_bps),
+        mean_cost_with_mtm_bps: mean(&with_mtm),
         reduction_vs_pro_rata: 0.0,
+        reduction_with_mtm_vs_pro_rata: 0.0,
         stressed_mean_cost_bps: mean_over(&m.cost_bps, significant),
         stressed_reduction_vs_pro_rata: 0.0,
         stressed_mean_impact_bps: mean_over(&m.impact_bps, significant),
+        stressed_mean_mtm_loss_bps: mean_over(&m.mtm_bps, significant),
+        stressed_mean_impact_with_mtm_bps: mean_over(&impact_mtm, significant),
+        stressed_mean_cost_with_mtm_bps: mean_over(&with_mtm, significant),
         alpha_forgone_bps: mean(&m.alpha_bps),
         style_drift: mean(&m.style),
         factor_deviation: mean(&m.factor),
@@ -244,12 +266,14 @@ pub(crate) fn score_and_rank(
                 (lo.min(x), hi.max(x))
             })
     };
-    let ri = range(&|r| r.mean_cost_bps);
+    // Impact criterion: trading cost plus the MTM loss the fund's own impact leaves on what it
+    // keeps.
+    let ri = range(&|r| r.mean_cost_with_mtm_bps);
     let ra = range(&|r| r.alpha_forgone_bps);
     let rb = range(&|r| r.balance);
     let total = w.impact + w.alpha + w.balance;
     let score = |r: &mut StrategyResult| {
-        r.impact_score = normalised(r.mean_cost_bps, ri.0, ri.1);
+        r.impact_score = normalised(r.mean_cost_with_mtm_bps, ri.0, ri.1);
         r.alpha_score = normalised(r.alpha_forgone_bps, ra.0, ra.1);
         r.balance_score = normalised(r.balance, rb.0, rb.1);
         r.score =
@@ -262,10 +286,11 @@ pub(crate) fn score_and_rank(
     score(extra);
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by(|&a, &b| {
-        rows[b]
-            .score
-            .total_cmp(&rows[a].score)
-            .then(rows[a].mean_cost_bps.total_cmp(&rows[b].mean_cost_bps))
+        rows[b].score.total_cmp(&rows[a].score).then(
+            rows[a]
+                .mean_cost_with_mtm_bps
+                .total_cmp(&rows[b].mean_cost_with_mtm_bps),
+        )
     });
     for (k, &i) in order.iter().enumerate() {
         rows[i].rank = k as u32 + 1;
@@ -275,4 +300,51 @@ pub(crate) fn score_and_rank(
         .copied()
         .find(|&i| rows[i].within_limits)
         .unwrap_or(order[0])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(cost: f64, mtm: f64) -> RunMeasures {
+        let n = 4;
+        RunMeasures {
+            cost_bps: vec![cost; n],
+            impact_bps: vec![cost / 2.0; n],
+            mtm_bps: vec![mtm; n],
+            alpha_bps: vec![1.0; n],
+            style: vec![0.0; n],
+            style_vs_target: vec![0.0; n],
+            factor: vec![0.0; n],
+            sold: vec![0.1; n],
+            outputs: vec![ScenarioOutput::default(); n],
+        }
+    }
+
+    fn ranked(a: (f64, f64), b: (f64, f64)) -> (Vec<StrategyResult>, usize) {
+        let cfg = LiquidationConfig::default();
+        let edges = [0.0, 10.0, 20.0];
+        let mut rows: Vec<StrategyResult> = [("a", a), ("b", b)]
+            .iter()
+            .map(|(name, (c, m))| summarise(name, &run(*c, *m), &[0, 1], &edges, &cfg))
+            .collect();
+        let mut extra = rows[0].clone();
+        let best = score_and_rank(&mut rows, &mut extra, &cfg.weights);
+        (rows, best)
+    }
+
+    #[test]
+    fn the_mtm_loss_counts_in_the_ranking() {
+        // b trades more cheaply (8 < 10 bps) but leaves 5 bps of its own impact in the price of
+        // what it keeps: a wins on cost plus MTM loss (10 < 13).
+        let (rows, best) = ranked((10.0, 0.0), (8.0, 5.0));
+        assert_eq!(best, 0);
+        assert_eq!((rows[0].rank, rows[1].rank), (1, 2));
+        assert_eq!(rows[1].mean_mtm_loss_bps, 5.0);
+        assert_eq!(rows[1].mean_cost_with_mtm_bps, 13.0);
+        assert_eq!(rows[1].stressed_mean_impact_with_mtm_bps, 9.0);
+        // With no MTM loss the cheaper trade wins: the MTM loss is what turned it.
+        let (_, best) = ranked((10.0, 0.0), (8.0, 0.0));
+        assert_eq!(best, 1);
+    }
 }

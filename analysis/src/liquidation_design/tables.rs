@@ -31,6 +31,12 @@ pub fn tables(r: &LiquidationReport) -> Vec<Table> {
             "illiquid_share_mean",
             "illiquid_share_p95",
             "illiquid_breach_frequency",
+            "mean_mtm_loss_bps",
+            "mean_cost_with_mtm_bps",
+            "reduction_with_mtm_vs_pro_rata",
+            "stressed_mean_mtm_loss_bps",
+            "stressed_mean_impact_with_mtm_bps",
+            "stressed_mean_cost_with_mtm_bps",
         ]),
         rows: r
             .strategies
@@ -60,6 +66,12 @@ pub fn tables(r: &LiquidationReport) -> Vec<Table> {
                     res.map(|v| num(v.illiquid_share_mean)).unwrap_or_default(),
                     res.map(|v| num(v.illiquid_share_p95)).unwrap_or_default(),
                     res.map(|v| num(v.breach_frequency)).unwrap_or_default(),
+                    num(x.mean_mtm_loss_bps),
+                    num(x.mean_cost_with_mtm_bps),
+                    num(x.reduction_with_mtm_vs_pro_rata),
+                    num(x.stressed_mean_mtm_loss_bps),
+                    num(x.stressed_mean_impact_with_mtm_bps),
+                    num(x.stressed_mean_cost_with_mtm_bps),
                 ]
             })
             .collect(),
@@ -76,6 +88,8 @@ pub fn tables(r: &LiquidationReport) -> Vec<Table> {
             "risk_adjusted_cost_bps",
             "cost_bps_of_amount",
             "feasible",
+            "mtm_loss_bps",
+            "cost_with_mtm_bps",
         ]),
         rows: r
             .execution
@@ -91,6 +105,8 @@ pub fn tables(r: &LiquidationReport) -> Vec<Table> {
                     num(e.risk_adjusted_cost_bps),
                     num(e.cost_bps_of_amount),
                     e.feasible.to_string(),
+                    num(e.mtm_loss_bps),
+                    num(e.cost_with_mtm_bps),
                 ]
             })
             .collect(),

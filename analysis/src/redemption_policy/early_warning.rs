@@ -2,11 +2,28 @@
 //! 6). For each of the kernel's 14 indicators, how far ahead of a liquidity event it warns, how
 //! often it warns, how often it cries wolf, and the threshold at which it warns best.
 //!
-//! **Events and breaches.** The kernel records, per scenario, the liquidity event day `E` (first
-//! gate, first shortfall, or first day the trailing 5-day accepted outflow exceeds the fund's
-//! `event_outflow_5d`) and, per indicator `k`, the first day `B_k` it was beyond its threshold
-//! (above, or below for the `BREACH_BELOW` indicators). Days are the model's days: business
-//! (dealing) days, 5 to a week.
+//! **Events and breaches.** The kernel records, per scenario, the liquidity event day `E`, defined
+//! by outcomes and not by the fund's own gate: the first shortfall day, the first day the
+//! trailing 5-day accepted outflow exceeds `event_outflow_5d`, or the first day the NAV drawdown
+//! exceeds `event_drawdown`. The records name one component: `first_shortfall_day` (the report
+//! counts events on that day, and, as a check, events on the first gate day); the outflow spike
+//! and the drawdown cannot be told apart from the records. Per indicator `k`, the kernel records
+//! the first day `B_k` it was beyond its threshold (above, or below for the `BREACH_BELOW`
+//! indicators). Days are the model's days: business (dealing) days, 5 to a week.
+//!
+//! **Flagged indicators** ([`shared_series`]) share a series with the event or with a gate
+//! trigger: `requests_5d` (the event's 5-day outflow), `requests_30d` (the gate's redemption
+//! trigger), `alr` (the gate's ALR trigger), `nav_drawdown` (the event's drawdown). Their "lead"
+//! partly measures one series crossing a lower level before a higher one, so they are shown but
+//! never credited in the lead-time claim, the longest lead or the credited combined signal.
+//! (`lcr_30d` has trailing 30-day requests in its denominator beside cash and sellable assets; it
+//! is not flagged — judgement.)
+//!
+//! **Held-out judgement.** Thresholds are chosen on the calibration half (even scenario
+//! indices, [`calibrates`]) and judged on the held-out half (odd indices): `best_*` in a row are
+//! held-out figures, the in-sample ones are in [`IndicatorVerdict::in_sample`]. Hit and
+//! false-alarm rates carry Wilson 95% intervals ([`wilson`]). The split depends on the index
+//! only, never on threads.
 //!
 //! **Statistics** of indicator `k` over a set of records (a pure function of the records,
 //! [`indicator_stats`]):
@@ -44,11 +61,14 @@
 //! scenarios the ALR fell below 4 only after a liquidity event had begun.)
 //!
 //! **The seed's claim** ("14 leading indicators that have historically preceded redemption spikes
-//! by 3–4 weeks") is judged as: every one of the 14 indicators has a calibrated threshold whose
-//! median lead is at least `claim_lead_days` (default 15: 3 weeks are 15 business days, 21
-//! calendar days, and the model counts business days; the report also counts those reaching 20,
-//! 4 weeks). Leads cannot exceed the event day, so the report gives the median event day and the
-//! share of events late enough for a 3-week lead to be possible at all.
+//! by 3–4 weeks") is judged on the held-out half with credited indicators only: an indicator
+//! reaches the claim when its calibrated threshold's held-out median lead is at least
+//! `claim_lead_days` (default 15: 3 weeks are 15 business days, 21 calendar days, and the model
+//! counts business days; the report also counts those reaching 20, 4 weeks) and its held-out hit
+//! rate is at least `min_hit_rate`. The claim holds when all 14 do, which cannot happen while any
+//! indicator is flagged; the report gives the in-sample count beside the held-out one, and the
+//! flagged indicators that would reach it. Leads cannot exceed the event day, so the report gives
+//! the median event day and the share of events late enough for a 3-week lead to be possible.
 
 use serde::Serialize;
 use undertow_kernel::{
@@ -285,6 +305,79 @@ fn happened(day: f32) -> bool {
     day >= 0.0
 }
 
+/// Whether the scenario at index `i` of the run calibrates (even indices) or judges (odd
+/// indices, the held-out half). A split by index parity is deterministic and independent of
+/// threads and chunking; the scenario generator draws each index independently, so the two
+/// halves are exchangeable samples of the same scenario distribution.
+pub fn calibrates(i: usize) -> bool {
+    i.is_multiple_of(2)
+}
+
+/// The calibration half (even indices) and the held-out half (odd indices) of `records`, which
+/// start at scenario index 0.
+pub fn split<T: Copy>(records: &[T]) -> (Vec<T>, Vec<T>) {
+    let mut cal = Vec::with_capacity(records.len().div_ceil(2));
+    let mut held = Vec::with_capacity(records.len() / 2);
+    for (i, r) in records.iter().enumerate() {
+        if calibrates(i) {
+            cal.push(*r);
+        } else {
+            held.push(*r);
+        }
+    }
+    (cal, held)
+}
+
+/// Why indicator `k` cannot be credited with warning of the event: it shares a series with the
+/// event definition or with a gate trigger, so its "lead" partly measures the series reaching
+/// one level before it reaches another. `None` for the indicators that do not.
+///
+/// - `requests_5d`: trailing 5-day *requested* outflow, the series behind the event's 5-day
+///   *accepted* outflow spike (`event_outflow_5d`).
+/// - `requests_30d`: trailing 30-day requests, the gate's redemption trigger series.
+/// - `alr`: the available liquidity ratio, the gate's ALR trigger series.
+/// - `nav_drawdown`: the series of the event's NAV drawdown (`event_drawdown`).
+pub fn shared_series(k: usize) -> Option<&'static str> {
+    match k {
+        indicator::REQUESTS_5D => Some("event: 5-day outflow"),
+        indicator::REQUESTS_30D => Some("gate trigger: 30-day redemptions"),
+        indicator::ALR => Some("gate trigger: ALR"),
+        indicator::DRAWDOWN => Some("event: NAV drawdown"),
+        _ => None,
+    }
+}
+
+/// Normal quantile of a two-sided 95% interval.
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Wilson score interval `[lo, hi]` for `successes` of `n` at normal quantile `z` (Wilson 1927,
+/// "Probable inference, the law of succession, and statistical inference", JASA 22: the score
+/// interval; it stays inside [0, 1] and is sensible at 0 or `n` successes). `None` when `n = 0`.
+/// (A private copy: `analysis/src/stats.rs` is to hold the shared one.)
+pub fn wilson(successes: u64, n: u64, z: f64) -> Option<[f64; 2]> {
+    if n == 0 {
+        return None;
+    }
+    let (k, n) = (successes.min(n) as f64, n as f64);
+    let p = k / n;
+    let z2 = z * z;
+    let den = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / den;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / den;
+    // The ends are exact at 0 and `n` successes (the closed forms), not rounded near them.
+    let lo = if k == 0.0 {
+        0.0
+    } else {
+        (centre - half).max(0.0)
+    };
+    let hi = if k == n {
+        1.0
+    } else {
+        (centre + half).min(1.0)
+    };
+    Some([lo, hi])
+}
+
 /// The statistics of indicator `k` over `records` (module documentation): a pure function of the
 /// records' `event_day` and `ew_first_breach[k]`.
 pub fn indicator_stats(records: &[ScenarioOutput], k: usize, min_lead_days: u32) -> IndicatorStats {
@@ -430,33 +523,75 @@ impl EarlyWarningRow {
     }
 }
 
-/// The seed's lead-time claim judged on this fund.
+/// The seed's lead-time claim judged on this fund, on the held-out half with the credited
+/// (unflagged) indicators.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct LeadClaim {
     /// Indicators the claim speaks of (14).
     pub indicators: u64,
     /// Business days that count as 3 weeks.
     pub claim_lead_days: f64,
-    /// Indicators with a calibrated threshold.
+    /// Indicators with a calibrated threshold (flagged ones included).
     pub calibrated: u64,
-    /// Calibrated indicators whose median lead reaches `claim_lead_days`.
+    /// Indicators that can be credited: enabled and sharing no series with the event or a gate
+    /// trigger ([`shared_series`]).
+    pub credited: u64,
+    /// The flagged indicators, shown but never credited.
+    pub flagged: Vec<&'static str>,
+    /// Credited indicators whose held-out median lead reaches `claim_lead_days` with a held-out
+    /// hit rate of at least `min_hit_rate`.
     pub leading_3w: u64,
-    /// Indicators with some level of their ladder whose median lead reaches `claim_lead_days`
-    /// at the hit-rate floor, whatever its false alarms: long leads bought with false alarms.
+    /// The same count in sample (calibration half): what a same-sample judgement would claim.
+    pub in_sample_leading_3w: u64,
+    /// Flagged indicators that would reach it on the held-out half (not credited).
+    pub flagged_leading_3w: u64,
+    /// Credited indicators with some level of their ladder whose held-out median lead reaches
+    /// `claim_lead_days` at the hit-rate floor, whatever its false alarms.
     pub leading_3w_any_false_alarms: u64,
-    /// ... and 4 weeks (`claim_lead_days × 4/3`).
+    /// ... and 4 weeks (`claim_lead_days × 4/3`), credited, held out.
     pub leading_4w: u64,
-    /// The longest calibrated median lead, business days.
+    /// The longest held-out median lead of a credited calibrated indicator, business days.
     pub max_median_lead_days: Option<f64>,
     /// Median event day of the event scenarios (a lead cannot exceed it).
     pub median_event_day: Option<f64>,
     /// Share of event scenarios whose event comes at or after `claim_lead_days` (those where a
     /// 3-week lead is possible at all).
     pub events_late_enough: f64,
-    /// Every one of the 14 indicators reaches the claimed lead.
+    /// Every one of the 14 indicators reaches the claimed lead held out and is credited (so the
+    /// claim cannot hold while any indicator is flagged).
     pub holds: bool,
+    /// What the verdict is computed on.
+    pub basis: &'static str,
     /// The unit of every day count: the model's days are business (dealing) days.
     pub unit: &'static str,
+}
+
+/// One indicator's verdict: the flag, and its calibrated threshold in sample and held out.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct IndicatorVerdict {
+    pub indicator: &'static str,
+    /// Why it is not credited ([`shared_series`]); `None` when it is.
+    pub shared_series: Option<&'static str>,
+    /// Enabled and unflagged.
+    pub credited: bool,
+    /// At the calibrated threshold on the calibration half (`None`: not calibrated).
+    pub in_sample: Option<IndicatorStats>,
+    /// At the calibrated threshold on the held-out half (`None`: not calibrated).
+    pub held_out: Option<IndicatorStats>,
+    /// Wilson 95% interval of the held-out hit rate.
+    pub held_out_hit_rate_ci: Option<[f64; 2]>,
+    /// Wilson 95% interval of the held-out false-alarm rate.
+    pub held_out_false_alarm_rate_ci: Option<[f64; 2]>,
+}
+
+/// The calibrated indicators as one signal on the held-out half.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct CombinedSignal {
+    pub stats: IndicatorStats,
+    /// Wilson 95% interval of the hit rate.
+    pub hit_rate_ci: Option<[f64; 2]>,
+    /// Indicators in the signal.
+    pub indicators: u64,
 }
 
 /// The early-warning report (`redemption_policy.early_warning`).
@@ -465,6 +600,19 @@ pub struct EarlyWarning {
     pub scenarios: u64,
     pub events: u64,
     pub event_rate: f64,
+    /// How scenarios are split into calibration and held-out halves.
+    pub split: &'static str,
+    /// Scenarios (and events) in the calibration half and the held-out half.
+    pub calibration_scenarios: u64,
+    pub calibration_events: u64,
+    pub held_out_scenarios: u64,
+    pub held_out_events: u64,
+    /// Events whose day is the first shortfall day (the one component of the event the records
+    /// name; the 5-day outflow spike and the NAV drawdown cannot be told apart from them).
+    pub events_on_shortfall_day: u64,
+    /// Events on the day of the fund's first gate (the gate is no part of the event; this counts
+    /// coincidences, and events the gate's own outflow or drawdown may have caused).
+    pub events_on_gate_day: u64,
     pub min_lead_days: u32,
     pub max_false_alarm_rate: f64,
     pub min_hit_rate: f64,
@@ -474,18 +622,72 @@ pub struct EarlyWarning {
     pub event_day_mismatches: u64,
     /// Scenarios simulated for the calibration.
     pub simulated: u64,
+    /// Per indicator: the fund's own threshold on every scenario, the threshold calibrated on
+    /// the calibration half, and its record on the held-out half (`best_*`); the ladder's
+    /// levels on the calibration half.
     pub rows: Vec<EarlyWarningRow>,
-    /// The calibrated indicators as one signal: a scenario warns on the first day any of them is
-    /// beyond its calibrated threshold (`None` when no indicator is calibrated).
+    /// Per indicator: the flag and the in-sample and held-out records with intervals.
+    pub verdicts: Vec<IndicatorVerdict>,
+    /// Every calibrated indicator (flagged ones included: the playbook watches them all) as one
+    /// signal on the held-out half: a scenario warns on the first day any of them is beyond its
+    /// calibrated threshold (`None` when no indicator is calibrated).
     pub combined: Option<IndicatorStats>,
+    /// The same with its hit-rate interval.
+    pub combined_with_flagged: Option<CombinedSignal>,
+    /// The credited calibrated indicators only, as one held-out signal: what the lead-time
+    /// claim credits.
+    pub combined_credited: Option<CombinedSignal>,
     pub claim: LeadClaim,
-    /// The indicator with the longest median lead ([`super::lead::longest_lead`]).
+    /// The credited indicator with the longest held-out median lead
+    /// ([`super::lead::longest_lead`]).
     pub longest_lead: Option<super::lead::LongestLead>,
 }
 
+/// The split the report states.
+pub const SPLIT: &str = "scenario index parity: even indices calibrate, odd indices judge";
+
+/// The earliest breach among `chosen` `(indicator, level)` pairs, as indicator 0's breach of a
+/// copy of `base`, for [`indicator_stats`].
+fn earliest_of(
+    base: &[ScenarioOutput],
+    reruns: &[Vec<ScenarioOutput>],
+    chosen: &[(usize, usize)],
+) -> Vec<ScenarioOutput> {
+    base.iter()
+        .enumerate()
+        .map(|(i, o)| {
+            let mut rec = *o;
+            rec.ew_first_breach[0] = chosen
+                .iter()
+                .map(|&(k, j)| reruns[j][i].ew_first_breach[k])
+                .filter(|&d| happened(d))
+                .reduce(f32::min)
+                .unwrap_or(undertow_kernel::NEVER);
+            rec
+        })
+        .collect()
+}
+
+fn combined_signal(
+    held: &[ScenarioOutput],
+    reruns_held: &[Vec<ScenarioOutput>],
+    chosen: &[(usize, usize)],
+    min_lead_days: u32,
+) -> Option<CombinedSignal> {
+    (!chosen.is_empty()).then(|| {
+        let stats = indicator_stats(&earliest_of(held, reruns_held, chosen), 0, min_lead_days);
+        CombinedSignal {
+            hit_rate_ci: wilson(stats.hits, stats.events, Z95),
+            stats,
+            indicators: chosen.len() as u64,
+        }
+    })
+}
+
 /// The calibration from records already simulated: `base` at the fund's thresholds `own`, and one
-/// set of records per threshold vector of `ladder` (same scenarios). A pure function: the
-/// stage's [`early_warning`] feeds it reruns; tests feed it hand-built records.
+/// set of records per threshold vector of `ladder` (same scenarios, indices from 0). Thresholds
+/// are chosen on the calibration half ([`calibrates`]) and judged on the held-out half. A pure
+/// function: the stage's [`early_warning`] feeds it reruns; tests feed it hand-built records.
 pub fn calibrate(
     base: &[ScenarioOutput],
     own: &[f32; N_INDICATORS],
@@ -504,17 +706,26 @@ pub fn calibrate(
                 .filter(|(a, b)| a.event_day != b.event_day)
         })
         .count() as u64;
+    let (base_cal, base_held) = split(base);
+    let (reruns_cal, reruns_held): (Vec<_>, Vec<_>) = reruns.iter().map(|r| split(r)).unzip();
+    let count_events = |r: &[ScenarioOutput]| r.iter().filter(|o| happened(o.event_day)).count();
     let mut rows = Vec::with_capacity(N_INDICATORS);
+    let mut verdicts = Vec::with_capacity(N_INDICATORS);
     let mut chosen: Vec<(usize, usize)> = Vec::new();
+    let mut held_levels: Vec<Vec<IndicatorStats>> = Vec::with_capacity(N_INDICATORS);
     for k in 0..N_INDICATORS {
         let at_own = indicator_stats(base, k, cfg.min_lead_days);
         let levels: Vec<LevelStats> = ladder
             .iter()
-            .zip(reruns)
+            .zip(&reruns_cal)
             .map(|(thr, outs)| LevelStats {
                 threshold: thr[k] as f64,
                 stats: indicator_stats(outs, k, cfg.min_lead_days),
             })
+            .collect();
+        let held: Vec<IndicatorStats> = reruns_held
+            .iter()
+            .map(|outs| indicator_stats(outs, k, cfg.min_lead_days))
             .collect();
         let best = if enabled[k] {
             best_level(&levels, cfg.max_false_alarm_rate, cfg.min_hit_rate)
@@ -525,6 +736,17 @@ pub fn calibrate(
             chosen.push((k, j));
         }
         let b = best.map(|j| levels[j]);
+        let h = best.map(|j| held[j]);
+        let flag = shared_series(k);
+        verdicts.push(IndicatorVerdict {
+            indicator: indicator::NAMES[k],
+            shared_series: flag,
+            credited: enabled[k] && flag.is_none(),
+            in_sample: b.map(|l| l.stats),
+            held_out: h,
+            held_out_hit_rate_ci: h.and_then(|s| wilson(s.hits, s.events, Z95)),
+            held_out_false_alarm_rate_ci: h.and_then(|s| wilson(s.false_alarms, s.non_events, Z95)),
+        });
         rows.push(EarlyWarningRow {
             indicator: indicator::NAMES[k],
             direction: Direction::of(k),
@@ -535,35 +757,40 @@ pub fn calibrate(
             median_lead_days: at_own.median_lead_days,
             mean_lead_days: at_own.mean_lead_days,
             best_threshold: b.map(|l| l.threshold),
-            best_hit_rate: b.map(|l| l.stats.hit_rate),
-            best_false_alarm_rate: b.map(|l| l.stats.false_alarm_rate),
-            best_median_lead_days: b.and_then(|l| l.stats.median_lead_days),
-            best_mean_lead_days: b.and_then(|l| l.stats.mean_lead_days),
+            best_hit_rate: h.map(|s| s.hit_rate),
+            best_false_alarm_rate: h.map(|s| s.false_alarm_rate),
+            best_median_lead_days: h.and_then(|s| s.median_lead_days),
+            best_mean_lead_days: h.and_then(|s| s.mean_lead_days),
             levels: levels.iter().map(LevelRow::from).collect(),
         });
+        held_levels.push(held);
     }
-    let combined = (!chosen.is_empty()).then(|| {
-        let earliest: Vec<ScenarioOutput> = base
-            .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                let mut rec = *o;
-                rec.ew_first_breach[0] = chosen
-                    .iter()
-                    .map(|&(k, j)| reruns[j][i].ew_first_breach[k])
-                    .filter(|&d| happened(d))
-                    .reduce(f32::min)
-                    .unwrap_or(undertow_kernel::NEVER);
-                rec
-            })
-            .collect();
-        indicator_stats(&earliest, 0, cfg.min_lead_days)
-    });
-    let claim = judge_claim(base, &rows, cfg.claim_lead_days, cfg.min_hit_rate);
+    let credited: Vec<(usize, usize)> = chosen
+        .iter()
+        .copied()
+        .filter(|&(k, _)| shared_series(k).is_none())
+        .collect();
+    let combined_credited = combined_signal(&base_held, &reruns_held, &credited, cfg.min_lead_days);
+    let combined_with_flagged =
+        combined_signal(&base_held, &reruns_held, &chosen, cfg.min_lead_days);
+    let claim = judge_claim(base, &verdicts, &held_levels, cfg);
     EarlyWarning {
         scenarios: n as u64,
         events,
         event_rate: if n > 0 { events as f64 / n as f64 } else { 0.0 },
+        split: SPLIT,
+        calibration_scenarios: base_cal.len() as u64,
+        calibration_events: count_events(&base_cal) as u64,
+        held_out_scenarios: base_held.len() as u64,
+        held_out_events: count_events(&base_held) as u64,
+        events_on_shortfall_day: base
+            .iter()
+            .filter(|o| happened(o.event_day) && o.first_shortfall_day == o.event_day)
+            .count() as u64,
+        events_on_gate_day: base
+            .iter()
+            .filter(|o| happened(o.event_day) && o.first_gate_day == o.event_day)
+            .count() as u64,
         min_lead_days: cfg.min_lead_days,
         max_false_alarm_rate: cfg.max_false_alarm_rate,
         min_hit_rate: cfg.min_hit_rate,
@@ -572,22 +799,30 @@ pub fn calibrate(
         simulated: reruns.iter().map(|r| r.len() as u64).sum(),
         longest_lead: super::lead::longest_lead(&rows),
         rows,
-        combined,
+        verdicts,
+        combined: combined_with_flagged.map(|c| c.stats),
+        combined_with_flagged,
+        combined_credited,
         claim,
     }
 }
 
+/// The claim judged (module documentation): held-out records of the calibrated thresholds,
+/// credited indicators only; `held_levels[k][j]` is indicator `k` at level `j` on the held-out
+/// half.
 fn judge_claim(
     base: &[ScenarioOutput],
-    rows: &[EarlyWarningRow],
-    lead_3w: f64,
-    min_hit_rate: f64,
+    verdicts: &[IndicatorVerdict],
+    held_levels: &[Vec<IndicatorStats>],
+    cfg: &EarlyWarningConfig,
 ) -> LeadClaim {
+    let lead_3w = cfg.claim_lead_days;
     let lead_4w = lead_3w * 4.0 / 3.0;
-    let leads: Vec<f64> = rows
-        .iter()
-        .filter_map(|r| r.best_median_lead_days)
-        .collect();
+    let floor = cfg.min_hit_rate - 1e-12;
+    let reaches = |s: &IndicatorStats, lead: f64| {
+        s.hit_rate >= floor && s.median_lead_days.is_some_and(|d| d >= lead)
+    };
+    let count = |f: &dyn Fn(&IndicatorVerdict) -> bool| verdicts.iter().filter(|v| f(v)).count();
     let mut event_days: Vec<f64> = base
         .iter()
         .filter(|o| happened(o.event_day))
@@ -595,25 +830,37 @@ fn judge_claim(
         .collect();
     event_days.sort_by(|a, b| a.total_cmp(b));
     let late = event_days.iter().filter(|&&d| d >= lead_3w).count();
-    let leading_3w = leads.iter().filter(|&&l| l >= lead_3w).count() as u64;
-    let unconstrained = rows
-        .iter()
-        .filter(|r| {
-            r.enabled
-                && r.levels.iter().any(|l| {
-                    l.hit_rate + 1e-12 >= min_hit_rate
-                        && l.median_lead_days.is_some_and(|d| d >= lead_3w)
-                })
-        })
-        .count() as u64;
+    let leading_3w =
+        count(&|v| v.credited && v.held_out.is_some_and(|s| reaches(&s, lead_3w))) as u64;
     LeadClaim {
         indicators: N_INDICATORS as u64,
         claim_lead_days: lead_3w,
-        calibrated: leads.len() as u64,
+        calibrated: count(&|v| v.in_sample.is_some()) as u64,
+        credited: count(&|v| v.credited) as u64,
+        flagged: verdicts
+            .iter()
+            .filter(|v| v.shared_series.is_some())
+            .map(|v| v.indicator)
+            .collect(),
         leading_3w,
-        leading_3w_any_false_alarms: unconstrained,
-        leading_4w: leads.iter().filter(|&&l| l >= lead_4w).count() as u64,
-        max_median_lead_days: leads.iter().copied().reduce(f64::max),
+        in_sample_leading_3w: count(&|v| {
+            v.credited && v.in_sample.is_some_and(|s| reaches(&s, lead_3w))
+        }) as u64,
+        flagged_leading_3w: count(&|v| {
+            v.shared_series.is_some() && v.held_out.is_some_and(|s| reaches(&s, lead_3w))
+        }) as u64,
+        leading_3w_any_false_alarms: verdicts
+            .iter()
+            .zip(held_levels)
+            .filter(|(v, levels)| v.credited && levels.iter().any(|s| reaches(s, lead_3w)))
+            .count() as u64,
+        leading_4w: count(&|v| v.credited && v.held_out.is_some_and(|s| reaches(&s, lead_4w)))
+            as u64,
+        max_median_lead_days: verdicts
+            .iter()
+            .filter(|v| v.credited)
+            .filter_map(|v| v.held_out.and_then(|s| s.median_lead_days))
+            .reduce(f64::max),
         median_event_day: median(&event_days),
         events_late_enough: if event_days.is_empty() {
             0.0
@@ -621,6 +868,7 @@ fn judge_claim(
             late as f64 / event_days.len() as f64
         },
         holds: leading_3w == N_INDICATORS as u64,
+        basis: "held-out half (odd scenario indices), indicators sharing no series with the event or a gate trigger",
         unit: "business days",
     }
 }
@@ -672,16 +920,25 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
         s,
         "early_warning_events",
         format!(
-            "{} of {} scenarios ({}) had a liquidity event (first gate, shortfall or 5-day outflow \
-             above the event level); the median event came on business day {}, and {} of the \
-             events came late enough (day {} or later) for a {}-business-day warning to be possible",
+            "{} of {} scenarios ({}) had a liquidity event (first shortfall, 5-day outflow above \
+             the event level or NAV drawdown above the event level; the fund's own gate is no \
+             part of it; {} events fell on the first shortfall day, {} on the first gate day); the \
+             median event came on business day {}, and {} of the events came late enough (day {} \
+             or later) for a {}-business-day warning to be possible. Thresholds are calibrated on \
+             {} scenarios ({} events) and judged on {} others ({} events; {SPLIT})",
             ew.events,
             ew.scenarios,
             p1(ew.event_rate),
+            ew.events_on_shortfall_day,
+            ew.events_on_gate_day,
             days(c.median_event_day),
             p1(c.events_late_enough),
             c.claim_lead_days,
-            c.claim_lead_days
+            c.claim_lead_days,
+            ew.calibration_scenarios,
+            ew.calibration_events,
+            ew.held_out_scenarios,
+            ew.held_out_events,
         ),
         &[
             ("events", ew.events as f64),
@@ -689,57 +946,96 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
             ("event_rate", ew.event_rate),
             ("median_event_day", c.median_event_day.unwrap_or(f64::NAN)),
             ("events_late_enough", c.events_late_enough),
+            ("held_out_scenarios", ew.held_out_scenarios as f64),
+            ("held_out_events", ew.held_out_events as f64),
+            ("events_on_gate_day", ew.events_on_gate_day as f64),
         ],
     ));
     let verdict = if c.holds { "holds" } else { "does not hold" };
+    let combined = ew.combined_credited.as_ref();
+    let ci = |x: Option<[f64; 2]>| {
+        x.map_or_else(
+            || "n/a".to_string(),
+            |[lo, hi]| format!("{}-{}", p1(lo), p1(hi)),
+        )
+    };
     out.push(finding(
         s,
         "early_warning_claim",
         format!(
-            "The use case's claim that 14 leading indicators precede redemption spikes by 3-4 weeks \
-             {verdict} on this fund: at a false-alarm rate of at most {} and a hit rate of at least \
-             {}, {} of the 14 indicators can be calibrated, {} reach a median lead of {} business \
-             days (3 weeks) and {} of {} business days (4 weeks); the longest calibrated median \
-             lead is {} business days. Ignoring false alarms, {} indicator(s) reach a median lead \
-             of {} business days at that hit rate{}",
+            "Re-judged on held-out scenarios with only the indicators that share no series with \
+             the event or a gate trigger, the use case's claim that 14 leading indicators precede \
+             redemption spikes by 3-4 weeks {verdict} on this fund: {} indicator(s) are flagged \
+             and not credited ({}); of the {} credited, at a false-alarm rate of at most {} and a \
+             hit rate of at least {} (chosen on the calibration half), {} reach a held-out median \
+             lead of {} business days (3 weeks; {} in sample) and {} of {} business days (4 \
+             weeks); the longest credited held-out median lead is {} business days. Flagged \
+             indicators reaching 3 weeks held out: {}. Ignoring false alarms, {} credited \
+             indicator(s) reach {} business days held out. The credited indicators together warn \
+             of {} of held-out events at least {} business day(s) ahead (95% interval {}), median \
+             lead {} business days",
+            c.flagged.len(),
+            c.flagged.join(", "),
+            c.credited,
             p1(ew.max_false_alarm_rate),
             p1(ew.min_hit_rate),
-            c.calibrated,
             c.leading_3w,
             c.claim_lead_days,
+            c.in_sample_leading_3w,
             c.leading_4w,
             c.claim_lead_days * 4.0 / 3.0,
             days(c.max_median_lead_days),
+            c.flagged_leading_3w,
             c.leading_3w_any_false_alarms,
             c.claim_lead_days,
-            if c.leading_3w_any_false_alarms > c.leading_3w {
-                format!(
-                    ": the longer leads come with false alarms above {}",
-                    p1(ew.max_false_alarm_rate)
-                )
-            } else {
-                String::new()
-            }
+            combined.map_or_else(|| "n/a".to_string(), |x| p1(x.stats.hit_rate)),
+            ew.min_lead_days,
+            ci(combined.and_then(|x| x.hit_rate_ci)),
+            days(combined.and_then(|x| x.stats.median_lead_days)),
         ),
         &[
             ("calibrated", c.calibrated as f64),
+            ("credited", c.credited as f64),
+            ("flagged", c.flagged.len() as f64),
             ("leading_3w", c.leading_3w as f64),
+            ("in_sample_leading_3w", c.in_sample_leading_3w as f64),
+            ("flagged_leading_3w", c.flagged_leading_3w as f64),
             ("leading_4w", c.leading_4w as f64),
             (
                 "leading_3w_any_false_alarms",
                 c.leading_3w_any_false_alarms as f64,
             ),
             ("claim_lead_days", c.claim_lead_days),
-            ("max_median_lead_days", c.max_median_lead_days.unwrap_or(f64::NAN)),
+            (
+                "max_median_lead_days",
+                c.max_median_lead_days.unwrap_or(f64::NAN),
+            ),
+            (
+                "combined_hit_rate",
+                combined.map_or(f64::NAN, |x| x.stats.hit_rate),
+            ),
+            (
+                "combined_hit_rate_lo",
+                combined
+                    .and_then(|x| x.hit_rate_ci)
+                    .map_or(f64::NAN, |x| x[0]),
+            ),
+            (
+                "combined_hit_rate_hi",
+                combined
+                    .and_then(|x| x.hit_rate_ci)
+                    .map_or(f64::NAN, |x| x[1]),
+            ),
             ("holds", if c.holds { 1.0 } else { 0.0 }),
         ],
     ));
-    let mut ranked: Vec<&EarlyWarningRow> = ew
+    let mut ranked: Vec<(&EarlyWarningRow, &IndicatorVerdict)> = ew
         .rows
         .iter()
-        .filter(|r| r.best_threshold.is_some())
+        .zip(&ew.verdicts)
+        .filter(|(r, v)| r.best_threshold.is_some() && v.credited)
         .collect();
-    ranked.sort_by(|a, b| {
+    ranked.sort_by(|(a, _), (b, _)| {
         b.best_median_lead_days
             .unwrap_or(0.0)
             .total_cmp(&a.best_median_lead_days.unwrap_or(0.0))
@@ -749,28 +1045,35 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
                     .total_cmp(&a.best_hit_rate.unwrap_or(0.0)),
             )
     });
-    for r in ranked.iter().take(3) {
+    for (r, v) in ranked.iter().take(3) {
         let (t, h, f, l) = (
             r.best_threshold.unwrap_or(f64::NAN),
             r.best_hit_rate.unwrap_or(f64::NAN),
             r.best_false_alarm_rate.unwrap_or(f64::NAN),
             r.best_median_lead_days.unwrap_or(f64::NAN),
         );
+        let [lo, hi] = v.held_out_hit_rate_ci.unwrap_or([f64::NAN; 2]);
+        let ins = v.in_sample;
         out.push(finding(
             s,
             &format!("early_warning_{}", r.indicator),
             format!(
-                "{} {} {:.4} warned of {} of liquidity events at least {} business day(s) ahead, \
-                 a median of {:.1} business days ahead, with false alarms in {} of scenarios \
-                 without an event (the fund's own threshold {:.4}: hit rate {}, false alarms {}, \
-                 median lead {})",
+                "{} {} {:.4} (calibrated on the calibration half) warned of {} of held-out \
+                 liquidity events at least {} business day(s) ahead (95% interval {}-{}), a median \
+                 of {:.1} business days ahead, with false alarms in {} of held-out scenarios \
+                 without an event (in sample: hit rate {}, false alarms {}; the fund's own \
+                 threshold {:.4} on every scenario: hit rate {}, false alarms {}, median lead {})",
                 r.indicator,
                 r.direction.name(),
                 t,
                 p1(h),
                 ew.min_lead_days,
+                p1(lo),
+                p1(hi),
                 l,
                 p1(f),
+                ins.map_or_else(|| "n/a".to_string(), |x| p1(x.hit_rate)),
+                ins.map_or_else(|| "n/a".to_string(), |x| p1(x.false_alarm_rate)),
                 r.threshold,
                 p1(r.hit_rate),
                 p1(r.false_alarm_rate),
@@ -779,8 +1082,11 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
             &[
                 ("best_threshold", t),
                 ("best_hit_rate", h),
+                ("best_hit_rate_lo", lo),
+                ("best_hit_rate_hi", hi),
                 ("best_false_alarm_rate", f),
                 ("best_median_lead_days", l),
+                ("in_sample_hit_rate", ins.map_or(f64::NAN, |x| x.hit_rate)),
                 ("threshold", r.threshold),
                 ("hit_rate", r.hit_rate),
                 ("false_alarm_rate", r.false_alarm_rate),
@@ -816,7 +1122,10 @@ pub fn tables(ew: &EarlyWarning) -> Vec<Table> {
     let rows = ew
         .rows
         .iter()
-        .map(|r| {
+        .zip(&ew.verdicts)
+        .map(|(r, v)| {
+            let ins = v.in_sample;
+            let ci = v.held_out_hit_rate_ci;
             vec![
                 r.indicator.to_string(),
                 r.direction.name().to_string(),
@@ -831,6 +1140,13 @@ pub fn tables(ew: &EarlyWarning) -> Vec<Table> {
                 opt(r.best_false_alarm_rate),
                 opt(r.best_median_lead_days),
                 opt(r.best_mean_lead_days),
+                v.shared_series.unwrap_or("").to_string(),
+                v.credited.to_string(),
+                opt(ins.map(|x| x.hit_rate)),
+                opt(ins.map(|x| x.false_alarm_rate)),
+                opt(ins.and_then(|x| x.median_lead_days)),
+                opt(ci.map(|x| x[0])),
+                opt(ci.map(|x| x[1])),
             ]
         })
         .collect();
@@ -850,6 +1166,13 @@ pub fn tables(ew: &EarlyWarning) -> Vec<Table> {
             "best_false_alarm_rate",
             "best_median_lead_days",
             "best_mean_lead_days",
+            "shared_series",
+            "credited",
+            "in_sample_hit_rate",
+            "in_sample_false_alarm_rate",
+            "in_sample_median_lead_days",
+            "best_hit_rate_lo",
+            "best_hit_rate_hi",
         ]),
         rows,
     }]

@@ -20,6 +20,7 @@ use crate::redemption_policy::gates::{GateGrid, GateRow};
 use crate::redemption_policy::recommendation::{GateKind, GateRecommendation};
 use crate::redemption_policy::swing::SwingRow;
 use crate::redemption_policy::RedemptionPolicyReport;
+use crate::stats::Verdict;
 
 /// When a step is due; the roadmap is sorted by phase, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -209,16 +210,22 @@ fn portfolio_steps(p: &PortfolioLiquidityReport) -> Vec<(Phase, Action)> {
 }
 
 /// Keep or restructure the buffer (the static one against the recommended composition, the
-/// cheapest meeting the target), or widen the search when none meets it (naming the best ranked);
-/// nothing without a static buffer.
+/// cheapest whose coverage clears the target with its interval), or widen the search when none
+/// does (naming the best ranked); nothing without a static buffer. Only decisive verdicts act:
+/// a static buffer whose coverage is not distinguishable from the target calls for no buffer
+/// step (the findings say so; more scenarios would settle it).
 pub fn buffer_action(b: &BufferSearch) -> Option<Action> {
     let static_index = b.static_index?;
     let s = b.results.get(static_index)?;
+    if !s.target_verdict.decisive() {
+        return None;
+    }
     let target_coverage = b.target_coverage;
     let meeting = b
         .recommended
         .filter(|r| r.basis == BufferBasis::CheapestMeetingTarget)
-        .and_then(|r| b.results.get(r.index).map(|c| (r.index, c)));
+        .and_then(|r| b.results.get(r.index).map(|c| (r.index, c)))
+        .filter(|(_, c)| c.target_verdict == Verdict::Meets);
     let Some((i, r)) = meeting else {
         return Some(Action::WidenBufferSearch {
             static_index,
@@ -233,7 +240,7 @@ pub fn buffer_action(b: &BufferSearch) -> Option<Action> {
         coverage_change: r.coverage - s.coverage,
         opportunity_cost_change_bps: r.opportunity_cost_bps - s.opportunity_cost_bps,
     };
-    Some(if s.meets_target {
+    Some(if s.target_verdict == Verdict::Meets {
         Action::KeepBuffer(change)
     } else {
         Action::RestructureBuffer(change)
@@ -448,6 +455,42 @@ mod tests {
             })
         ));
         assert_eq!(buffer_action(&search(Vec::new())), None, "no static buffer");
+    }
+
+    #[test]
+    fn only_decisive_buffer_verdicts_make_a_step() {
+        // 98.70% of 10,000 against 98.5%: the interval (98.46% to 98.90%) holds the target.
+        let undecided = search(vec![
+            result("static 7% cash", 0.07, 0.987, 14.0),
+            result("grid", 0.17, 0.999, 30.0),
+        ]);
+        assert_eq!(
+            undecided.results[0].target_verdict,
+            Verdict::NotDistinguishable
+        );
+        assert_eq!(
+            buffer_action(&undecided),
+            None,
+            "no step on an undecided verdict"
+        );
+        // The same point estimate on a decisive count acts: 99.5% clears the target.
+        let decided = search(vec![
+            result("static 7% cash", 0.07, 0.995, 14.0),
+            result("grid", 0.17, 0.999, 30.0),
+        ]);
+        assert!(matches!(
+            buffer_action(&decided),
+            Some(Action::KeepBuffer(_))
+        ));
+        // A composition not distinguishable from the target is not one to restructure to.
+        let no_target = search(vec![
+            result("static 7% cash", 0.07, 0.60, 14.0),
+            result("grid", 0.17, 0.987, 30.0),
+        ]);
+        assert!(matches!(
+            buffer_action(&no_target),
+            Some(Action::WidenBufferSearch { .. })
+        ));
     }
 
     fn construction(feasible: bool, already_met: bool, changes: &[f64]) -> Construction {

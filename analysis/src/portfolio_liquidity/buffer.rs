@@ -188,6 +188,8 @@ pub struct BufferSearch {
     pub static_index: Option<usize>,
     /// Index of the use case's recommended composition, when it was searched.
     pub use_case_index: Option<usize>,
+    /// The scenario set the coverages and verdicts are conditional on.
+    pub conditional_on: &'static str,
     /// Why the search does not apply to this fund (it then has no results), in the user's terms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applicable: Option<String>,
@@ -592,6 +594,7 @@ pub fn rank(
         results,
         cheapest_meeting_target,
         frontier,
+        conditional_on: CONDITIONAL_ON,
         not_applicable: None,
     }
 }

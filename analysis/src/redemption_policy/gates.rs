@@ -344,7 +344,18 @@ pub struct GateClaim {
     /// Ranks within the larger of [`NEAR_TOP_RANKS`] and [`NEAR_TOP_SHARE`] of the grid.
     pub near_top_ranks: u32,
     pub holds: bool,
+    /// How the claim was judged (issue 10): [`JUDGED_WITH`].
+    pub judged_with: &'static str,
+    /// The scenario set the verdict is conditional on.
+    pub conditional_on: &'static str,
 }
+
+/// How the gate scores and the use case's claim are judged since issue 10.
+pub const JUDGED_WITH: &str =
+    "redemptions still deferred at the horizon counted as harm, frequencies with Wilson 95% intervals";
+
+/// What the gate verdicts are conditional on.
+pub const CONDITIONAL_ON: &str = "the stress library";
 
 /// The gate calibration.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -547,6 +558,8 @@ pub(crate) fn claim(rows: &[GateRow]) -> Option<GateClaim> {
         score_gap: best.score - u.score,
         near_top_ranks: near,
         holds: u.rank <= near,
+        judged_with: JUDGED_WITH,
+        conditional_on: CONDITIONAL_ON,
     })
 }
 
@@ -627,6 +640,15 @@ mod tests {
         }
     }
 
+    impl GatePoint {
+        fn use_case_like() -> GatePoint {
+            GatePoint {
+                alr: Some(USE_CASE_ALR),
+                ..point(USE_CASE_REDEMPTIONS_30D)
+            }
+        }
+    }
+
     fn point(r30: f64) -> GatePoint {
         GatePoint {
             redemptions_30d: Some(r30),
@@ -664,6 +686,49 @@ mod tests {
         let corrupted = vec![out(0.0, 0.0, 5.0), out(0.0, 0.0, 0.0)];
         let r = gate_row(&point(0.1), false, &corrupted, &base);
         assert!((r.harm_avoided - rows[1].harm_avoided).abs() < 1e-7);
+    }
+
+    /// The use case's claim comes out either way, and a use-case trigger that only postpones
+    /// (its redemptions still owed at the horizon) loses the claim it would hold if what it
+    /// postpones counted as avoided.
+    #[test]
+    fn the_use_case_gate_claim_holds_or_not_and_deferral_can_flip_it() {
+        let base = vec![out(0.1, 0.0, 0.0), out(0.0, 0.0, 0.0)];
+        // Four policies that never fire (no harm avoided, no gate days) and two that fire.
+        let quiet = vec![out(0.1, 0.0, 0.0), out(0.0, 0.0, 0.0)];
+        let pays = vec![out(0.0, 0.0, 5.0), out(0.0, 0.0, 0.0)];
+        let grid_with = |use_case: &[ScenarioOutput]| {
+            let mut rows: Vec<GateRow> = (0..4)
+                .map(|k| gate_row(&point(0.5 + k as f64 * 0.1), false, &quiet, &base))
+                .collect();
+            rows.push(gate_row(&point(0.2), false, &pays, &base));
+            rows.push(gate_row(&GatePoint::use_case_like(), true, use_case, &base));
+            let weights = GateWeights {
+                protection: 1.0,
+                operational: 0.0,
+                reputation: 0.0,
+            };
+            rank_gates(&mut rows, &weights);
+            claim(&rows).unwrap()
+        };
+        // Paying within the horizon: best protection, rank 1 or 2 of 6: the claim holds.
+        let holds = grid_with(&pays);
+        assert!(holds.holds && holds.rank <= 2, "{holds:?}");
+        assert_eq!(holds.conditional_on, "the stress library");
+        assert!(holds.judged_with.contains("deferred"));
+        // Postponing the same 10% past the horizon: no harm avoided, tied with the quiet ones.
+        let defers = vec![out(0.0, 0.1, 5.0), out(0.0, 0.0, 0.0)];
+        let postponed = grid_with(&defers);
+        assert!(postponed.rank > holds.rank, "{postponed:?}");
+        assert!(
+            !postponed.holds,
+            "behind the policies that never fire: {postponed:?}"
+        );
+        // Made worse still (owing more than the shortfall it removed): last, the claim fails.
+        let worse = vec![out(0.0, 0.2, 5.0), out(0.0, 0.0, 0.0)];
+        let fails = grid_with(&worse);
+        assert_eq!(fails.rank, 6);
+        assert!(!fails.holds, "{fails:?}");
     }
 
     #[test]

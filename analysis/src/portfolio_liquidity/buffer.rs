@@ -940,6 +940,46 @@ mod tests {
     }
 
     #[test]
+    fn the_claim_finding_says_which_way_it_went_and_why() {
+        use super::super::findings::claim_finding;
+        let cases = [
+            (
+                claim(&tiered_search(0.995), 0.2),
+                "HOLDS",
+                "clears the target",
+            ),
+            (
+                claim(&tiered_search(0.987), 0.2),
+                "UNDECIDED",
+                "not distinguishable",
+            ),
+            (
+                claim(&tiered_search(0.97), 0.2),
+                "does NOT hold",
+                "misses the target",
+            ),
+            (
+                claim(&tiered_search(0.995), 0.1),
+                "does NOT hold",
+                "no cheaper",
+            ),
+        ];
+        for (c, verdict, why) in cases {
+            let f = claim_finding("Fund", &c);
+            assert!(f.text.contains(verdict), "{}", f.text);
+            assert!(f.text.contains(why), "{}", f.text);
+            assert!(f.text.starts_with("Re-judged"), "{}", f.text);
+            assert!(
+                f.text.contains("conditional on the stress library"),
+                "{}",
+                f.text
+            );
+            assert_eq!(f.values["holds"], c.holds as u8 as f64);
+            assert_eq!(f.values["coverage_low"], c.coverage_low);
+        }
+    }
+
+    #[test]
     fn a_corrupted_cost_or_coverage_flips_the_comparators() {
         let s = tiered_search(0.995);
         let good = claim(&s, 0.2);

@@ -1,7 +1,7 @@
 //! Stage 3's findings: liquidity at risk, the buffer search and the use case's buffer claim,
 //! and the liquidity-aware construction, as sentences with their numbers.
 
-use super::buffer::{ClaimVerdict, CONDITIONAL_ON};
+use super::buffer::{BufferClaim, ClaimVerdict, CONDITIONAL_ON};
 use super::construct::Construction;
 use super::PortfolioLiquidityReport;
 use crate::findings::{finding, money, p1, p2, Finding};
@@ -100,8 +100,15 @@ fn buffer_coverage(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
 /// The use case's buffer claim, re-judged: against the cheapest cash-only buffer reaching the
 /// same coverage on the same scenarios, with the coverage's interval against the target.
 fn use_case_claim(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
-    let s = StageId::PortfolioLiquidity;
     if let Some(c) = &p.use_case_claim {
+        out.push(claim_finding(&fund.name, c));
+    }
+}
+
+/// The finding of a judged buffer claim on the fund named `fund_name`.
+pub(crate) fn claim_finding(fund_name: &str, c: &BufferClaim) -> Finding {
+    let s = StageId::PortfolioLiquidity;
+    {
         let co = &c.cash_only;
         let cash_only = match (co.cash, co.opportunity_cost_bps) {
             (Some(cash), Some(bps)) => format!(
@@ -126,7 +133,7 @@ fn use_case_claim(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Findi
             c.composition,
             p1(c.target_coverage),
             verdict,
-            fund.name,
+            fund_name,
             p2(c.coverage),
             p2(c.coverage_low),
             p2(c.coverage_high),
@@ -138,7 +145,16 @@ fn use_case_claim(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Findi
             },
             format_bps(c.opportunity_cost_bps),
             cash_only,
-            if c.cheaper_than_cash_only { "" } else { " — the tiered buffer is no cheaper" },
+            match (c.verdict, c.cheaper_than_cash_only) {
+                (ClaimVerdict::Holds, _) =>
+                    ": it is cheaper at equal coverage and its coverage clears the target",
+                (ClaimVerdict::Undecided, _) =>
+                    ": it is cheaper at equal coverage, but its coverage is not distinguishable from the target (more scenarios would settle it)",
+                (ClaimVerdict::DoesNotHold, true) =>
+                    ": it is cheaper at equal coverage, but its coverage misses the target",
+                (ClaimVerdict::DoesNotHold, false) =>
+                    ": the tiered buffer is no cheaper than cash alone at equal coverage",
+            },
         );
         let mut values = vec![
             ("holds", c.holds as u8 as f64),
@@ -157,7 +173,7 @@ fn use_case_claim(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Findi
             values.push(("cash_only_cash", cash));
             values.push(("cash_only_opportunity_cost_bps", bps));
         }
-        out.push(finding(s, "use_case_claim", text, &values));
+        finding(s, "use_case_claim", text, &values)
     }
 }
 

@@ -128,12 +128,12 @@ pub(crate) fn claim_finding(fund_name: &str, c: &BufferClaim) -> Finding {
             ClaimVerdict::DoesNotHold => "does NOT hold",
         };
         let text = format!(
-            "Re-judged with carry at equal coverage and a 95% interval on coverage (conditional on {}): the use case's buffer claim — {} covering at least {} of scenarios at a lower carry than cash alone — {} on {}: coverage {} (95% interval {} to {}, {} {} the target) at {} a year, while {}{}.",
-            c.conditional_on,
+            "The use case's buffer claim — {} covering at least {} of scenarios at a lower carry than cash alone — {} on {}, re-judged with carry at equal coverage and a 95% interval on coverage (conditional on {}): coverage {} (95% interval {} to {}, {} {} the target) at {} a year, while {}{}.",
             c.composition,
             p1(c.target_coverage),
             verdict,
             fund_name,
+            c.conditional_on,
             p2(c.coverage),
             p2(c.coverage_low),
             p2(c.coverage_high),

@@ -650,17 +650,26 @@ pub struct CashOnlyEquivalent {
     pub evaluations: u32,
 }
 
+/// Where the cash-only search ended: the least cash share seen to reach the coverage (`cash`,
+/// the bracket's upper end), its coverage, and the bracket's lower end.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CashBracket {
+    pub cash: f64,
+    pub coverage: f64,
+    pub cash_low: f64,
+}
+
 /// Bisection for the least cash share `c` in `[0, max]` with `coverage(c) ≥ needed`, coverage
 /// non-decreasing in cash (more cash never pays less on the same scenarios, wherever the model is
 /// monotone): `coverage(max)` first (short of it: `None`), then `coverage(0)` (enough: 0), then
-/// `steps` halvings keeping `coverage(lo) < needed ≤ coverage(hi)`. Returns
-/// `(hi, coverage(hi), lo, evaluations)`.
+/// `steps` halvings keeping `coverage(lo) < needed ≤ coverage(hi)`. Returns the bracket (`None`
+/// when even `max` falls short) and the number of evaluations.
 pub fn least_cash_reaching<E>(
     mut coverage: impl FnMut(f64) -> Result<f64, E>,
     needed: f64,
     max: f64,
     steps: u32,
-) -> Result<(Option<(f64, f64, f64)>, u32), E> {
+) -> Result<(Option<CashBracket>, u32), E> {
     // Coverages are shares of the same scenario count: compare with a tolerance for rounding.
     let reaches = |c: f64| c + 1e-12 >= needed;
     let at_max = coverage(max)?;
@@ -669,7 +678,12 @@ pub fn least_cash_reaching<E>(
     }
     let at_zero = coverage(0.0)?;
     if reaches(at_zero) {
-        return Ok((Some((0.0, at_zero, 0.0)), 2));
+        let at = CashBracket {
+            cash: 0.0,
+            coverage: at_zero,
+            cash_low: 0.0,
+        };
+        return Ok((Some(at), 2));
     }
     let (mut lo, mut hi, mut at_hi, mut evaluations) = (0.0, max, at_max, 2);
     for _ in 0..steps {
@@ -683,7 +697,12 @@ pub fn least_cash_reaching<E>(
             lo = mid;
         }
     }
-    Ok((Some((hi, at_hi, lo)), evaluations))
+    let at = CashBracket {
+        cash: hi,
+        coverage: at_hi,
+        cash_low: lo,
+    };
+    Ok((Some(at), evaluations))
 }
 
 impl CashOnlyEquivalent {
@@ -700,10 +719,10 @@ impl CashOnlyEquivalent {
             |c: f64| yields.opportunity_cost_bps(&Composition::new("cash only", c, 0.0, 0.0));
         Ok(CashOnlyEquivalent {
             coverage_needed: needed,
-            cash: found.map(|f| f.0),
-            coverage: found.map(|f| f.1),
-            opportunity_cost_bps: found.map(|f| carry(f.0)),
-            cash_low: found.map(|f| f.2),
+            cash: found.map(|f| f.cash),
+            coverage: found.map(|f| f.coverage),
+            opportunity_cost_bps: found.map(|f| carry(f.cash)),
+            cash_low: found.map(|f| f.cash_low),
             searched_up_to: CASH_ONLY_MAX,
             max_opportunity_cost_bps: carry(CASH_ONLY_MAX),
             evaluations,
@@ -847,7 +866,11 @@ mod tests {
     #[test]
     fn the_cash_only_search_finds_the_least_cash_reaching_a_coverage() {
         let (found, evaluations) = least_cash_reaching(linear(0.2), 0.5, 0.9, 10).unwrap();
-        let (hi, cov, lo) = found.unwrap();
+        let CashBracket {
+            cash: hi,
+            coverage: cov,
+            cash_low: lo,
+        } = found.unwrap();
         assert!(
             lo < 0.1 && 0.1 <= hi && hi - lo <= 0.9 / 1024.0 + 1e-15,
             "{lo} {hi}"
@@ -857,7 +880,14 @@ mod tests {
         // Cash at zero already enough: 0; cash at the top not enough: none.
         assert_eq!(
             least_cash_reaching(|_| Ok::<_, ()>(1.0), 0.9, 0.9, 10).unwrap(),
-            (Some((0.0, 1.0, 0.0)), 2)
+            (
+                Some(CashBracket {
+                    cash: 0.0,
+                    coverage: 1.0,
+                    cash_low: 0.0
+                }),
+                2
+            )
         );
         assert_eq!(
             least_cash_reaching(linear(2.0), 0.99, 0.9, 10).unwrap(),

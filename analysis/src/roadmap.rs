@@ -53,6 +53,11 @@ pub struct BufferChange {
     pub target_coverage: f64,
     /// Recommended minus static.
     pub coverage_change: f64,
+    /// The two coverages' Wilson 95% intervals (the verdicts the step rests on).
+    pub static_coverage_low: f64,
+    pub static_coverage_high: f64,
+    pub recommended_coverage_low: f64,
+    pub recommended_coverage_high: f64,
     pub opportunity_cost_change_bps: f64,
 }
 
@@ -133,11 +138,14 @@ pub enum Action {
     MonitorEarlyWarning { indicators: Vec<Monitored> },
     /// Adopt the communication playbook.
     AdoptPlaybook { stages: usize },
-    /// Watch for the least severe failing combination of the reverse stress test.
+    /// Watch for the least severe combination of the reverse stress test that falls short
+    /// (failure to pay), with the Wilson 95% interval of its probability.
     WatchReverseStress {
         market_severity: f64,
         redemption_severity: f64,
         failure_probability: f64,
+        failure_probability_low: f64,
+        failure_probability_high: f64,
     },
     /// Rerun the analysis periodically, with the same scenario count.
     RerunPeriodically { scenarios: u64 },
@@ -238,6 +246,10 @@ pub fn buffer_action(b: &BufferSearch) -> Option<Action> {
         recommended_index: i,
         target_coverage,
         coverage_change: r.coverage - s.coverage,
+        static_coverage_low: s.coverage_low,
+        static_coverage_high: s.coverage_high,
+        recommended_coverage_low: r.coverage_low,
+        recommended_coverage_high: r.coverage_high,
         opportunity_cost_change_bps: r.opportunity_cost_bps - s.opportunity_cost_bps,
     };
     Some(if s.target_verdict == Verdict::Meets {
@@ -340,6 +352,8 @@ fn policy_steps(r: &RedemptionPolicyReport) -> Vec<(Phase, Action)> {
                 market_severity: l.market_severity,
                 redemption_severity: l.redemption_severity,
                 failure_probability: l.failure_probability,
+                failure_probability_low: l.low,
+                failure_probability_high: l.high,
             },
         ));
     }

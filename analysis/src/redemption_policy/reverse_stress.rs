@@ -499,12 +499,64 @@ fn describe(fund: &Fund, s: f64, r: f64) -> (f64, f64, String) {
 /// The reverse stress findings: the shortfall map's least severe point and frontier (the
 /// headline), and the gate map beside them.
 pub fn findings(fund: &Fund, rs: &ReverseStress) -> Vec<Finding> {
+    vec![
+        least_severe_finding(fund, rs),
+        frontier_finding(rs),
+        gate_map_finding(rs),
+    ]
+}
+
+/// A map's probability at the calm corner and at the worst, each with its interval.
+fn corners(m: &Map) -> [(f64, f64, f64); 2] {
+    let at = |i: usize, j: usize| {
+        let get = |v: &Vec<Vec<f64>>| {
+            v.get(i)
+                .and_then(|row| row.get(j))
+                .copied()
+                .unwrap_or(f64::NAN)
+        };
+        (get(&m.probability), get(&m.low), get(&m.high))
+    };
+    let rows = m.probability.len().saturating_sub(1);
+    let cols = m
+        .probability
+        .first()
+        .map_or(0, |r| r.len())
+        .saturating_sub(1);
+    [at(0, 0), at(rows, cols)]
+}
+
+/// "12.0% (5.1% to 20.3%)".
+fn with_interval((p, lo, hi): (f64, f64, f64)) -> String {
+    format!("{} ({} to {})", p1(p), p1(lo), p1(hi))
+}
+
+/// A frontier's crossings in words, and how many columns reach the level.
+fn crossings(f: &[FrontierPoint]) -> (Vec<String>, usize) {
+    let text = f
+        .iter()
+        .map(|f| {
+            format!(
+                "{:.2}: {}",
+                f.market_severity,
+                f.redemption_severity
+                    .map_or_else(|| "none".to_string(), |r| format!("{r:.3}"))
+            )
+        })
+        .collect();
+    (
+        text,
+        f.iter().filter(|f| f.redemption_severity.is_some()).count(),
+    )
+}
+
+/// The headline: the least severe shock that falls short at the level.
+fn least_severe_finding(fund: &Fund, rs: &ReverseStress) -> Finding {
     let stage = StageId::RedemptionPolicy;
     let judged = format!(
         "Re-judged with failure meaning failure to pay (a shortfall; gates mapped apart), conditional on {}:",
         rs.conditional_on
     );
-    let mut out = Vec::new();
     let grid = format!(
         "{}x{}",
         rs.market_severity.len(),
@@ -513,7 +565,7 @@ pub fn findings(fund: &Fund, rs: &ReverseStress) -> Vec<Finding> {
     match &rs.least_severe {
         Some(p) => {
             let (mult, spread, text) = describe(fund, p.market_severity, p.redemption_severity);
-            out.push(finding(
+            finding(
                 stage,
                 "reverse_stress_least_severe",
                 format!(
@@ -539,9 +591,9 @@ pub fn findings(fund: &Fund, rs: &ReverseStress) -> Vec<Finding> {
                     ("equity_spread_mult", spread),
                     ("level", rs.level),
                 ],
-            ));
+            )
         }
-        None => out.push(finding(
+        None => finding(
             stage,
             "reverse_stress_least_severe",
             format!(
@@ -552,54 +604,24 @@ pub fn findings(fund: &Fund, rs: &ReverseStress) -> Vec<Finding> {
                 rs.scenarios_per_point
             ),
             &[("level", rs.level)],
-        )),
+        ),
     }
-    let corner = |m: &Map, i: usize, j: usize| -> (f64, f64, f64) {
-        let at = |v: &Vec<Vec<f64>>| {
-            v.get(i)
-                .and_then(|row| row.get(j))
-                .copied()
-                .unwrap_or(f64::NAN)
-        };
-        (at(&m.probability), at(&m.low), at(&m.high))
-    };
-    let last = (
-        rs.redemption_severity.len().saturating_sub(1),
-        rs.market_severity.len().saturating_sub(1),
-    );
-    let with = |(p, lo, hi): (f64, f64, f64)| format!("{} ({} to {})", p1(p), p1(lo), p1(hi));
-    let (calm, worst) = (
-        corner(&rs.shortfall, 0, 0),
-        corner(&rs.shortfall, last.0, last.1),
-    );
-    let crossings = |f: &[FrontierPoint]| -> (Vec<String>, usize) {
-        let text = f
-            .iter()
-            .map(|f| {
-                format!(
-                    "{:.2}: {}",
-                    f.market_severity,
-                    f.redemption_severity
-                        .map_or_else(|| "none".to_string(), |r| format!("{r:.3}"))
-                )
-            })
-            .collect();
-        (
-            text,
-            f.iter().filter(|f| f.redemption_severity.is_some()).count(),
-        )
-    };
+}
+
+/// The shortfall map's corners and frontier.
+fn frontier_finding(rs: &ReverseStress) -> Finding {
+    let [calm, worst] = corners(&rs.shortfall);
     let (text, reached) = crossings(&rs.frontier);
-    out.push(finding(
-        stage,
+    finding(
+        StageId::RedemptionPolicy,
         "reverse_stress_frontier",
         format!(
             "Shortfall probability runs from {} at the calm corner to {} at the worst (95% \
              intervals, {} scenarios a cell); the redemption severity at which it reaches {} \
              (bisection, {} steps, same scenarios at every step), by market severity: {}; {} of {} \
              market severities reach it",
-            with(calm),
-            with(worst),
+            with_interval(calm),
+            with_interval(worst),
             rs.scenarios_per_point,
             p1(rs.level),
             rs.bisection_steps,
@@ -615,10 +637,14 @@ pub fn findings(fund: &Fund, rs: &ReverseStress) -> Vec<Finding> {
             ("columns_reaching_level", reached as f64),
             ("monotone_violations", rs.monotone_violations as f64),
         ],
-    ));
-    let (gcalm, gworst) = (corner(&rs.gate, 0, 0), corner(&rs.gate, last.0, last.1));
-    let (_, greached) = crossings(&rs.gate_frontier);
-    let gleast = match &rs.gate_least_severe {
+    )
+}
+
+/// The gate map, beside the headline.
+fn gate_map_finding(rs: &ReverseStress) -> Finding {
+    let [calm, worst] = corners(&rs.gate);
+    let (_, reached) = crossings(&rs.gate_frontier);
+    let least = match &rs.gate_least_severe {
         Some(p) => format!(
             "the least severe shock gating in at least {} of scenarios is market severity {:.3} with redemption severity {:.3} (gate probability {}, 95% interval {} to {})",
             p1(rs.level),
@@ -631,31 +657,30 @@ pub fn findings(fund: &Fund, rs: &ReverseStress) -> Vec<Finding> {
         None => format!("no shock on the grid gates in {} of scenarios", p1(rs.level)),
     };
     let mut values = vec![
-        ("calm_gate_probability", gcalm.0),
-        ("worst_gate_probability", gworst.0),
-        ("gate_columns_reaching_level", greached as f64),
+        ("calm_gate_probability", calm.0),
+        ("worst_gate_probability", worst.0),
+        ("gate_columns_reaching_level", reached as f64),
     ];
     if let Some(p) = &rs.gate_least_severe {
         values.push(("market_severity", p.market_severity));
         values.push(("redemption_severity", p.redemption_severity));
         values.push(("gate_probability", p.failure_probability));
     }
-    out.push(finding(
-        stage,
+    finding(
+        StageId::RedemptionPolicy,
         "reverse_stress_gate_map",
         format!(
             "Beside it, the gate map (a policy the fund chooses, not a failure to pay): gate \
-             probability runs from {} at the calm corner to {} at the worst; {gleast}; {} of {} \
+             probability runs from {} at the calm corner to {} at the worst; {least}; {} of {} \
              market severities reach {} gated",
-            with(gcalm),
-            with(gworst),
-            greached,
+            with_interval(calm),
+            with_interval(worst),
+            reached,
             rs.gate_frontier.len(),
             p1(rs.level)
         ),
         &values,
-    ));
-    out
+    )
 }
 
 /// `reverse_stress_map.csv`: one row per grid point, the shortfall map (failure to pay, the

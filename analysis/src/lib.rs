@@ -28,6 +28,7 @@ pub mod redemption_policy;
 pub mod roadmap;
 pub mod setting;
 pub mod sim;
+pub mod stats;
 pub mod table;
 pub mod tables;
 

@@ -20,6 +20,7 @@ use crate::redemption_policy::gates::{GateGrid, GateRow};
 use crate::redemption_policy::recommendation::{GateKind, GateRecommendation};
 use crate::redemption_policy::swing::SwingRow;
 use crate::redemption_policy::RedemptionPolicyReport;
+use crate::stats::Verdict;
 
 /// When a step is due; the roadmap is sorted by phase, in this order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -52,6 +53,11 @@ pub struct BufferChange {
     pub target_coverage: f64,
     /// Recommended minus static.
     pub coverage_change: f64,
+    /// The two coverages' Wilson 95% intervals (the verdicts the step rests on).
+    pub static_coverage_low: f64,
+    pub static_coverage_high: f64,
+    pub recommended_coverage_low: f64,
+    pub recommended_coverage_high: f64,
     pub opportunity_cost_change_bps: f64,
 }
 
@@ -132,11 +138,14 @@ pub enum Action {
     MonitorEarlyWarning { indicators: Vec<Monitored> },
     /// Adopt the communication playbook.
     AdoptPlaybook { stages: usize },
-    /// Watch for the least severe failing combination of the reverse stress test.
+    /// Watch for the least severe combination of the reverse stress test that falls short
+    /// (failure to pay), with the Wilson 95% interval of its probability.
     WatchReverseStress {
         market_severity: f64,
         redemption_severity: f64,
         failure_probability: f64,
+        failure_probability_low: f64,
+        failure_probability_high: f64,
     },
     /// Rerun the analysis periodically, with the same scenario count.
     RerunPeriodically { scenarios: u64 },
@@ -209,16 +218,22 @@ fn portfolio_steps(p: &PortfolioLiquidityReport) -> Vec<(Phase, Action)> {
 }
 
 /// Keep or restructure the buffer (the static one against the recommended composition, the
-/// cheapest meeting the target), or widen the search when none meets it (naming the best ranked);
-/// nothing without a static buffer.
+/// cheapest whose coverage clears the target with its interval), or widen the search when none
+/// does (naming the best ranked); nothing without a static buffer. Only decisive verdicts act:
+/// a static buffer whose coverage is not distinguishable from the target calls for no buffer
+/// step (the findings say so; more scenarios would settle it).
 pub fn buffer_action(b: &BufferSearch) -> Option<Action> {
     let static_index = b.static_index?;
     let s = b.results.get(static_index)?;
+    if !s.target_verdict.decisive() {
+        return None;
+    }
     let target_coverage = b.target_coverage;
     let meeting = b
         .recommended
         .filter(|r| r.basis == BufferBasis::CheapestMeetingTarget)
-        .and_then(|r| b.results.get(r.index).map(|c| (r.index, c)));
+        .and_then(|r| b.results.get(r.index).map(|c| (r.index, c)))
+        .filter(|(_, c)| c.target_verdict == Verdict::Meets);
     let Some((i, r)) = meeting else {
         return Some(Action::WidenBufferSearch {
             static_index,
@@ -231,9 +246,13 @@ pub fn buffer_action(b: &BufferSearch) -> Option<Action> {
         recommended_index: i,
         target_coverage,
         coverage_change: r.coverage - s.coverage,
+        static_coverage_low: s.coverage_low,
+        static_coverage_high: s.coverage_high,
+        recommended_coverage_low: r.coverage_low,
+        recommended_coverage_high: r.coverage_high,
         opportunity_cost_change_bps: r.opportunity_cost_bps - s.opportunity_cost_bps,
     };
-    Some(if s.meets_target {
+    Some(if s.target_verdict == Verdict::Meets {
         Action::KeepBuffer(change)
     } else {
         Action::RestructureBuffer(change)
@@ -333,6 +352,8 @@ fn policy_steps(r: &RedemptionPolicyReport) -> Vec<(Phase, Action)> {
                 market_severity: l.market_severity,
                 redemption_severity: l.redemption_severity,
                 failure_probability: l.failure_probability,
+                failure_probability_low: l.low,
+                failure_probability_high: l.high,
             },
         ));
     }
@@ -448,6 +469,42 @@ mod tests {
             })
         ));
         assert_eq!(buffer_action(&search(Vec::new())), None, "no static buffer");
+    }
+
+    #[test]
+    fn only_decisive_buffer_verdicts_make_a_step() {
+        // 98.70% of 10,000 against 98.5%: the interval (98.46% to 98.90%) holds the target.
+        let undecided = search(vec![
+            result("static 7% cash", 0.07, 0.987, 14.0),
+            result("grid", 0.17, 0.999, 30.0),
+        ]);
+        assert_eq!(
+            undecided.results[0].target_verdict,
+            Verdict::NotDistinguishable
+        );
+        assert_eq!(
+            buffer_action(&undecided),
+            None,
+            "no step on an undecided verdict"
+        );
+        // The same point estimate on a decisive count acts: 99.5% clears the target.
+        let decided = search(vec![
+            result("static 7% cash", 0.07, 0.995, 14.0),
+            result("grid", 0.17, 0.999, 30.0),
+        ]);
+        assert!(matches!(
+            buffer_action(&decided),
+            Some(Action::KeepBuffer(_))
+        ));
+        // A composition not distinguishable from the target is not one to restructure to.
+        let no_target = search(vec![
+            result("static 7% cash", 0.07, 0.60, 14.0),
+            result("grid", 0.17, 0.987, 30.0),
+        ]);
+        assert!(matches!(
+            buffer_action(&no_target),
+            Some(Action::WidenBufferSearch { .. })
+        ));
     }
 
     fn construction(feasible: bool, already_met: bool, changes: &[f64]) -> Construction {

@@ -842,3 +842,47 @@ fn the_default_grid_holds_the_use_case_trigger_on_the_example() {
         assert!(json.get(key).is_some(), "gate_grid.{key}");
     }
 }
+
+/// A horizon too short for a 2%-a-day gate to pay a 25% redemption: what it still owes at the
+/// horizon is harm, so its harm avoided is the shortfall it avoided less what it left owed.
+#[test]
+fn redemptions_a_gate_leaves_owed_at_the_horizon_are_not_avoided_harm() {
+    let fund = scripted_fund(0.10, 0.1e9, 0.0, 10, true);
+    let scenarios = [redemption(0.05), redemption(0.25)];
+    let sim = Simulator::new(Some(2)).unwrap();
+    let cfg = thresholds_config(&[0.20], GateWeights::default());
+    let grid = calibrate_gates(&fund, &scenarios, 1, &sim, &cfg);
+    let r = row(&grid.rows, 0.20);
+    assert!(r.gate_frequency > 0.0, "{r:?}");
+    assert!(
+        r.mean_deferred_end > grid.baseline.mean_deferred_end + 1e-4,
+        "the gate leaves redemptions owed at day 10: {r:?}"
+    );
+    close(
+        r.deferred_avoided,
+        grid.baseline.mean_deferred_end - r.mean_deferred_end,
+        "deferred avoided",
+    );
+    close(
+        r.harm_avoided,
+        r.shortfall_avoided + r.dilution_avoided + r.deferred_avoided,
+        "harm avoided",
+    );
+    assert!(r.harm_avoided < r.shortfall_avoided - 1e-4, "{r:?}");
+    let f = findings(
+        &grid,
+        &calibrate_swing(&fund, &scenarios, 1, &sim, &SwingConfig::default()),
+    );
+    let rec = f.iter().find(|x| x.topic == "recommended_gate").unwrap();
+    assert!(
+        rec.text.contains("still owed at the horizon"),
+        "{}",
+        rec.text
+    );
+    assert!(rec.text.contains("re-judged"), "{}", rec.text);
+    assert!(
+        rec.text.contains("conditional on the stress library")
+            || rec.text.contains("Conditional on the stress library")
+    );
+    assert!(rec.values.contains_key("shortfall_frequency_low"));
+}

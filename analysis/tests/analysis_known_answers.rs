@@ -4,6 +4,7 @@
 //! hand-solved optimum.
 
 use std::path::Path;
+use undertow_analysis::stats::{wilson, Verdict, Z95};
 
 use undertow_analysis::investor_behaviour::investor_behaviour;
 use undertow_analysis::market_liquidity::config::ProfileConfig;
@@ -246,12 +247,16 @@ fn the_buffer_search_picks_the_cheapest_grid_point_that_meets_the_target() {
     let scenarios = scenario_block(&fund, 3, 0..cfg.scenarios);
     let comps = cfg.compositions(fund.model.params.initial_cash as f64);
     let s = search(&fund, &comps, &cfg, &scenarios, 3, &sim).unwrap();
+    // Meeting the target means the coverage's Wilson 95% lower end clears it.
     let pick = s.cheapest().expect("some grid point meets 80%");
-    assert!(pick.coverage >= cfg.target_coverage, "{pick:?}");
+    assert!(pick.coverage_low >= cfg.target_coverage, "{pick:?}");
+    assert_eq!(pick.target_verdict, Verdict::Meets);
     for r in &s.results {
+        let (lo, hi) = wilson((r.coverage * 600.0).round() as u64, 600, Z95).unwrap();
+        assert!((lo - r.coverage_low).abs() < 1e-12 && (hi - r.coverage_high).abs() < 1e-12);
         if r.opportunity_cost_bps < pick.opportunity_cost_bps - 1e-9 {
             assert!(
-                r.coverage < cfg.target_coverage,
+                r.coverage_low < cfg.target_coverage,
                 "{} is cheaper and meets the target",
                 r.label
             );

@@ -18,10 +18,11 @@ use undertow_analysis::redemption_policy::playbook::{
     CHANNELS, STAGES,
 };
 use undertow_analysis::redemption_policy::reverse_stress::{
-    bisect_crossing, bisect_from_grid, failed, failure_probability, findings as rs_findings,
-    reverse_stress, tables as rs_tables,
+    bisect_crossing, bisect_from_grid, failure_probability, fell_short, findings as rs_findings,
+    gated, maps_of, report_of, reverse_stress, tables as rs_tables,
 };
 use undertow_analysis::sim::Simulator;
+use undertow_analysis::stats::Verdict;
 use undertow_analysis::StageId;
 use undertow_host::fund::{example_fund, parse_fund, Fund};
 use undertow_host::run::scenario_block;
@@ -376,62 +377,152 @@ fn reverse_stress_finds_the_constructed_failure_point() {
     };
     cfg.validate().unwrap();
     let rs = reverse_stress(&fund, 3, &sim, &cfg);
-    // The map: failure exactly on the grid rows at or above the root, at every market severity.
+    // This fund gates and never falls short: the shortfall map (the headline) is empty and the
+    // gate map holds the constructed point, on the grid rows at or above the root.
     for (i, &r) in rs.redemption_severity.iter().enumerate() {
         let expected = if r > root { 1.0 } else { 0.0 };
         assert!(
-            rs.failure_probability[i].iter().all(|&p| p == expected),
+            rs.gate.probability[i].iter().all(|&p| p == expected),
             "r = {r}: {:?}",
-            rs.failure_probability[i]
+            rs.gate.probability[i]
         );
-        assert!(rs.shortfall_probability[i].iter().all(|&p| p == 0.0));
+        assert!(rs.gate.count[i].iter().all(|&c| c as f64 == expected * 8.0));
+        assert!(rs.shortfall.probability[i].iter().all(|&p| p == 0.0));
+        assert_eq!(rs.failure_probability[i], rs.shortfall.probability[i]);
     }
-    // The first grid row above the root is 5/6; the least severe failing point sits at market
-    // severity 0 on it.
-    let least = rs.least_severe.unwrap();
+    assert_eq!(rs.failure, "shortfall");
+    assert_eq!(rs.least_severe, None, "gates are not failures to pay");
+    assert!(rs.frontier.iter().all(|f| f.redemption_severity.is_none()));
+    // The first grid row above the root is 5/6; the least severe gating point sits at market
+    // severity 0 on it, with the Wilson interval of 8 of 8.
+    let least = rs.gate_least_severe.unwrap();
     assert_eq!(least.market_severity, 0.0);
     assert_eq!(least.redemption_severity, 5.0 / 6.0);
     assert_eq!(least.failure_probability, 1.0);
-    // Every column's bisection brackets the root within (1/6) / 2^12.
+    assert_eq!(least.high, 1.0);
+    assert!((least.low - 0.6756).abs() < 1e-3, "{least:?}");
+    // 8 of 8 against the 50% level: the interval (67.6% to 100%) clears it.
+    assert_eq!(least.level_verdict, Verdict::Meets);
+    // Every column's bisection of the gate map brackets the root within (1/6) / 2^12.
     let resolution = (1.0 / 6.0) / 4096.0;
-    for f in &rs.frontier {
+    for f in &rs.gate_frontier {
         let (lo, hi) = (f.bracket_low.unwrap(), f.redemption_severity.unwrap());
         assert!(lo < root && root <= hi, "{lo} < {root} <= {hi}");
         assert!(hi - lo <= resolution * (1.0 + 1e-9));
     }
-    assert_eq!(rs.monotone_violations, 0);
-    // Counting only shortfalls, nothing fails: no least severe point, no crossing.
+    assert_eq!(rs.monotone_violations + rs.gate_monotone_violations, 0);
+    // The flag no longer changes the headline.
     let only = ReverseStressConfig {
         shortfall_only: true,
         ..cfg.clone()
     };
-    let rs2 = reverse_stress(&fund, 3, &sim, &only);
-    assert_eq!(rs2.least_severe, None);
-    assert!(rs2.frontier.iter().all(|f| f.redemption_severity.is_none()));
-    assert_eq!(rs2.failure, "shortfall");
-    // Findings and the map table.
+    assert_eq!(reverse_stress(&fund, 3, &sim, &only), rs);
+    // Findings: the headline says no shortfall; the gate map sits beside it.
     let f = rs_findings(&fund, &rs);
     let least_finding = f
         .iter()
         .find(|f| f.topic == "reverse_stress_least_severe")
         .unwrap();
-    assert_eq!(least_finding.values["redemption_severity"], 5.0 / 6.0);
-    // The redemption multiplier there: 32^(5/6).
-    assert!((least_finding.values["redemption_mult"] - 32f64.powf(5.0 / 6.0)).abs() < 1e-9);
+    assert!(
+        least_finding.text.contains("no shock"),
+        "{}",
+        least_finding.text
+    );
+    assert!(least_finding
+        .text
+        .contains("conditional on the severity grid"));
+    let gate_finding = f
+        .iter()
+        .find(|f| f.topic == "reverse_stress_gate_map")
+        .unwrap();
+    assert_eq!(gate_finding.values["redemption_severity"], 5.0 / 6.0);
     let t = &rs_tables(&rs)[0];
     assert_eq!(t.file, "reverse_stress_map.csv");
     assert_eq!(t.rows.len(), 49);
+    let col = |name: &str| t.header.iter().position(|h| h == name).unwrap();
+    let top = t.rows.last().unwrap();
+    assert_eq!(
+        (
+            top[col("gate_count")].as_str(),
+            top[col("shortfall_count")].as_str()
+        ),
+        ("8", "0")
+    );
+    assert_eq!(top[col("scenarios")], "8");
+}
+
+fn outcome(first_shortfall: f32, suspended: f32, first_gate: f32) -> ScenarioOutput {
+    ScenarioOutput {
+        first_shortfall_day: first_shortfall,
+        suspended,
+        first_gate_day: first_gate,
+        ..ScenarioOutput::default()
+    }
 }
 
 #[test]
-fn failure_counts_gates_unless_shortfall_only() {
-    let mut gated = record(None, None);
-    gated.gate_days = 3.0;
-    assert!(failed(&gated, false) && !failed(&gated, true));
-    let mut short = record(None, None);
-    short.shortfall = 0.01;
-    assert!(failed(&short, false) && failed(&short, true));
-    assert!(!failed(&record(None, None), false));
+fn shortfall_and_gate_are_read_apart() {
+    let calm = outcome(NEVER, 0.0, NEVER);
+    assert!(!fell_short(&calm) && !gated(&calm));
+    let gate = outcome(NEVER, 0.0, 4.0);
+    assert!(!fell_short(&gate) && gated(&gate));
+    assert!(fell_short(&outcome(3.0, 1.0, NEVER)));
+    assert!(fell_short(&outcome(0.0, 0.0, NEVER)), "day 0 is a day");
+    assert!(fell_short(&outcome(NEVER, 1.0, NEVER)), "suspended");
+}
+
+/// A 2x2 grid of constructed records: the maps count each scenario where it belongs, and one
+/// shortfall flag flipped changes the shortfall map, its interval and its least severe point,
+/// and nothing of the gate map.
+#[test]
+fn the_maps_follow_the_records_and_a_flipped_flag_changes_the_shortfall_map() {
+    let cfg = ReverseStressConfig {
+        market_severity: vec![0.0, 1.0],
+        redemption_severity: vec![0.0, 1.0],
+        scenarios_per_point: 4,
+        level: 0.5,
+        ..ReverseStressConfig::default()
+    };
+    let cell = |short: usize, gate: usize| -> Vec<ScenarioOutput> {
+        (0..4)
+            .map(|k| {
+                outcome(
+                    if k < short { 2.0 } else { NEVER },
+                    0.0,
+                    if k < gate { 1.0 } else { NEVER },
+                )
+            })
+            .collect()
+    };
+    // [redemption][market]: gates everywhere but the calm corner; shortfalls only at the worst.
+    let mut records = vec![vec![cell(0, 0), cell(0, 4)], vec![cell(0, 4), cell(2, 4)]];
+    let (short, gate) = maps_of(&records);
+    assert_eq!(short.count, vec![vec![0, 0], vec![0, 2]]);
+    assert_eq!(gate.count, vec![vec![0, 4], vec![4, 4]]);
+    let rs = report_of(&cfg, short, gate, vec![], vec![], 16);
+    let least = rs.least_severe.unwrap();
+    assert_eq!(
+        (least.market_severity, least.redemption_severity),
+        (1.0, 1.0)
+    );
+    // 2 of 4 at the 50% level: the interval straddles it.
+    assert_eq!(least.level_verdict, Verdict::NotDistinguishable);
+    // Two gate cells at norm 1 tie on probability: the lower market severity wins.
+    let gl = rs.gate_least_severe.unwrap();
+    assert_eq!((gl.market_severity, gl.redemption_severity), (0.0, 1.0));
+    // Corrupt one record: a shortfall flag set at the calm end of the redemption axis.
+    records[1][0][3].first_shortfall_day = 5.0;
+    records[1][0][2].suspended = 1.0;
+    let (short2, gate2) = maps_of(&records);
+    assert_eq!(short2.count[1][0], 2);
+    assert_ne!(short2.high[1][0], rs.shortfall.high[1][0]);
+    assert_eq!(gate2, rs.gate, "the gate map does not move");
+    let rs2 = report_of(&cfg, short2, gate2, vec![], vec![], 16);
+    let least2 = rs2.least_severe.unwrap();
+    assert_eq!(
+        (least2.market_severity, least2.redemption_severity),
+        (0.0, 1.0)
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -493,10 +584,21 @@ fn the_severity_generator_is_monotone_in_both_severities() {
 
 #[test]
 fn failure_probability_rises_with_each_severity_on_the_example() {
-    let fund = example_fund();
+    // Failure is failure to pay, which the example's liquid book and gates prevent: the
+    // probability is measured with its gates off, its markets 500 times thinner and 80% of
+    // its cash moved into its first position (the kernel's records, changed in place).
+    let mut fund = example_fund();
+    let p = &mut fund.model.params;
+    p.switches &= !(undertow_kernel::switch::GATES | undertow_kernel::switch::INVESTOR_GATE);
+    let moved = p.initial_cash * 0.8;
+    p.initial_cash -= moved;
+    fund.model.positions[0].weight += moved;
+    for pos in &mut fund.model.positions {
+        pos.adv *= 0.002;
+    }
     let sim = Simulator::new(None).unwrap();
     let n = 150;
-    let p = |s: f64, r: f64| failure_probability(&fund, &sim, 1, (s, r), n, false);
+    let p = |s: f64, r: f64| failure_probability(&fund, &sim, 1, (s, r), n);
     let along_r: Vec<f64> = [0.3, 0.6, 0.9].iter().map(|&r| p(0.5, r)).collect();
     let along_s: Vec<f64> = [0.1, 0.5, 0.9].iter().map(|&s| p(s, 0.6)).collect();
     for v in [&along_r, &along_s] {

@@ -468,7 +468,8 @@ pub struct ReverseStressArgs {
     /// Bisection steps along each market-severity column.
     #[arg(long, default_value_t = 8)]
     pub bisection_steps: u32,
-    /// Count only shortfalls as failures (a gate then counts as survival).
+    /// No effect, kept so that scripts still parse: failure is always a shortfall (issue 10);
+    /// the gate map is reported beside it.
     #[arg(long)]
     pub shortfall_only: bool,
     /// Worker threads, 1 to 4096 (default: every core).

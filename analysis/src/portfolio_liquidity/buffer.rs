@@ -20,6 +20,7 @@ use undertow_kernel::{switch, ScenarioOutput, ScenarioParams, HORIZONS};
 use super::config::{BufferConfig, BufferInstrument, Composition, ObjectiveWeights};
 use super::recommendation::{self, BufferRecommendation};
 use crate::sim::{with_horizon, without, Simulator};
+use crate::stats::{verdict, Proportion, Verdict};
 use crate::AnalysisError;
 use undertow_format::text::pct;
 use undertow_host::aggregate::{covered, quantile, survived, total_cost, LAR_CONFIDENCES};
@@ -102,6 +103,13 @@ pub struct CompositionResult {
     pub etf: f64,
     pub total: f64,
     pub coverage: f64,
+    /// Wilson 95% interval of the coverage ([`crate::stats`]) over the scenarios simulated.
+    pub coverage_low: f64,
+    pub coverage_high: f64,
+    /// The coverage against the target with its interval: `meets` only when the lower end
+    /// clears it, `not_distinguishable` when the interval contains it, `misses` when the upper
+    /// end is below it.
+    pub target_verdict: Verdict,
     pub survival: f64,
     pub gate_frequency: f64,
     pub shortfall_frequency: f64,
@@ -109,6 +117,7 @@ pub struct CompositionResult {
     /// Mean and 99th percentile of liquidation cost over the horizon, bps of NAV.
     pub expected_cost_bps: f64,
     pub cost_p99_bps: f64,
+    /// `target_verdict` is `meets`.
     pub meets_target: bool,
     /// No other composition has at least its coverage at a lower opportunity cost.
     pub on_frontier: bool,
@@ -179,6 +188,8 @@ pub struct BufferSearch {
     pub static_index: Option<usize>,
     /// Index of the use case's recommended composition, when it was searched.
     pub use_case_index: Option<usize>,
+    /// The scenario set the coverages and verdicts are conditional on.
+    pub conditional_on: &'static str,
     /// Why the search does not apply to this fund (it then has no results), in the user's terms.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub not_applicable: Option<String>,
@@ -435,6 +446,8 @@ pub fn result_of(
     let mut costs: Vec<f64> = outs.iter().map(total_cost).collect();
     costs.sort_by(|a, b| a.total_cmp(b));
     let coverage = share(&covered);
+    let (coverage_low, coverage_high) = interval(outs, covered);
+    let target_verdict = verdict(coverage_low, coverage_high, target);
     CompositionResult {
         label: comp.label.clone(),
         cash: comp.cash,
@@ -442,13 +455,16 @@ pub fn result_of(
         etf: comp.etf,
         total: comp.total(),
         coverage,
+        coverage_low,
+        coverage_high,
+        target_verdict,
         survival: share(&survived),
         gate_frequency: share(&|o| o.gate_days > 0.0),
         shortfall_frequency: share(&|o| o.shortfall > 0.0),
         opportunity_cost_bps: yields.opportunity_cost_bps(comp),
         expected_cost_bps: costs.iter().sum::<f64>() / n * 1e4,
         cost_p99_bps: quantile(&costs, 0.99) * 1e4,
-        meets_target: coverage + 1e-12 >= target,
+        meets_target: target_verdict == Verdict::Meets,
         on_frontier: false,
         safety_score: 0.0,
         cost_score: 0.0,
@@ -456,6 +472,12 @@ pub fn result_of(
         score: 0.0,
         rank: 0,
     }
+}
+
+/// The Wilson 95% interval of the share of `items` for which `f` holds; the whole of [0, 1]
+/// when there are none (nothing is known).
+pub(crate) fn interval<T>(items: &[T], f: impl Fn(&T) -> bool) -> (f64, f64) {
+    Proportion::share(items, f).map_or((0.0, 1.0), |p| (p.low, p.high))
 }
 
 /// Runs the search over `compositions`.
@@ -572,6 +594,7 @@ pub fn rank(
         results,
         cheapest_meeting_target,
         frontier,
+        conditional_on: CONDITIONAL_ON,
         not_applicable: None,
     }
 }
@@ -602,42 +625,202 @@ pub fn not_applicable(fund: &Fund, cfg: &BufferConfig) -> Option<String> {
     None
 }
 
-/// Whether the use case's buffer claim holds on a fund: the recommended composition covers at
-/// least the target at a lower opportunity cost than the static cash buffer.
+/// Highest cash share the cash-only search tries (the rest of the fund must stay invested).
+pub const CASH_ONLY_MAX: f64 = 0.9;
+/// Halvings of the cash-only search: a bracket of 0.9 narrows to 0.9/1024, under 0.1% of NAV.
+pub const CASH_ONLY_STEPS: u32 = 10;
+
+/// The cheapest cash-only buffer reaching a coverage: the least cash share in `[0, max]` whose
+/// coverage, on the same scenarios (common random numbers), is at least the one asked for.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CashOnlyEquivalent {
+    /// Coverage to reach (the tiered buffer's own, on the same scenarios).
+    pub coverage_needed: f64,
+    /// The least cash share seen to reach it (upper end of the final bracket); `None` when even
+    /// `searched_up_to` falls short.
+    pub cash: Option<f64>,
+    /// Its coverage and carry.
+    pub coverage: Option<f64>,
+    pub opportunity_cost_bps: Option<f64>,
+    /// The final bracket's lower end: the least cash share lies in `(cash_low, cash]`.
+    pub cash_low: Option<f64>,
+    pub searched_up_to: f64,
+    /// Carry of cash at `searched_up_to`, bps a year.
+    pub max_opportunity_cost_bps: f64,
+    pub evaluations: u32,
+}
+
+/// Where the cash-only search ended: the least cash share seen to reach the coverage (`cash`,
+/// the bracket's upper end), its coverage, and the bracket's lower end.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CashBracket {
+    pub cash: f64,
+    pub coverage: f64,
+    pub cash_low: f64,
+}
+
+/// Bisection for the least cash share `c` in `[0, max]` with `coverage(c) ≥ needed`, coverage
+/// non-decreasing in cash (more cash never pays less on the same scenarios, wherever the model is
+/// monotone): `coverage(max)` first (short of it: `None`), then `coverage(0)` (enough: 0), then
+/// `steps` halvings keeping `coverage(lo) < needed ≤ coverage(hi)`. Returns the bracket (`None`
+/// when even `max` falls short) and the number of evaluations.
+pub fn least_cash_reaching<E>(
+    mut coverage: impl FnMut(f64) -> Result<f64, E>,
+    needed: f64,
+    max: f64,
+    steps: u32,
+) -> Result<(Option<CashBracket>, u32), E> {
+    // Coverages are shares of the same scenario count: compare with a tolerance for rounding.
+    let reaches = |c: f64| c + 1e-12 >= needed;
+    let at_max = coverage(max)?;
+    if !reaches(at_max) {
+        return Ok((None, 1));
+    }
+    let at_zero = coverage(0.0)?;
+    if reaches(at_zero) {
+        let at = CashBracket {
+            cash: 0.0,
+            coverage: at_zero,
+            cash_low: 0.0,
+        };
+        return Ok((Some(at), 2));
+    }
+    let (mut lo, mut hi, mut at_hi, mut evaluations) = (0.0, max, at_max, 2);
+    for _ in 0..steps {
+        let mid = 0.5 * (lo + hi);
+        let c = coverage(mid)?;
+        evaluations += 1;
+        if reaches(c) {
+            hi = mid;
+            at_hi = c;
+        } else {
+            lo = mid;
+        }
+    }
+    let at = CashBracket {
+        cash: hi,
+        coverage: at_hi,
+        cash_low: lo,
+    };
+    Ok((Some(at), evaluations))
+}
+
+impl CashOnlyEquivalent {
+    /// Searches the cash-only buffer reaching `needed` with `coverage` (the coverage of a
+    /// cash-only buffer of a given share) and prices it with `yields`.
+    pub fn search<E>(
+        coverage: impl FnMut(f64) -> Result<f64, E>,
+        needed: f64,
+        yields: &Yields,
+    ) -> Result<CashOnlyEquivalent, E> {
+        let (found, evaluations) =
+            least_cash_reaching(coverage, needed, CASH_ONLY_MAX, CASH_ONLY_STEPS)?;
+        let carry =
+            |c: f64| yields.opportunity_cost_bps(&Composition::new("cash only", c, 0.0, 0.0));
+        Ok(CashOnlyEquivalent {
+            coverage_needed: needed,
+            cash: found.map(|f| f.cash),
+            coverage: found.map(|f| f.coverage),
+            opportunity_cost_bps: found.map(|f| carry(f.cash)),
+            cash_low: found.map(|f| f.cash_low),
+            searched_up_to: CASH_ONLY_MAX,
+            max_opportunity_cost_bps: carry(CASH_ONLY_MAX),
+            evaluations,
+        })
+    }
+
+    /// Whether a buffer costing `carry_bps` is cheaper than this cash-only one. When cash alone
+    /// never reaches the coverage within the search, it would cost more than cash at
+    /// `searched_up_to`.
+    pub fn dearer_than(&self, carry_bps: f64) -> bool {
+        match self.opportunity_cost_bps {
+            Some(c) => carry_bps < c,
+            None => carry_bps < self.max_opportunity_cost_bps,
+        }
+    }
+}
+
+/// The use case's buffer claim, three ways.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimVerdict {
+    /// Cheaper than cash alone at equal coverage, and the coverage's interval clears the target.
+    Holds,
+    /// Cheaper, but the coverage is not distinguishable from the target.
+    Undecided,
+    /// No cheaper than cash alone at equal coverage, or the coverage misses the target.
+    DoesNotHold,
+}
+
+/// The use case's buffer claim judged on a fund: the tiered composition covers at least the
+/// target at a lower carry than the cheapest cash-only buffer reaching the same coverage on the
+/// same scenarios. Conditional on the scenario set the search ran (`conditional_on`).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct BufferClaim {
     pub composition: String,
     pub target_coverage: f64,
     pub coverage: f64,
+    /// Wilson 95% interval of the coverage, and the coverage against the target with it.
+    pub coverage_low: f64,
+    pub coverage_high: f64,
+    pub coverage_verdict: Verdict,
     pub opportunity_cost_bps: f64,
+    /// The cheapest cash-only buffer reaching the composition's coverage.
+    pub cash_only: CashOnlyEquivalent,
+    /// Carry below the cash-only buffer's at equal coverage.
+    pub cheaper_than_cash_only: bool,
+    /// The fund's own static buffer, for context (not the yardstick: a buffer holding less cash
+    /// than the composition cannot be the one it is priced against).
     pub static_label: String,
     pub static_coverage: f64,
     pub static_opportunity_cost_bps: f64,
+    /// `coverage_verdict` is `meets`.
     pub coverage_met: bool,
-    pub cheaper_than_static: bool,
+    pub verdict: ClaimVerdict,
+    /// `verdict` is `holds`.
     pub holds: bool,
+    /// The scenario set the verdict is conditional on.
+    pub conditional_on: &'static str,
     pub scenarios: u64,
     pub horizon_days: u32,
 }
 
+/// What the buffer verdicts are conditional on.
+pub const CONDITIONAL_ON: &str = "the stress library";
+
 impl BufferClaim {
-    /// The claim judged on a search that evaluated the static buffer (first) and `label`.
-    pub fn judge(search: &BufferSearch, label: &str) -> Option<BufferClaim> {
+    /// The claim judged on a search that evaluated the static buffer (first) and `label`,
+    /// against `cash_only` (the cheapest cash-only buffer reaching `label`'s coverage).
+    pub fn judge(
+        search: &BufferSearch,
+        label: &str,
+        cash_only: CashOnlyEquivalent,
+    ) -> Option<BufferClaim> {
         let r = search.by_label(label)?;
         let s = search.results.first()?;
-        let coverage_met = r.coverage + 1e-12 >= search.target_coverage;
-        let cheaper = r.opportunity_cost_bps < s.opportunity_cost_bps;
+        let cheaper = cash_only.dearer_than(r.opportunity_cost_bps);
+        let verdict = match (cheaper, r.target_verdict) {
+            (false, _) | (_, Verdict::Misses) => ClaimVerdict::DoesNotHold,
+            (true, Verdict::Meets) => ClaimVerdict::Holds,
+            (true, Verdict::NotDistinguishable) => ClaimVerdict::Undecided,
+        };
         Some(BufferClaim {
             composition: r.describe(),
             target_coverage: search.target_coverage,
             coverage: r.coverage,
+            coverage_low: r.coverage_low,
+            coverage_high: r.coverage_high,
+            coverage_verdict: r.target_verdict,
             opportunity_cost_bps: r.opportunity_cost_bps,
+            cash_only,
+            cheaper_than_cash_only: cheaper,
             static_label: s.label.clone(),
             static_coverage: s.coverage,
             static_opportunity_cost_bps: s.opportunity_cost_bps,
-            coverage_met,
-            cheaper_than_static: cheaper,
-            holds: coverage_met && cheaper,
+            coverage_met: r.target_verdict == Verdict::Meets,
+            verdict,
+            holds: verdict == ClaimVerdict::Holds,
+            conditional_on: CONDITIONAL_ON,
             scenarios: search.scenarios,
             horizon_days: search.horizon_days,
         })
@@ -671,6 +854,191 @@ mod tests {
             "the fund it makes fails the fund checks: buffer.sovereign.adv = 7: wrong; \
              buffer.etf.impact = 7: wrong; positions[2].adv (id \"HY\") = 7: wrong"
         );
+    }
+
+    use super::super::recommendation::testing::{result, search, N};
+
+    /// A cash-only coverage that rises linearly to 1 at cash share `full` (monotone, closed form).
+    fn linear(full: f64) -> impl FnMut(f64) -> Result<f64, ()> {
+        move |c| Ok((c / full).min(1.0))
+    }
+
+    #[test]
+    fn the_cash_only_search_finds_the_least_cash_reaching_a_coverage() {
+        let (found, evaluations) = least_cash_reaching(linear(0.2), 0.5, 0.9, 10).unwrap();
+        let CashBracket {
+            cash: hi,
+            coverage: cov,
+            cash_low: lo,
+        } = found.unwrap();
+        assert!(
+            lo < 0.1 && 0.1 <= hi && hi - lo <= 0.9 / 1024.0 + 1e-15,
+            "{lo} {hi}"
+        );
+        assert!(cov >= 0.5);
+        assert_eq!(evaluations, 12);
+        // Cash at zero already enough: 0; cash at the top not enough: none.
+        assert_eq!(
+            least_cash_reaching(|_| Ok::<_, ()>(1.0), 0.9, 0.9, 10).unwrap(),
+            (
+                Some(CashBracket {
+                    cash: 0.0,
+                    coverage: 1.0,
+                    cash_low: 0.0
+                }),
+                2
+            )
+        );
+        assert_eq!(
+            least_cash_reaching(linear(2.0), 0.99, 0.9, 10).unwrap(),
+            (None, 1)
+        );
+        // An error of a rerun is passed on.
+        assert_eq!(
+            least_cash_reaching(|_| Err::<f64, _>(7), 0.5, 0.9, 10),
+            Err(7)
+        );
+    }
+
+    /// The seed's 8/5/4 composition with the given coverage (of `N`), and the fund's 7% cash.
+    fn tiered_search(coverage: f64) -> BufferSearch {
+        let mut tiered = result(&seed_label(), 0.08, coverage, 0.0);
+        tiered.sovereign = 0.05;
+        tiered.etf = 0.04;
+        tiered.total = 0.17;
+        let mut s = search(vec![result("static 7% cash", 0.07, 0.60, 0.0), tiered]);
+        // Carry as the stage prices it.
+        for r in &mut s.results {
+            r.opportunity_cost_bps = s.yields.opportunity_cost_bps(&r.composition());
+        }
+        s
+    }
+
+    fn seed_label() -> String {
+        super::super::config::seed_recommendation().label
+    }
+
+    fn claim(search: &BufferSearch, full: f64) -> BufferClaim {
+        let needed = search.by_label(&seed_label()).unwrap().coverage;
+        let cash_only = CashOnlyEquivalent::search(linear(full), needed, &search.yields).unwrap();
+        BufferClaim::judge(search, &seed_label(), cash_only).unwrap()
+    }
+
+    #[test]
+    fn the_buffer_claim_is_judged_against_cash_only_at_equal_coverage() {
+        // Tiered carry: 8% x 2% + 5% x 1.5% + 4% x 1% = 27.5 bps; cash only costs 200 bps per
+        // unit of NAV, so the tiered buffer is cheaper when cash alone needs more than 13.75%.
+        let s = tiered_search(0.995);
+        let r = &s.results[1];
+        assert!((r.opportunity_cost_bps - 27.5).abs() < 1e-9);
+        assert_eq!(r.target_verdict, Verdict::Meets);
+        // Cash alone reaches full coverage at 20%: it needs 19.9% for 99.5% → 39.8 bps.
+        let holds = claim(&s, 0.2);
+        assert!(holds.cheaper_than_cash_only && holds.holds, "{holds:?}");
+        assert_eq!(holds.verdict, ClaimVerdict::Holds);
+        assert!((holds.cash_only.cash.unwrap() - 0.199).abs() < 1e-3);
+        // The fund's 7% static buffer is cheaper than the tiered one, yet that settles nothing:
+        // it covers less. The yardstick is cash at equal coverage.
+        assert!(holds.static_opportunity_cost_bps < holds.opportunity_cost_bps);
+        // Cash alone reaching full coverage at 10%: 9.95% → 19.9 bps, cheaper than 27.5.
+        let fails = claim(&s, 0.1);
+        assert!(!fails.cheaper_than_cash_only);
+        assert_eq!(fails.verdict, ClaimVerdict::DoesNotHold);
+        // Cash alone never reaching it within 90%: the tiered buffer is cheaper.
+        let never = claim(&s, 5.0);
+        assert_eq!(never.cash_only.cash, None);
+        assert!(never.cheaper_than_cash_only && never.holds);
+        assert_eq!(never.conditional_on, "the stress library");
+        let json = serde_json::to_value(&holds).unwrap();
+        assert_eq!(json["verdict"], "holds");
+        assert_eq!(json["coverage_verdict"], "meets");
+        assert!(json["coverage_low"].as_f64().unwrap() > 0.985);
+    }
+
+    #[test]
+    fn the_buffer_claim_is_undecided_when_coverage_straddles_the_target_and_fails_when_it_misses() {
+        // 98.70% of 10,000 against 98.5%: within the interval.
+        let straddle = claim(&tiered_search(0.987), 0.2);
+        assert_eq!(straddle.coverage_verdict, Verdict::NotDistinguishable);
+        assert!(straddle.cheaper_than_cash_only);
+        assert_eq!(straddle.verdict, ClaimVerdict::Undecided);
+        assert!(!straddle.holds && !straddle.coverage_met);
+        assert!(straddle.coverage_low < 0.985 && 0.985 <= straddle.coverage_high);
+        let misses = claim(&tiered_search(0.97), 0.2);
+        assert_eq!(misses.coverage_verdict, Verdict::Misses);
+        assert_eq!(misses.verdict, ClaimVerdict::DoesNotHold);
+    }
+
+    #[test]
+    fn the_claim_finding_says_which_way_it_went_and_why() {
+        use super::super::findings::claim_finding;
+        let cases = [
+            (
+                claim(&tiered_search(0.995), 0.2),
+                "HOLDS",
+                "clears the target",
+            ),
+            (
+                claim(&tiered_search(0.987), 0.2),
+                "UNDECIDED",
+                "not distinguishable",
+            ),
+            (
+                claim(&tiered_search(0.97), 0.2),
+                "does NOT hold",
+                "misses the target",
+            ),
+            (
+                claim(&tiered_search(0.995), 0.1),
+                "does NOT hold",
+                "no cheaper",
+            ),
+        ];
+        for (c, verdict, why) in cases {
+            let f = claim_finding("Fund", &c);
+            assert!(f.text.contains(verdict), "{}", f.text);
+            assert!(f.text.contains(why), "{}", f.text);
+            assert!(
+                f.text.contains("re-judged with carry at equal coverage"),
+                "{}",
+                f.text
+            );
+            assert!(
+                f.text.contains("conditional on the stress library"),
+                "{}",
+                f.text
+            );
+            assert_eq!(f.values["holds"], c.holds as u8 as f64);
+            assert_eq!(f.values["coverage_low"], c.coverage_low);
+        }
+    }
+
+    #[test]
+    fn a_corrupted_cost_or_coverage_flips_the_comparators() {
+        let s = tiered_search(0.995);
+        let good = claim(&s, 0.2);
+        assert!(good.cash_only.dearer_than(27.5));
+        assert!(
+            !good.cash_only.dearer_than(45.0),
+            "a tiered carry above cash's"
+        );
+        // Coverage records: one covered scenario turned uncovered changes the count.
+        let cov = |o: &ScenarioOutput| covered(o);
+        let mut outs = vec![ScenarioOutput::default(); 4];
+        for o in &mut outs {
+            o.buffer_exhausted_day = undertow_kernel::NEVER;
+        }
+        let comp = Composition::new("x", 0.1, 0.0, 0.0);
+        let r = result_of(&comp, &outs, &s.yields, 0.5);
+        assert_eq!((r.coverage, r.target_verdict), (1.0, Verdict::Meets));
+        assert!(cov(&outs[0]));
+        outs[0].shortfall = 0.01;
+        outs[1].shortfall = 0.01;
+        let r = result_of(&comp, &outs, &s.yields, 0.5);
+        assert_eq!(r.coverage, 0.5);
+        assert_eq!(r.target_verdict, Verdict::NotDistinguishable);
+        assert!(r.coverage_low < 0.5 && r.coverage_high > 0.5);
+        assert_eq!(N, s.scenarios);
     }
 
     #[test]

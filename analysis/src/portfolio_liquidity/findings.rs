@@ -1,10 +1,12 @@
 //! Stage 3's findings: liquidity at risk, the buffer search and the use case's buffer claim,
 //! and the liquidity-aware construction, as sentences with their numbers.
 
+use super::buffer::{BufferClaim, ClaimVerdict, CONDITIONAL_ON};
 use super::construct::Construction;
 use super::PortfolioLiquidityReport;
 use crate::findings::{finding, money, p1, p2, Finding};
 use crate::graph::StageId;
+use crate::stats::Verdict;
 use undertow_format::text::pct;
 use undertow_host::fund::Fund;
 
@@ -57,7 +59,7 @@ fn buffer_coverage(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
     let b = &p.buffer;
     if let Some(st) = b.results.first() {
         let mut text = format!(
-            "The {} cash buffer{} covers {} of scenarios over {} days at {} a year of carry",
+            "Conditional on {CONDITIONAL_ON}: the {} cash buffer{} covers {} of scenarios over {} days (95% interval {} to {}: {} the {} target) at {} a year of carry",
             pct(st.cash),
             if b.with_gates {
                 ""
@@ -66,17 +68,25 @@ fn buffer_coverage(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
             },
             p2(st.coverage),
             b.horizon_days,
+            p2(st.coverage_low),
+            p2(st.coverage_high),
+            st.target_verdict.words(),
+            p1(b.target_coverage),
             format_bps(st.opportunity_cost_bps)
         );
         let mut values = vec![
             ("static_coverage", st.coverage),
+            ("static_coverage_low", st.coverage_low),
+            ("static_coverage_high", st.coverage_high),
             ("static_opportunity_cost_bps", st.opportunity_cost_bps),
         ];
         if let Some(c) = &p.use_case_claim {
             text += &format!(
-                "; {} covers {} at {} a year",
+                "; {} covers {} ({} to {}) at {} a year",
                 c.composition,
                 p2(c.coverage),
+                p2(c.coverage_low),
+                p2(c.coverage_high),
                 format_bps(c.opportunity_cost_bps)
             );
             values.push(("recommended_coverage", c.coverage));
@@ -87,34 +97,83 @@ fn buffer_coverage(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
     }
 }
 
-/// The use case's buffer claim, judged.
+/// The use case's buffer claim, re-judged: against the cheapest cash-only buffer reaching the
+/// same coverage on the same scenarios, with the coverage's interval against the target.
 fn use_case_claim(fund: &Fund, p: &PortfolioLiquidityReport, out: &mut Vec<Finding>) {
-    let s = StageId::PortfolioLiquidity;
     if let Some(c) = &p.use_case_claim {
+        out.push(claim_finding(&fund.name, c));
+    }
+}
+
+/// The finding of a judged buffer claim on the fund named `fund_name`.
+pub(crate) fn claim_finding(fund_name: &str, c: &BufferClaim) -> Finding {
+    let s = StageId::PortfolioLiquidity;
+    {
+        let co = &c.cash_only;
+        let cash_only = match (co.cash, co.opportunity_cost_bps) {
+            (Some(cash), Some(bps)) => format!(
+                "the cheapest cash-only buffer reaching the same coverage on the same scenarios holds {} cash at {} a year",
+                p1(cash),
+                format_bps(bps)
+            ),
+            _ => format!(
+                "cash alone does not reach the same coverage even at {} of NAV ({} a year)",
+                pct(co.searched_up_to),
+                format_bps(co.max_opportunity_cost_bps)
+            ),
+        };
+        let verdict = match c.verdict {
+            ClaimVerdict::Holds => "HOLDS",
+            ClaimVerdict::Undecided => "is UNDECIDED",
+            ClaimVerdict::DoesNotHold => "does NOT hold",
+        };
         let text = format!(
-            "The use case's buffer claim — {} covering at least {} of scenarios at a lower opportunity cost than the static cash buffer — {} on {}: coverage {} ({} the target) and {} a year against {} for the {} buffer.",
+            "The use case's buffer claim — {} covering at least {} of scenarios at a lower carry than cash alone — {} on {}, re-judged with carry at equal coverage and a 95% interval on coverage (conditional on {}): coverage {} (95% interval {} to {}, {} {} the target) at {} a year, while {}{}.",
             c.composition,
             p1(c.target_coverage),
-            if c.holds { "HOLDS" } else { "does NOT hold" },
-            fund.name,
+            verdict,
+            fund_name,
+            c.conditional_on,
             p2(c.coverage),
-            if c.coverage_met { "meets" } else { "misses" },
+            p2(c.coverage_low),
+            p2(c.coverage_high),
+            c.scenarios,
+            match c.coverage_verdict {
+                Verdict::Meets => "scenarios: meets",
+                Verdict::NotDistinguishable => "scenarios: not distinguishable from",
+                Verdict::Misses => "scenarios: misses",
+            },
             format_bps(c.opportunity_cost_bps),
-            format_bps(c.static_opportunity_cost_bps),
-            c.static_label.trim_start_matches("static "),
+            cash_only,
+            match (c.verdict, c.cheaper_than_cash_only) {
+                (ClaimVerdict::Holds, _) =>
+                    ": it is cheaper at equal coverage and its coverage clears the target",
+                (ClaimVerdict::Undecided, _) =>
+                    ": it is cheaper at equal coverage, but its coverage is not distinguishable from the target (more scenarios would settle it)",
+                (ClaimVerdict::DoesNotHold, true) =>
+                    ": it is cheaper at equal coverage, but its coverage misses the target",
+                (ClaimVerdict::DoesNotHold, false) =>
+                    ": the tiered buffer is no cheaper than cash alone at equal coverage",
+            },
         );
-        out.push(finding(
-            s,
-            "use_case_claim",
-            text,
-            &[
-                ("holds", c.holds as u8 as f64),
-                ("coverage", c.coverage),
-                ("target_coverage", c.target_coverage),
-                ("opportunity_cost_bps", c.opportunity_cost_bps),
-                ("static_opportunity_cost_bps", c.static_opportunity_cost_bps),
-            ],
-        ));
+        let mut values = vec![
+            ("holds", c.holds as u8 as f64),
+            ("coverage", c.coverage),
+            ("coverage_low", c.coverage_low),
+            ("coverage_high", c.coverage_high),
+            ("target_coverage", c.target_coverage),
+            ("opportunity_cost_bps", c.opportunity_cost_bps),
+            (
+                "cheaper_than_cash_only",
+                c.cheaper_than_cash_only as u8 as f64,
+            ),
+            ("static_opportunity_cost_bps", c.static_opportunity_cost_bps),
+        ];
+        if let (Some(cash), Some(bps)) = (co.cash, co.opportunity_cost_bps) {
+            values.push(("cash_only_cash", cash));
+            values.push(("cash_only_opportunity_cost_bps", bps));
+        }
+        finding(s, "use_case_claim", text, &values)
     }
 }
 
@@ -127,11 +186,13 @@ fn cheapest_meeting_target(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>)
             s,
             "cheapest_meeting_target",
             format!(
-                "The cheapest composition covering at least {} is {} ({}): {} coverage, {} survival, {} a year, expected liquidation cost {:.1} bps.",
+                "The cheapest composition whose coverage clears {} with its 95% interval is {} ({}): {} coverage ({} to {}), {} survival, {} a year, expected liquidation cost {:.1} bps (conditional on {CONDITIONAL_ON}).",
                 p1(b.target_coverage),
                 r.describe(),
                 r.label,
                 p2(r.coverage),
+                p2(r.coverage_low),
+                p2(r.coverage_high),
                 p2(r.survival),
                 format_bps(r.opportunity_cost_bps),
                 r.expected_cost_bps
@@ -145,10 +206,13 @@ fn cheapest_meeting_target(p: &PortfolioLiquidityReport, out: &mut Vec<Finding>)
                     s,
                     "cheapest_meeting_target",
                     format!(
-                        "No composition searched covers {}; the best, {}, covers {} at {} a year.",
+                        "No composition searched clears {} with its 95% interval (conditional on {CONDITIONAL_ON}); the best, {}, covers {} ({} to {}: {} the target) at {} a year.",
                         p1(b.target_coverage),
                         r.describe(),
                         p2(r.coverage),
+                        p2(r.coverage_low),
+                        p2(r.coverage_high),
+                        r.target_verdict.words(),
                         format_bps(r.opportunity_cost_bps)
                     ),
                     &[("best_coverage", r.coverage), ("opportunity_cost_bps", r.opportunity_cost_bps)],

@@ -14,7 +14,8 @@ use serde::Serialize;
 
 use crate::market_liquidity::MarketLiquidityReport;
 use crate::{AnalysisError, Context};
-use buffer::{BufferClaim, BufferSearch, LiquidityNeeds};
+use buffer::{BufferClaim, BufferSearch, CashOnlyEquivalent, LiquidityNeeds};
+use config::Composition;
 use construct::Construction;
 
 /// Stage 3's output.
@@ -51,11 +52,41 @@ pub(crate) fn run(
         fund.model.params.initial_cash as f64,
         &ctx.cfg.construction,
     );
-    let claim = BufferClaim::judge(&search, &config::seed_recommendation().label);
+    let claim = judge_claim(ctx, &search)?;
     Ok(PortfolioLiquidityReport {
         needs: LiquidityNeeds::of(fund, ctx.inputs.base_outputs),
         buffer: search,
         construction,
         use_case_claim: claim,
     })
+}
+
+/// The use case's buffer claim (the seed's 8/5/4 composition), re-judged against the cheapest
+/// cash-only buffer reaching the same coverage on the same scenarios: the cash share is searched
+/// by bisection ([`buffer::least_cash_reaching`]), each step a rerun of the search's scenarios.
+fn judge_claim(ctx: &Context, search: &BufferSearch) -> Result<Option<BufferClaim>, AnalysisError> {
+    let label = config::seed_recommendation().label;
+    let Some(tiered) = search.by_label(&label) else {
+        return Ok(None);
+    };
+    let cfg = &ctx.cfg.buffer;
+    let scenarios = ctx.first(cfg.scenarios);
+    let cash_only = CashOnlyEquivalent::search(
+        |cash| {
+            let comp = Composition::new("cash only", cash, 0.0, 0.0);
+            buffer::evaluate(
+                ctx.inputs.fund,
+                &comp,
+                cfg,
+                &search.yields,
+                scenarios,
+                ctx.inputs.seed,
+                ctx.sim,
+            )
+            .map(|r| r.coverage)
+        },
+        tiered.coverage,
+        &search.yields,
+    )?;
+    Ok(BufferClaim::judge(search, &label, cash_only))
 }

@@ -58,15 +58,22 @@ pub fn use_case_index(results: &[CompositionResult]) -> Option<usize> {
 pub(crate) mod testing {
     use super::super::buffer::{rank, BufferSearch, CompositionResult, Yields};
     use super::super::config::BufferConfig;
+    use crate::stats::{verdict, wilson, Verdict, Z95};
 
-    /// A composition of `cash` alone with the given coverage and opportunity cost; it meets the
-    /// default 98.5% target when `coverage` does.
+    /// Scenarios behind a hand-built result's coverage interval.
+    pub(crate) const N: u64 = 10_000;
+
+    /// A composition of `cash` alone with the given coverage (of [`N`] scenarios, with its
+    /// Wilson interval) and opportunity cost; it meets the default 98.5% target when the
+    /// interval's lower end does.
     pub(crate) fn result(
         label: &str,
         cash: f64,
         coverage: f64,
         cost_bps: f64,
     ) -> CompositionResult {
+        let (lo, hi) = wilson((coverage * N as f64).round() as u64, N, Z95).unwrap();
+        let target_verdict = verdict(lo, hi, BufferConfig::default().target_coverage);
         CompositionResult {
             label: label.into(),
             cash,
@@ -74,13 +81,16 @@ pub(crate) mod testing {
             etf: 0.0,
             total: cash,
             coverage,
+            coverage_low: lo,
+            coverage_high: hi,
+            target_verdict,
             survival: 1.0,
             gate_frequency: 0.0,
             shortfall_frequency: 0.0,
             opportunity_cost_bps: cost_bps,
             expected_cost_bps: 0.0,
             cost_p99_bps: 0.0,
-            meets_target: coverage >= BufferConfig::default().target_coverage,
+            meets_target: target_verdict == Verdict::Meets,
             on_frontier: false,
             safety_score: 0.0,
             cost_score: 0.0,
@@ -98,7 +108,7 @@ pub(crate) mod testing {
             sovereign: 0.035,
             etf: 0.04,
         };
-        rank(results, &BufferConfig::default(), yields, 100)
+        rank(results, &BufferConfig::default(), yields, N)
     }
 }
 

@@ -1,4 +1,5 @@
-//! Stage 3's tables: `lar.csv`, `frontier.csv`, `construction.csv`.
+//! Stage 3's tables: `lar.csv`, `frontier.csv` (each composition's coverage with its Wilson 95%
+//! interval and verdict against the target), `construction.csv`.
 
 use super::PortfolioLiquidityReport;
 use crate::table::{header, num, text, Table};
@@ -34,6 +35,9 @@ pub fn tables(p: &PortfolioLiquidityReport) -> Vec<Table> {
                 num(r.etf),
                 num(r.total),
                 num(r.coverage),
+                num(r.coverage_low),
+                num(r.coverage_high),
+                text(r.target_verdict.name()),
                 num(r.survival),
                 num(r.gate_frequency),
                 num(r.shortfall_frequency),
@@ -56,6 +60,9 @@ pub fn tables(p: &PortfolioLiquidityReport) -> Vec<Table> {
             "etf",
             "total",
             "coverage",
+            "coverage_low",
+            "coverage_high",
+            "target_verdict",
             "survival",
             "gate_frequency",
             "shortfall_frequency",

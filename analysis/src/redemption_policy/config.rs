@@ -431,7 +431,9 @@ pub struct ReverseStressConfig {
     pub level: f64,
     /// Bisection steps along each column.
     pub bisection_steps: u32,
-    /// Count only shortfalls as failures (gates then count as survival).
+    /// No longer changes anything (issue 10): the headline map is always the shortfall map
+    /// (failure to pay) and the gate map is reported beside it. Kept so that the command line's
+    /// `--shortfall-only` still parses.
     pub shortfall_only: bool,
 }
 
@@ -495,12 +497,9 @@ impl ReverseStressConfig {
         Ok(())
     }
 
-    /// What counts as a failure, in words.
+    /// What counts as a failure, in words: a shortfall (failure to pay), whatever
+    /// `shortfall_only` says.
     pub fn failure_name(&self) -> &'static str {
-        if self.shortfall_only {
-            "shortfall"
-        } else {
-            "shortfall_or_gate"
-        }
+        "shortfall"
     }
 }

@@ -10,6 +10,24 @@ use undertow_format::text::bps;
 use undertow_format::text::pct;
 use undertow_host::fund::Fund;
 
+/// How the gate findings were judged (issue 10): the verdicts are conditional on the scenario
+/// set, and redemptions a gate pushes past the horizon are harm, not harm avoided.
+pub const JUDGED: &str = "Conditional on the stress library, re-judged with redemptions still deferred at the horizon counted as harm and 95% intervals on frequencies:";
+
+/// "95% 1.2% to 3.4%".
+fn range(low: f64, high: f64) -> String {
+    format!("95% {} to {}", p1(low), p1(high))
+}
+
+/// Whether two frequencies' intervals are disjoint, in words.
+fn differs(yes: bool) -> &'static str {
+    if yes {
+        "a difference the scenarios can tell"
+    } else {
+        "not distinguishable from no gate at 95%"
+    }
+}
+
 /// Stage 5's findings: gates and swing pricing, then the early warning, the reverse stress test
 /// and the playbook.
 pub fn findings(fund: &Fund, r: &RedemptionPolicyReport) -> Vec<Finding> {
@@ -75,19 +93,25 @@ fn recommended_gate(grid: &GateGrid, out: &mut Vec<Finding>) {
         );
         let text = if r.gate_frequency > 0.0 {
             format!(
-                "{lead} ({scores}). It gates in {} of scenarios for {:.1} days on average, takes the shortfall frequency from {} to {} and the mean shortfall from {} to {} of NAV, and dilution from {} to {}; {} of its gates fall in scenarios that had no shortfall without a gate.",
+                "{JUDGED} {lead} ({scores}). It gates in {} of scenarios (95% interval {}) for {:.1} days on average, takes the shortfall frequency from {} ({}) to {} ({}; {}) and the mean shortfall from {} to {} of NAV, dilution from {} to {}, and redemptions still owed at the horizon from {} to {} of NAV; {} of its gates fall in scenarios that had no shortfall without a gate.",
                 p1(r.gate_frequency),
+                range(r.gate_frequency_low, r.gate_frequency_high),
                 r.mean_gate_days,
                 p1(b.shortfall_frequency),
+                range(b.shortfall_frequency_low, b.shortfall_frequency_high),
                 p1(r.shortfall_frequency),
+                range(r.shortfall_frequency_low, r.shortfall_frequency_high),
+                differs(r.shortfall_differs),
                 p2(b.mean_shortfall),
                 p2(r.mean_shortfall),
                 bps(b.mean_dilution_bps),
                 bps(r.mean_dilution_bps),
+                p2(b.mean_deferred_end),
+                p2(r.mean_deferred_end),
                 p1(r.unnecessary_gate_share),
             )
         } else {
-            format!("{lead} ({scores}), whose trigger never fired: in effect, no gate.")
+            format!("{JUDGED} {lead} ({scores}), whose trigger never fired: in effect, no gate.")
         };
         let mut values = trigger_values(r);
         values.extend([
@@ -103,6 +127,22 @@ fn recommended_gate(grid: &GateGrid, out: &mut Vec<Finding>) {
             ("baseline_mean_dilution_bps", b.mean_dilution_bps),
             ("mean_dilution_bps", r.mean_dilution_bps),
             ("unnecessary_gate_share", r.unnecessary_gate_share),
+            ("gate_frequency_low", r.gate_frequency_low),
+            ("gate_frequency_high", r.gate_frequency_high),
+            ("shortfall_frequency_low", r.shortfall_frequency_low),
+            ("shortfall_frequency_high", r.shortfall_frequency_high),
+            (
+                "baseline_shortfall_frequency_low",
+                b.shortfall_frequency_low,
+            ),
+            (
+                "baseline_shortfall_frequency_high",
+                b.shortfall_frequency_high,
+            ),
+            ("shortfall_differs", r.shortfall_differs as u8 as f64),
+            ("baseline_mean_deferred_end", b.mean_deferred_end),
+            ("mean_deferred_end", r.mean_deferred_end),
+            ("harm_avoided", r.harm_avoided),
         ]);
         out.push(finding(s, "recommended_gate", text, &values));
         if let Some(f) = grid.best_firing.as_ref().filter(|f| f.rank != r.rank) {
@@ -114,6 +154,10 @@ fn recommended_gate(grid: &GateGrid, out: &mut Vec<Finding>) {
                 ("gate_frequency", f.gate_frequency),
                 ("mean_gate_days", f.mean_gate_days),
                 ("shortfall_frequency", f.shortfall_frequency),
+                ("shortfall_frequency_low", f.shortfall_frequency_low),
+                ("shortfall_frequency_high", f.shortfall_frequency_high),
+                ("shortfall_differs", f.shortfall_differs as u8 as f64),
+                ("mean_deferred_end", f.mean_deferred_end),
                 ("mean_dilution_bps", f.mean_dilution_bps),
                 ("unnecessary_gate_share", f.unnecessary_gate_share),
             ]);
@@ -121,14 +165,18 @@ fn recommended_gate(grid: &GateGrid, out: &mut Vec<Finding>) {
                 s,
                 "best_firing_gate",
                 format!(
-                    "If a gate is wanted all the same, the best that fires is {} (rank {}, score {:.3}): it gates in {} of scenarios for {:.1} days on average, shortfall frequency {} against {} without a gate, dilution {} against {}, and {} of its gates fall in scenarios that had no shortfall without one.",
+                    "If a gate is wanted all the same, the best that fires is {} (rank {}, score {:.3}): it gates in {} of scenarios for {:.1} days on average, shortfall frequency {} ({}) against {} ({}) without a gate ({}), {} of NAV still owed at the horizon, dilution {} against {}, and {} of its gates fall in scenarios that had no shortfall without one.",
                     f.label,
                     f.rank,
                     f.score,
                     p1(f.gate_frequency),
                     f.mean_gate_days,
                     p1(f.shortfall_frequency),
+                    range(f.shortfall_frequency_low, f.shortfall_frequency_high),
                     p1(b.shortfall_frequency),
+                    range(b.shortfall_frequency_low, b.shortfall_frequency_high),
+                    differs(f.shortfall_differs),
+                    p2(f.mean_deferred_end),
                     bps(f.mean_dilution_bps),
                     bps(b.mean_dilution_bps),
                     p1(f.unnecessary_gate_share),
@@ -157,7 +205,7 @@ fn use_case_trigger(grid: &GateGrid, out: &mut Vec<Finding>) {
             s,
             "use_case_gate_claim",
             format!(
-                "The use case's trigger — {} — {}: rank {} of {}, score {:.3} against {:.3} for the best. Against the best: protection {:.2} vs {:.2} (shortfall frequency {} vs {}, dilution {} vs {}), operational {:.2} vs {:.2} ({:.1} vs {:.1} gated days), reputation {:.2} vs {:.2} ({} vs {} of scenarios gated without need).",
+                "{JUDGED} The use case's trigger — {} — {}: rank {} of {}, score {:.3} against {:.3} for the best. Against the best: protection {:.2} vs {:.2} (shortfall frequency {} ({}) vs {} ({}), dilution {} vs {}, still owed at the horizon {} vs {} of NAV), operational {:.2} vs {:.2} ({:.1} vs {:.1} gated days), reputation {:.2} vs {:.2} ({} vs {} of scenarios gated without need).",
                 u.label,
                 verdict,
                 c.rank,
@@ -167,9 +215,13 @@ fn use_case_trigger(grid: &GateGrid, out: &mut Vec<Finding>) {
                 u.protection_score,
                 best.protection_score,
                 p1(u.shortfall_frequency),
+                range(u.shortfall_frequency_low, u.shortfall_frequency_high),
                 p1(best.shortfall_frequency),
+                range(best.shortfall_frequency_low, best.shortfall_frequency_high),
                 bps(u.mean_dilution_bps),
                 bps(best.mean_dilution_bps),
+                p2(u.mean_deferred_end),
+                p2(best.mean_deferred_end),
                 u.operational_score,
                 best.operational_score,
                 u.mean_gate_days,
@@ -192,8 +244,14 @@ fn use_case_trigger(grid: &GateGrid, out: &mut Vec<Finding>) {
                 ("reputation_score", u.reputation_score),
                 ("best_reputation_score", best.reputation_score),
                 ("shortfall_frequency", u.shortfall_frequency),
+                ("shortfall_frequency_low", u.shortfall_frequency_low),
+                ("shortfall_frequency_high", u.shortfall_frequency_high),
+                ("best_shortfall_frequency_low", best.shortfall_frequency_low),
+                ("best_shortfall_frequency_high", best.shortfall_frequency_high),
                 ("gate_frequency", u.gate_frequency),
                 ("mean_gate_days", u.mean_gate_days),
+                ("mean_deferred_end", u.mean_deferred_end),
+                ("harm_avoided", u.harm_avoided),
             ],
         ));
     }

@@ -24,15 +24,24 @@
 //! - unnecessary gates: gated scenarios whose baseline had no shortfall — their share of the gated
 //!   scenarios (`unnecessary_gate_share`) and of all scenarios (`unnecessary_gate_frequency`);
 //! - mean redemptions still owed at the horizon (`mean_deferred_end`): a gate defers, and what it
-//!   defers past the horizon is neither paid nor sold within it, so part of what a tight cap
-//!   "avoids" is only postponed — read the two together.
+//!   defers past the horizon is neither paid nor sold within it. It is **harm, not harm
+//!   avoided**: the investors are still owed, so a tight cap that pushes redemptions past the
+//!   horizon must not score as if it had paid them. `deferred_avoided = Ē_b − Ē` enters the
+//!   harm avoided below (negative when the gate leaves more owed than no gate does).
+//! - the frequencies (gate, shortfall, and the baseline's shortfall) carry Wilson 95% intervals
+//!   ([`crate::stats`]); `shortfall_differs` says whether a point's shortfall frequency and the
+//!   baseline's have disjoint intervals (conservative: the scenarios are paired on common random
+//!   numbers, which a paired test would exploit). Every number is conditional on the scenario set
+//!   the grid ran (the stress library).
 //!
 //! **Scores** (each 1 at the best grid point and 0 at the no-gate baseline, so that a criterion's
 //! weight means what it says whatever the grid):
 //!
 //! ```text
-//! harm avoided  A   = (S̄_b − S̄) + (D̄_b − D̄)          a unit of NAV unpaid on time counts like
-//!                                                      a unit of NAV lost to costs
+//! harm avoided  A   = (S̄_b − S̄) + (D̄_b − D̄) + (Ē_b − Ē)
+//!                                                      a unit of NAV unpaid on time, or still
+//!                                                      owed at the horizon, counts like a unit
+//!                                                      of NAV lost to costs
 //! protection        = A / max_points A                 when some point avoids harm (a point that
 //!                                                      adds harm scores below 0);
 //!                   = A / max_points |A|               when none does (0 for harmless points, −1
@@ -82,6 +91,7 @@ use serde::Serialize;
 use undertow_kernel::{gate, switch, FundModel, ScenarioOutput, ScenarioParams};
 
 use super::config::{GateConfig, GateWeights};
+use crate::portfolio_liquidity::buffer::interval;
 use crate::sim::Simulator;
 use undertow_format::text::pct;
 use undertow_host::aggregate::total_cost;
@@ -258,6 +268,9 @@ pub fn baseline_model(model: &FundModel) -> FundModel {
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct GateBaseline {
     pub shortfall_frequency: f64,
+    /// Wilson 95% interval of the shortfall frequency.
+    pub shortfall_frequency_low: f64,
+    pub shortfall_frequency_high: f64,
     /// Mean peak unpaid arrears, fraction of NAV.
     pub mean_shortfall: f64,
     pub mean_dilution_bps: f64,
@@ -282,18 +295,31 @@ pub struct GateRow {
     /// The use case's trigger at the fund's own cap, investor gate and notice.
     pub use_case: bool,
     pub gate_frequency: f64,
+    /// Wilson 95% interval of the gate frequency.
+    pub gate_frequency_low: f64,
+    pub gate_frequency_high: f64,
     pub mean_gate_days: f64,
     pub shortfall_frequency: f64,
+    /// Wilson 95% interval of the shortfall frequency.
+    pub shortfall_frequency_low: f64,
+    pub shortfall_frequency_high: f64,
+    /// The shortfall frequency's interval and the baseline's are disjoint.
+    pub shortfall_differs: bool,
     pub mean_shortfall: f64,
     pub mean_dilution_bps: f64,
     pub mean_cost_bps: f64,
-    /// Mean redemptions still queued at the horizon (a gate defers; part of what it "avoids"
-    /// within the horizon is paid after it).
+    /// Mean redemptions still queued at the horizon, fraction of NAV: owed, not avoided.
     pub mean_deferred_end: f64,
     /// Baseline mean shortfall minus this point's, fraction of NAV.
     pub shortfall_avoided: f64,
     /// Baseline mean dilution minus this point's, fraction of NAV.
     pub dilution_avoided: f64,
+    /// Baseline mean redemptions owed at the horizon minus this point's, fraction of NAV
+    /// (negative: the gate leaves more owed).
+    pub deferred_avoided: f64,
+    /// `shortfall_avoided + dilution_avoided + deferred_avoided`: the harm the protection score
+    /// reads.
+    pub harm_avoided: f64,
     /// Share of the gated scenarios whose baseline had no shortfall.
     pub unnecessary_gate_share: f64,
     /// Share of all scenarios gated without a baseline shortfall.
@@ -318,7 +344,18 @@ pub struct GateClaim {
     /// Ranks within the larger of [`NEAR_TOP_RANKS`] and [`NEAR_TOP_SHARE`] of the grid.
     pub near_top_ranks: u32,
     pub holds: bool,
+    /// How the claim was judged (issue 10): [`JUDGED_WITH`].
+    pub judged_with: &'static str,
+    /// The scenario set the verdict is conditional on.
+    pub conditional_on: &'static str,
 }
+
+/// How the gate scores and the use case's claim are judged since issue 10.
+pub const JUDGED_WITH: &str =
+    "redemptions still deferred at the horizon counted as harm, frequencies with Wilson 95% intervals";
+
+/// What the gate verdicts are conditional on.
+pub const CONDITIONAL_ON: &str = "the stress library";
 
 /// The gate calibration.
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -353,14 +390,27 @@ pub(crate) fn mean(outs: &[ScenarioOutput], f: impl Fn(&ScenarioOutput) -> f64) 
     outs.iter().map(f).sum::<f64>() / outs.len().max(1) as f64
 }
 
+/// A shortfall: accepted redemptions left unpaid at some point.
+pub(crate) fn fell_short(o: &ScenarioOutput) -> bool {
+    o.shortfall > 0.0
+}
+
+/// Whether two intervals are disjoint.
+pub(crate) fn disjoint((a_lo, a_hi): (f64, f64), (b_lo, b_hi): (f64, f64)) -> bool {
+    a_hi < b_lo || b_hi < a_lo
+}
+
 pub(crate) fn share(outs: &[ScenarioOutput], f: impl Fn(&ScenarioOutput) -> bool) -> f64 {
     outs.iter().filter(|o| f(o)).count() as f64 / outs.len().max(1) as f64
 }
 
 /// Summarises the baseline's records.
 pub fn baseline_of(outs: &[ScenarioOutput]) -> GateBaseline {
+    let (lo, hi) = interval(outs, fell_short);
     GateBaseline {
-        shortfall_frequency: share(outs, |o| o.shortfall > 0.0),
+        shortfall_frequency: share(outs, fell_short),
+        shortfall_frequency_low: lo,
+        shortfall_frequency_high: hi,
         mean_shortfall: mean(outs, |o| o.shortfall as f64),
         mean_dilution_bps: mean(outs, |o| o.dilution as f64) * 1e4,
         mean_cost_bps: mean(outs, total_cost) * 1e4,
@@ -391,6 +441,12 @@ pub fn gate_row(
         .count();
     let mean_shortfall = mean(outs, |o| o.shortfall as f64);
     let mean_dilution = mean(outs, |o| o.dilution as f64);
+    let mean_deferred_end = mean(outs, |o| o.deferred_end as f64);
+    let shortfall_avoided = b.mean_shortfall - mean_shortfall;
+    let dilution_avoided = b.mean_dilution_bps / 1e4 - mean_dilution;
+    let deferred_avoided = b.mean_deferred_end - mean_deferred_end;
+    let (gate_lo, gate_hi) = interval(outs, |o| o.gate_days > 0.0);
+    let (short_lo, short_hi) = interval(outs, fell_short);
     GateRow {
         label: point.describe(),
         redemptions_30d: point.redemptions_30d,
@@ -401,14 +457,24 @@ pub fn gate_row(
         fund_notice_days: point.notice_days,
         use_case,
         gate_frequency: gated as f64 / n,
+        gate_frequency_low: gate_lo,
+        gate_frequency_high: gate_hi,
         mean_gate_days: mean(outs, |o| o.gate_days as f64),
-        shortfall_frequency: share(outs, |o| o.shortfall > 0.0),
+        shortfall_frequency: share(outs, fell_short),
+        shortfall_frequency_low: short_lo,
+        shortfall_frequency_high: short_hi,
+        shortfall_differs: disjoint(
+            (short_lo, short_hi),
+            (b.shortfall_frequency_low, b.shortfall_frequency_high),
+        ),
         mean_shortfall,
         mean_dilution_bps: mean_dilution * 1e4,
         mean_cost_bps: mean(outs, total_cost) * 1e4,
-        mean_deferred_end: mean(outs, |o| o.deferred_end as f64),
-        shortfall_avoided: b.mean_shortfall - mean_shortfall,
-        dilution_avoided: b.mean_dilution_bps / 1e4 - mean_dilution,
+        mean_deferred_end,
+        shortfall_avoided,
+        dilution_avoided,
+        deferred_avoided,
+        harm_avoided: shortfall_avoided + dilution_avoided + deferred_avoided,
         unnecessary_gate_share: if gated > 0 {
             unnecessary as f64 / gated as f64
         } else {
@@ -427,17 +493,17 @@ pub fn gate_row(
 /// Scores and ranks the rows (module doc: each criterion 1 at the best point, 0 at the baseline).
 pub fn rank_gates(rows: &mut [GateRow], weights: &GateWeights) {
     let most = |f: &dyn Fn(&GateRow) -> f64| rows.iter().map(f).fold(0.0f64, f64::max);
-    let best_avoided = most(&|r| r.shortfall_avoided + r.dilution_avoided);
+    let best_avoided = most(&|r| r.harm_avoided);
     let protection_scale = if best_avoided > 1e-12 {
         best_avoided
     } else {
-        most(&|r| (r.shortfall_avoided + r.dilution_avoided).abs())
+        most(&|r| r.harm_avoided.abs())
     };
     let most_days = most(&|r| r.mean_gate_days);
     let most_unnecessary = most(&|r| r.unnecessary_gate_frequency);
     let w_sum = weights.protection + weights.operational + weights.reputation;
     for r in rows.iter_mut() {
-        let avoided = r.shortfall_avoided + r.dilution_avoided;
+        let avoided = r.harm_avoided;
         r.protection_score = if protection_scale > 1e-12 {
             avoided / protection_scale
         } else {
@@ -492,6 +558,8 @@ pub(crate) fn claim(rows: &[GateRow]) -> Option<GateClaim> {
         score_gap: best.score - u.score,
         near_top_ranks: near,
         holds: u.rank <= near,
+        judged_with: JUDGED_WITH,
+        conditional_on: CONDITIONAL_ON,
     })
 }
 
@@ -557,4 +625,146 @@ pub fn calibrate_gates(
         model.params.horizon,
         cfg.min_days.unwrap_or(model.params.gate_min_days),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn out(shortfall: f32, deferred_end: f32, gate_days: f32) -> ScenarioOutput {
+        ScenarioOutput {
+            shortfall,
+            deferred_end,
+            gate_days,
+            ..ScenarioOutput::default()
+        }
+    }
+
+    impl GatePoint {
+        fn use_case_like() -> GatePoint {
+            GatePoint {
+                alr: Some(USE_CASE_ALR),
+                ..point(USE_CASE_REDEMPTIONS_30D)
+            }
+        }
+    }
+
+    fn point(r30: f64) -> GatePoint {
+        GatePoint {
+            redemptions_30d: Some(r30),
+            alr: None,
+            stress: None,
+            cap: 0.02,
+            investor_cap: None,
+            notice_days: 0,
+        }
+    }
+
+    /// Two gates that both remove the baseline's 10% shortfall: one pays within the horizon,
+    /// the other pushes 10% of NAV past it. Counting what is still owed as harm, only the first
+    /// protects; counting it as avoided (the old score), they would tie.
+    #[test]
+    fn redemptions_deferred_past_the_horizon_count_as_harm() {
+        let base = vec![out(0.1, 0.0, 0.0), out(0.0, 0.0, 0.0)];
+        let pays = vec![out(0.0, 0.0, 5.0), out(0.0, 0.0, 0.0)];
+        let defers = vec![out(0.0, 0.1, 5.0), out(0.0, 0.0, 0.0)];
+        let mut rows = vec![
+            gate_row(&point(0.1), false, &defers, &base),
+            gate_row(&point(0.2), false, &pays, &base),
+        ];
+        for r in &rows {
+            assert!((r.shortfall_avoided - 0.05).abs() < 1e-7, "{r:?}");
+        }
+        assert!((rows[0].deferred_avoided + 0.05).abs() < 1e-7);
+        assert!(rows[0].harm_avoided.abs() < 1e-7, "postponed, not avoided");
+        assert!((rows[1].harm_avoided - 0.05).abs() < 1e-7);
+        rank_gates(&mut rows, &GateWeights::default());
+        assert!(rows[0].protection_score.abs() < 1e-6);
+        assert!((rows[1].protection_score - 1.0).abs() < 1e-6);
+        assert_eq!((rows[1].rank, rows[0].rank), (1, 2));
+        // A corrupted record (the deferral dropped) makes the two tie on protection again.
+        let corrupted = vec![out(0.0, 0.0, 5.0), out(0.0, 0.0, 0.0)];
+        let r = gate_row(&point(0.1), false, &corrupted, &base);
+        assert!((r.harm_avoided - rows[1].harm_avoided).abs() < 1e-7);
+    }
+
+    /// The use case's claim comes out either way, and a use-case trigger that only postpones
+    /// (its redemptions still owed at the horizon) loses the claim it would hold if what it
+    /// postpones counted as avoided.
+    #[test]
+    fn the_use_case_gate_claim_holds_or_not_and_deferral_can_flip_it() {
+        let base = vec![out(0.1, 0.0, 0.0), out(0.0, 0.0, 0.0)];
+        // Four policies that never fire (no harm avoided, no gate days) and two that fire.
+        let quiet = vec![out(0.1, 0.0, 0.0), out(0.0, 0.0, 0.0)];
+        let pays = vec![out(0.0, 0.0, 5.0), out(0.0, 0.0, 0.0)];
+        let grid_with = |use_case: &[ScenarioOutput]| {
+            let mut rows: Vec<GateRow> = (0..4)
+                .map(|k| gate_row(&point(0.5 + k as f64 * 0.1), false, &quiet, &base))
+                .collect();
+            rows.push(gate_row(&point(0.2), false, &pays, &base));
+            rows.push(gate_row(&GatePoint::use_case_like(), true, use_case, &base));
+            let weights = GateWeights {
+                protection: 1.0,
+                operational: 0.0,
+                reputation: 0.0,
+            };
+            rank_gates(&mut rows, &weights);
+            claim(&rows).unwrap()
+        };
+        // Paying within the horizon: best protection, rank 1 or 2 of 6: the claim holds.
+        let holds = grid_with(&pays);
+        assert!(holds.holds && holds.rank <= 2, "{holds:?}");
+        assert_eq!(holds.conditional_on, "the stress library");
+        assert!(holds.judged_with.contains("deferred"));
+        // Postponing the same 10% past the horizon: no harm avoided, tied with the quiet ones.
+        let defers = vec![out(0.0, 0.1, 5.0), out(0.0, 0.0, 0.0)];
+        let postponed = grid_with(&defers);
+        assert!(postponed.rank > holds.rank, "{postponed:?}");
+        assert!(
+            !postponed.holds,
+            "behind the policies that never fire: {postponed:?}"
+        );
+        // Made worse still (owing more than the shortfall it removed): last, the claim fails.
+        let worse = vec![out(0.0, 0.2, 5.0), out(0.0, 0.0, 0.0)];
+        let fails = grid_with(&worse);
+        assert_eq!(fails.rank, 6);
+        assert!(!fails.holds, "{fails:?}");
+    }
+
+    #[test]
+    fn gate_and_shortfall_frequencies_carry_wilson_intervals() {
+        // Baseline: 40 of 100 fall short; the gate: 5 of 100 do (disjoint intervals), and a
+        // weaker gate: 35 of 100 (overlapping).
+        let recs = |short: usize, gated: usize| -> Vec<ScenarioOutput> {
+            (0..100)
+                .map(|k| {
+                    out(
+                        if k < short { 0.01 } else { 0.0 },
+                        0.0,
+                        if k < gated { 3.0 } else { 0.0 },
+                    )
+                })
+                .collect()
+        };
+        let base = recs(40, 0);
+        let b = baseline_of(&base);
+        assert!(b.shortfall_frequency_low < 0.4 && 0.4 < b.shortfall_frequency_high);
+        let strong = gate_row(&point(0.1), false, &recs(5, 50), &base);
+        assert!(strong.shortfall_differs);
+        assert!(strong.gate_frequency_low < 0.5 && 0.5 < strong.gate_frequency_high);
+        let (lo, hi) = crate::stats::wilson(5, 100, crate::stats::Z95).unwrap();
+        assert_eq!(
+            (
+                strong.shortfall_frequency_low,
+                strong.shortfall_frequency_high
+            ),
+            (lo, hi)
+        );
+        let weak = gate_row(&point(0.2), false, &recs(35, 10), &base);
+        assert!(
+            !weak.shortfall_differs,
+            "35% against 40% of 100: not told apart"
+        );
+        assert!(disjoint((0.0, 0.1), (0.2, 0.3)) && !disjoint((0.0, 0.25), (0.2, 0.3)));
+    }
 }

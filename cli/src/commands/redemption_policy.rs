@@ -67,7 +67,7 @@ pub fn reverse_stress(args: &ReverseStressArgs) -> anyhow::Result<()> {
         let _writing = crate::interrupt::writing();
         outcome.write(&args.out)?;
     }
-    print_map(&fund, &outcome.result.map, args.shortfall_only);
+    print_map(&fund, &outcome.result.map);
     for f in &outcome.result.findings {
         println!("  - {}", f.text);
     }
@@ -75,16 +75,11 @@ pub fn reverse_stress(args: &ReverseStressArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The failure probability over the severity grid, most severe redemptions first.
-fn print_map(fund: &Fund, rs: &ReverseStress, shortfall_only: bool) {
+/// The headline (shortfall) probability over the severity grid, most severe redemptions first.
+fn print_map(fund: &Fund, rs: &ReverseStress) {
     println!(
         "{} — failure probability ({}), redemption severity down, market severity across",
-        fund.name,
-        if shortfall_only {
-            "shortfall"
-        } else {
-            "shortfall or gate"
-        }
+        fund.name, rs.failure
     );
     let head: Vec<String> = rs
         .market_severity

@@ -347,35 +347,12 @@ pub fn shared_series(k: usize) -> Option<&'static str> {
     }
 }
 
-/// Normal quantile of a two-sided 95% interval.
-pub const Z95: f64 = 1.959_963_984_540_054;
+pub use crate::stats::Z95;
 
-/// Wilson score interval `[lo, hi]` for `successes` of `n` at normal quantile `z` (Wilson 1927,
-/// "Probable inference, the law of succession, and statistical inference", JASA 22: the score
-/// interval; it stays inside [0, 1] and is sensible at 0 or `n` successes). `None` when `n = 0`.
-/// (A private copy: `analysis/src/stats.rs` is to hold the shared one.)
+/// The Wilson score interval of [`crate::stats::wilson`] as `[lo, hi]` (the early-warning tables'
+/// shape). `None` when `n = 0`.
 pub fn wilson(successes: u64, n: u64, z: f64) -> Option<[f64; 2]> {
-    if n == 0 {
-        return None;
-    }
-    let (k, n) = (successes.min(n) as f64, n as f64);
-    let p = k / n;
-    let z2 = z * z;
-    let den = 1.0 + z2 / n;
-    let centre = (p + z2 / (2.0 * n)) / den;
-    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / den;
-    // The ends are exact at 0 and `n` successes (the closed forms), not rounded near them.
-    let lo = if k == 0.0 {
-        0.0
-    } else {
-        (centre - half).max(0.0)
-    };
-    let hi = if k == n {
-        1.0
-    } else {
-        (centre + half).min(1.0)
-    };
-    Some([lo, hi])
+    crate::stats::wilson(successes, n, z).map(|(lo, hi)| [lo, hi])
 }
 
 /// The statistics of indicator `k` over `records` (module documentation): a pure function of the

@@ -538,7 +538,8 @@ impl ScenarioOutput {
     }
     /// Mutable access to the same words (tests corrupt results through this).
     pub fn as_words_mut(&mut self) -> &mut [f32] {
-        &mut bytemuck::cast_slice_mut::<ScenarioOutput, f32>(std::slice::from_mut(self))[..Self::WORDS]
+        &mut bytemuck::cast_slice_mut::<ScenarioOutput, f32>(std::slice::from_mut(self))
+            [..Self::WORDS]
     }
 }
 

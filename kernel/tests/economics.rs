@@ -141,10 +141,8 @@ fn own_increment_under_crowd<T: Real>() {
     // Square-root impact: J = phi Y sig (sqrt((q + c)/d) - sqrt(c/d)), less than phi I(q + c).
     let chi = 0.4f64;
     let mut model = one_position(impact::SQUARE_ROOT, 0.001, 0.5, 0.5);
-    model.params.switches = switch::PERM_IMPACT
-        | switch::CROWDING
-        | switch::STRESS_CROWDING
-        | switch::OWN_IMPACT_ONLY;
+    model.params.switches =
+        switch::PERM_IMPACT | switch::CROWDING | switch::STRESS_CROWDING | switch::OWN_IMPACT_ONLY;
     let mut sc = stressed(50, chi as f32);
     sc.flags = sflag::SCRIPTED;
     sc.n_events = 1;
@@ -187,7 +185,12 @@ fn impact_decay<T: Real>() {
     // Day n >= 1: the displacement is `share J + (1 - share) J 2^(-(n - 1) / h)`.
     for (n, p) in prices.iter().enumerate().skip(1) {
         let left = share * j + (1.0 - share) * j * 2f64.powf(-((n - 1) as f64) / h);
-        close(-p.ln(), left, 50.0 * tol::<T>(), &format!("displacement on day {n}"));
+        close(
+            -p.ln(),
+            left,
+            50.0 * tol::<T>(),
+            &format!("displacement on day {n}"),
+        );
     }
     // Towards the permanent share: after many half-lives, only `share J` is left.
     close(
@@ -207,7 +210,12 @@ fn impact_decay<T: Real>() {
     // Half-life 0: no decay, all of it stays (MODEL.md).
     model.params.impact_half_life = 0.0;
     let (_, _, prices, _) = run::<T>(&model, &redemption_scenario(0, 0, x as f32));
-    close(-prices[horizon as usize - 1].ln(), j, 50.0 * tol::<T>(), "no decay");
+    close(
+        -prices[horizon as usize - 1].ln(),
+        j,
+        50.0 * tol::<T>(),
+        "no decay",
+    );
 }
 
 #[test]
@@ -233,8 +241,18 @@ fn the_recovery_leg_starts_at_the_plateaus_end() {
     let end = 7;
     assert_eq!(stress_profile::<f64>(&sc, end - 1), 1.0);
     assert_eq!(stress_profile::<f64>(&sc, end), 1.0);
-    close(stress_profile::<f64>(&sc, end + 4), 0.5, 1e-7, "one half-life");
-    close(stress_profile::<f64>(&sc, end + 8), 0.25, 1e-7, "two half-lives");
+    close(
+        stress_profile::<f64>(&sc, end + 4),
+        0.5,
+        1e-7,
+        "one half-life",
+    );
+    close(
+        stress_profile::<f64>(&sc, end + 8),
+        0.25,
+        1e-7,
+        "two half-lives",
+    );
 }
 
 fn recovery<T: Real>() {
@@ -327,7 +345,12 @@ fn flows<T: Real>() {
     let rates = daily_rates(&days);
     for (t, rate) in rates.iter().enumerate() {
         let g = stress_profile::<f64>(&sc, t as i32);
-        close(*rate, b * (1.0 + (m - 1.0) * g), 10.0 * tol::<T>(), &format!("day {t}"));
+        close(
+            *rate,
+            b * (1.0 + (m - 1.0) * g),
+            10.0 * tol::<T>(),
+            &format!("day {t}"),
+        );
     }
     close(rates[0], b, 10.0 * tol::<T>(), "calm before onset");
     close(rates[9], b * m, 10.0 * tol::<T>(), "full stress");
@@ -454,7 +477,12 @@ fn a_gate_alone_is_not_a_liquidity_event() {
 fn accepted_shares<T: Real>() {
     let model = linear_fund(0, 5);
     let (out, days, _, _) = run::<T>(&model, &redemption_scenario(0, 1, 0.25));
-    close(out.accepted_shares as f64, 0.25, tol::<T>(), "accepted shares");
+    close(
+        out.accepted_shares as f64,
+        0.25,
+        tol::<T>(),
+        "accepted shares",
+    );
     close(
         out.accepted_shares as f64,
         days.last().unwrap().accepted_shares,

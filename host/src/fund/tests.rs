@@ -364,7 +364,10 @@ fn options_map_to_kernel_codes() {
 #[test]
 fn issue_10_keys_map_to_the_kernel_and_reach_the_old_behaviour() {
     // Defaults: every new behaviour on, with the documented parameters.
-    let p = parse(&minimal_with("[[segments]]", "[[segments]]")).unwrap().model.params;
+    let p = parse(&minimal_with("[[segments]]", "[[segments]]"))
+        .unwrap()
+        .model
+        .params;
     for bit in [
         switch::STRESS_CROWDING,
         switch::OWN_IMPACT_ONLY,

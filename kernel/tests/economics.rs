@@ -393,7 +393,7 @@ fn concern_fund(switches: u32, gate_concern: f32) -> FundModel {
 }
 
 fn last_gated_day(days: &[DayTrace]) -> Option<u32> {
-    days.iter().filter(|d| d.gate).map(|d| d.day).last()
+    days.iter().rev().find(|d| d.gate).map(|d| d.day)
 }
 
 #[test]

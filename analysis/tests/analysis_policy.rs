@@ -347,6 +347,7 @@ permanent_impact = false
 funding = false
 swing_pricing = false
 lam_max = 1.0
+flows_follow_stress = false
 
 [policy.gates]
 triggers = ["redemptions_30d"]

@@ -17,7 +17,8 @@ pub struct Signals<T> {
     pub drawdown: T,
     /// Accepted outflows over the last 5 days, as a share of NAV.
     pub outflow_5d: T,
-    /// Liquidity concern: ALR shortfall against the gate level, plus 1 while gated.
+    /// Liquidity concern: proximity to the gate triggers (or MODEL.md's ALR shortfall against the
+    /// gate level), plus `gate_concern` while gated.
     pub liquidity: T,
     /// Stress composite in [0, 1].
     pub stress: T,
@@ -32,17 +33,53 @@ pub fn trailing<T: Real>(st: &St<T>, base: u32, t: u32, days: u32) -> T {
     s
 }
 
+/// Proximity of a value to its gate trigger: `clamp((r - c0) / (1 - c0), 0, 1)` for the ratio
+/// `r` (value over trigger level, 1 at the trigger) and the start `c0`.
+#[inline]
+pub fn proximity<T: Real>(r: T, c0: T) -> T {
+    let span = (T::one() - c0).max(T::p(1e-6));
+    ((r - c0) / span).max(T::zero()).min(T::one())
+}
+
+/// Liquidity concern from the proximity to the fund's enabled gate triggers (whether or not gates
+/// run), all from the end of the previous day: requests over the 30 days ending yesterday over
+/// yesterday's closing NAV, the ALR and the stress composite.
+pub fn trigger_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T {
+    let f = c.fund;
+    let c0 = T::p(f.concern_start);
+    let mut concern = T::zero();
+    if f.gate_triggers & gate::REDEMPTIONS_30D != 0 {
+        let requests_30d = trailing(st, c.lay.req_trail, t, 30) / nav_prev;
+        let r = requests_30d / T::p(f.gate_redemptions_30d.max(1e-6));
+        concern = concern.max(proximity(r, c0));
+    }
+    if f.gate_triggers & gate::ALR != 0 {
+        let r = T::p(f.gate_alr) / st.get(slot::ALR_PREV).max(T::p(1e-9));
+        concern = concern.max(proximity(r, c0));
+    }
+    if f.gate_triggers & gate::STRESS != 0 {
+        let r = st.get(slot::STRESS_PREV) / T::p(f.gate_stress.max(1e-6));
+        concern = concern.max(proximity(r, c0));
+    }
+    concern
+}
+
 /// The signals at the start of day `t`.
 pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
     let l = &c.lay;
     let nu_prev = st.get(slot::NU_PREV);
     let peak = st.get(slot::NU_PEAK);
     let drawdown = (T::one() - nu_prev / peak).max(T::zero());
-    let nav = st.get(slot::NAV).max(T::p(1e-9));
-    let outflow_5d = trailing(st, l.acc_trail, t, 5) / nav;
-    let gate_alr = T::p(c.fund.gate_alr.max(1e-6));
-    let liquidity =
-        (T::one() - st.get(slot::ALR_PREV) / gate_alr).max(T::zero()) + st.get(slot::GATE_PREV);
+    // Yesterday's closing NAV: shares change only when redemptions are dealt, later today.
+    let nav_prev = (nu_prev * st.get(slot::SHARES)).max(T::p(1e-9));
+    let outflow_5d = trailing(st, l.acc_trail, t, 5) / nav_prev;
+    let gate_flag = T::p(c.fund.gate_concern) * st.get(slot::GATE_PREV);
+    let liquidity = if c.on(switch::PROXIMITY_CONCERN) {
+        trigger_concern(c, st, t, nav_prev) + gate_flag
+    } else {
+        let gate_alr = T::p(c.fund.gate_alr.max(1e-6));
+        (T::one() - st.get(slot::ALR_PREV) / gate_alr).max(T::zero()) + gate_flag
+    };
     Signals {
         drawdown,
         outflow_5d,
@@ -112,10 +149,21 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     } else {
         T::zero()
     };
-    let base = if c.on(switch::BASE_FLOWS) {
-        T::p(c.sc.redemption_mult)
-    } else {
+    // Base redemption pressure: `m_k`, or with stress flows `m(t) = 1 + (m_k - 1) g(t)` (calm
+    // rates before onset).
+    let g = st.get(slot::G);
+    let stress_flows = c.on(switch::STRESS_FLOWS);
+    let base = if !c.on(switch::BASE_FLOWS) {
         T::zero()
+    } else if stress_flows {
+        T::one() + (T::p(c.sc.redemption_mult) - T::one()) * g
+    } else {
+        T::p(c.sc.redemption_mult)
+    };
+    let large_mult = if stress_flows {
+        T::one() + (T::p(c.sc.large_mult) - T::one()) * g
+    } else {
+        T::p(c.sc.large_mult)
     };
     let noisy = c.noisy();
 
@@ -143,7 +191,7 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // Large investors' own decisions are random draws: a scripted scenario has none (its script
     // says who redeems).
     if c.on(switch::LARGE_INVESTORS) && noisy {
-        let base_large = base * T::p(c.sc.large_mult);
+        let base_large = base * large_mult;
         // Large investor `i` draws uniform `i` of the day's stream, four to a Philox block.
         let mut draws = [0u32; 4];
         for i in 0..c.fund.n_large {

@@ -112,6 +112,9 @@ pub struct Layout {
     pub perm: u32,
     /// Cumulative permanent impact (log), for the mark-to-market loss.
     pub perm_cum: u32,
+    /// Transient displacement (log) of the fund's own impact still in the price; it decays with
+    /// `impact_half_life`.
+    pub trans: u32,
     /// Adaptive model's decayed past selling `A_p`.
     pub adapt: u32,
     /// Yesterday's sale, for the adaptive update.
@@ -143,7 +146,6 @@ pub struct Layout {
     pub gone: u32,
     /// Total words per scenario.
     pub len: u32,
-    pub _pad0: u32,
     pub _pad1: u32,
     pub _pad2: u32,
     pub _pad3: u32,
@@ -168,6 +170,7 @@ impl Layout {
         let price = take(np);
         let perm = take(np);
         let perm_cum = take(np);
+        let trans = take(np);
         let adapt = take(np);
         let last_sale = take(np);
         let lq_half_spread = take(np);
@@ -195,6 +198,7 @@ impl Layout {
             price,
             perm,
             perm_cum,
+            trans,
             adapt,
             last_sale,
             lq_half_spread,
@@ -214,7 +218,6 @@ impl Layout {
             queue,
             gone,
             len: at,
-            _pad0: 0,
             _pad1: 0,
             _pad2: 0,
             _pad3: 0,

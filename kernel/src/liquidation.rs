@@ -131,6 +131,7 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
     let l = &c.lay;
     let g = st.get(slot::G);
     let crowding = c.on(switch::CROWDING);
+    let stress_crowding = c.on(switch::STRESS_CROWDING);
     let sqrt_model =
         c.fund.impact_model == impact::SQUARE_ROOT || c.fund.impact_model == impact::ADAPTIVE;
     for p in 0..l.n_positions {
@@ -143,9 +144,11 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
         } else {
             T::zero()
         };
+        // Other holders' selling: `chi g(t) v0` (stress crowding) or `chi o(t) v0` (MODEL.md).
         let mut offset = T::zero();
         if crowding {
-            offset = T::p(c.sc.crowding[pos.class as usize]) * outflow_share * T::p(pos.adv);
+            let driver = if stress_crowding { g } else { outflow_share };
+            offset = T::p(c.sc.crowding[pos.class as usize]) * driver * T::p(pos.adv);
         }
         if c.fund.impact_model == impact::ADAPTIVE {
             offset = offset + st.get(l.adapt + p);
@@ -492,8 +495,9 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         T::zero()
     };
 
-    // Book the sales: proceeds settle after each position's lag; costs; permanent impact.
+    // Book the sales: proceeds settle after each position's lag; costs; price impact.
     let perm_on = c.on(switch::PERM_IMPACT);
+    let own_only = c.on(switch::OWN_IMPACT_ONLY);
     for p in 0..l.n_positions {
         let k = terms(c, st, p);
         let price = st.get(l.price + p);
@@ -521,12 +525,21 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
             }
             st.set(l.last_sale + p, q);
         }
-        let mut crowd = k.offset;
-        if f.impact_model == impact::ADAPTIVE {
-            crowd = crowd - st.get(l.adapt + p);
-        }
-        if perm_on && (q > T::zero() || crowd > T::zero()) {
-            st.set(l.perm + p, T::p(f.perm_fraction) * i);
+        if own_only {
+            // Only the fund's own increment `J = phi (I(q + crowd) - I(crowd))`: other holders'
+            // selling is already in the scenario's price path.
+            if perm_on && q > T::zero() {
+                let j = T::p(f.perm_fraction) * (i - impact(&k, T::zero()));
+                st.set(l.perm + p, j.max(T::zero()));
+            }
+        } else {
+            let mut crowd = k.offset;
+            if f.impact_model == impact::ADAPTIVE {
+                crowd = crowd - st.get(l.adapt + p);
+            }
+            if perm_on && (q > T::zero() || crowd > T::zero()) {
+                st.set(l.perm + p, T::p(f.perm_fraction) * i);
+            }
         }
     }
     ledger::repay(st);

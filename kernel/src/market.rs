@@ -12,7 +12,8 @@ use crate::real::Real;
 pub const MARKET_BLOCKS: u32 = (MAX_CLASSES as u32 + 4) / 4;
 
 /// The stress profile `g(t)`: 0 before onset, a linear ramp to 1 over `ramp` days, a plateau of
-/// `plateau` days, then exponential recovery with half-life `half_life`.
+/// `plateau` days, then exponential recovery with half-life `half_life` counted from the plateau's
+/// end (`g = 2^(-(t - end) / tau)`, MODEL.md 3.1).
 #[inline]
 pub fn stress_profile<T: Real>(sc: &ScenarioParams, t: i32) -> T {
     let onset = sc.onset as i32;
@@ -25,7 +26,7 @@ pub fn stress_profile<T: Real>(sc: &ScenarioParams, t: i32) -> T {
     } else if t < end {
         T::one()
     } else {
-        let since = T::n((t - end + 1) as u32);
+        let since = T::n((t - end) as u32);
         let ln2 = T::p(std::f32::consts::LN_2);
         (-ln2 * since / T::p(sc.half_life.max(1e-3))).exp()
     }
@@ -77,9 +78,35 @@ pub fn ramp_return<T: Real>(pos: &PositionParams, sc: &ScenarioParams) -> T {
     }
 }
 
+/// Drift of a position's log price from day `t - 1` to `t`: `R max(0, dg)` on the ramp, and
+/// `R recovery dg` while the stress profile falls (the price recovers `recovery` of the ramp's
+/// fall as `g -> 0`).
+#[inline]
+pub fn drift<T: Real>(pos: &PositionParams, sc: &ScenarioParams, g: T, g_prev: T) -> T {
+    let dg = g - g_prev;
+    let r = ramp_return::<T>(pos, sc);
+    if dg >= T::zero() {
+        r * dg
+    } else {
+        r * T::p(sc.recovery) * dg
+    }
+}
+
+/// Daily retention of the transient part of the fund's own impact: `2^(-1 / half_life)`, or 1
+/// (no decay) when the half-life is 0.
+#[inline]
+pub fn impact_retention<T: Real>(f: &FundParams) -> T {
+    if f.impact_half_life > 0.0 {
+        (-T::p(std::f32::consts::LN_2) / T::p(f.impact_half_life)).exp()
+    } else {
+        T::one()
+    }
+}
+
 /// Advances the market to day `t`: stress profile, factor draws, log prices (with yesterday's
-/// permanent impact), and the adaptive model's memory of past selling. Books the market's
-/// profit and loss into the NAV audit.
+/// own impact `J`, and the release of the decaying transient part of earlier impact), and the
+/// adaptive model's memory of past selling. Books the market's profit and loss into the NAV
+/// audit.
 pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let sc = c.sc;
@@ -87,7 +114,6 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let g: T = stress_profile(sc, t as i32);
     st.set(crate::layout::slot::G_PREV, g_prev);
     st.set(crate::layout::slot::G, g);
-    let step = (g - g_prev).max(T::zero());
 
     let noisy = c.noisy();
     let idio = noisy && c.on(switch::IDIO_NOISE);
@@ -108,6 +134,8 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let z_market = z[0];
     let decay = (-T::p(c.fund.adaptive_decay)).exp();
     let adaptive = c.fund.impact_model == impact::ADAPTIVE;
+    let keep = impact_retention::<T>(c.fund);
+    let share = T::p(c.fund.impact_permanent_share);
 
     let mut pnl = T::zero();
     for p in 0..l.n_positions {
@@ -119,17 +147,21 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
             let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p);
             z_own = (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2);
         }
-        let drift = ramp_return::<T>(pos, sc) * step;
+        let drift = drift::<T>(pos, sc, g, g_prev);
+        // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
         let perm = st.get(l.perm + p);
+        let trans = st.get(l.trans + p);
         let x_new =
             st.get(l.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own)
-                - perm;
+                - perm
+                + trans * (T::one() - keep);
         let price_new = x_new.exp();
         pnl = pnl + st.get(l.hold + p) * (price_new - st.get(l.price + p));
         st.set(l.log_price + p, x_new);
         st.set(l.price + p, price_new);
         st.set(l.perm + p, T::zero());
-        st.add(l.perm_cum + p, perm);
+        st.set(l.trans + p, trans * keep + (T::one() - share) * perm);
+        st.add(l.perm_cum + p, share * perm);
         if adaptive {
             let a = st.get(l.adapt + p) * decay + st.get(l.last_sale + p);
             st.set(l.adapt + p, a);

@@ -70,7 +70,8 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         w_sum = w_sum + w;
         spread_ix = spread_ix + w * (m.spread / T::p(pos.spread.max(1e-12)) - T::one());
         volume_ix = volume_ix + w * (T::one() - m.volume / v0.max(T::p(1e-12)));
-        depth_ix = depth_ix + w * (T::one() - m.depth / v0.max(T::p(1e-12)));
+        // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
+        depth_ix = depth_ix + w * T::p(c.sc.depth_cut[pos.class as usize]) * g;
         let value = st.get(l.hold + p) * st.get(l.price + p);
         if pos.tier != tier::NONE {
             buffer = buffer + value;
@@ -199,13 +200,17 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.set(slot::STRESS_PREV, stress);
 
     // Gate days, liquidity event, horizons.
+    // Gate days count dealing days gated (the flag persists between them).
     let gated = st.get(slot::GATE_TODAY) > T::zero();
-    if gated {
+    if gated && c.is_dealing_day(t) {
         st.add(slot::GATE_DAYS, T::one());
         first_day(st, slot::FIRST_GATE, t);
     }
+    // Liquidity event from outcomes, not from the fund's own gate: a shortfall, a 5-day outflow
+    // or a NAV drawdown beyond their levels (`event_drawdown` 0 leaves the drawdown out).
     let shortfall = st.get(slot::SHORTFALL_TODAY) > T::zero();
-    if gated || shortfall || outflow_5d > T::p(f.event_outflow_5d) {
+    let dd_event = f.event_drawdown > 0.0 && drawdown > T::p(f.event_drawdown);
+    if shortfall || outflow_5d > T::p(f.event_outflow_5d) || dd_event {
         first_day(st, slot::EVENT_DAY, t);
     }
     for (k, h) in HORIZONS.iter().enumerate() {

@@ -53,6 +53,17 @@ pub mod switch {
     pub const LARGE_INVESTORS: u32 = 1 << 13;
     /// Segment base redemption flows.
     pub const BASE_FLOWS: u32 = 1 << 14;
+    /// Other holders' selling follows the stress profile: `q_crowd = chi g(t) v0` (off:
+    /// MODEL.md's `chi o(t) v0`, driven by the fund's own outflow).
+    pub const STRESS_CROWDING: u32 = 1 << 15;
+    /// The price impact booked is only the fund's own increment `phi (I(q + crowd) - I(crowd))`
+    /// (off: `phi I(u)` whenever the fund or the crowd sells).
+    pub const OWN_IMPACT_ONLY: u32 = 1 << 16;
+    /// Redemption pressure follows the stress profile: `m(t) = 1 + (m_k - 1) g(t)` (off: `m_k`).
+    pub const STRESS_FLOWS: u32 = 1 << 17;
+    /// Liquidity concern is the proximity to the fund's gate triggers (off: MODEL.md's ALR
+    /// shortfall plus the gate flag).
+    pub const PROXIMITY_CONCERN: u32 = 1 << 18;
     /// All feedback channels.
     pub const FEEDBACK: u32 = FEEDBACK_PERF | FEEDBACK_HERD | FEEDBACK_LIQ | FEEDBACK_STRESS;
     /// Everything on except the options that are off by default (in-kind, investor gate,
@@ -65,7 +76,11 @@ pub mod switch {
         | GATES
         | SWING
         | LARGE_INVESTORS
-        | BASE_FLOWS;
+        | BASE_FLOWS
+        | STRESS_CROWDING
+        | OWN_IMPACT_ONLY
+        | STRESS_FLOWS
+        | PROXIMITY_CONCERN;
 }
 
 /// Impact models (MODEL.md section 3.3).
@@ -433,7 +448,8 @@ pub struct ScenarioOutput {
     pub illiquid_end: f32,
     pub first_illiquid_breach_day: f32,
     pub large_redeemed: f32,
-    /// Liquidity event: first gate, shortfall or 5-day outflow above `event_outflow_5d`.
+    /// Liquidity event: first shortfall, 5-day outflow above `event_outflow_5d` or NAV drawdown
+    /// above `event_drawdown`.
     pub event_day: f32,
     /// Gross sales of positions outside the buffer tiers.
     pub portfolio_sold: f32,
@@ -509,17 +525,21 @@ pub fn output_field_names() -> Vec<String> {
     for name in indicator::NAMES {
         v.push(format!("ew_{name}"));
     }
+    v.push("accepted_shares".to_string());
     v
 }
 
 impl ScenarioOutput {
-    /// The record as a flat slice of its 54 meaningful words (padding dropped).
+    /// Meaningful words of the record (padding dropped).
+    pub const WORDS: usize = 55;
+    /// The record as a flat slice of its 55 meaningful words (padding dropped).
     pub fn as_words(&self) -> &[f32] {
-        &bytemuck::cast_slice::<ScenarioOutput, f32>(std::slice::from_ref(self))[..54]
+        &bytemuck::cast_slice::<ScenarioOutput, f32>(std::slice::from_ref(self))[..Self::WORDS]
     }
     /// Mutable access to the same words (tests corrupt results through this).
     pub fn as_words_mut(&mut self) -> &mut [f32] {
-        &mut bytemuck::cast_slice_mut::<ScenarioOutput, f32>(std::slice::from_mut(self))[..54]
+        &mut bytemuck::cast_slice_mut::<ScenarioOutput, f32>(std::slice::from_mut(self))
+            [..Self::WORDS]
     }
 }
 
@@ -541,7 +561,8 @@ mod tests {
     #[test]
     fn output_names_cover_every_word() {
         let names = output_field_names();
-        assert_eq!(names.len(), 54);
+        assert_eq!(names.len(), 55);
+        assert_eq!(names.len(), ScenarioOutput::WORDS);
         let mut o = ScenarioOutput::default();
         o.ew_first_breach[13] = 7.0;
         assert_eq!(o.as_words()[53], 7.0);
@@ -549,5 +570,8 @@ mod tests {
         o.cum_outflow[0] = 3.0;
         assert_eq!(o.as_words()[28], 3.0);
         assert_eq!(names[28], "cum_outflow_1d");
+        o.accepted_shares = 0.25;
+        assert_eq!(o.as_words()[54], 0.25);
+        assert_eq!(names[54], "accepted_shares");
     }
 }

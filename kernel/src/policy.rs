@@ -48,10 +48,11 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     st.set(slot::ACC_TODAY_CASH, T::zero());
     st.set(slot::ACC_TODAY, T::zero());
-    st.set(slot::GATE_TODAY, T::zero());
+    // Between dealing days the gate flag keeps the last dealing day's decision.
     if !c.is_dealing_day(t) {
         return;
     }
+    st.set(slot::GATE_TODAY, T::zero());
     let nav = st.get(slot::NAV);
     let nu = st.get(slot::NU);
     let alr = ledger::alr(c, st, t, nav);

@@ -80,7 +80,10 @@ pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
         let value = st.get(l.hold + p) * st.get(l.price + p);
         // A position sold out carries no mark-to-market loss, and 0 × exp(large) would be NaN.
         if value > T::zero() {
-            mtm = mtm + value * (st.get(l.perm_cum + p) + st.get(l.perm + p)).exp() - value;
+            // Own impact still in the price at the horizon: the permanent part, the transient
+            // part not yet decayed, and the last day's impact not yet shown.
+            let own = st.get(l.perm_cum + p) + st.get(l.trans + p) + st.get(l.perm + p);
+            mtm = mtm + value * own.exp() - value;
         }
     }
     let cost = st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT);
@@ -118,6 +121,8 @@ pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
         in_kind: f(slot::IN_KIND),
         funding_cost: f(slot::FUNDING_COST),
         debt_end: f(slot::DEBT),
+        // Day-0 shares in issue are 1.
+        accepted_shares: f(slot::ACC_SHARES),
         ..Default::default()
     };
     for k in 0..4u32 {

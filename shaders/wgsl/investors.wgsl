@@ -19,15 +19,49 @@ fn trailing(base: u32, t: u32, days: u32) -> f32 {
     return s;
 }
 
+// Proximity of a value to its gate trigger: `clamp((r - c0) / (1 - c0), 0, 1)`.
+fn proximity(r: f32, c0: f32) -> f32 {
+    let span = max(1.0 - c0, 1e-6);
+    return min(max((r - c0) / span, 0.0), 1.0);
+}
+
+// Liquidity concern from the proximity to the fund's enabled gate triggers, from the end of the
+// previous day.
+fn trigger_concern(t: u32, nav_prev: f32) -> f32 {
+    let c0 = fund.concern_start;
+    var concern = 0.0;
+    if (fund.gate_triggers & GATE_REDEMPTIONS_30D) != 0u {
+        let requests_30d = trailing(lay.req_trail, t, 30u) / nav_prev;
+        let r = requests_30d / max(fund.gate_redemptions_30d, 1e-6);
+        concern = max(concern, proximity(r, c0));
+    }
+    if (fund.gate_triggers & GATE_ALR) != 0u {
+        let r = fund.gate_alr / max(st_get(SLOT_ALR_PREV), 1e-9);
+        concern = max(concern, proximity(r, c0));
+    }
+    if (fund.gate_triggers & GATE_STRESS) != 0u {
+        let r = st_get(SLOT_STRESS_PREV) / max(fund.gate_stress, 1e-6);
+        concern = max(concern, proximity(r, c0));
+    }
+    return concern;
+}
+
 // The signals at the start of day `t`.
 fn signals(t: u32) -> Signals {
     let nu_prev = st_get(SLOT_NU_PREV);
     let peak = st_get(SLOT_NU_PEAK);
     let drawdown = max(1.0 - nu_prev / peak, 0.0);
-    let nav = max(st_get(SLOT_NAV), 1e-9);
-    let outflow_5d = trailing(lay.acc_trail, t, 5u) / nav;
-    let gate_alr = max(fund.gate_alr, 1e-6);
-    let liquidity = max(1.0 - st_get(SLOT_ALR_PREV) / gate_alr, 0.0) + st_get(SLOT_GATE_PREV);
+    // Yesterday's closing NAV: shares change only when redemptions are dealt, later today.
+    let nav_prev = max(nu_prev * st_get(SLOT_SHARES), 1e-9);
+    let outflow_5d = trailing(lay.acc_trail, t, 5u) / nav_prev;
+    let gate_flag = fund.gate_concern * st_get(SLOT_GATE_PREV);
+    var liquidity = 0.0;
+    if on(SWITCH_PROXIMITY_CONCERN) {
+        liquidity = trigger_concern(t, nav_prev) + gate_flag;
+    } else {
+        let gate_alr = max(fund.gate_alr, 1e-6);
+        liquidity = max(1.0 - st_get(SLOT_ALR_PREV) / gate_alr, 0.0) + gate_flag;
+    }
     return Signals(drawdown, outflow_5d, liquidity, st_get(SLOT_STRESS_PREV));
 }
 
@@ -72,7 +106,21 @@ fn investors_requests(t: u32) {
     let herd = select(0.0, sig.outflow_5d, on(SWITCH_FEEDBACK_HERD));
     let liq = select(0.0, sig.liquidity, on(SWITCH_FEEDBACK_LIQ));
     let stress = select(0.0, sig.stress * SC.redemption_severity, on(SWITCH_FEEDBACK_STRESS));
-    let base = select(0.0, SC.redemption_mult, on(SWITCH_BASE_FLOWS));
+    // Base redemption pressure: `m_k`, or with stress flows `m(t) = 1 + (m_k - 1) g(t)`.
+    let g = st_get(SLOT_G);
+    let stress_flows = on(SWITCH_STRESS_FLOWS);
+    var base = 0.0;
+    if !on(SWITCH_BASE_FLOWS) {
+        base = 0.0;
+    } else if stress_flows {
+        base = 1.0 + (SC.redemption_mult - 1.0) * g;
+    } else {
+        base = SC.redemption_mult;
+    }
+    var large_mult = SC.large_mult;
+    if stress_flows {
+        large_mult = 1.0 + (SC.large_mult - 1.0) * g;
+    }
     let is_noisy = noisy();
 
     // Segment flow noise: normal `s` of the day's flow stream, four to a Philox block.
@@ -99,7 +147,7 @@ fn investors_requests(t: u32) {
     // Large investors' own decisions are random draws: a scripted scenario has none (its script
     // says who redeems).
     if on(SWITCH_LARGE_INVESTORS) && is_noisy {
-        let base_large = base * SC.large_mult;
+        let base_large = base * large_mult;
         // Large investor `i` draws uniform `i` of the day's stream, four to a Philox block.
         var draws = vec4<u32>(0u);
         for (var i = 0u; i < fund.n_large; i++) {

@@ -106,6 +106,7 @@ fn net_of(k: SaleTerms, q: f32) -> f32 {
 fn liquidation_prepare(t: u32, outflow_share: f32) {
     let g = st_get(SLOT_G);
     let crowding = on(SWITCH_CROWDING);
+    let stress_crowding = on(SWITCH_STRESS_CROWDING);
     let sqrt_model = fund.impact_model == IMPACT_SQUARE_ROOT || fund.impact_model == IMPACT_ADAPTIVE;
     for (var p = 0u; p < lay.n_positions; p++) {
         let pos = positions[p];
@@ -117,8 +118,10 @@ fn liquidation_prepare(t: u32, outflow_share: f32) {
             cap = min(fund.participation_cap * m.volume, st_get(lay.hold + p) * price);
         }
         var offset = 0.0;
+        // Other holders' selling: `chi g(t) v0` (stress crowding) or `chi o(t) v0` (MODEL.md).
         if crowding {
-            offset = SC.crowding[pos.asset_class] * outflow_share * pos.adv;
+            let driver = select(outflow_share, g, stress_crowding);
+            offset = SC.crowding[pos.asset_class] * driver * pos.adv;
         }
         if fund.impact_model == IMPACT_ADAPTIVE {
             offset = offset + st_get(lay.adapt + p);
@@ -412,6 +415,7 @@ fn liquidation_liquidate(t: u32) {
     }
 
     let perm_on = on(SWITCH_PERM_IMPACT);
+    let own_only = on(SWITCH_OWN_IMPACT_ONLY);
     for (var p = 0u; p < lay.n_positions; p++) {
         let k = terms(p);
         let price = st_get(lay.price + p);
@@ -437,12 +441,20 @@ fn liquidation_liquidate(t: u32) {
             }
             st_set(lay.last_sale + p, q);
         }
-        var crowd = k.offset;
-        if fund.impact_model == IMPACT_ADAPTIVE {
-            crowd = crowd - st_get(lay.adapt + p);
-        }
-        if perm_on && (q > 0.0 || crowd > 0.0) {
-            st_set(lay.perm + p, fund.perm_fraction * i);
+        if own_only {
+            // Only the fund's own increment `J = phi (I(q + crowd) - I(crowd))`.
+            if perm_on && q > 0.0 {
+                let j = fund.perm_fraction * (i - impact(k, 0.0));
+                st_set(lay.perm + p, max(j, 0.0));
+            }
+        } else {
+            var crowd = k.offset;
+            if fund.impact_model == IMPACT_ADAPTIVE {
+                crowd = crowd - st_get(lay.adapt + p);
+            }
+            if perm_on && (q > 0.0 || crowd > 0.0) {
+                st_set(lay.perm + p, fund.perm_fraction * i);
+            }
         }
     }
     ledger_repay();

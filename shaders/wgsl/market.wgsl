@@ -18,7 +18,7 @@ fn stress_profile(t: i32) -> f32 {
     } else if t < end {
         return 1.0;
     } else {
-        let since = f32(u32(t - end + 1));
+        let since = f32(u32(t - end));
         return exp(-LN_2 * since / max(SC.half_life, 1e-3));
     }
 }
@@ -54,13 +54,33 @@ fn ramp_return(pos: PositionParams) -> f32 {
     }
 }
 
+// Drift of a position's log price from day `t - 1` to `t`: `R max(0, dg)` on the ramp, and
+// `R recovery dg` while the stress profile falls.
+fn drift(pos: PositionParams, g: f32, g_prev: f32) -> f32 {
+    let dg = g - g_prev;
+    let r = ramp_return(pos);
+    if dg >= 0.0 {
+        return r * dg;
+    } else {
+        return r * SC.recovery * dg;
+    }
+}
+
+// Daily retention of the transient part of the fund's own impact (1 when the half-life is 0).
+fn impact_retention() -> f32 {
+    if fund.impact_half_life > 0.0 {
+        return exp(-LN_2 / fund.impact_half_life);
+    } else {
+        return 1.0;
+    }
+}
+
 // Advances the market to day `t`.
 fn market_advance(t: u32) {
     let g_prev = st_get(SLOT_G);
     let g = stress_profile(i32(t));
     st_set(SLOT_G_PREV, g_prev);
     st_set(SLOT_G, g);
-    let step = max(g - g_prev, 0.0);
 
     let is_noisy = noisy();
     let idio = is_noisy && on(SWITCH_IDIO_NOISE);
@@ -81,6 +101,8 @@ fn market_advance(t: u32) {
     let z_market = z[0];
     let decay = exp(-fund.adaptive_decay);
     let adaptive = fund.impact_model == IMPACT_ADAPTIVE;
+    let keep = impact_retention();
+    let share = fund.impact_permanent_share;
 
     var pnl = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
@@ -92,15 +114,18 @@ fn market_advance(t: u32) {
             let z_idio = normal_at(KEY, SCENARIO, t, STREAM_IDIO, p);
             z_own = (z_class + z_idio) * FRAC_1_SQRT_2;
         }
-        let drift = ramp_return(pos) * step;
+        let dr = drift(pos, g, g_prev);
+        // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
         let perm = st_get(lay.perm + p);
-        let x_new = st_get(lay.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own) - perm;
+        let trans = st_get(lay.trans + p);
+        let x_new = st_get(lay.log_price + p) + dr + m.vol * (w_market * z_market + w_class * z_own) - perm + trans * (1.0 - keep);
         let price_new = exp(x_new);
         pnl = pnl + st_get(lay.hold + p) * (price_new - st_get(lay.price + p));
         st_set(lay.log_price + p, x_new);
         st_set(lay.price + p, price_new);
         st_set(lay.perm + p, 0.0);
-        st_add(lay.perm_cum + p, perm);
+        st_set(lay.trans + p, trans * keep + (1.0 - share) * perm);
+        st_add(lay.perm_cum + p, share * perm);
         if adaptive {
             let a = st_get(lay.adapt + p) * decay + st_get(lay.last_sale + p);
             st_set(lay.adapt + p, a);

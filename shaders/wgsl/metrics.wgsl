@@ -61,7 +61,8 @@ fn metrics_record(t: u32) {
         w_sum = w_sum + w;
         spread_ix = spread_ix + w * (m.spread / max(pos.spread, 1e-12) - 1.0);
         volume_ix = volume_ix + w * (1.0 - m.volume / max(v0, 1e-12));
-        depth_ix = depth_ix + w * (1.0 - m.depth / max(v0, 1e-12));
+        // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
+        depth_ix = depth_ix + w * SC.depth_cut[pos.asset_class] * g;
         let value = st_get(lay.hold + p) * st_get(lay.price + p);
         if pos.tier != TIER_NONE {
             buffer = buffer + value;
@@ -181,13 +182,16 @@ fn metrics_record(t: u32) {
     }
     st_set(SLOT_STRESS_PREV, stress);
 
+    // Gate days count dealing days gated (the flag persists between them).
     let gated = st_get(SLOT_GATE_TODAY) > 0.0;
-    if gated {
+    if gated && is_dealing_day(t) {
         st_add(SLOT_GATE_DAYS, 1.0);
         first_day(SLOT_FIRST_GATE, t);
     }
+    // Liquidity event from outcomes: shortfall, 5-day outflow or NAV drawdown beyond their levels.
     let shortfall = st_get(SLOT_SHORTFALL_TODAY) > 0.0;
-    if gated || shortfall || outflow_5d > fund.event_outflow_5d {
+    let dd_event = fund.event_drawdown > 0.0 && drawdown > fund.event_drawdown;
+    if shortfall || outflow_5d > fund.event_outflow_5d || dd_event {
         first_day(SLOT_EVENT_DAY, t);
     }
     var horizons = HORIZONS;

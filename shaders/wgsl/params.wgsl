@@ -34,6 +34,10 @@ const SWITCH_INVESTOR_GATE: u32 = 1u << 11u;
 const SWITCH_IDIO_NOISE: u32 = 1u << 12u;
 const SWITCH_LARGE_INVESTORS: u32 = 1u << 13u;
 const SWITCH_BASE_FLOWS: u32 = 1u << 14u;
+const SWITCH_STRESS_CROWDING: u32 = 1u << 15u;
+const SWITCH_OWN_IMPACT_ONLY: u32 = 1u << 16u;
+const SWITCH_STRESS_FLOWS: u32 = 1u << 17u;
+const SWITCH_PROXIMITY_CONCERN: u32 = 1u << 18u;
 
 // Impact models (`FundParams::impact_model`). Twin: `kernel::params::impact`.
 const IMPACT_LINEAR: u32 = 0u;

@@ -33,10 +33,11 @@ fn gate_triggered(t: u32, alr_now: f32) -> bool {
 fn policy_deal(t: u32) {
     st_set(SLOT_ACC_TODAY_CASH, 0.0);
     st_set(SLOT_ACC_TODAY, 0.0);
-    st_set(SLOT_GATE_TODAY, 0.0);
+    // Between dealing days the gate flag keeps the last dealing day's decision.
     if !is_dealing_day(t) {
         return;
     }
+    st_set(SLOT_GATE_TODAY, 0.0);
     let nav = st_get(SLOT_NAV);
     let nu = st_get(SLOT_NU);
     let alr_now = alr(t, nav);

@@ -67,7 +67,9 @@ fn finish() -> ScenarioOutput {
         let value = st_get(lay.hold + p) * st_get(lay.price + p);
         // A position sold out carries no mark-to-market loss, and 0 * exp(large) would be NaN.
         if (value > 0.0) {
-            mtm = mtm + value * exp(st_get(lay.perm_cum + p) + st_get(lay.perm + p)) - value;
+            // Own impact still in the price at the horizon: permanent, transient, not yet shown.
+            let own = st_get(lay.perm_cum + p) + st_get(lay.trans + p) + st_get(lay.perm + p);
+            mtm = mtm + value * exp(own) - value;
         }
     }
     let cost = st_get(SLOT_COST_SPREAD) + st_get(SLOT_COST_IMPACT);
@@ -98,6 +100,7 @@ fn finish() -> ScenarioOutput {
     o.event_day = st_get(SLOT_EVENT_DAY);
     o.portfolio_sold = st_get(SLOT_PORTFOLIO_SOLD);
     o.in_kind = st_get(SLOT_IN_KIND);
+    o.accepted_shares = st_get(SLOT_ACC_SHARES);
     o.funding_cost = st_get(SLOT_FUNDING_COST);
     o.debt_end = st_get(SLOT_DEBT);
     for (var k = 0u; k < 4u; k++) {

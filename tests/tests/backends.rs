@@ -374,3 +374,23 @@ backend_tests!(
     outputs_conserve_on_random_scenarios,
     accepted_never_exceeds_requested_when_dealt_at_once,
 );
+
+/// The comparator reads every word of the record, the 55th (`accepted_shares`, issue 10)
+/// included: a corrupted value there fails the comparison and is named.
+#[test]
+fn the_comparator_catches_a_corrupted_accepted_shares() {
+    use undertow_host::validate::{compare, Tolerances};
+    let (fund, scenarios) = example_sweep(200, 59);
+    let cpu = undertow_tests::cpu_f32();
+    let reference = cpu.run(&fund.model, &scenarios, 59);
+    let mut actual = reference.clone();
+    assert!(compare(&reference, &actual, &Tolerances::default()).passed);
+    assert!(reference.iter().any(|o| o.accepted_shares > 0.0));
+    for o in actual.iter_mut().step_by(50) {
+        o.as_words_mut()[ScenarioOutput::WORDS - 1] = o.accepted_shares * 1.05 + 0.01;
+    }
+    let corrupted = compare(&reference, &actual, &Tolerances::default());
+    assert!(!corrupted.passed, "{corrupted}");
+    let worst = corrupted.worst.as_ref().expect("a worst disagreement");
+    assert_eq!(worst.field, "accepted_shares", "{corrupted}");
+}

@@ -13,7 +13,7 @@ use undertow_gpu::{plan_chunks, ChunkLimits, ChunkRequest, GpuRunOptions, PerSce
 use undertow_host::fund::split_positions;
 use undertow_host::validate::{compare, Agreement, Tolerances};
 use undertow_kernel::layout::Layout;
-use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
+use undertow_kernel::{switch, FundModel, ScenarioOutput, ScenarioParams};
 use undertow_tests::{bits, cpu_f32, cpu_f64, example_sweep, gpu, Gpu, Runner};
 
 /// Scenarios of the example fund in the main comparison: enough to measure MODEL.md's 99.9%
@@ -111,6 +111,39 @@ fn gpu_agrees_with_cpu_on_the_example_fund() {
     let (fund, scenarios) = example_sweep(EXAMPLE_SCENARIOS, 31);
     let agreement = gpu_against_cpu(gpu, &fund.model, &scenarios, 31);
     assert!(agreement.passed, "{agreement}");
+}
+
+/// Scenarios of each variant of the issue-10 comparison.
+const VARIANT_SCENARIOS: u64 = 2_000;
+
+/// The twins agree on both sides of every issue-10 switch: MODEL.md's behaviour (the four
+/// switches off, no impact decay, concern from the gate flag), and the new economics with weekly
+/// dealing (the gate flag between dealing days), a recovery leg and the drawdown event.
+#[test]
+fn gpu_agrees_with_cpu_on_both_sides_of_the_issue_10_switches() {
+    let Some(gpu) = gpu("gpu_agrees_with_cpu_on_both_sides_of_the_issue_10_switches") else {
+        return;
+    };
+    let (fund, mut scenarios) = example_sweep(VARIANT_SCENARIOS, 53);
+    for sc in &mut scenarios {
+        sc.recovery = 0.6;
+    }
+    let mut old = fund.model.clone();
+    old.params.switches &= !(switch::STRESS_CROWDING
+        | switch::OWN_IMPACT_ONLY
+        | switch::STRESS_FLOWS
+        | switch::PROXIMITY_CONCERN);
+    old.params.impact_half_life = 0.0;
+    old.params.impact_permanent_share = 1.0;
+    old.params.gate_concern = 1.0;
+    old.params.event_drawdown = 0.0;
+    let agreement = gpu_against_cpu(gpu, &old, &scenarios, 53);
+    assert!(agreement.passed, "MODEL.md behaviour: {agreement}");
+    let mut weekly = fund.model.clone();
+    weekly.params.dealing_every = 5;
+    weekly.params.gate_concern = 0.5;
+    let agreement = gpu_against_cpu(gpu, &weekly, &scenarios, 53);
+    assert!(agreement.passed, "weekly dealing: {agreement}");
 }
 
 #[test]

@@ -446,6 +446,10 @@ pub struct LiquidationSection {
     /// Marginal-cost penalty (fraction of the amount sold) that ranks positions settling after
     /// the redemption due date last.
     pub late_settlement_penalty: f64,
+    /// Half-life in days of the transient part of the fund's own price impact (0: never decays).
+    pub impact_half_life_days: f64,
+    /// Share of the fund's own price impact that never decays.
+    pub impact_permanent_share: f64,
     pub waterfall_order: WaterfallOrder,
 }
 
@@ -461,6 +465,8 @@ impl Default for LiquidationSection {
             buffer_rebuild_rate: 0.0,
             max_style_drift: 0.10,
             late_settlement_penalty: 0.10,
+            impact_half_life_days: 10.0,
+            impact_permanent_share: 0.5,
             waterfall_order: WaterfallOrder::StressedCost,
         }
     }
@@ -531,13 +537,25 @@ pub struct ModelSection {
     pub idiosyncratic_noise: bool,
     pub large_investors: bool,
     pub base_flows: bool,
+    /// Other holders' selling follows the stress profile (`chi g(t) v0`).
+    pub crowding_follows_stress: bool,
+    /// Book only the fund's own increment of price impact.
+    pub own_impact_only: bool,
+    /// Redemption pressure follows the stress profile (`m(t) = 1 + (m_k - 1) g(t)`).
+    pub flows_follow_stress: bool,
+    /// Liquidity concern is the proximity to the gate triggers.
+    pub concern_from_triggers: bool,
     /// Cap on a segment's daily redemption rate `lam_max`.
     pub lam_max: f64,
+    /// Proximity to a gate trigger (value over level) at which liquidity concern starts.
+    pub concern_start: f64,
+    /// Liquidity concern added while a gate is active (MODEL.md: 1).
+    pub gate_concern: f64,
 }
 
 impl ModelSection {
     /// Each switch with its kernel bit, in the order the file lists them.
-    pub fn switches(&self) -> [(&'static str, bool, u32); 15] {
+    pub fn switches(&self) -> [(&'static str, bool, u32); 19] {
         [
             ("noise", self.noise, switch::NOISE),
             (
@@ -582,6 +600,26 @@ impl ModelSection {
                 switch::LARGE_INVESTORS,
             ),
             ("base_flows", self.base_flows, switch::BASE_FLOWS),
+            (
+                "crowding_follows_stress",
+                self.crowding_follows_stress,
+                switch::STRESS_CROWDING,
+            ),
+            (
+                "own_impact_only",
+                self.own_impact_only,
+                switch::OWN_IMPACT_ONLY,
+            ),
+            (
+                "flows_follow_stress",
+                self.flows_follow_stress,
+                switch::STRESS_FLOWS,
+            ),
+            (
+                "concern_from_triggers",
+                self.concern_from_triggers,
+                switch::PROXIMITY_CONCERN,
+            ),
         ]
     }
 
@@ -593,7 +631,8 @@ impl ModelSection {
             .fold(0, |bits, (_, _, bit)| bits | bit)
     }
 
-    /// The switches set from a kernel `switches` word, with the default `lam_max`.
+    /// The switches set from a kernel `switches` word, with the default `lam_max`,
+    /// `concern_start` and `gate_concern`.
     pub fn from_bits(bits: u32) -> Self {
         let on = |bit: u32| bits & bit != 0;
         ModelSection {
@@ -612,7 +651,13 @@ impl ModelSection {
             idiosyncratic_noise: on(switch::IDIO_NOISE),
             large_investors: on(switch::LARGE_INVESTORS),
             base_flows: on(switch::BASE_FLOWS),
+            crowding_follows_stress: on(switch::STRESS_CROWDING),
+            own_impact_only: on(switch::OWN_IMPACT_ONLY),
+            flows_follow_stress: on(switch::STRESS_FLOWS),
+            concern_from_triggers: on(switch::PROXIMITY_CONCERN),
             lam_max: 0.2,
+            concern_start: 0.75,
+            gate_concern: 0.0,
         }
     }
 }
@@ -635,6 +680,8 @@ pub struct IndicatorSection {
     pub illiquid_limit: f64,
     /// Cash plus buffer tiers below this fraction of NAV: buffer exhausted.
     pub buffer_exhausted_level: f64,
+    /// NAV drawdown that counts as a liquidity event (0: drawdown is not an event).
+    pub event_drawdown: f64,
 }
 
 impl Default for IndicatorSection {
@@ -645,6 +692,7 @@ impl Default for IndicatorSection {
             event_outflow_5d: 0.10,
             illiquid_limit: 0.15,
             buffer_exhausted_level: 0.01,
+            event_drawdown: 0.15,
         }
     }
 }

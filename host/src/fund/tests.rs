@@ -334,7 +334,7 @@ fn schema_names_follow_the_kernel() {
     assert_eq!(names, indicator::NAMES);
     // Every kernel switch has a key in [model], each with its own bit.
     let all_on = spec::ModelSection::from_bits(u32::MAX);
-    assert_eq!(all_on.bits(), (1 << 15) - 1);
+    assert_eq!(all_on.bits(), (1 << 19) - 1);
     let bits: Vec<u32> = all_on.switches().iter().map(|(_, _, b)| *b).collect();
     assert!(bits.iter().all(|b| b.count_ones() == 1));
     assert_eq!(spec::ModelSection::default().bits(), switch::DEFAULT);
@@ -359,6 +359,67 @@ fn options_map_to_kernel_codes() {
         (switch::DEFAULT & !switch::NOISE) | switch::IN_KIND
     );
     assert_eq!(p.dealing_every, 5);
+}
+
+#[test]
+fn issue_10_keys_map_to_the_kernel_and_reach_the_old_behaviour() {
+    // Defaults: every new behaviour on, with the documented parameters.
+    let p = parse(&minimal_with("[[segments]]", "[[segments]]"))
+        .unwrap()
+        .model
+        .params;
+    for bit in [
+        switch::STRESS_CROWDING,
+        switch::OWN_IMPACT_ONLY,
+        switch::STRESS_FLOWS,
+        switch::PROXIMITY_CONCERN,
+    ] {
+        assert_ne!(p.switches & bit, 0, "bit {bit:#x}");
+    }
+    assert_eq!(p.impact_half_life, 10.0);
+    assert_eq!(p.impact_permanent_share, 0.5);
+    assert_eq!(p.concern_start, 0.75);
+    assert_eq!(p.gate_concern, 0.0);
+    assert_eq!(p.event_drawdown, 0.15);
+    // MODEL.md's behaviour, key by key.
+    let text = minimal_with(
+        "[[segments]]",
+        "[liquidation]\nimpact_half_life_days = 0\nimpact_permanent_share = 1.0\n\n\
+         [model]\ncrowding_follows_stress = false\nown_impact_only = false\n\
+         flows_follow_stress = false\nconcern_from_triggers = false\ngate_concern = 1.0\n\
+         concern_start = 0.5\n\n[indicators]\nevent_drawdown = 0.0\n\n[[segments]]",
+    );
+    let p = parse(&text).unwrap().model.params;
+    assert_eq!(
+        p.switches,
+        switch::DEFAULT
+            & !(switch::STRESS_CROWDING
+                | switch::OWN_IMPACT_ONLY
+                | switch::STRESS_FLOWS
+                | switch::PROXIMITY_CONCERN)
+    );
+    assert_eq!(p.impact_half_life, 0.0);
+    assert_eq!(p.impact_permanent_share, 1.0);
+    assert_eq!(p.gate_concern, 1.0);
+    assert_eq!(p.concern_start, 0.5);
+    assert_eq!(p.event_drawdown, 0.0);
+    // Out of range: an error naming the field and the value.
+    let bad = minimal_with(
+        "[[segments]]",
+        "[liquidation]\nimpact_permanent_share = 1.5\nimpact_half_life_days = -2\n\n\
+         [model]\nconcern_start = 1.0\n\n[indicators]\nevent_drawdown = 2.0\n\n[[segments]]",
+    );
+    let err = parse(&bad).unwrap_err();
+    let fields: Vec<&str> = err.issues().iter().map(|i| i.field.as_str()).collect();
+    for f in [
+        "liquidation.impact_half_life_days",
+        "liquidation.impact_permanent_share",
+        "model.concern_start",
+        "indicators.event_drawdown",
+    ] {
+        assert!(fields.contains(&f), "{f} missing from {fields:?}");
+    }
+    assert!(err.to_string().contains("1.5"), "{err}");
 }
 
 #[test]

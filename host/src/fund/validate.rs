@@ -264,7 +264,7 @@ fn validate_settings(ck: &mut Checker, spec: &FundFile, table: &PositionTable) {
     let l = &spec.liquidation;
     let ind = &spec.indicators;
     #[rustfmt::skip]
-    let numbers: [(&str, f64, Bound, &str); 23] = [
+    let numbers: [(&str, f64, Bound, &str); 28] = [
         ("policy.gates.redemptions_30d", g.redemptions_30d, Bound::PositiveFraction, NAV),
         ("policy.gates.alr", g.alr, Bound::Positive, ""),
         ("policy.gates.stress", g.stress, Bound::Fraction, "(the stress composite lies in [0, 1])"),
@@ -285,7 +285,12 @@ fn validate_settings(ck: &mut Checker, spec: &FundFile, table: &PositionTable) {
         ("liquidation.buffer_rebuild_rate", l.buffer_rebuild_rate, Bound::Fraction, "(per dealing day)"),
         ("liquidation.max_style_drift", l.max_style_drift, Bound::NonNegative, ""),
         ("liquidation.late_settlement_penalty", l.late_settlement_penalty, Bound::NonNegative, ""),
+        ("liquidation.impact_half_life_days", l.impact_half_life_days, Bound::UpTo(10_000.0), "(days; 0 = no decay)"),
+        ("liquidation.impact_permanent_share", l.impact_permanent_share, Bound::Fraction, "(of the fund's own impact)"),
         ("model.lam_max", spec.model.lam_max, Bound::PositiveFraction, "(daily redemption rate)"),
+        ("model.concern_start", spec.model.concern_start, Bound::UpTo(0.99), "(value over trigger level)"),
+        ("model.gate_concern", spec.model.gate_concern, Bound::UpTo(10.0), ""),
+        ("indicators.event_drawdown", ind.event_drawdown, Bound::Fraction, "(NAV drawdown; 0 = off)"),
         ("indicators.event_outflow_5d", ind.event_outflow_5d, Bound::PositiveFraction, NAV),
         ("indicators.illiquid_limit", ind.illiquid_limit, Bound::Fraction, NAV),
     ];

@@ -347,6 +347,16 @@ impl Writer<'_> {
             float(l.late_settlement_penalty),
             "",
         );
+        self.key(
+            "impact_half_life_days",
+            float(l.impact_half_life_days),
+            "transient own impact, 0 = never decays",
+        );
+        self.key(
+            "impact_permanent_share",
+            float(l.impact_permanent_share),
+            "of own impact, never decays",
+        );
         let order = match &l.waterfall_order {
             WaterfallOrder::Given => string("given"),
             WaterfallOrder::StressedCost => string("stressed_cost"),
@@ -372,6 +382,16 @@ impl Writer<'_> {
             float(spec.model.lam_max),
             "cap on a segment's daily rate",
         );
+        self.key(
+            "concern_start",
+            float(spec.model.concern_start),
+            "proximity to a gate trigger where concern starts",
+        );
+        self.key(
+            "gate_concern",
+            float(spec.model.gate_concern),
+            "concern added while gated",
+        );
     }
 
     /// `[indicators]` with its thresholds (defaults that follow the fund as comments) and stress weights.
@@ -392,6 +412,11 @@ impl Writer<'_> {
             "buffer_exhausted_level",
             float(ind.buffer_exhausted_level),
             "fraction of NAV",
+        );
+        self.key(
+            "event_drawdown",
+            float(ind.event_drawdown),
+            "liquidity event, NAV drawdown, 0 = off",
         );
         self.section("indicators.thresholds", "[indicators.thresholds]");
         for (k, (name, value)) in ind.thresholds.entries().into_iter().enumerate() {

@@ -891,9 +891,37 @@ fn days(x: Option<f64>) -> String {
 /// The early-warning findings.
 pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
     let s = StageId::RedemptionPolicy;
+    let mut out = vec![events_finding(ew), claim_finding(ew)];
+    out.extend(indicator_findings(ew));
+    let missing: Vec<&str> = ew
+        .rows
+        .iter()
+        .filter(|r| r.best_threshold.is_none())
+        .map(|r| r.indicator)
+        .collect();
+    if !missing.is_empty() {
+        out.push(finding(
+            s,
+            "early_warning_uncalibrated",
+            format!(
+                "{} indicator(s) have no threshold in their range meeting both criteria (false \
+                 alarms at most {}, hit rate at least {}): {}",
+                missing.len(),
+                p1(ew.max_false_alarm_rate),
+                p1(ew.min_hit_rate),
+                missing.join(", ")
+            ),
+            &[("uncalibrated", missing.len() as f64)],
+        ));
+    }
+    out
+}
+
+/// How many scenarios had a liquidity event, when, and how the scenarios were split.
+fn events_finding(ew: &EarlyWarning) -> Finding {
+    let s = StageId::RedemptionPolicy;
     let c = &ew.claim;
-    let mut out = Vec::new();
-    out.push(finding(
+    finding(
         s,
         "early_warning_events",
         format!(
@@ -927,7 +955,13 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
             ("held_out_events", ew.held_out_events as f64),
             ("events_on_gate_day", ew.events_on_gate_day as f64),
         ],
-    ));
+    )
+}
+
+/// The use case's lead-time claim, re-judged held out on the credited indicators.
+fn claim_finding(ew: &EarlyWarning) -> Finding {
+    let s = StageId::RedemptionPolicy;
+    let c = &ew.claim;
     let verdict = if c.holds { "holds" } else { "does not hold" };
     let combined = ew.combined_credited.as_ref();
     let ci = |x: Option<[f64; 2]>| {
@@ -936,7 +970,8 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
             |[lo, hi]| format!("{}-{}", p1(lo), p1(hi)),
         )
     };
-    out.push(finding(
+
+    finding(
         s,
         "early_warning_claim",
         format!(
@@ -1005,7 +1040,13 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
             ),
             ("holds", if c.holds { 1.0 } else { 0.0 }),
         ],
-    ));
+    )
+}
+
+/// The three credited indicators with the longest held-out median lead.
+fn indicator_findings(ew: &EarlyWarning) -> Vec<Finding> {
+    let s = StageId::RedemptionPolicy;
+    let mut out = Vec::new();
     let mut ranked: Vec<(&EarlyWarningRow, &IndicatorVerdict)> = ew
         .rows
         .iter()
@@ -1068,27 +1109,6 @@ pub fn findings(ew: &EarlyWarning) -> Vec<Finding> {
                 ("hit_rate", r.hit_rate),
                 ("false_alarm_rate", r.false_alarm_rate),
             ],
-        ));
-    }
-    let missing: Vec<&str> = ew
-        .rows
-        .iter()
-        .filter(|r| r.best_threshold.is_none())
-        .map(|r| r.indicator)
-        .collect();
-    if !missing.is_empty() {
-        out.push(finding(
-            s,
-            "early_warning_uncalibrated",
-            format!(
-                "{} indicator(s) have no threshold in their range meeting both criteria (false \
-                 alarms at most {}, hit rate at least {}): {}",
-                missing.len(),
-                p1(ew.max_false_alarm_rate),
-                p1(ew.min_hit_rate),
-                missing.join(", ")
-            ),
-            &[("uncalibrated", missing.len() as f64)],
         ));
     }
     out

@@ -179,14 +179,15 @@ fn bands_2020(s: &Stats) -> Vec<(Band, f64)> {
             },
             s.out30.p50,
         ),
-        // Lipper: IG funds ~3-4% of assets in the week to 18 March (the worst week).
+        // The replay starts on 19 February 2020: its first week came before the run (the worst
+        // week, to 18 March, falls in days 18-23), so the first 7 days are near the calm rate.
         (
             Band {
-                what: "2020 7-day outflow, 90th percentile",
-                lo: 0.01,
-                hi: 0.08,
+                what: "2020 7-day outflow, median",
+                lo: 0.003,
+                hi: 0.025,
             },
-            s.out7.p90,
+            s.out7.p50,
         ),
         // Outflows reversed from April (Falato, Goldstein & Hortacsu 2021): over 90 days the
         // fund loses little more than the stress month plus calm redemptions.
@@ -227,7 +228,10 @@ fn five_times_the_redemption_multipliers_leaves_the_band() {
     let s = stats(&fund, &simulate(&fund, &sc));
     eprintln!("x5: {s:?}");
     let res = check_all(&bands_2020(&s));
-    assert!(res.is_err(), "a x5 calibration passed the 2020 bands: {s:?}");
+    assert!(
+        res.is_err(),
+        "a x5 calibration passed the 2020 bands: {s:?}"
+    );
 }
 
 #[test]

@@ -404,6 +404,50 @@ fn stress_library_gates_mostly_lift() {
     .unwrap();
 }
 
+/// Where a fund file's investors differ from the example's investors of the same name.
+fn investor_mismatches(
+    example: &undertow_host::fund::FundFile,
+    spec: &undertow_host::fund::FundFile,
+) -> Vec<String> {
+    use undertow_host::fund::spec::{LargeInvestorSpec, SegmentSpec};
+    let seg = |x: &SegmentSpec| {
+        [
+            x.base_rate,
+            x.beta_perf,
+            x.beta_herd,
+            x.beta_liq,
+            x.beta_stress,
+            x.flow_vol,
+            x.notice_days as f64,
+        ]
+    };
+    let large = |x: &LargeInvestorSpec| {
+        [
+            x.hazard,
+            x.beta_perf,
+            x.beta_herd,
+            x.beta_liq,
+            x.beta_stress,
+            x.fraction,
+            x.notice_days as f64,
+        ]
+    };
+    let mut out = Vec::new();
+    for s in &spec.segments {
+        match example.segments.iter().find(|e| e.name == s.name) {
+            Some(e) if seg(e) == seg(s) => {}
+            _ => out.push(format!("segment {}", s.name)),
+        }
+    }
+    for l in &spec.large_investors {
+        match example.large_investors.iter().find(|e| e.name == l.name) {
+            Some(e) if large(e) == large(l) => {}
+            _ => out.push(format!("large investor {}", l.name)),
+        }
+    }
+    out
+}
+
 /// The fixtures copy the example's investor sensitivities: a recalibration of the example that
 /// forgets them fails here.
 #[test]
@@ -411,43 +455,33 @@ fn fixture_investors_are_the_examples() {
     let example = example_fund().spec;
     for name in ["corporate_bond_fund.toml", "gilt_ldi_fund.toml"] {
         let spec = fixture(name).spec;
-        for s in &spec.segments {
-            let e = example
-                .segments
-                .iter()
-                .find(|e| e.name == s.name)
-                .unwrap_or_else(|| panic!("{name}: no example segment {}", s.name));
-            let fields = |x: &undertow_host::fund::spec::SegmentSpec| {
-                [
-                    x.base_rate,
-                    x.beta_perf,
-                    x.beta_herd,
-                    x.beta_liq,
-                    x.beta_stress,
-                    x.flow_vol,
-                    x.notice_days as f64,
-                ]
-            };
-            assert_eq!(fields(s), fields(e), "{name}: segment {}", s.name);
-        }
-        for l in &spec.large_investors {
-            let e = example
-                .large_investors
-                .iter()
-                .find(|e| e.name == l.name)
-                .unwrap_or_else(|| panic!("{name}: no example large investor {}", l.name));
-            let fields = |x: &undertow_host::fund::spec::LargeInvestorSpec| {
-                [
-                    x.hazard,
-                    x.beta_perf,
-                    x.beta_herd,
-                    x.beta_liq,
-                    x.beta_stress,
-                    x.fraction,
-                    x.notice_days as f64,
-                ]
-            };
-            assert_eq!(fields(l), fields(e), "{name}: large investor {}", l.name);
-        }
+        assert!(!spec.segments.is_empty() && !spec.large_investors.is_empty());
+        let bad = investor_mismatches(&example, &spec);
+        assert!(bad.is_empty(), "{name}: {bad:?} differ from the example's");
     }
+}
+
+#[test]
+fn a_corrupted_fixture_investor_is_caught() {
+    let example = example_fund().spec;
+    let mut spec = fixture("corporate_bond_fund.toml").spec;
+    spec.segments[0].beta_liq *= 2.0;
+    spec.large_investors[0].hazard = 0.0;
+    assert_eq!(
+        investor_mismatches(&example, &spec),
+        ["segment retail", "large investor Fund-of-funds D"]
+    );
+}
+
+#[test]
+fn lock_in_counts_only_gates_that_reach_the_horizon() {
+    let gated = |first: f32, days: f32| ScenarioOutput {
+        first_gate_day: first,
+        gate_days: days,
+        ..ScenarioOutput::default()
+    };
+    assert!(locked_in(&gated(10.0, 80.0), 90));
+    assert!(locked_in(&gated(10.0, 79.0), 90));
+    assert!(!locked_in(&gated(10.0, 40.0), 90));
+    assert!(!locked_in(&gated(NEVER, 0.0), 90));
 }

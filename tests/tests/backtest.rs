@@ -189,6 +189,16 @@ fn bands_2020(s: &Stats) -> Vec<(Band, f64)> {
             },
             s.out7.p50,
         ),
+        // Even the scenarios where a large holder leaves stay below a quarter of NAV in a month:
+        // no bond mutual fund category lost that much in March 2020.
+        (
+            Band {
+                what: "2020 30-day outflow, 90th percentile",
+                lo: 0.03,
+                hi: 0.25,
+            },
+            s.out30.p90,
+        ),
         // Outflows reversed from April (Falato, Goldstein & Hortacsu 2021): over 90 days the
         // fund loses little more than the stress month plus calm redemptions.
         (
@@ -297,6 +307,15 @@ fn uk_ldi_2022_gilt_fund_is_within_the_published_band() {
                 hi: 0.35,
             },
             s.drawdown.p50,
+        ),
+        // Every scenario carries the rate shock: even the mildest tenth falls by a few percent.
+        (
+            Band {
+                what: "2022 drawdown, 10th percentile",
+                lo: 0.05,
+                hi: 0.30,
+            },
+            s.drawdown.p10,
         ),
         // Pension schemes raised cash to meet their LDI mandates' collateral calls (Bank of
         // England, Financial Stability Report, December 2022): some redemptions from other pooled

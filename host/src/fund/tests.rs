@@ -117,10 +117,11 @@ fn example_matches_model_section_9() {
         .map(|(id, _)| id.as_str())
         .collect();
     assert_eq!(illiquid, ["ALT_RE", "ALT_PE", "ALT_HF"]);
-    // Base redemption rates within 5-20% annual turnover.
+    // Base redemption rates within 5-40% annual turnover (institutions to the ICI's 25-30% for
+    // retail-held long-term funds; docs/example-fund.md).
     for s in &m.segments {
         let annual = f64::from(s.base_rate) * 252.0;
-        assert!((0.04..=0.21).contains(&annual), "annual turnover {annual}");
+        assert!((0.04..=0.40).contains(&annual), "annual turnover {annual}");
     }
 }
 

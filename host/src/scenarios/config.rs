@@ -443,7 +443,7 @@ impl Default for RedemptionRanges {
     fn default() -> Self {
         RedemptionRanges {
             severity: Span(0.0, 1.0),
-            mult: Span(1.0, 8.0),
+            mult: Span(1.0, 3.0),
             large_mult: Span(1.0, 3.0),
         }
     }

@@ -28,6 +28,7 @@ fn request() -> RunRequest {
         seed: 11,
         paths: 2,
         threads: Some(1),
+        unconditional: false,
         analysis: None,
     }
 }

@@ -13,6 +13,7 @@ fn request(scenarios: u64, paths: usize, analysis: bool) -> RunRequest {
         seed: 1,
         paths,
         threads: Some(2),
+        unconditional: false,
         analysis: analysis.then(AnalysisSettings::default),
     }
 }

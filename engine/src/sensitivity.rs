@@ -172,15 +172,13 @@ pub fn variants(
                 .scenarios
                 .with_range_scaled(name, factor)
                 .map_err(|e| {
-                    let flag = if ScenarioConfig::judgement_ranges().contains(&name.as_str()) {
-                        "--factors"
-                    } else {
-                        "--range"
-                    };
-                    EngineError::BadInput(format!(
-                        "flag {flag}: {name} scaled by {factor}: {}",
-                        e.reason
-                    ))
+                    EngineError::BadInput(
+                        if ScenarioConfig::judgement_ranges().contains(&name.as_str()) {
+                            format!("flag --factors: {factor} (for {name}): {}", e.reason)
+                        } else {
+                            format!("flag --range: {name}: {}", e.reason)
+                        },
+                    )
                 })?;
             out.push((name.clone(), factor, cfg));
         }

@@ -133,8 +133,10 @@ pub struct RunOutcome {
     pub notices: Vec<String>,
 }
 
-/// Runs `request` on `fund`: checks it, sweeps on `backend` calling `progress(done)` as blocks
-/// finish, runs the analysis stages, and assembles the summary.
+/// Runs `request` on `fund`: checks it, sweeps the stress library and then (unless
+/// `request.unconditional` is false) the unconditional mixture on `backend`, calling
+/// `progress(done)` as blocks finish (counting on through the second set), runs the analysis
+/// stages on the stress library, and assembles the summary.
 pub fn run(
     fund: &Fund,
     request: &RunRequest,
@@ -148,7 +150,20 @@ pub fn run(
         paths: request.paths,
     };
     let mut notices = Vec::new();
-    let swept = sweep_falling_back(fund, backend, &opts, &mut notices, |_, _| {}, &mut progress)?;
+    let mut swept =
+        sweep_falling_back(fund, backend, &opts, &mut notices, |_, _| {}, &mut progress)?;
+    let unconditional = if request.unconditional {
+        let fell_back = notices.len();
+        let set = sweep_unconditional(fund, &opts, backend, &mut notices, &mut progress)?;
+        // `--backend auto` lost its GPU during the second set: the stress library is swept
+        // again, so that both sets come from the CPU.
+        if notices.len() > fell_back {
+            swept = sweep_falling_back(fund, backend, &opts, &mut notices, |_, _| {}, &mut |_| {})?;
+        }
+        Some(set)
+    } else {
+        None
+    };
     let analysis = match &request.analysis {
         None => None,
         Some(settings) => {
@@ -170,13 +185,10 @@ pub fn run(
         seconds: swept.seconds,
     };
     let mut summary = Summary::assemble(fund, &swept.outputs, swept.fan, meta, analysis);
-    let unconditional_outputs = if request.unconditional {
-        let (set, outputs) = sweep_unconditional(fund, &opts, backend, &mut notices, progress)?;
+    let unconditional_outputs = unconditional.map(|(set, outputs)| {
         summary.unconditional = Some(set);
-        Some(outputs)
-    } else {
-        None
-    };
+        outputs
+    });
     crate::finite::check_outcome(fund, request.seed, &swept.outputs, &summary)?;
     if let Some(outs) = &unconditional_outputs {
         crate::finite::check_set_outputs(&unconditional_fund(fund), request.seed, outs)?;
@@ -236,7 +248,7 @@ fn sweep_unconditional(
     opts: &SweepOptions,
     backend: &dyn Backend,
     notices: &mut Vec<String>,
-    mut progress: impl FnMut(u64),
+    progress: &mut impl FnMut(u64),
 ) -> Result<(SetSummary, Vec<ScenarioOutput>), EngineError> {
     let fund_u = unconditional_fund(fund);
     let opts_u = SweepOptions {

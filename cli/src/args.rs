@@ -41,6 +41,9 @@ pub enum Command {
     /// Reverse stress test: the least severe market × redemption shock that breaks the fund, and
     /// the failure-probability map.
     ReverseStress(ReverseStressArgs),
+    /// Sensitivity of the stress library's headline numbers to each judgement range of the
+    /// scenario configuration, scaled about its centre; writes sensitivity.csv.
+    Sensitivity(SensitivityArgs),
     /// Render report.html from a finished run's summary.json (nothing is simulated).
     Report(ReportArgs),
     /// Run the same scenarios on the GPU and the CPU and report their agreement.
@@ -148,8 +151,65 @@ pub struct RunArgs {
     /// available now (MemAvailable), no limit where that cannot be read].
     #[arg(long, value_parser = parse_max_memory)]
     pub max_memory: Option<u64>,
+    /// Sweep the stress library only: leave out the unconditional mixture over a year of
+    /// business days (summary.json's `unconditional`, scenarios_unconditional.csv).
+    #[arg(long)]
+    pub no_unconditional: bool,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+}
+
+/// `undertow sensitivity`.
+#[derive(Args, Debug, Clone)]
+pub struct SensitivityArgs {
+    /// Fund file (TOML); the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Scenarios of every sweep (the same indices for each variant), 1 to 4294967295.
+    #[arg(long, default_value_t = undertow_engine::sensitivity::DEFAULT_SCENARIOS)]
+    pub scenarios: u64,
+    /// Run seed (common random numbers across the variants).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Simulated horizon in days (overrides the fund file).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// A judgement range to move (repeat for several; a TOML path under `scenarios.`, e.g.
+    /// `market.depth_cut`) [default: all of docs/scenarios.md section 11].
+    #[arg(long = "range")]
+    pub ranges: Vec<String>,
+    /// Factors each range's half-width is scaled by about its centre, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = undertow_engine::sensitivity::DEFAULT_FACTORS)]
+    pub factors: Vec<f64>,
+    /// Worker threads, 1 to 4096 (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Backend: auto uses a hardware GPU when there is one, otherwise the CPU.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+    /// Output directory.
+    #[arg(long, default_value = "undertow-out")]
+    pub out: PathBuf,
+}
+
+impl SensitivityArgs {
+    /// What to run.
+    pub fn request(&self) -> undertow_engine::sensitivity::SensitivityRequest {
+        undertow_engine::sensitivity::SensitivityRequest {
+            scenarios: self.scenarios,
+            seed: self.seed,
+            ranges: self.ranges.clone(),
+            factors: self.factors.clone(),
+        }
+    }
+
+    /// `--horizon`.
+    pub fn overrides(&self) -> FundOverrides {
+        FundOverrides {
+            horizon: self.horizon,
+            strategy: None,
+        }
+    }
 }
 
 /// `--max-memory`'s value.
@@ -504,6 +564,7 @@ impl RunArgs {
             paths: self.paths,
             threads: self.threads,
             analysis: self.analysis.settings(),
+            unconditional: !self.no_unconditional,
         }
     }
 }

@@ -71,6 +71,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
             OptimizeCommand::Gates(a) => redemption_policy::optimize_gates(&a),
         },
         Command::ReverseStress(a) => redemption_policy::reverse_stress(&a),
+        Command::Sensitivity(a) => sensitivity::sensitivity(&a),
         Command::Report(a) => report::report(&a),
         Command::Validate(a) => validate::validate(&a),
         Command::Devices => devices::devices(),

@@ -49,7 +49,15 @@ fn a_run_writes_a_manifest_of_what_produced_its_files() {
         let files = m["files"].as_object().unwrap();
         let mut names: Vec<&str> = files.keys().map(String::as_str).collect();
         names.sort();
-        assert_eq!(names, ["report.html", "scenarios.csv", "summary.json"]);
+        assert_eq!(
+            names,
+            [
+                "report.html",
+                "scenarios.csv",
+                "scenarios_unconditional.csv",
+                "summary.json"
+            ]
+        );
         for (name, hash) in files {
             assert_eq!(
                 hash.as_str().unwrap(),

@@ -8,7 +8,9 @@
 use std::fmt;
 
 use serde::ser::{self, Serialize};
+use undertow_host::aggregate::Aggregate;
 use undertow_host::fund::Fund;
+use undertow_host::output::Headline;
 use undertow_host::run::scenario_block;
 use undertow_kernel::{output_field_names, ScenarioOutput};
 
@@ -69,15 +71,36 @@ pub fn check_summary(summary: &Summary) -> Option<NonFinite> {
         at: format!("{prefix}.{}", bad.at),
         value: bad.value,
     };
-    if let Some(bad) = check_value(&summary.headline) {
+    if let Some(bad) = check_stats("", &summary.headline, &summary.aggregate) {
+        return Some(bad);
+    }
+    if let Some(u) = &summary.unconditional {
+        if let Some(bad) = check_stats("unconditional.", &u.headline, &u.aggregate) {
+            return Some(bad);
+        }
+        if let Some(bad) = check_value(&u.family_shares) {
+            return Some(prefixed("unconditional.family_shares", bad));
+        }
+    }
+    check_value(&summary.fan_charts).map(|bad| prefixed("fan_charts", bad))
+}
+
+/// The first non-finite number of a set's headline and aggregate (over fields with at least one
+/// defined value), its path starting with `prefix`.
+fn check_stats(prefix: &str, headline: &Headline, aggregate: &Aggregate) -> Option<NonFinite> {
+    let prefixed = |at: &str, bad: NonFinite| NonFinite {
+        at: format!("{prefix}{at}.{}", bad.at),
+        value: bad.value,
+    };
+    if let Some(bad) = check_value(headline) {
         return Some(prefixed("headline", bad));
     }
-    let mut scalars = summary.aggregate.clone();
+    let mut scalars = aggregate.clone();
     scalars.fields.clear();
     if let Some(bad) = check_value(&scalars) {
         return Some(prefixed("aggregate", bad));
     }
-    for (i, f) in summary.aggregate.fields.iter().enumerate() {
+    for (i, f) in aggregate.fields.iter().enumerate() {
         if f.count > 0 {
             if let Some(bad) = check_value(f) {
                 return Some(prefixed(
@@ -87,7 +110,30 @@ pub fn check_summary(summary: &Summary) -> Option<NonFinite> {
             }
         }
     }
-    check_value(&summary.fan_charts).map(|bad| prefixed("fan_charts", bad))
+    None
+}
+
+/// [`check_outputs`] for the unconditional mixture's records (`fund` with its scenario
+/// configuration already the mixture): a failure names `scenarios_unconditional.csv`.
+pub fn check_set_outputs(
+    fund: &Fund,
+    seed: u64,
+    outputs: &[ScenarioOutput],
+) -> Result<(), EngineError> {
+    match check_outputs(fund, seed, outputs) {
+        None => Ok(()),
+        Some(bad) => Err(EngineError::failed(
+            "checking the outputs",
+            NonFinite {
+                at: bad.at.replacen(
+                    "scenarios.csv",
+                    crate::output::SCENARIOS_UNCONDITIONAL_CSV,
+                    1,
+                ),
+                value: bad.value,
+            },
+        )),
+    }
 }
 
 /// The first non-finite field of the scenarios' records, with the scenario's inputs.

@@ -20,6 +20,7 @@
 //!     paths: 200,
 //!     threads: None,
 //!     analysis: Some(AnalysisSettings::default()),
+//!     unconditional: true,
 //! };
 //! let outcome = run(&fund, &request, backend.as_ref(), |_done| {})?; // nothing written yet
 //! outcome.write("undertow-out".as_ref())?; // every file at once, atomically
@@ -38,6 +39,7 @@ pub mod measure;
 pub mod memory;
 mod output;
 pub mod run;
+pub mod sensitivity;
 pub mod settings;
 pub mod stages;
 pub mod summary;
@@ -45,7 +47,7 @@ pub mod summary;
 pub use error::EngineError;
 pub use fund::FundOverrides;
 pub use memory::MemoryEstimate;
-pub use output::{check_out, SCENARIOS_CSV, SUMMARY_JSON};
+pub use output::{check_out, SCENARIOS_CSV, SCENARIOS_UNCONDITIONAL_CSV, SUMMARY_JSON};
 pub use run::{run, RunOutcome, RunRequest};
 pub use settings::AnalysisSettings;
 pub use summary::Summary;

@@ -21,13 +21,15 @@ pub const OVERHEAD: u64 = 72 << 20;
 /// quantiles, a few at a time), calibrated against peak RSS of large runs.
 pub const SUMMARY_PER_SCENARIO: u64 = 16;
 
-/// Bytes of one formatted `scenarios.csv` line, at most (a generous bound).
-const CSV_LINE: u64 = 512;
+/// Bytes of one formatted `scenarios.csv` line, at most (a generous bound): 5 leading columns
+/// and 56 output fields, each value at most about 24 characters with its comma (an `f32` printed
+/// in full; the family name is at most 24 characters).
+const CSV_LINE: u64 = 61 * 24;
 
 /// A run's estimated peak memory, in bytes, by part.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct MemoryEstimate {
-    /// One [`ScenarioOutput`] per scenario of the sweep.
+    /// One [`ScenarioOutput`] per scenario of every swept set.
     pub records: u64,
     /// The summary's working copies of the records' columns.
     pub summary: u64,
@@ -84,6 +86,8 @@ pub fn estimate(fund: &Fund, request: &RunRequest, block: u64, threads: usize) -
     let out = std::mem::size_of::<ScenarioOutput>() as u64;
     let par = std::mem::size_of::<ScenarioParams>() as u64;
     let n = request.scenarios;
+    // Every set's records are held until the outputs are written.
+    let records = request.total_scenarios();
     let horizon = u64::from(fund.model.params.horizon);
     let words = undertow_kernel::Workspace::<f64>::words(&fund.model) as u64;
     let analysis = match &request.analysis {
@@ -107,7 +111,7 @@ pub fn estimate(fund: &Fund, request: &RunRequest, block: u64, threads: usize) -
         }
     };
     MemoryEstimate {
-        records: n.saturating_mul(out),
+        records: records.saturating_mul(out),
         summary: n.saturating_mul(SUMMARY_PER_SCENARIO),
         block: block.min(n).saturating_mul(par + out),
         workspaces: threads as u64 * words * 8,

@@ -16,6 +16,9 @@ use crate::error::{Context, EngineError};
 /// The per-scenario records' file.
 pub const SCENARIOS_CSV: &str = "scenarios.csv";
 
+/// The unconditional mixture's per-scenario records (the same columns as [`SCENARIOS_CSV`]).
+pub const SCENARIOS_UNCONDITIONAL_CSV: &str = "scenarios_unconditional.csv";
+
 /// The run's summary file.
 pub const SUMMARY_JSON: &str = "summary.json";
 
@@ -79,8 +82,17 @@ impl Pending {
         &mut self,
         write: impl FnOnce(&mut ScenarioCsv) -> std::io::Result<()>,
     ) -> Result<(), EngineError> {
+        self.scenarios_csv_named(SCENARIOS_CSV, write)
+    }
+
+    /// Writes a per-scenario records file `name` (the columns of `scenarios.csv`) in full.
+    pub fn scenarios_csv_named(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut ScenarioCsv) -> std::io::Result<()>,
+    ) -> Result<(), EngineError> {
         crate::cancel::check()?;
-        let path = self.dir.join(SCENARIOS_CSV);
+        let path = self.dir.join(name);
         let what = || format!("writing {}", path.display());
         let mut csv = ScenarioCsv::create(&path).context(what)?;
         let written = write(&mut csv);

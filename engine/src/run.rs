@@ -9,16 +9,16 @@ use undertow_analysis::{check_inputs, run_analysis, AnalysisInputs, StageId};
 use undertow_host::backend::Backend;
 use undertow_host::fund::Fund;
 use undertow_host::output::switch_map;
-use undertow_host::run::{scenario_block, sweep, SweepError, SweepOptions};
+use undertow_host::run::{scenario_block, sweep, Sweep, SweepError, SweepOptions};
 use undertow_kernel::ScenarioOutput;
 use undertow_report::REPORT_FILE;
 
 use crate::cancel;
 use crate::error::{Context, EngineError};
 use crate::manifest::{FundHash, Manifest, Provenance};
-use crate::output::{Pending, SUMMARY_JSON};
+use crate::output::{Pending, SCENARIOS_UNCONDITIONAL_CSV, SUMMARY_JSON};
 use crate::settings::AnalysisSettings;
-use crate::summary::{RunMeta, Summary};
+use crate::summary::{RunMeta, SetSummary, Summary};
 
 /// What to run on a fund.
 #[derive(Clone, Debug, PartialEq)]
@@ -33,9 +33,22 @@ pub struct RunRequest {
     pub threads: Option<usize>,
     /// The analysis stages' settings; `None` runs the sweep alone.
     pub analysis: Option<AnalysisSettings>,
+    /// Also sweep the unconditional mixture (`ScenarioConfig::unconditional`: the same count,
+    /// seed and indices): `summary.json`'s `unconditional` and `scenarios_unconditional.csv`.
+    /// The stress library is always swept; the analysis stages run on it alone.
+    pub unconditional: bool,
 }
 
 impl RunRequest {
+    /// Scenarios swept in all: the stress library's, and the unconditional mixture's when asked.
+    pub fn total_scenarios(&self) -> u64 {
+        if self.unconditional {
+            self.scenarios.saturating_mul(2)
+        } else {
+            self.scenarios
+        }
+    }
+
     /// Checks the request against `fund` without running anything, so that bad input is found
     /// before any backend is opened or any output created.
     pub fn check(&self, fund: &Fund) -> Result<(), EngineError> {
@@ -107,8 +120,11 @@ pub struct RunOutcome {
     pub fund: Fund,
     /// `summary.json`.
     pub summary: Summary,
-    /// The sweep's records, scenario indices from 0 (`scenarios.csv`).
+    /// The stress library's records, scenario indices from 0 (`scenarios.csv`).
     pub outputs: Vec<ScenarioOutput>,
+    /// The unconditional mixture's records, scenario indices from 0
+    /// (`scenarios_unconditional.csv`); `None` when it was not swept.
+    pub unconditional_outputs: Option<Vec<ScenarioOutput>>,
     /// How the run was asked for, for `manifest.json` (empty unless the caller fills it).
     pub provenance: Provenance,
     /// What the user should be told about how the run went, e.g. "GPU chunk 1 (scenarios
@@ -117,8 +133,10 @@ pub struct RunOutcome {
     pub notices: Vec<String>,
 }
 
-/// Runs `request` on `fund`: checks it, sweeps on `backend` calling `progress(done)` as blocks
-/// finish, runs the analysis stages, and assembles the summary.
+/// Runs `request` on `fund`: checks it, sweeps the stress library and then (unless
+/// `request.unconditional` is false) the unconditional mixture on `backend`, calling
+/// `progress(done)` as blocks finish (counting on through the second set), runs the analysis
+/// stages on the stress library, and assembles the summary.
 pub fn run(
     fund: &Fund,
     request: &RunRequest,
@@ -132,30 +150,20 @@ pub fn run(
         paths: request.paths,
     };
     let mut notices = Vec::new();
-    let mut swept = sweep(
-        fund,
-        backend,
-        &opts,
-        |_, _, _| cancel::io_check(),
-        &mut progress,
-    );
-    // `--backend auto` lost its GPU: the backend now runs on the CPU; rerun the sweep from
-    // scenario 0 so that every result comes from the CPU (exactly the CPU reference).
-    if let Err(SweepError::Backend(e)) = &swept {
-        if let Some(notice) = crate::backend::fallback_notice(e) {
-            notices.push(notice.to_string());
-            cancel::check()?;
-            swept = sweep(
-                fund,
-                backend,
-                &opts,
-                |_, _, _| cancel::io_check(),
-                &mut progress,
-            );
+    let mut swept =
+        sweep_falling_back(fund, backend, &opts, &mut notices, |_, _| {}, &mut progress)?;
+    let unconditional = if request.unconditional {
+        let fell_back = notices.len();
+        let set = sweep_unconditional(fund, &opts, backend, &mut notices, &mut progress)?;
+        // `--backend auto` lost its GPU during the second set: the stress library is swept
+        // again, so that both sets come from the CPU.
+        if notices.len() > fell_back {
+            swept = sweep_falling_back(fund, backend, &opts, &mut notices, |_, _| {}, &mut |_| {})?;
         }
-    }
-    cancel::check()?;
-    let swept = swept.context(|| "running the sweep".into())?;
+        Some(set)
+    } else {
+        None
+    };
     let analysis = match &request.analysis {
         None => None,
         Some(settings) => {
@@ -176,15 +184,100 @@ pub fn run(
         threads: request.threads.unwrap_or_else(cores),
         seconds: swept.seconds,
     };
-    let summary = Summary::assemble(fund, &swept.outputs, swept.fan, meta, analysis);
+    let mut summary = Summary::assemble(fund, &swept.outputs, swept.fan, meta, analysis);
+    let unconditional_outputs = unconditional.map(|(set, outputs)| {
+        summary.unconditional = Some(set);
+        outputs
+    });
     crate::finite::check_outcome(fund, request.seed, &swept.outputs, &summary)?;
+    if let Some(outs) = &unconditional_outputs {
+        crate::finite::check_set_outputs(&unconditional_fund(fund), request.seed, outs)?;
+    }
     Ok(RunOutcome {
         fund: fund.clone(),
         summary,
         outputs: swept.outputs,
+        unconditional_outputs,
         provenance: Provenance::default(),
         notices,
     })
+}
+
+/// `fund` with its scenario configuration replaced by the unconditional mixture over a year of
+/// business days (`ScenarioConfig::unconditional`): the same positions, investors and ranges.
+pub fn unconditional_fund(fund: &Fund) -> Fund {
+    let mut f = fund.clone();
+    f.scenarios = fund.scenarios.unconditional();
+    f
+}
+
+/// A sweep of `fund` on `backend`, `block(first_index, params)` seeing every block's parameters. When `--backend
+/// auto` loses its GPU the backend runs on the CPU from then on, and the sweep is rerun from
+/// scenario 0 so that every result comes from the CPU (exactly the CPU reference); the notice is
+/// added to `notices`.
+pub(crate) fn sweep_falling_back(
+    fund: &Fund,
+    backend: &dyn Backend,
+    opts: &SweepOptions,
+    notices: &mut Vec<String>,
+    mut block: impl FnMut(u64, &[undertow_kernel::ScenarioParams]),
+    progress: &mut impl FnMut(u64),
+) -> Result<Sweep, EngineError> {
+    let mut sink =
+        |first: u64, params: &[undertow_kernel::ScenarioParams], _: &[ScenarioOutput]| {
+            block(first, params);
+            cancel::io_check()
+        };
+    let mut swept = sweep(fund, backend, opts, &mut sink, &mut *progress);
+    if let Err(SweepError::Backend(e)) = &swept {
+        if let Some(notice) = crate::backend::fallback_notice(e) {
+            notices.push(notice.to_string());
+            cancel::check()?;
+            swept = sweep(fund, backend, opts, &mut sink, &mut *progress);
+        }
+    }
+    cancel::check()?;
+    swept.context(|| "running the sweep".into())
+}
+
+/// The unconditional mixture swept with the stress library's count, seed and indices (no fan
+/// charts, no analysis): its summary, with the share of each family drawn, and its records.
+/// `progress` counts on from the stress library's scenarios.
+fn sweep_unconditional(
+    fund: &Fund,
+    opts: &SweepOptions,
+    backend: &dyn Backend,
+    notices: &mut Vec<String>,
+    progress: &mut impl FnMut(u64),
+) -> Result<(SetSummary, Vec<ScenarioOutput>), EngineError> {
+    let fund_u = unconditional_fund(fund);
+    let opts_u = SweepOptions {
+        paths: 0,
+        ..opts.clone()
+    };
+    let mut counts = [0u64; undertow_host::scenarios::family::COUNT];
+    let offset = opts.scenarios;
+    let mut on = |done: u64| progress(offset + done);
+    let swept = sweep_falling_back(
+        &fund_u,
+        backend,
+        &opts_u,
+        notices,
+        |first, params| {
+            // A rerun after a fallback starts again from scenario 0.
+            if first == 0 {
+                counts = [0; undertow_host::scenarios::family::COUNT];
+            }
+            for p in params {
+                if let Some(c) = counts.get_mut(p.family as usize) {
+                    *c += 1;
+                }
+            }
+        },
+        &mut on,
+    )?;
+    let set = SetSummary::assemble(&fund_u, &swept.outputs, &counts);
+    Ok((set, swept.outputs))
 }
 
 /// The machine's cores (what rayon uses by default).
@@ -223,13 +316,16 @@ impl RunOutcome {
             .unwrap_or_default()
     }
 
-    /// Writes the run into `dir`: every stage table, `summary.json`, `scenarios.csv` and
-    /// `report.html`. The report is rendered first and every file written to a temporary, all
+    /// Writes the run into `dir`: every stage table, `summary.json`, `scenarios.csv`,
+    /// `scenarios_unconditional.csv` (when the mixture was swept) and `report.html`. The report is rendered first and every file written to a temporary, all
     /// renamed at the end: on any error nothing new is left in `dir`, and earlier outputs there
     /// are untouched.
     pub fn write(&self, dir: &Path) -> Result<(), EngineError> {
         let seed = self.summary.run.seed;
         crate::finite::check_outcome(&self.fund, seed, &self.outputs, &self.summary)?;
+        if let Some(outs) = &self.unconditional_outputs {
+            crate::finite::check_set_outputs(&unconditional_fund(&self.fund), seed, outs)?;
+        }
         let value =
             serde_json::to_value(&self.summary).context(|| "serialising the summary".into())?;
         let page = undertow_report::render(&value).context(|| "rendering report.html".into())?;
@@ -239,21 +335,36 @@ impl RunOutcome {
             out.table(&t)?;
         }
         out.json(SUMMARY_JSON, &self.summary)?;
-        out.scenarios_csv(|csv| {
-            let mut first = 0u64;
-            for outs in self.outputs.chunks(CSV_BLOCK) {
-                let end = first + outs.len() as u64;
-                let params = scenario_block(&self.fund, seed, first..end);
-                cancel::io_check()?;
-                csv.write_block(first, &params, outs)?;
-                first = end;
-            }
-            Ok(())
-        })?;
+        out.scenarios_csv(|csv| write_records(csv, &self.fund, seed, &self.outputs))?;
+        if let Some(outputs) = &self.unconditional_outputs {
+            let fund_u = unconditional_fund(&self.fund);
+            out.scenarios_csv_named(SCENARIOS_UNCONDITIONAL_CSV, |csv| {
+                write_records(csv, &fund_u, seed, outputs)
+            })?;
+        }
         out.file(REPORT_FILE, |w| {
             use std::io::Write;
             w.write_all(page.as_bytes())
         })?;
         out.commit()
     }
+}
+
+/// Writes `outputs` (scenario indices from 0) with their parameters regenerated from `fund`'s
+/// scenario configuration, a block at a time.
+fn write_records(
+    csv: &mut undertow_host::output::ScenarioCsv,
+    fund: &Fund,
+    seed: u64,
+    outputs: &[ScenarioOutput],
+) -> std::io::Result<()> {
+    let mut first = 0u64;
+    for outs in outputs.chunks(CSV_BLOCK) {
+        let end = first + outs.len() as u64;
+        let params = scenario_block(fund, seed, first..end);
+        cancel::io_check()?;
+        csv.write_block(first, &params, outs)?;
+        first = end;
+    }
+    Ok(())
 }

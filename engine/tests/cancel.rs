@@ -24,6 +24,7 @@ fn a_stop_interrupts_the_sweep_and_the_write_and_leaves_nothing() {
         seed: 1,
         paths: 10,
         threads: Some(1),
+        unconditional: false,
         analysis: None,
     };
     let outcome = run(&fund, &request, &backend, |_| {}).unwrap();

@@ -12,6 +12,7 @@ fn outcome() -> RunOutcome {
         seed: 3,
         paths: 2,
         threads: Some(1),
+        unconditional: false,
         analysis: None,
     };
     run(&example_fund(), &request, &backend, |_| {}).unwrap()

@@ -185,6 +185,7 @@ fn run_outcome(fund: &Fund, scenarios: u64) -> Outcome {
         seed: 7,
         paths: 2,
         threads: Some(1),
+        unconditional: false,
         analysis: None,
     };
     match run(fund, &request, &backend, |_| {}) {
@@ -217,6 +218,7 @@ fn run_finite(fund: &Fund, scenarios: u64) -> Result<(), TestCaseError> {
         seed: 7,
         paths: 2,
         threads: Some(1),
+        unconditional: false,
         analysis: None,
     };
     match run(fund, &request, &backend, |_| {}) {

@@ -28,6 +28,7 @@ fn request() -> RunRequest {
         seed: 11,
         paths: 2,
         threads: Some(1),
+        unconditional: false,
         analysis: None,
     }
 }
@@ -108,4 +109,30 @@ fn auto_falls_back_to_the_cpu_with_exactly_the_cpu_results_and_says_so() {
         "{notice}"
     );
     assert!(reference.notices.is_empty());
+}
+
+#[test]
+fn both_sets_fall_back_to_exactly_the_cpu_results() {
+    let Some(gpu) = faulty_gpu("both_sets_fall_back_to_exactly_the_cpu_results") else {
+        return;
+    };
+    let fund = small_fund();
+    let req = RunRequest {
+        unconditional: true,
+        ..request()
+    };
+    let fallback =
+        FallbackBackend::new(Box::new(gpu), cpu_backend(Some(1), DEFAULT_CHUNK).unwrap());
+    let mut last = 0;
+    let outcome = run(&fund, &req, &fallback, |done| last = done).unwrap();
+    assert_eq!(last, 300, "progress counts both sets");
+    assert!(fallback.fell_back());
+    let cpu = cpu_backend(Some(1), DEFAULT_CHUNK).unwrap();
+    let reference = run(&fund, &req, &cpu, |_| {}).unwrap();
+    assert_eq!(outcome.outputs, reference.outputs, "stress library");
+    assert_eq!(
+        outcome.unconditional_outputs, reference.unconditional_outputs,
+        "unconditional mixture"
+    );
+    assert_eq!(outcome.notices.len(), 1, "{:?}", outcome.notices);
 }

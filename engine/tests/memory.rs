@@ -13,6 +13,7 @@ fn request(scenarios: u64, paths: usize, analysis: bool) -> RunRequest {
         seed: 1,
         paths,
         threads: Some(2),
+        unconditional: false,
         analysis: analysis.then(AnalysisSettings::default),
     }
 }
@@ -45,6 +46,14 @@ fn the_estimate_grows_with_what_it_counts() {
     assert!(fewer_paths.fan < sweep.fan);
     let more_threads = estimate(&fund, &request(10_000, 200, false), CPU_BLOCK, 16);
     assert_eq!(more_threads.workspaces, sweep.workspaces * 8);
+    // The unconditional mixture's records are held beside the stress library's.
+    let both = RunRequest {
+        unconditional: true,
+        ..request(10_000, 200, false)
+    };
+    let both = estimate(&fund, &both, CPU_BLOCK, 2);
+    assert_eq!(both.records, 2 * sweep.records);
+    assert_eq!(both.total() - sweep.total(), sweep.records);
 }
 
 #[test]

@@ -105,6 +105,7 @@ fn request_checks_name_the_flag() {
         seed: 1,
         paths: 0,
         threads: Some(1),
+        unconditional: false,
         analysis: Some(AnalysisSettings {
             target: 1.5,
             ..AnalysisSettings::default()
@@ -122,6 +123,7 @@ fn small_run() -> RunOutcome {
         seed: 3,
         paths: 5,
         threads: Some(1),
+        unconditional: false,
         analysis: Some(AnalysisSettings {
             stage_scenarios: Some(40),
             reverse_stress_per_point: 4,

@@ -12,6 +12,7 @@ fn analyse(fund: &Fund) -> Result<RunOutcome, EngineError> {
         seed: 5,
         paths: 2,
         threads: Some(1),
+        unconditional: false,
         analysis: Some(AnalysisSettings {
             stage_scenarios: Some(30),
             reverse_stress_per_point: 2,

@@ -12,4 +12,5 @@ pub mod portfolio_liquidity;
 pub mod redemption_policy;
 pub mod report;
 pub mod run;
+pub mod sensitivity;
 pub mod validate;

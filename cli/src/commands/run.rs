@@ -4,7 +4,9 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use undertow_engine::{backend, fund, manifest, memory, Summary};
 use undertow_format::text::money;
+use undertow_host::aggregate::Aggregate;
 use undertow_host::fund::Fund;
+use undertow_host::output::Headline;
 
 use crate::args::RunArgs;
 use crate::print;
@@ -39,7 +41,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let limit = args.max_memory.or_else(memory::default_limit);
     request.check_memory(&fund, backend.preferred_block(), limit)?;
     eprintln!("backend: {} ({why})", backend.describe());
-    let bar = progress_bar(args.scenarios);
+    let bar = progress_bar(request.total_scenarios());
     let mut outcome = undertow_engine::run(&fund, &request, backend.as_ref(), |done| {
         bar.set_position(done)
     })?;
@@ -58,14 +60,30 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The run's headline table.
+/// The run's headline table: the stress library's, then the unconditional mixture's.
 fn print_table(fund: &Fund, s: &Summary) {
-    let h = &s.headline;
     let r = &s.run;
     println!(
         "{} — {} scenarios × {} days, {} on {} in {:.2}s ({:.2e} scenario-day-positions/s)",
         fund.name, r.scenarios, r.horizon_days, r.strategy, r.backend, r.seconds, r.throughput
     );
+    println!(
+        "under stress (conditional on the stress library; frequencies are shares of stress \
+         scenarios, not probabilities):"
+    );
+    print_set(fund, &s.headline, &s.aggregate);
+    if let Some(u) = &s.unconditional {
+        let calm = u.family_shares.get("calm").copied().unwrap_or(0.0);
+        println!(
+            "over a year of business days (the unconditional mixture, {:.1}% calm):",
+            calm * 100.0
+        );
+        print_set(fund, &u.headline, &u.aggregate);
+    }
+}
+
+/// One set's headline numbers and liquidity-at-risk table.
+fn print_set(fund: &Fund, h: &Headline, agg: &Aggregate) {
     println!(
         "  cash buffer {:.1}%: coverage {:.1}%, survival {:.1}%",
         fund.model.params.initial_cash * 100.0,
@@ -82,8 +100,7 @@ fn print_table(fund: &Fund, s: &Summary) {
         h.mean_cost_bps, h.cost_p99_bps
     );
     println!("  liquidity at risk (requested outflow)   90%          95%          99%");
-    for (row, cur) in s
-        .aggregate
+    for (row, cur) in agg
         .liquidity_at_risk
         .iter()
         .zip(&h.liquidity_at_risk_currency)

@@ -272,6 +272,7 @@ fn definitions() -> String {
         "Money is a fraction of the fund's initial NAV unless shown in currency; bps of NAV are 1/10,000 of initial NAV.".to_string(),
         "Coverage: the share of scenarios in which the buffer was never exhausted, with no shortfall and no gate. Survival: no shortfall and no gate.".to_string(),
         "Liquidity at risk: quantiles of cumulative requested outflow at 1, 7, 30 and 90 days.".to_string(),
+        "Scenario sets: the stress library (the fund's [scenarios] families, every scenario a stress) gives every chart, table and analysis stage unless labelled otherwise; a share of its scenarios is a frequency conditional on stress, not a probability. The unconditional mixture (the same count and seed, calm markets in the share of windows with no stress episode and the stress families by their historical frequency) gives the column and table labelled \"over a year of business days\".".to_string(),
         "Liquidation cost: spread and market impact paid on forced sales, priced by the same cost model the simulation uses.".to_string(),
         "Days are business days; day fields count from 0 in summary.json and from 1 (end of day) on the charts.".to_string(),
         "n/a marks a number that is missing or not finite in summary.json.".to_string(),

@@ -1,4 +1,4 @@
-//! The main sweep's fan charts (`fan_charts`): NAV per share, cash ratio and cumulative outflow
+//! The stress library's fan charts (`fan_charts`): NAV per share, cash ratio and cumulative outflow
 //! over the horizon, shown in the investor section.
 
 use plotters::prelude::SeriesLabelPosition;
@@ -48,7 +48,7 @@ pub(super) fn fan_charts(root: &Node) -> R<String> {
     let cash = bands(&fan.get("cash_ratio")?)?;
     let out = bands(&fan.get("cumulative_outflow")?)?;
     let mut body = html::h3(&format!(
-        "Paths over the horizon (first {} scenarios)",
+        "Paths over the horizon under stress (first {} scenarios of the stress library)",
         count(n_fan)
     ));
     if !nav.is_empty() {
@@ -67,11 +67,11 @@ fn nav_fan(nav: &[[f64; 5]]) -> R<String> {
     let chart = charts::fan(
         Meta::new(
             "fan-nav",
-            "NAV per share: fan chart",
+            "NAV per share: fan chart (stress library)",
             "business day",
             "NAV per share (initial = 1)",
             format!(
-                "Half the scenarios end inside the dark band and 90% inside the light one; at the horizon the median NAV per share is {} and the 5th percentile {}.",
+                "Under stress (conditional on the stress library): half the scenarios end inside the dark band and 90% inside the light one; at the horizon the median NAV per share is {} and the 5th percentile {}.",
                 num(last(nav, 2), 3),
                 num(last(nav, 0), 3)
             ),
@@ -94,11 +94,11 @@ fn cash_fan(cash: &[[f64; 5]]) -> R<String> {
     let chart = charts::fan(
         Meta::new(
             "fan-cash",
-            "Cash ratio: fan chart",
+            "Cash ratio: fan chart (stress library)",
             "business day",
             "cash (% of NAV)",
             format!(
-                "The buffer drains as redemptions are paid: the 5th percentile of cash reaches {} of NAV at its lowest; the median ends at {}.",
+                "Under stress (conditional on the stress library) the buffer drains as redemptions are paid: the 5th percentile of cash reaches {} of NAV at its lowest; the median ends at {}.",
                 pct(Some(min_q05).filter(|v| v.is_finite())),
                 pct(last(cash, 2))
             ),
@@ -116,11 +116,11 @@ fn outflow_fan(out: &[[f64; 5]]) -> R<String> {
     let chart = charts::fan(
         Meta::new(
             "fan-outflow",
-            "Cumulative accepted outflow: fan chart",
+            "Cumulative accepted outflow: fan chart (stress library)",
             "business day",
             "cumulative outflow (% of initial NAV)",
             format!(
-                "How much has been paid out by each day: at the horizon the median is {} of initial NAV and 1 scenario in 20 exceeds {}.",
+                "Under stress (conditional on the stress library), how much has been paid out by each day: at the horizon the median is {} of initial NAV and 1 scenario in 20 exceeds {}.",
                 pct(last(out, 2)),
                 pct(last(out, 4))
             ),

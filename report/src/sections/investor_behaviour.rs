@@ -50,7 +50,7 @@ fn requests(ib: &Node) -> R<String> {
     }
     body.push_str(&html::table(
         &format!(
-            "Requested outflow, share of NAV ({} scenarios); at least one large investor redeems in {} of scenarios",
+            "Requested outflow under stress, share of NAV ({} scenarios of the stress library); at least one large investor redeems in {} of stress scenarios (conditional on stress)",
             count(ib.f_opt("sweep_scenarios")?),
             pct(ib.f_opt("any_large_redeemed")?)
         ),

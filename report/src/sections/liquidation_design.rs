@@ -190,7 +190,7 @@ fn cost_chart(strategies: &[Node], mut costs: Costs) -> R<String> {
             "liquidation-costs",
             "Liquidation cost distribution by strategy",
             "total liquidation cost per scenario (bps of initial NAV)",
-            "share of scenarios (%)",
+            "share of stress scenarios (%)",
             format!(
                 "Each step line is a strategy's distribution of cost across scenarios, its mean dashed; further left is cheaper. {}{}.{}",
                 if rec_line.is_empty() { String::new() } else { format!("{rec_line}; ") },

@@ -214,7 +214,7 @@ fn needed_line(root: &Node, horizons: &[f64]) -> R<Option<Line>> {
         }
     }
     Ok((!pts.is_empty()).then(|| Line {
-        name: "needed: 99% liquidity at risk".into(),
+        name: "needed: 99% liquidity at risk (stress library)".into(),
         color: PALETTE[7],
         points: pts,
         stroke: Stroke::Dashed,

@@ -103,7 +103,7 @@ fn liquidity_needs(needs: &Node, ctx: &Ctx) -> R<String> {
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     body.push_str(&html::table(
         &format!(
-            "Liquidity at risk ({} scenarios), share of NAV ({})",
+            "Liquidity at risk under stress: conditional on the stress library ({} scenarios), share of NAV ({})",
             count(needs.f_opt("scenarios")?),
             ctx.currency
         ),
@@ -150,11 +150,11 @@ fn needs_chart(
     let chart = charts::lines(
         Meta::new(
             "liquidity-at-risk",
-            "Liquidity at risk by horizon and confidence",
+            "Liquidity at risk by horizon and confidence (stress library)",
             "horizon (business days, log scale)",
             "cumulative requested outflow (% of NAV)",
             format!(
-                "Each point is a quantile of requested redemptions up to a horizon; the 30-day 99% need is {} of NAV against {} cash (dashed).",
+                "Under stress (conditional on the stress library), each point is a quantile of requested redemptions up to a horizon; the 30-day 99% need is {} of NAV against {} cash (dashed).",
                 pct(lar30_99),
                 pct(cash)
             ),
@@ -303,7 +303,7 @@ fn frontier_chart(b: &Node, s: &Search) -> R<String> {
             "buffer-frontier",
             "Buffer frontier: opportunity cost vs coverage",
             "opportunity cost (bps of NAV a year)",
-            "coverage (% of scenarios)",
+            "coverage (% of stress scenarios)",
             read,
         ),
         all,

@@ -218,7 +218,7 @@ fn gate_grid_chart(grid: &Node, rows: &[Node]) -> R<String> {
             "trigger: 30-day redemptions above (% of NAV)",
             "trigger: available liquidity ratio below",
             format!(
-                "Darker is better; each cell shows the best score over the stress and cap settings. Best: {} with a {} cap (score {}, gates in {} of scenarios).",
+                "Darker is better; each cell shows the best score over the stress and cap settings. Best: {} with a {} cap (score {}, gates in {} of stress scenarios).",
                 trigger_text(&best)?,
                 pct(best.f("gate_cap")?),
                 num(best.f("score")?, 3),
@@ -491,7 +491,7 @@ fn reverse_stress(rs: &Node) -> R<String> {
                 });
             }
             format!(
-                "Darker cells fail more often; the line is the failure frontier. The least severe failing combination is market severity {} with redemption severity {} ({} of scenarios fail).",
+                "Darker cells fail more often; the line is the failure frontier. The least severe failing combination is market severity {} with redemption severity {} ({} of its scenarios fail).",
                 num(m, 2),
                 num(r, 2),
                 pct(l.f("failure_probability")?)

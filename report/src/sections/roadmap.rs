@@ -322,7 +322,7 @@ fn no_gate_needed(because: &Node) -> R<Action> {
 /// A trigger's record: how often it gates, for how long, the shortfall against gates off.
 fn gate_record(row: &Node, because: &Node) -> R<String> {
     Ok(format!(
-        "Gates in {} of scenarios (mean {} gated); shortfall frequency {} against {} without gates; unnecessary gates {}.",
+        "Gates in {} of stress scenarios (conditional on stress; mean {} gated); shortfall frequency {} against {} without gates; unnecessary gates {}.",
         pct(row.f("gate_frequency")?),
         days(row.f("mean_gate_days")?),
         pct(row.f("shortfall_frequency")?),

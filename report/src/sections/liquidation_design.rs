@@ -30,7 +30,7 @@ pub(super) fn liquidation_design(root: &Node) -> R<Section> {
         let rec = ld.s("recommended")?;
         let w = ld.get("objective_weights")?;
         let mut body = html::p(&format!(
-            "{} liquidation strategies (ways of choosing what to sell) were run on the same {} scenarios over {} days and scored on a weighted objective (impact cost {}, alpha forgone {}, portfolio balance {}). Recommended: {}.",
+            "{} liquidation strategies (ways of choosing what to sell) were run on the same {} scenarios over {} days and scored on a weighted objective (impact cost plus the mark-to-market loss from the fund's own impact {}, alpha forgone {}, portfolio balance {}). Recommended: {}.",
             ld.list("strategies")?.len(),
             count(ld.f("scenarios")?),
             num(ld.f("horizon_days")?, 0),
@@ -95,6 +95,7 @@ fn strategies(ld: &Node, rec: &str) -> R<String> {
             n(bps(s.f("p50_cost_bps")?)),
             n(bps(s.f("p95_cost_bps")?)),
             n(bps(s.f("p99_cost_bps")?)),
+            n(bps(s.f_opt("mean_mtm_loss_bps")?)),
             n(pct(s.f("reduction_vs_pro_rata")?)),
             n(bps(s.f("stressed_mean_cost_bps")?)),
             n(pct(s.f("stressed_reduction_vs_pro_rata")?)),
@@ -107,8 +108,8 @@ fn strategies(ld: &Node, rec: &str) -> R<String> {
         add_histogram(&mut costs, s, name, k)?;
     }
     let mut body = html::table(
-        "Strategies: total liquidation cost per scenario (bps of initial NAV), reduction against pro rata, alpha forgone, style drift, score (rank 1 = best)",
-        &["strategy", "mean", "median", "95th pct", "99th pct", "vs pro rata", "stressed mean", "stressed vs pro rata", "alpha forgone", "style drift", "shortfall", "score", "rank"],
+        "Strategies: total liquidation cost per scenario (bps of initial NAV), mean mark-to-market loss from the fund's own impact at the horizon, reduction against pro rata, alpha forgone, style drift, score (rank 1 = best)",
+        &["strategy", "mean", "median", "95th pct", "99th pct", "MTM loss", "vs pro rata", "stressed mean", "stressed vs pro rata", "alpha forgone", "style drift", "shortfall", "score", "rank"],
         rows,
         &hl,
     );

@@ -378,19 +378,46 @@ fn compositions_table(s: &Search) -> R<String> {
     ))
 }
 
-/// Whether the use case's claim (its buffer covers the target at less cost than the static one)
-/// holds on this fund.
+/// Whether the use case's claim holds on this fund: its tiered buffer covers the target (by the
+/// coverage's interval) at a lower carry than the cheapest cash-only buffer reaching the same
+/// coverage on the same scenarios. Older summaries without the cash-only comparison fall back to
+/// the static buffer.
 fn claim_text(c: &Node) -> R<String> {
+    let Some(verdict) = c.s_opt("verdict")? else {
+        return Ok(html::p(&format!(
+            "The use case's claim — {} covering at least {} of scenarios at a lower opportunity cost than the static buffer — {} on this fund: coverage {}, {} a year against {} for {}.",
+            c.s("composition")?,
+            pct(c.f("target_coverage")?),
+            if c.b("holds")? { "holds" } else { "does not hold" },
+            pct(c.f("coverage")?),
+            bps(c.f("opportunity_cost_bps")?),
+            bps(c.f("static_opportunity_cost_bps")?),
+            c.s("static_label")?
+        )));
+    };
+    let cash = c.get("cash_only")?;
+    let verdict = match verdict {
+        "holds" => "holds",
+        "undecided" => "is undecided (the coverage cannot be told apart from the target)",
+        _ => "does not hold",
+    };
+    let coverage_verdict = match c.s("coverage_verdict")? {
+        "meets" => "meets the target",
+        "not_distinguishable" => "is not distinguishable from the target",
+        _ => "misses the target",
+    };
     Ok(html::p(&format!(
-        "The use case's claim — {} covering at least {} of scenarios at a lower opportunity cost than the static buffer — {} on this fund: coverage {} ({}), {} a year against {} for {}.",
+        "The use case's claim — {} covering at least {} of scenarios at a lower opportunity cost than cash alone at the same coverage — {} on this fund, conditional on {}: coverage {} (95% interval {} to {}; it {coverage_verdict}) at {} a year, against {} a year for the cheapest cash-only buffer reaching the same coverage ({} cash).",
         c.s("composition")?,
         pct(c.f("target_coverage")?),
-        if c.b("holds")? { "holds" } else { "does not hold" },
+        verdict,
+        c.s("conditional_on")?,
         pct(c.f("coverage")?),
-        if c.b("coverage_met")? { "meets the target" } else { "misses the target" },
+        pct(c.f("coverage_low")?),
+        pct(c.f("coverage_high")?),
         bps(c.f("opportunity_cost_bps")?),
-        bps(c.f("static_opportunity_cost_bps")?),
-        c.s("static_label")?
+        bps(cash.f("opportunity_cost_bps")?),
+        pct(cash.f("cash")?),
     )))
 }
 

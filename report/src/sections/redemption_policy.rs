@@ -497,14 +497,14 @@ fn reverse_stress(rs: &Node) -> R<String> {
                 pct(l.f("failure_probability")?)
             )
         }
-        None => "Darker cells fail more often; no tested combination failed.".to_string(),
+        None => "Darker cells fail more often; no tested combination fell short.".to_string(),
     };
     let mut body = html::h3("Reverse stress test");
     if !cells.is_empty() && !ms.is_empty() {
         let chart = charts::heatmap(
             Meta::new(
                 "reverse-stress",
-                "Reverse stress: probability of failure",
+                "Reverse stress: probability of a shortfall (failure to pay)",
                 "market severity (stress multiplier scale)",
                 "redemption severity (scale)",
                 read,
@@ -524,9 +524,17 @@ fn reverse_stress(rs: &Node) -> R<String> {
         body.push_str(&html::figure(&chart));
     }
     body.push_str(&html::p(&format!(
-        "{} scenarios per grid point; failure means a shortfall or a suspension within the horizon.",
+        "{} scenarios per grid point; failure means a shortfall or a suspension within the horizon (a gate is a policy the fund chooses, not a failure to pay, and is mapped apart in reverse_stress_map.csv).",
         count(rs.f("scenarios_per_point")?)
     )));
+    if let Some(g) = rs.opt("gate_least_severe")? {
+        body.push_str(&html::p(&format!(
+            "Gate map: the least severe combination gating at the level is market severity {} with redemption severity {} ({} of its scenarios gated).",
+            num(g.f("market_severity")?, 2),
+            num(g.f("redemption_severity")?, 2),
+            pct(g.f("failure_probability")?)
+        )));
+    }
     Ok(body)
 }
 

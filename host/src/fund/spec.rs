@@ -692,7 +692,7 @@ impl Default for IndicatorSection {
             event_outflow_5d: 0.10,
             illiquid_limit: 0.15,
             buffer_exhausted_level: 0.01,
-            event_drawdown: 0.15,
+            event_drawdown: 0.25,
         }
     }
 }

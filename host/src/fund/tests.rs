@@ -381,7 +381,7 @@ fn issue_10_keys_map_to_the_kernel_and_reach_the_old_behaviour() {
     assert_eq!(p.impact_permanent_share, 0.5);
     assert_eq!(p.concern_start, 0.75);
     assert_eq!(p.gate_concern, 0.0);
-    assert_eq!(p.event_drawdown, 0.15);
+    assert_eq!(p.event_drawdown, 0.25);
     // MODEL.md's behaviour, key by key.
     let text = minimal_with(
         "[[segments]]",

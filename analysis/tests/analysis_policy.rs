@@ -762,12 +762,41 @@ fn playbook_triggers_are_the_calibrated_thresholds() {
         assert!(s.channels.iter().all(|c| CHANNELS.contains(c)), "{s:?}");
         assert!(!s.channels.is_empty() && !s.message.is_empty() && !s.cadence.is_empty());
     }
-    // Early warning: exactly the calibrated thresholds, by name and value.
+    // Early warning: exactly the calibrated thresholds of credited indicators (one sharing a
+    // series with the event or a gate trigger would announce the event, not warn of it).
     let calibrated: Vec<(String, f64)> = ew
         .rows
         .iter()
-        .filter_map(|r| r.best_threshold.map(|t| (r.indicator.to_string(), t)))
+        .zip(&ew.verdicts)
+        .filter(|(_, v)| v.credited)
+        .filter_map(|(r, _)| r.best_threshold.map(|t| (r.indicator.to_string(), t)))
         .collect();
+    // Crediting or uncrediting a calibrated indicator puts it in or takes it out of the
+    // playbook's triggers.
+    let k = ew
+        .rows
+        .iter()
+        .position(|r| r.best_threshold.is_some())
+        .unwrap();
+    let name = ew.rows[k].indicator;
+    let early_of = |e: &undertow_analysis::redemption_policy::early_warning::EarlyWarning| {
+        playbook(e, Some(choice), &fund)
+            .into_iter()
+            .find(|s| s.stage == "early_warning")
+            .unwrap()
+            .triggers
+            .into_iter()
+            .map(|t| t.indicator)
+            .collect::<Vec<_>>()
+    };
+    let mut toggled = ew.clone();
+    toggled.verdicts[k].credited = !ew.verdicts[k].credited;
+    let (before, after) = (early_of(&ew), early_of(&toggled));
+    assert_eq!(before.iter().any(|t| t == name), ew.verdicts[k].credited);
+    assert_eq!(
+        after.iter().any(|t| t == name),
+        toggled.verdicts[k].credited
+    );
     let got = |stage: &str| -> Vec<(String, f64)> {
         stages
             .iter()

@@ -210,10 +210,14 @@ impl<'a> Facts<'a> {
         let quarter = (TRADING_DAYS_PER_YEAR / 4.0).round();
         let month = (TRADING_DAYS_PER_YEAR / 12.0).round();
 
+        // Only credited indicators: one that shares a series with the event or a gate trigger
+        // (flagged by the early-warning stage) would announce the event, not warn of it.
         let ew_triggers: Vec<Trigger> = ew
             .rows
             .iter()
-            .filter_map(|r| {
+            .zip(&ew.verdicts)
+            .filter(|(_, v)| v.credited)
+            .filter_map(|(r, _)| {
                 r.calibrated().map(|(name, direction, threshold)| Trigger {
                     indicator: name.to_string(),
                     direction,

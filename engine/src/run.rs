@@ -204,10 +204,11 @@ pub fn run(
 }
 
 /// `fund` with its scenario configuration replaced by the unconditional mixture over a year of
-/// business days (`ScenarioConfig::unconditional`): the same positions, investors and ranges.
+/// business days (`ScenarioConfig::unconditional_for` the fund's horizon, the mixture's window
+/// unless the fund file sets one): the same positions, investors and ranges.
 pub fn unconditional_fund(fund: &Fund) -> Fund {
     let mut f = fund.clone();
-    f.scenarios = fund.scenarios.unconditional();
+    f.scenarios = fund.scenarios.unconditional_for(fund.model.params.horizon);
     f
 }
 

@@ -499,8 +499,11 @@ impl Default for CopulaConfig {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct MixtureConfig {
-    /// Business days a scenario covers (set it to the fund's horizon).
-    pub window_days: u32,
+    /// Business days a scenario covers; absent, the fund's horizon
+    /// ([`ScenarioConfig::unconditional_for`]), or [`DEFAULT_WINDOW_DAYS`] where no horizon is
+    /// given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window_days: Option<u32>,
     /// Business days in a year.
     pub business_days_per_year: f64,
     /// Length of the sample the episodes were counted over, years.
@@ -510,10 +513,14 @@ pub struct MixtureConfig {
     pub episodes: EpisodeCounts,
 }
 
+/// The window of [`MixtureConfig::calm_probability`] when neither the fund file nor a horizon
+/// gives one: the example's 90 business days.
+pub const DEFAULT_WINDOW_DAYS: u32 = 90;
+
 impl Default for MixtureConfig {
     fn default() -> Self {
         MixtureConfig {
-            window_days: 90,
+            window_days: None,
             business_days_per_year: 252.0,
             years: 38.0,
             episodes: EpisodeCounts::default(),
@@ -583,7 +590,8 @@ impl MixtureConfig {
 
     /// The probability that a window holds no episode onset: `exp(-Lambda W / B)`.
     pub fn calm_probability(&self) -> f64 {
-        let window_years = self.window_days as f64 / self.business_days_per_year;
+        let window = self.window_days.unwrap_or(DEFAULT_WINDOW_DAYS);
+        let window_years = window as f64 / self.business_days_per_year;
         (-self.episodes_per_year() * window_years).exp()
     }
 
@@ -696,6 +704,15 @@ impl ScenarioConfig {
         }
     }
 
+    /// [`ScenarioConfig::unconditional`] for scenarios of `horizon_days`: a mixture without its
+    /// own `window_days` takes the horizon as its window, so that the calm weight is the
+    /// probability that the simulated window holds no episode.
+    pub fn unconditional_for(&self, horizon_days: u32) -> ScenarioConfig {
+        let mut cfg = self.clone();
+        cfg.mixture.window_days = Some(self.mixture.window_days.unwrap_or(horizon_days));
+        cfg.unconditional()
+    }
+
     /// Checks every setting; the error names the first field that is wrong and its value.
     pub fn validate(&self) -> Result<(), ConfigError> {
         weights("weights", &self.weights.entries())?;
@@ -747,12 +764,8 @@ impl ScenarioConfig {
     /// `[scenarios.mixture]`: a positive window, year and sample, non-negative counts.
     fn validate_mixture(&self) -> Result<(), ConfigError> {
         let m = &self.mixture;
-        if m.window_days < 1 {
-            return fail(
-                "mixture.window_days",
-                m.window_days,
-                "a window lasts at least 1 day",
-            );
+        if let Some(w) = m.window_days.filter(|w| *w < 1) {
+            return fail("mixture.window_days", w, "a window lasts at least 1 day");
         }
         number(
             "mixture.business_days_per_year",

@@ -1157,8 +1157,24 @@ fn the_unconditional_mixture_draws_calm_with_its_stated_probability() {
 
     // The window follows the mixture's setting: a one-year window is calm with exp(-12/38).
     let mut year = library.clone();
-    year.mixture.window_days = 252;
+    year.mixture.window_days = Some(252);
     assert!((year.unconditional().weights.calm - (-12.0f64 / 38.0).exp()).abs() < 1e-15);
+    // Without its own window the mixture takes the horizon's; a window the file sets is kept.
+    let lambda = 12.0f64 / 38.0;
+    let sixty = library.unconditional_for(60).weights.calm;
+    assert!(
+        (sixty - (-lambda * 60.0 / 252.0).exp()).abs() < 1e-15,
+        "{sixty}"
+    );
+    assert!((sixty - 0.9276).abs() < 1e-4, "{sixty}");
+    assert_eq!(
+        library.unconditional_for(90).weights,
+        library.unconditional().weights
+    );
+    assert_eq!(
+        year.unconditional_for(60).weights.calm,
+        year.unconditional().weights.calm
+    );
     // No episodes at all: always calm.
     let mut none = library.clone();
     none.mixture.episodes = EpisodeCounts {

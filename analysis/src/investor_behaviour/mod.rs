@@ -259,6 +259,8 @@ pub struct GroupAttribution {
 /// The cascade attribution.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Attribution {
+    /// The scenario set the statistics are conditional on (the main sweep's: the stress library).
+    pub conditional_on: &'static str,
     pub scenarios: u64,
     pub all_on: VariantMeans,
     pub all_off: VariantMeans,
@@ -371,6 +373,7 @@ impl Attribution {
         let total_accepted_shares = on.accepted_shares - off.accepted_shares;
         Attribution {
             scenarios: all_on.outputs.len() as u64,
+            conditional_on: crate::portfolio_liquidity::buffer::CONDITIONAL_ON,
             total_outflow_30d: on.requested_30d - off.requested_30d,
             total_outflow,
             total_cost,

@@ -366,6 +366,8 @@ pub struct ConditionUsed {
 /// Stage 4's output (`liquidation_design` in `summary.json`).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct LiquidationReport {
+    /// The scenario set the statistics are conditional on (the main sweep's: the stress library).
+    pub conditional_on: &'static str,
     pub scenarios: u64,
     pub horizon_days: u32,
     pub objective_weights: LiquidationWeights,
@@ -575,6 +577,7 @@ pub fn design(
 
     LiquidationReport {
         scenarios: n as u64,
+        conditional_on: crate::portfolio_liquidity::buffer::CONDITIONAL_ON,
         horizon_days: fund.model.params.horizon,
         objective_weights: cfg.weights,
         max_style_drift: cfg.max_style_drift,

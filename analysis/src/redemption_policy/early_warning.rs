@@ -574,6 +574,8 @@ pub struct CombinedSignal {
 /// The early-warning report (`redemption_policy.early_warning`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EarlyWarning {
+    /// The scenario set the statistics are conditional on (the main sweep's: the stress library).
+    pub conditional_on: &'static str,
     pub scenarios: u64,
     pub events: u64,
     pub event_rate: f64,
@@ -753,6 +755,7 @@ pub fn calibrate(
     let claim = judge_claim(base, &verdicts, &held_levels, cfg);
     EarlyWarning {
         scenarios: n as u64,
+        conditional_on: crate::portfolio_liquidity::buffer::CONDITIONAL_ON,
         events,
         event_rate: if n > 0 { events as f64 / n as f64 } else { 0.0 },
         split: SPLIT,

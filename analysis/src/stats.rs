@@ -20,6 +20,14 @@ use serde::Serialize;
 /// The normal quantile of a two-sided 95% interval.
 pub const Z95: f64 = 1.959964;
 
+/// What the stages that read the main sweep are conditional on: its scenario set.
+pub const STRESS_LIBRARY: &str = "the stress library";
+
+/// [`wilson`] as `[lo, hi]` (the shape the early-warning and liquidation records keep).
+pub fn wilson_bounds(x: u64, n: u64, z: f64) -> Option<[f64; 2]> {
+    wilson(x, n, z).map(|(lo, hi)| [lo, hi])
+}
+
 /// A proportion with its Wilson interval.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Proportion {

@@ -373,7 +373,7 @@ impl Attribution {
         let total_accepted_shares = on.accepted_shares - off.accepted_shares;
         Attribution {
             scenarios: all_on.outputs.len() as u64,
-            conditional_on: crate::portfolio_liquidity::buffer::CONDITIONAL_ON,
+            conditional_on: crate::stats::STRESS_LIBRARY,
             total_outflow_30d: on.requested_30d - off.requested_30d,
             total_outflow,
             total_cost,

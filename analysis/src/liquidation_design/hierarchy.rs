@@ -180,7 +180,7 @@ pub fn paired_reduction(h: &[f64], p: &[f64]) -> PairedReduction {
     } else {
         f64::NAN
     };
-    let z = crate::redemption_policy::early_warning::Z95;
+    let z = crate::stats::Z95;
     let wins = h.iter().zip(p).filter(|(a, b)| a < b).count() as u64;
     PairedReduction {
         reduction: r,
@@ -188,7 +188,7 @@ pub fn paired_reduction(h: &[f64], p: &[f64]) -> PairedReduction {
         difference: mean(&diff),
         difference_se: sd(&diff) / nf.sqrt(),
         wins: wins as f64 / nf,
-        wins_ci: crate::redemption_policy::early_warning::wilson(wins, n as u64, z).unwrap_or(nan2),
+        wins_ci: crate::stats::wilson_bounds(wins, n as u64, z).unwrap_or(nan2),
     }
 }
 

@@ -577,7 +577,7 @@ pub fn design(
 
     LiquidationReport {
         scenarios: n as u64,
-        conditional_on: crate::portfolio_liquidity::buffer::CONDITIONAL_ON,
+        conditional_on: crate::stats::STRESS_LIBRARY,
         horizon_days: fund.model.params.horizon,
         objective_weights: cfg.weights,
         max_style_drift: cfg.max_style_drift,

@@ -786,7 +786,7 @@ pub struct BufferClaim {
 }
 
 /// What the buffer verdicts are conditional on.
-pub const CONDITIONAL_ON: &str = "the stress library";
+pub const CONDITIONAL_ON: &str = crate::stats::STRESS_LIBRARY;
 
 impl BufferClaim {
     /// The claim judged on a search that evaluated the static buffer (first) and `label`,

@@ -347,13 +347,7 @@ pub fn shared_series(k: usize) -> Option<&'static str> {
     }
 }
 
-pub use crate::stats::Z95;
-
-/// The Wilson score interval of [`crate::stats::wilson`] as `[lo, hi]` (the early-warning tables'
-/// shape). `None` when `n = 0`.
-pub fn wilson(successes: u64, n: u64, z: f64) -> Option<[f64; 2]> {
-    crate::stats::wilson(successes, n, z).map(|(lo, hi)| [lo, hi])
-}
+pub use crate::stats::{wilson_bounds as wilson, Z95};
 
 /// The statistics of indicator `k` over `records` (module documentation): a pure function of the
 /// records' `event_day` and `ew_first_breach[k]`.
@@ -755,7 +749,7 @@ pub fn calibrate(
     let claim = judge_claim(base, &verdicts, &held_levels, cfg);
     EarlyWarning {
         scenarios: n as u64,
-        conditional_on: crate::portfolio_liquidity::buffer::CONDITIONAL_ON,
+        conditional_on: crate::stats::STRESS_LIBRARY,
         events,
         event_rate: if n > 0 { events as f64 / n as f64 } else { 0.0 },
         split: SPLIT,

@@ -355,7 +355,7 @@ pub const JUDGED_WITH: &str =
     "redemptions still deferred at the horizon counted as harm, frequencies with Wilson 95% intervals";
 
 /// What the gate verdicts are conditional on.
-pub const CONDITIONAL_ON: &str = "the stress library";
+pub const CONDITIONAL_ON: &str = crate::stats::STRESS_LIBRARY;
 
 /// The gate calibration.
 #[derive(Clone, Debug, Serialize, PartialEq)]

@@ -34,8 +34,8 @@ pub use example::{example_fund, example_fund_toml, example_spec, EXAMPLE_SOURCE}
 pub use spec::FundFile;
 pub use split::split_positions;
 pub use validate::{
-    MAX_ANNUAL_RETURN, MAX_CONVEXITY, MAX_DURATION, MAX_HORIZON_DAYS, MAX_IMPACT, MAX_VOL_ANNUAL,
-    SUM_TOLERANCE,
+    MAX_ANNUAL_RETURN, MAX_AUM, MAX_CONVEXITY, MAX_DURATION, MAX_HORIZON_DAYS, MAX_IMPACT,
+    MAX_VOL_ANNUAL, SUM_TOLERANCE,
 };
 pub use write::fund_file_to_toml;
 

@@ -516,6 +516,17 @@ fn every_problem_is_reported_at_once() {
 }
 
 #[test]
+fn an_absurd_aum_is_refused_by_its_own_name() {
+    // 1e300 once passed `fund.aum`'s check and was reported as sixteen implausible ADVs instead.
+    let err = parse(&minimal_with("aum = 1.0e9", "aum = 1e300")).unwrap_err();
+    let fields: Vec<&str> = err.issues().iter().map(|i| i.field.as_str()).collect();
+    assert_eq!(fields, ["fund.aum"], "{err}");
+    // The bound itself is accepted.
+    let at_bound = minimal_with("aum = 1.0e9", &format!("aum = {MAX_AUM:e}"));
+    assert!(parse(&at_bound).is_ok());
+}
+
+#[test]
 fn toml_errors_carry_line_and_key_path() {
     let text = minimal_with("vol_annual = 0.06", "vol_annual = \"high\"");
     let FundError::Toml(e) = parse(&text).unwrap_err() else {

@@ -28,6 +28,11 @@ pub const MAX_VOL_ANNUAL: f64 = 10.0;
 /// stops the run, exit 1, naming the scenario and the field).
 pub const MAX_IMPACT: f64 = 10.0;
 
+/// Largest AUM accepted, in the fund's currency: 10^15, a hundred times the largest asset
+/// manager's total assets. Above it a value is a units mistake, and amounts in the outputs would
+/// lose the precision a risk team reads them at.
+pub const MAX_AUM: f64 = 1e15;
+
 /// Longest modified duration accepted, in years (either sign): a century-long bond.
 pub const MAX_DURATION: f64 = 100.0;
 
@@ -183,12 +188,14 @@ fn validate_fund(ck: &mut Checker, spec: &FundFile) {
     let horizon = f.horizon_days;
     ck.name(&ck.at("fund.name"), &f.name, "the fund's name");
     ck.name(&ck.at("fund.currency"), &f.currency, "the currency");
-    ck.field(
-        "fund.aum",
-        f.aum,
-        Bound::Positive,
-        "(assets under management, in currency)",
-    );
+    let aum_note = "(assets under management, in currency)";
+    if ck.field("fund.aum", f.aum, Bound::Positive, aum_note) && f.aum > MAX_AUM {
+        ck.report(
+            &ck.at("fund.aum"),
+            f.aum,
+            format!("above {MAX_AUM:e}: a units mistake {aum_note}"),
+        );
+    }
     ck.field("fund.cash", f.cash, Bound::Fraction, NAV);
     let expected_return = f.expected_return;
     let within = Bound::Within(MAX_ANNUAL_RETURN);
@@ -459,16 +466,14 @@ fn validate_positions(ck: &mut Checker, spec: &FundFile, table: &PositionTable) 
             );
         }
         // ADV enters the kernel as a fraction of AUM in f32: it must neither overflow nor vanish.
-        if p.adv.is_finite() && p.adv > 0.0 && spec.fund.aum.is_finite() && spec.fund.aum > 0.0 {
+        let aum = spec.fund.aum;
+        if p.adv.is_finite() && p.adv > 0.0 && aum.is_finite() && aum > 0.0 && aum <= MAX_AUM {
             let fraction = (p.adv / spec.fund.aum) as f32;
             if !fraction.is_normal() {
                 ck.report(
                     &at("adv"),
                     p.adv,
-                    format!(
-                        "implausible next to AUM {} (ratio {fraction})",
-                        spec.fund.aum
-                    ),
+                    format!("implausible next to fund.aum = {aum:e} (ratio {fraction:e})"),
                 );
             }
         }

@@ -73,6 +73,19 @@ const RULES: &[(&str, Rule)] = &[
             "undertow-engine",
         ]),
     ),
+    (
+        "calibrate",
+        Rule::Not(&[
+            "wgpu",
+            "pollster",
+            "plotters",
+            "undertow-shaders",
+            "undertow-gpu",
+            "undertow-analysis",
+            "undertow-report",
+            "undertow-engine",
+        ]),
+    ),
     ("engine", Rule::Not(&["clap", "indicatif", "anyhow"])),
 ];
 

@@ -12,5 +12,7 @@
 //!
 //! No GPU, no report: the engine calls this crate and the report renders what it returns.
 
+pub mod error;
 pub mod flows;
 pub mod market;
+pub use error::{parse_date, CalibrateError};

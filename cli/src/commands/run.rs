@@ -96,9 +96,10 @@ fn run_shard(args: &RunArgs, fund: &Fund, spec: ShardSpec, source: String) -> an
         shard_source: source,
         overrides: args.overrides(),
     };
-    let outcome = undertow_engine::run_shard(fund, &request, spec, &context, backend.as_ref(), |d| {
-        bar.set_position(d)
-    })?;
+    let outcome =
+        undertow_engine::run_shard(fund, &request, spec, &context, backend.as_ref(), |d| {
+            bar.set_position(d)
+        })?;
     outcome.notices.iter().for_each(|n| eprintln!("{n}"));
     bar.finish_and_clear();
     let dir = {

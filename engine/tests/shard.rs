@@ -116,7 +116,7 @@ fn a_merge_equals_a_single_run_for_several_shard_counts() {
     let tmp = tempfile::tempdir().unwrap();
     let want = files(&single(&fund, &req), &tmp.path().join("single"));
     assert!(want.iter().any(|(n, _)| n == "scenarios_unconditional.csv"));
-    for n in [1u64, 2, 7] {
+    for n in [1u64, 2, 3, 7] {
         let dir = tmp.path().join(format!("shards-{n}"));
         write_shards(&fund, &req, n, &dir);
         let got = files(

@@ -3,7 +3,7 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use undertow_engine::shard::ShardContext;
-use undertow_engine::{backend, fund, manifest, memory, EngineError, ShardSpec, Summary};
+use undertow_engine::{backend, fund, manifest, memory, EngineError, RunRequest, ShardSpec, Summary};
 use undertow_format::text::money;
 use undertow_host::aggregate::Aggregate;
 use undertow_host::fund::Fund;
@@ -87,7 +87,13 @@ fn run_shard(args: &RunArgs, fund: &Fund, spec: ShardSpec, source: String) -> an
     );
     let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;
     let limit = args.max_memory.or_else(memory::default_limit);
-    request.check_memory(fund, backend.preferred_block(), limit)?;
+    // A shard holds its own range's records and runs no analysis.
+    let held = RunRequest {
+        scenarios: (range.end - range.start).max(1),
+        analysis: None,
+        ..request.clone()
+    };
+    held.check_memory(fund, backend.preferred_block(), limit)?;
     eprintln!("backend: {} ({why})", backend.describe());
     let sets = if request.unconditional { 2 } else { 1 };
     let bar = progress_bar((range.end - range.start) * sets);

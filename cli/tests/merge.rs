@@ -265,3 +265,62 @@ fn bad_shard_flags_and_variables_exit_2_and_create_nothing() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(!out.exists());
 }
+
+#[test]
+fn a_tree_merge_with_as_shard_gives_the_single_runs_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |s: &str| tmp.path().join(s).to_string_lossy().into_owned();
+    let base = [
+        "run",
+        "--scenarios",
+        "40",
+        "--seed",
+        "2",
+        "--paths",
+        "5",
+        "--no-analysis",
+        "--backend",
+        "cpu",
+    ];
+    let o = undertow_env(&with_out(&base, &["--out", &p("single")]), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for k in 0..4 {
+        let shard = format!("{k}/4");
+        let o = undertow_env(
+            &with_out(&base, &["--shard", &shard, "--out", &p("leaves")]),
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    for (k, leaves) in [(0, ["00000", "00001"]), (1, ["00002", "00003"])] {
+        let dirs: Vec<String> = leaves
+            .iter()
+            .map(|l| p(&format!("leaves/shard-{l}-of-00004")))
+            .collect();
+        let shard = format!("{k}/2");
+        let mut args = vec!["merge", "--as-shard", &shard, "--out"];
+        let level = p("level");
+        args.push(&level);
+        args.extend(dirs.iter().map(String::as_str));
+        let o = undertow_env(&args, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    let o = undertow_env(&["merge", &p("level"), "--out", &p("merged")], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for f in ["scenarios.csv", "scenarios_unconditional.csv"] {
+        let a = std::fs::read(tmp.path().join("single").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("merged").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+    // A bad --as-shard is bad input naming the flag.
+    let o = undertow_env(
+        &["merge", "--as-shard", "2/2", "--out", &p("x"), &p("leaves")],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--as-shard"),
+        "{}",
+        text(&o.stderr)
+    );
+}

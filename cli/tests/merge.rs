@@ -29,6 +29,9 @@ const RUN: &[&str] = &[
     "2",
 ];
 
+/// Extra flags, environment variables, and what stderr must say.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 /// Every variable a shard's K/N may come from.
 const SHARD_VARS: &[&str] = &[
     "SLURM_ARRAY_TASK_ID",
@@ -116,7 +119,7 @@ fn shards_from_the_flag_and_every_environment_source_merge_into_the_single_run()
     let (single, shards, merged) = (p("single"), p("shards"), p("merged"));
     let o = undertow_env(&with_out(RUN, &["--out", &single]), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let sources: [(&[&str], &[(&str, &str)], &str); 4] = [
+    let sources: [Case; 4] = [
         (&["--shard", "0/4"], &[], "shard 0/4 (from --shard)"),
         (
             &[],
@@ -230,7 +233,7 @@ fn bad_shard_flags_and_variables_exit_2_and_create_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
     let o_s = out.to_str().unwrap();
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    let cases: [Case; 4] = [
         (&["--shard", "4/4"], &[], "--shard"),
         (&["--shard", "two/4"], &[], "two/4"),
         (

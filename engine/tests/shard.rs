@@ -298,6 +298,9 @@ fn overlapping_ranges_are_refused() {
     refused(merged(&[a, e]), &["scenarios 30..45 missing"]);
 }
 
+/// A change to a manifest.
+type Edit = Box<dyn Fn(&mut Value)>;
+
 /// Edits `dir`'s manifest with `edit`.
 fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
     let path = dir.join("manifest.json");
@@ -308,7 +311,7 @@ fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
 
 #[test]
 fn shards_that_differ_in_what_changes_results_are_refused() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("fund", Box::new(|v| v["fund"]["sha256"] = "00".into())),
         ("fund", Box::new(|v| v["fund"]["toml_sha256"] = "00".into())),
         ("seed", Box::new(|v| v["seed"] = 12.into())),

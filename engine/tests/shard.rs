@@ -336,6 +336,10 @@ fn shards_that_differ_in_what_changes_results_are_refused() {
             "backend float type",
             Box::new(|v| v["backend"]["float"] = "f64".into()),
         ),
+        (
+            "backend kind",
+            Box::new(|v| v["backend"]["kind"] = "gpu".into()),
+        ),
     ];
     for (what, edit) in cases {
         let tmp = tempfile::tempdir().unwrap();

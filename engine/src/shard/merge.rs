@@ -147,6 +147,15 @@ fn check_same(a: &Shard, b: &Shard) -> Result<(), EngineError> {
             format!("{:?}", y.flags),
         ));
     }
+    // GPU records agree with the CPU's within the validation tolerance, not bit for bit: a mix
+    // of CPU and GPU shards would equal neither single run.
+    if x.backend.kind != y.backend.kind {
+        return Err(differ(
+            "backend kind (pin --backend cpu or gpu on every shard)",
+            x.backend.kind.clone(),
+            y.backend.kind.clone(),
+        ));
+    }
     if x.backend.float != y.backend.float {
         return Err(differ(
             "backend float type",

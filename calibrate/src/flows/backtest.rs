@@ -22,7 +22,9 @@ use super::fit::WARM_UP_DAYS;
 use super::history::{FlowHistory, HolderKind};
 use super::signals::{signals_at, FundTrack, SignalParams};
 use super::stats::{christoffersen, kupiec, pit, quantile, transitions, LrTest};
-use super::synth::{flow_normal, key, large_intensity, large_uniform, segment_rate};
+use super::synth::{
+    fill_flow_normals, fill_large_uniforms, key, large_intensity, segment_rate,
+};
 
 /// Settings of a backtest.
 #[derive(Clone, Debug)]
@@ -118,6 +120,8 @@ pub fn backtest(
     let max_notice = h.holders.iter().map(|s| s.notice).max().unwrap_or(0);
     let back = WARM_UP_DAYS.max(max_notice + 1);
     let nh = h.holders.len();
+    let mut zs = vec![0.0; fund.segments.len()];
+    let mut us = vec![0.0; fund.large_investors.len()];
     let mut horizons = Vec::new();
     for &hz in &o.horizons {
         let starts: Vec<usize> = (back.max(WARM_UP_DAYS)..n)
@@ -147,12 +151,13 @@ pub fn backtest(
             let mut acc = vec![0.0; len];
             let mut req = vec![0.0; len];
             let gl: Vec<f64> = gs[base..s + hz].to_vec();
+            // The history part is the same for every draw; each draw overwrites the rest.
+            for (hi, x) in h.holders.iter().enumerate() {
+                reds[hi][..back].copy_from_slice(&x.redemptions[base..s]);
+            }
+            acc[..back].copy_from_slice(&track.accepted[base..s]);
+            req[..back].copy_from_slice(&track.requested[base..s]);
             for d in 0..o.draws {
-                for (hi, x) in h.holders.iter().enumerate() {
-                    reds[hi][..back].copy_from_slice(&x.redemptions[base..s]);
-                }
-                acc[..back].copy_from_slice(&track.accepted[base..s]);
-                req[..back].copy_from_slice(&track.requested[base..s]);
                 let mut free: Vec<f64> = h.holders.iter().map(|x| x.shares[s]).collect();
                 let mut gone = vec![false; nh];
                 let mut out = 0.0;
@@ -169,11 +174,13 @@ pub fn backtest(
                     let nav_prev = track.nav[t - 1] * held_total;
                     let sig = signals_at(&p, j, track.drawdown[t], nav_prev, &acc, &req, &gl);
                     let scen = d as u32 + 1;
+                    fill_flow_normals(k, scen, t, &mut zs);
+                    fill_large_uniforms(k, scen, t, &mut us);
                     let mut r_day = 0.0;
                     for (hi, x) in h.holders.iter().enumerate() {
                         let r = match x.kind {
                             HolderKind::Segment => {
-                                let z = flow_normal(k, scen, t, x.index);
+                                let z = zs[x.index];
                                 segment_rate(&fund.segments[x.index], &sig, z, p.lam_max)
                                     * free[hi]
                             }
@@ -182,7 +189,7 @@ pub fn backtest(
                                 let hzd = 1.0 - (-large_intensity(l, &sig)).exp();
                                 if !gone[hi]
                                     && free[hi] > 0.0
-                                    && large_uniform(k, scen, t, x.index) < hzd
+                                    && us[x.index] < hzd
                                 {
                                     gone[hi] = true;
                                     l.fraction * free[hi]

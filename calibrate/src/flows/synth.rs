@@ -128,6 +128,24 @@ pub fn large_uniform(k: [u32; 2], scenario: u32, t: usize, i: usize) -> f64 {
     uniform::<f64>(philox4x32_10([scenario, t as u32, stream::LARGE, (i / 4) as u32], k)[i % 4])
 }
 
+/// The kernel's segment noises of day `t` for `out.len()` segments, four to a Philox block.
+pub fn fill_flow_normals(k: [u32; 2], scenario: u32, t: usize, out: &mut [f64]) {
+    for (b, chunk) in out.chunks_mut(4).enumerate() {
+        let z: [f64; 4] = normal4([scenario, t as u32, stream::FLOWS, b as u32], k);
+        chunk.copy_from_slice(&z[..chunk.len()]);
+    }
+}
+
+/// The kernel's large-investor uniforms of day `t` for `out.len()` holders, four to a block.
+pub fn fill_large_uniforms(k: [u32; 2], scenario: u32, t: usize, out: &mut [f64]) {
+    for (b, chunk) in out.chunks_mut(4).enumerate() {
+        let u = philox4x32_10([scenario, t as u32, stream::LARGE, b as u32], k);
+        for (o, x) in chunk.iter_mut().zip(u) {
+            *o = uniform::<f64>(x);
+        }
+    }
+}
+
 /// A flow history of `fund`'s holders on `dates`, driven by the composite `g` (one value per
 /// date), from the fund's own parameters (the "true" values a fit should recover).
 pub fn synthesize(fund: &FundFile, dates: &[NaiveDate], g: &[f64], o: &SynthOptions) -> FlowHistory {

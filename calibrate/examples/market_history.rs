@@ -3,5 +3,8 @@
 //! The generator and its model: calibrate/src/market/synthetic.rs and docs/market-data.md.
 
 fn main() {
-    print!("{}", undertow_calibrate::market::synthetic::example_market_csv());
+    print!(
+        "{}",
+        undertow_calibrate::market::synthetic::example_market_csv()
+    );
 }

@@ -5,8 +5,15 @@
 //! their sources are in docs/market-data.md.
 
 mod composite;
+mod fit;
 mod read;
 pub mod synthetic;
+mod write;
 
 pub use composite::{CompositeOptions, StressComposite};
+pub use fit::{
+    fit_market, Estimate, MarketFit, PositionFit, RangeFit, StressWindow, WindowRatios,
+    DAYS_PER_YEAR, MIN_CALM_ROWS,
+};
 pub use read::{parse_market_csv, read_market_csv, MarketHistory, PositionSeries, MARKET_COLUMNS};
+pub use write::apply_market_fit;

@@ -35,8 +35,11 @@ fn a_good_file_is_read_by_position_and_date() {
 
 #[test]
 fn columns_may_come_in_any_order() {
-    let h = parse_market_csv("id,ask,bid,volume,close,date\nA,2,1,5,1.5,2020-01-02\n", "m.csv")
-        .unwrap();
+    let h = parse_market_csv(
+        "id,ask,bid,volume,close,date\nA,2,1,5,1.5,2020-01-02\n",
+        "m.csv",
+    )
+    .unwrap();
     let a = h.position("A").unwrap();
     assert_eq!(
         (a.bid[0], a.ask[0], a.close[0], a.volume[0]),

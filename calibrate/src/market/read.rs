@@ -122,7 +122,9 @@ pub fn parse_market_csv(text: &str, file: &str) -> Result<MarketHistory, Calibra
         let record = record.map_err(|e| {
             let line = e.position().map(|p| p.line()).unwrap_or(0);
             match e.kind() {
-                csv::ErrorKind::UnequalLengths { expected_len, len, .. } => CalibrateError::value(
+                csv::ErrorKind::UnequalLengths {
+                    expected_len, len, ..
+                } => CalibrateError::value(
                     file,
                     line,
                     "row",

@@ -85,7 +85,10 @@ pub fn profile(date: NaiveDate, episodes: &[Episode]) -> (f64, bool) {
         if date >= e.start && date <= e.end {
             let x = |a: NaiveDate, b: NaiveDate| (b - a).num_days() as f64;
             if date <= e.peak {
-                return (e.height * x(e.start, date) / x(e.start, e.peak).max(1.0), true);
+                return (
+                    e.height * x(e.start, date) / x(e.start, e.peak).max(1.0),
+                    true,
+                );
             }
             return (e.height * x(date, e.end) / x(e.peak, e.end).max(1.0), false);
         }

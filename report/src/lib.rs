@@ -72,6 +72,12 @@ pub fn parse_summary(text: &str) -> Result<Value, ReportError> {
 /// The file name of the report beside `summary.json`.
 pub const REPORT_FILE: &str = "report.html";
 
+/// Renders the standalone page of `undertow calibrate flows` (`calibration` key) or
+/// `undertow backtest` (`backtest` key) JSON.
+pub fn render_calibration(value: &Value) -> Result<String, ReportError> {
+    sections::render_calibration(json::Node::root(value))
+}
+
 /// Renders the report for a summary (`summary.json` parsed as JSON).
 pub fn render(summary: &Value) -> Result<String, ReportError> {
     sections::render(json::Node::root(summary))

@@ -9,6 +9,7 @@ pub mod backtest;
 pub mod fit;
 pub mod hazard;
 pub mod history;
+pub mod inputs;
 pub mod ols;
 pub mod signals;
 pub mod stats;

@@ -44,6 +44,11 @@ pub enum Command {
     /// Sensitivity of the stress library's headline numbers to each judgement range of the
     /// scenario configuration, scaled about its centre; writes sensitivity.csv.
     Sensitivity(SensitivityArgs),
+    /// Calibrate the fund file from the fund's own data (docs/calibration.md).
+    Calibrate(CalibrateArgs),
+    /// Backtest the fund file's flow model on a flow history: LaR exceedances with Kupiec's and
+    /// Christoffersen's tests, PIT histogram; writes backtest.json and backtest.html.
+    Backtest(BacktestArgs),
     /// Render report.html from a finished run's summary.json (nothing is simulated).
     Report(ReportArgs),
     /// Run the same scenarios on the GPU and the CPU and report their agreement.
@@ -736,4 +741,63 @@ impl ReverseStressArgs {
             shortfall_only: self.shortfall_only,
         })
     }
+}
+
+/// `undertow calibrate`.
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateArgs {
+    #[command(subcommand)]
+    pub what: CalibrateCommand,
+}
+
+/// What `undertow calibrate` fits.
+#[derive(Subcommand, Debug, Clone)]
+pub enum CalibrateCommand {
+    /// Fit the investors' flow parameters to a flow history; writes the calibrated fund file,
+    /// calibration.json and calibration.html.
+    Flows(CalibrateFlowsArgs),
+}
+
+/// `undertow calibrate flows`.
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateFlowsArgs {
+    /// Flow history CSV (date,holder,kind,shares,subscriptions,redemptions[,nav]).
+    #[arg(long)]
+    pub flows: PathBuf,
+    /// Market file CSV (date,id,close,volume,bid,ask): its stress composite lets the stress
+    /// sensitivities be fitted.
+    #[arg(long)]
+    pub market: Option<PathBuf>,
+    /// The fund file to calibrate (TOML).
+    #[arg(long)]
+    pub fund: PathBuf,
+    /// The calibrated fund file to write.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Where calibration.json and calibration.html go [default: the folder of --out].
+    #[arg(long)]
+    pub report_dir: Option<PathBuf>,
+}
+
+/// `undertow backtest`.
+#[derive(Args, Debug, Clone)]
+pub struct BacktestArgs {
+    /// Flow history CSV.
+    #[arg(long)]
+    pub flows: PathBuf,
+    /// The (calibrated) fund file whose flow model is tested.
+    #[arg(long)]
+    pub fund: PathBuf,
+    /// Market file CSV: the forecasts are conditioned on its realised stress composite.
+    #[arg(long)]
+    pub market: Option<PathBuf>,
+    /// Monte Carlo draws per start date, 100 to 100000.
+    #[arg(long, default_value_t = 2000)]
+    pub draws: usize,
+    /// Seed of the draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output directory for backtest.json and backtest.html.
+    #[arg(long, default_value = "undertow-out")]
+    pub out: PathBuf,
 }

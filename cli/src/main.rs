@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Command as ClapCommand, CommandFactory, FromArgMatches};
 use undertow_engine::EngineError;
 
-use args::{Cli, Command, OptimizeCommand};
+use args::{CalibrateCommand, Cli, Command, OptimizeCommand};
 
 fn main() -> ExitCode {
     interrupt::install();
@@ -72,6 +72,10 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         },
         Command::ReverseStress(a) => redemption_policy::reverse_stress(&a),
         Command::Sensitivity(a) => sensitivity::sensitivity(&a),
+        Command::Calibrate(c) => match c.what {
+            CalibrateCommand::Flows(a) => calibrate::calibrate_flows(&a),
+        },
+        Command::Backtest(a) => backtest::backtest(&a),
         Command::Report(a) => report::report(&a),
         Command::Validate(a) => validate::validate(&a),
         Command::Devices => devices::devices(),

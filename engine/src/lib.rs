@@ -29,6 +29,7 @@
 //! ```
 
 pub mod backend;
+pub mod calibrate;
 pub mod cancel;
 pub mod error;
 pub mod files;

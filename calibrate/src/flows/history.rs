@@ -93,7 +93,7 @@ impl FlowHistory {
         for (t, d) in self.dates.iter().enumerate() {
             for h in &self.holders {
                 s.push_str(&format!(
-                    "{},{},{},{:.3},{:.3},{:.3}",
+                    "{},{},{},{:.0},{:.0},{:.0}",
                     d.format("%Y-%m-%d"),
                     h.name,
                     h.kind.as_str(),

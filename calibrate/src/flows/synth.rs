@@ -33,6 +33,8 @@ pub struct SynthOptions {
     pub return_days: usize,
     /// Relative noise of segments' daily subscriptions.
     pub subs_noise: f64,
+    /// A NAV per share path to use instead of the random walk (e.g. from a market file).
+    pub nav: Option<Vec<f64>>,
 }
 
 impl SynthOptions {
@@ -43,6 +45,7 @@ impl SynthOptions {
             nav_stress_loss: 0.20,
             return_days: 60,
             subs_noise: 0.5,
+            nav: None,
         }
     }
 }
@@ -154,15 +157,21 @@ pub fn synthesize(fund: &FundFile, dates: &[NaiveDate], g: &[f64], o: &SynthOpti
     let p = SignalParams::from_fund(fund);
     let holders = fund_holders(fund);
     let mu = fund.fund.expected_return / 252.0;
-    let mut nav = Vec::with_capacity(n);
-    let mut x = 1.0f64;
-    for t in 0..n {
-        if t > 0 {
-            let z: f64 = normal4([0, t as u32, STREAM_NAV, 0], k)[0];
-            x *= (mu + o.nav_vol * z - o.nav_stress_loss * (g[t] - g[t - 1])).exp();
+    let nav = match &o.nav {
+        Some(v) => v.clone(),
+        None => {
+            let mut nav = Vec::with_capacity(n);
+            let mut x = 1.0f64;
+            for t in 0..n {
+                if t > 0 {
+                    let z: f64 = normal4([0, t as u32, STREAM_NAV, 0], k)[0];
+                    x *= (mu + o.nav_vol * z - o.nav_stress_loss * (g[t] - g[t - 1])).exp();
+                }
+                nav.push(x);
+            }
+            nav
         }
-        nav.push(x);
-    }
+    };
     let dd = drawdowns(&nav);
     let initial: Vec<f64> = fund
         .segments
@@ -245,4 +254,35 @@ pub fn synthesize(fund: &FundFile, dates: &[NaiveDate], g: &[f64], o: &SynthOpti
         holders: series,
         nav: Some(nav),
     }
+}
+
+/// The seed of the shipped example flow history.
+pub const EXAMPLE_FLOWS_SEED: u64 = 2020;
+
+/// The shipped example's inputs and history: the built-in example fund's investors on the
+/// synthetic example market history's dates (`examples/market_history.csv`, made in memory by
+/// [`crate::market::synthetic::example_market_csv`]), driven by its stress composite, with the
+/// NAV per share from its closes and the fund's weights.
+pub fn example_flows() -> (FlowHistory, Vec<f64>) {
+    let fund = undertow_host::fund::example_spec();
+    let text = crate::market::synthetic::example_market_csv();
+    let market = crate::market::parse_market_csv(&text, "examples/market_history.csv")
+        .expect("the generator's market history reads back");
+    let comp = market.stress_composite();
+    let dates = market.dates.clone();
+    let g = super::inputs::composite_on(&dates, &comp, &market.file)
+        .expect("the composite covers its own dates");
+    let mut o = SynthOptions::new(EXAMPLE_FLOWS_SEED);
+    o.nav = Some(super::inputs::nav_from_market(&market, &fund, &dates));
+    let mut h = synthesize(&fund, &dates, &g, &o);
+    h.file = "examples/flows_history.csv".into();
+    (h, g)
+}
+
+/// The shipped example file's text (`examples/flows_history.csv`), with its synthetic label.
+pub fn example_flows_csv() -> String {
+    format!(
+        "# SYNTHETIC flow history for the built-in example fund, generated from the model itself (kernel investor equations, seed {EXAMPLE_FLOWS_SEED}) over examples/market_history.csv: cargo run -p undertow-calibrate --example flows_history > examples/flows_history.csv\n{}",
+        example_flows().0.to_csv()
+    )
 }

@@ -3,7 +3,9 @@
 //! `portfolio_liquidity` (`optimize buffer`), `liquidation_design` (`optimize liquidation`),
 //! `redemption_policy` (`optimize gates`, `reverse-stress`). No command uses another's module.
 
+pub mod backtest;
 pub mod bench;
+pub mod calibrate;
 pub mod devices;
 pub mod example_fund;
 pub mod liquidation_design;

@@ -3,8 +3,5 @@
 //! The generator: calibrate/src/flows/synth.rs and docs/calibration.md "Synthetic histories".
 
 fn main() {
-    print!(
-        "{}",
-        undertow_calibrate::flows::synth::example_flows_csv()
-    );
+    print!("{}", undertow_calibrate::flows::synth::example_flows_csv());
 }

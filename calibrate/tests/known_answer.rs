@@ -10,8 +10,8 @@ use undertow_calibrate::flows::fit::{fit_flows, Estimate, FitOptions};
 use undertow_calibrate::flows::synth::{
     business_days, synthesize, synthetic_stress_path, SynthOptions,
 };
-use undertow_host::fund::spec::FundFile;
 use undertow_host::fund::example_spec;
+use undertow_host::fund::spec::FundFile;
 
 fn dates() -> Vec<NaiveDate> {
     business_days(
@@ -23,7 +23,8 @@ fn dates() -> Vec<NaiveDate> {
 /// The recovery check: within `k` standard errors of the truth, with a standard error below
 /// `max_rel` of the true value.
 fn recovered(e: &Estimate, truth: f64, k: f64, max_rel: f64) -> Result<(), String> {
-    let se = e.se.ok_or_else(|| format!("{}: no standard error", e.field))?;
+    let se =
+        e.se.ok_or_else(|| format!("{}: no standard error", e.field))?;
     if !(se > 0.0) {
         return Err(format!("{}: SE {se} not positive", e.field));
     }

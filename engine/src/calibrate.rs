@@ -138,7 +138,10 @@ impl CalibrateFlowsOutcome {
         write_all(&[
             (self.out.clone(), self.toml.clone().into_bytes()),
             (self.report_dir.join(CALIBRATION_JSON), json.into_bytes()),
-            (self.report_dir.join(CALIBRATION_HTML), self.html.clone().into_bytes()),
+            (
+                self.report_dir.join(CALIBRATION_HTML),
+                self.html.clone().into_bytes(),
+            ),
         ])
     }
 }
@@ -210,7 +213,10 @@ impl BacktestOutcome {
             .context(|| "serialising backtest.json".into())?;
         write_all(&[
             (self.out_dir.join(BACKTEST_JSON), json.into_bytes()),
-            (self.out_dir.join(BACKTEST_HTML), self.html.clone().into_bytes()),
+            (
+                self.out_dir.join(BACKTEST_HTML),
+                self.html.clone().into_bytes(),
+            ),
         ])
     }
 }

@@ -22,9 +22,7 @@ use super::fit::WARM_UP_DAYS;
 use super::history::{FlowHistory, HolderKind};
 use super::signals::{signals_at, FundTrack, SignalParams};
 use super::stats::{christoffersen, kupiec, pit, quantile, transitions, LrTest};
-use super::synth::{
-    fill_flow_normals, fill_large_uniforms, key, large_intensity, segment_rate,
-};
+use super::synth::{fill_flow_normals, fill_large_uniforms, key, large_intensity, segment_rate};
 
 /// Settings of a backtest.
 #[derive(Clone, Debug)]
@@ -181,16 +179,12 @@ pub fn backtest(
                         let r = match x.kind {
                             HolderKind::Segment => {
                                 let z = zs[x.index];
-                                segment_rate(&fund.segments[x.index], &sig, z, p.lam_max)
-                                    * free[hi]
+                                segment_rate(&fund.segments[x.index], &sig, z, p.lam_max) * free[hi]
                             }
                             HolderKind::Large => {
                                 let l = &fund.large_investors[x.index];
                                 let hzd = 1.0 - (-large_intensity(l, &sig)).exp();
-                                if !gone[hi]
-                                    && free[hi] > 0.0
-                                    && us[x.index] < hzd
-                                {
+                                if !gone[hi] && free[hi] > 0.0 && us[x.index] < hzd {
                                     gone[hi] = true;
                                     l.fraction * free[hi]
                                 } else {
@@ -253,7 +247,8 @@ pub fn backtest(
                 (q, share)
             })
             .collect();
-        let passed = levels[0].kupiec.p_value > o.alpha && levels[0].christoffersen.p_value > o.alpha;
+        let passed =
+            levels[0].kupiec.p_value > o.alpha && levels[0].christoffersen.p_value > o.alpha;
         horizons.push(HorizonResult {
             horizon_days: hz,
             windows: nw,

@@ -255,8 +255,8 @@ pub fn fit_large(
     };
     let method = "Poisson ML (identity link), sandwich SE";
     let pooled_hazard = Estimate::fitted("hazard", th[0], cov[(0, 0)].sqrt(), obs.len(), method);
-    let pooled_beta_stress =
-        fit_f.then(|| Estimate::fitted("beta_stress", th[1], cov[(1, 1)].sqrt(), obs.len(), method));
+    let pooled_beta_stress = fit_f
+        .then(|| Estimate::fitted("beta_stress", th[1], cov[(1, 1)].sqrt(), obs.len(), method));
     let sizes: Vec<f64> = obs.iter().filter(|x| x.y > 0.0).map(|x| x.size).collect();
     let (fm, fse) = mean_se(&sizes);
     let pooled_fraction = Estimate::fitted("fraction", fm, fse, sizes.len(), "mean event size");
@@ -407,6 +407,9 @@ mod tests {
             y[1000 + i * 30] = 1.0;
         }
         let (th, _) = poisson_identity(&y, &g, &vec![0.0; 2000], true).unwrap();
-        assert!((th[0] - 0.005).abs() < 1e-7 && (th[1] - 0.025).abs() < 1e-7, "{th}");
+        assert!(
+            (th[0] - 0.005).abs() < 1e-7 && (th[1] - 0.025).abs() < 1e-7,
+            "{th}"
+        );
     }
 }

@@ -375,7 +375,10 @@ pub fn parse_flows_csv(
     }
     for (h, s) in seen.iter().enumerate() {
         if let Some(t) = s.iter().position(|&l| l == 0) {
-            let line = rows.iter().find(|r| r.date == dates[t]).map_or(0, |r| r.line);
+            let line = rows
+                .iter()
+                .find(|r| r.date == dates[t])
+                .map_or(0, |r| r.line);
             return Err(CalibrateError::value(
                 file,
                 line,

@@ -126,7 +126,9 @@ mod tests {
 
     #[test]
     fn christoffersen_matches_a_hand_counted_table() {
-        let hits = [false, false, true, true, false, false, false, true, false, false];
+        let hits = [
+            false, false, true, true, false, false, false, true, false, false,
+        ];
         // Pairs: 00 01 11 10 00 00 01 10 00.
         let c = transitions(&hits);
         assert_eq!(c, [4, 2, 2, 1]);

@@ -151,7 +151,12 @@ pub fn fill_large_uniforms(k: [u32; 2], scenario: u32, t: usize, out: &mut [f64]
 
 /// A flow history of `fund`'s holders on `dates`, driven by the composite `g` (one value per
 /// date), from the fund's own parameters (the "true" values a fit should recover).
-pub fn synthesize(fund: &FundFile, dates: &[NaiveDate], g: &[f64], o: &SynthOptions) -> FlowHistory {
+pub fn synthesize(
+    fund: &FundFile,
+    dates: &[NaiveDate],
+    g: &[f64],
+    o: &SynthOptions,
+) -> FlowHistory {
     let n = dates.len();
     let k = key(o.seed);
     let p = SignalParams::from_fund(fund);

@@ -92,7 +92,13 @@ pub fn calibrated_toml(
     for l in &fit.large.holders {
         let t = find(&mut doc, "large_investors", &l.name, source)?;
         for e in &l.estimates {
-            set(t, e, &sample, source, &format!("large_investors {:?}", l.name))?;
+            set(
+                t,
+                e,
+                &sample,
+                source,
+                &format!("large_investors {:?}", l.name),
+            )?;
         }
     }
     let text = format!(

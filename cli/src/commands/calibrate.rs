@@ -26,7 +26,11 @@ pub fn calibrate_flows(args: &CalibrateFlowsArgs) -> anyhow::Result<()> {
         fit.n_days,
         fit.first_date,
         fit.last_date,
-        if fit.market { "" } else { "; no market file: stress terms kept" }
+        if fit.market {
+            ""
+        } else {
+            "; no market file: stress terms kept"
+        }
     );
     println!("  holder               field         value        SE");
     for s in &fit.segments {

@@ -35,7 +35,9 @@ fn estimate_rows(holder: &str, list: &[Node], rows: &mut Vec<Vec<html::Cell>>) -
             n(sci(e.f_opt("se")?)),
             n(fixed(e.f("n")?, 0)),
             t(e.s("status")?),
-            t(format!("{} {}", e.s("method")?, e.s("note")?).trim().to_string()),
+            t(format!("{} {}", e.s("method")?, e.s("note")?)
+                .trim()
+                .to_string()),
         ]);
     }
     Ok(())
@@ -61,7 +63,15 @@ pub(crate) fn calibration(root: &Node) -> R<Option<Section>> {
     }
     body.push_str(&html::table(
         "Segments: least squares on the kernel's rate equation, Newey-West standard errors",
-        &["segment", "field", "value", "SE", "n", "status", "method / note"],
+        &[
+            "segment",
+            "field",
+            "value",
+            "SE",
+            "n",
+            "status",
+            "method / note",
+        ],
         rows,
         &[],
     ));
@@ -237,5 +247,9 @@ pub(crate) fn page(root: Node) -> R<String> {
         subtitle: "Investor flow calibration and backtest (docs/calibration.md)".into(),
         generator: "undertow".into(),
     };
-    Ok(html::page(&header, &sections, "Made by undertow from the fund's own flow history."))
+    Ok(html::page(
+        &header,
+        &sections,
+        "Made by undertow from the fund's own flow history.",
+    ))
 }

@@ -113,3 +113,60 @@ pub fn calibrated_toml(
     let fund = parse_fund(&text, source, base_dir)?;
     Ok((text, fund))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flows::fit::{fit_flows, FitOptions};
+    use crate::flows::synth::{business_days, synthesize, synthetic_stress_path, SynthOptions};
+    use chrono::NaiveDate;
+    use undertow_host::fund::{example_fund_toml, example_spec};
+
+    fn fit() -> FlowFit {
+        let fund = example_spec();
+        let d = business_days(
+            NaiveDate::from_ymd_opt(2019, 1, 2).unwrap(),
+            NaiveDate::from_ymd_opt(2020, 6, 30).unwrap(),
+        );
+        let g = synthetic_stress_path(&d, 2);
+        let h = synthesize(&fund, &d, &g, &SynthOptions::new(8));
+        fit_flows(&h, &fund, Some(&g), &FitOptions::default()).unwrap()
+    }
+
+    #[test]
+    fn fitted_values_are_written_with_their_comment_and_the_rest_is_kept() {
+        let f = fit();
+        let text = example_fund_toml();
+        let (out, fund) = calibrated_toml(&text, "fund.toml", Path::new(""), &f).unwrap();
+        let retail = &f.segments[0];
+        let b = retail.get("base_rate").unwrap();
+        assert!((fund.spec.segments[0].base_rate - sig6(b.value)).abs() < 1e-15);
+        assert!(out.contains(&format!("# fitted: {:.4e}", b.value)));
+        // Kept values and the user's comments stay.
+        assert_eq!(
+            fund.spec.segments[0].beta_liq,
+            example_spec().segments[0].beta_liq
+        );
+        assert!(out.contains("Quantum Multi-Strategy Fund: Undertow's built-in example"));
+        assert_eq!(fund.spec.positions, example_spec().positions);
+    }
+
+    #[test]
+    fn a_fund_file_without_the_fitted_segment_is_refused_by_name() {
+        let f = fit();
+        let text = example_fund_toml().replace("name = \"retail\"", "name = \"retail2\"");
+        let e = calibrated_toml(&text, "fund.toml", Path::new(""), &f).unwrap_err();
+        assert_eq!(e.to_string(), "fund.toml: no [[segments]] named \"retail\"");
+    }
+
+    #[test]
+    fn a_fit_that_breaks_the_fund_files_rules_is_refused() {
+        let mut f = fit();
+        // A corrupted fit: a base rate above 1 a day fails the fund file's check, and nothing
+        // comes back to write.
+        f.segments[0].estimates[0].value = 2.0;
+        let e = calibrated_toml(&example_fund_toml(), "fund.toml", Path::new(""), &f).unwrap_err();
+        assert!(matches!(e, CalibrateError::Fund(_)), "{e}");
+        assert!(e.to_string().contains("base_rate"), "{e}");
+    }
+}

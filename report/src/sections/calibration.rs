@@ -253,3 +253,64 @@ pub(crate) fn page(root: Node) -> R<String> {
         "Made by undertow from the fund's own flow history.",
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    fn estimate(field: &str, v: f64) -> serde_json::Value {
+        json!({"field": field, "value": v, "estimate": v, "se": v / 10.0, "n": 100,
+               "status": "fitted", "method": "OLS", "note": ""})
+    }
+
+    fn calibration() -> serde_json::Value {
+        json!({"fund": "F", "calibration": {
+            "flows_file": "flows.csv", "first_date": "2018-02-13", "last_date": "2023-12-29",
+            "n_days": 1534, "market": true, "nav": true, "calm_threshold": 0.1,
+            "segments": [{"name": "retail", "estimates": [estimate("base_rate", 0.0014)],
+                          "n_days": 1534, "calm_days": 1400, "newey_west_lag": 7, "r_squared": 0.5}],
+            "large": {"events": 6, "stress_events": 0, "exposure_days": 15000, "inverse_alpha": 0.0,
+                      "holders": [{"name": "A", "estimates": [estimate("hazard", 0.0002)]}],
+                      "notes": ["kept"]},
+            "notes": ["beta_liq kept"]}})
+    }
+
+    fn backtest() -> serde_json::Value {
+        let level = |lv: f64| {
+            json!({"level": lv, "exceedances": 5, "expected": 5.0,
+            "kupiec": {"lr": 0.0, "p_value": 1.0}, "christoffersen": {"lr": 0.1, "p_value": 0.75},
+            "transitions": [90, 5, 5, 0]})
+        };
+        json!({"fund": "F", "backtest": {"draws": 1000, "seed": 1, "verdict": "not rejected",
+            "conditional_on": "the market", "verdict_rule": "rule",
+            "horizons": [{"horizon_days": 1, "windows": 100, "levels": [level(0.95), level(0.99)],
+                "pit_histogram": [10, 10, 10, 10, 10, 10, 10, 10, 10, 10],
+                "calibration": [[0.05, 0.05], [0.5, 0.5], [0.95, 0.95]], "passed": true}]}})
+    }
+
+    #[test]
+    fn the_calibration_page_has_the_fit_tables() {
+        let html = crate::render_calibration(&calibration()).unwrap();
+        assert!(html.contains("Flow calibration") && html.contains("retail"));
+        assert!(html.contains("1.400e-3") && html.contains("beta_liq kept"));
+        assert!(!html.contains("Outflow backtest"));
+    }
+
+    #[test]
+    fn the_backtest_page_has_its_table_and_both_charts() {
+        let html = crate::render_calibration(&backtest()).unwrap();
+        assert!(html.contains("Verdict: not rejected"));
+        assert!(html.contains("id=\"backtest-pit\"") || html.contains("backtest-pit"));
+        assert!(html.contains("backtest-calibration"));
+        assert!(html.contains("0.750"), "Christoffersen p in the table");
+    }
+
+    #[test]
+    fn a_malformed_json_is_refused_naming_the_path() {
+        let mut v = backtest();
+        v["backtest"]["horizons"][0]["levels"][0]["kupiec"] = json!("high");
+        let e = crate::render_calibration(&v).unwrap_err();
+        assert!(e.to_string().contains("kupiec"), "{e}");
+        assert!(crate::render_calibration(&json!({"fund": "F"})).is_err());
+    }
+}

@@ -102,139 +102,135 @@ pub struct BacktestReport {
     pub verdict_rule: String,
 }
 
-/// Backtests `fund`'s flow parameters on the history `h`; `g` is the composite on its dates.
-pub fn backtest(
-    h: &FlowHistory,
-    fund: &FundFile,
-    g: Option<&[f64]>,
-    o: &BacktestOptions,
-) -> BacktestReport {
-    let n = h.len();
-    let zeros = vec![0.0; n];
-    let gs = g.unwrap_or(&zeros);
-    let p = SignalParams::from_fund(fund);
-    let track = FundTrack::new(h, gs, &p);
-    let k = key(o.seed);
-    let max_notice = h.holders.iter().map(|s| s.notice).max().unwrap_or(0);
-    let back = WARM_UP_DAYS.max(max_notice + 1);
-    let nh = h.holders.len();
-    let mut zs = vec![0.0; fund.segments.len()];
-    let mut us = vec![0.0; fund.large_investors.len()];
-    let mut horizons = Vec::new();
-    for &hz in &o.horizons {
-        let starts: Vec<usize> = (back.max(WARM_UP_DAYS)..n)
+/// What every window's simulation reads.
+struct Sim<'a> {
+    h: &'a FlowHistory,
+    fund: &'a FundFile,
+    p: SignalParams,
+    track: FundTrack,
+    g: Vec<f64>,
+    key: [u32; 2],
+    /// Days of history before each start in the local window.
+    back: usize,
+}
+
+impl Sim<'_> {
+    /// Realised outflow of the `hz` days from `s`, over the NAV at the start.
+    fn realised(&self, s: usize, hz: usize) -> f64 {
+        let nav0 = self.track.nav[s - 1] * self.track.held_total[s];
+        (s..s + hz)
+            .map(|t| {
+                self.h
+                    .holders
+                    .iter()
+                    .map(|x| x.redemptions[t] * self.track.nav[t])
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / nav0
+    }
+
+    /// The predictive sample (sorted) of the `hz`-day outflow from `s`: `draws` runs of the
+    /// kernel's investor equations from the history up to `s`, on the realised NAV and composite.
+    fn sample(&self, s: usize, hz: usize, draws: usize) -> Vec<f64> {
+        let (h, track, back) = (self.h, &self.track, self.back);
+        let nh = h.holders.len();
+        let nav0 = track.nav[s - 1] * track.held_total[s];
+        // Local window: `back` days of history, then `hz` simulated days.
+        let len = back + hz;
+        let base = s - back;
+        let mut reds = vec![vec![0.0; len]; nh];
+        let mut acc = vec![0.0; len];
+        let mut req = vec![0.0; len];
+        let gl: Vec<f64> = self.g[base..s + hz].to_vec();
+        // The history part is the same for every draw; each draw overwrites the rest.
+        for (hi, x) in h.holders.iter().enumerate() {
+            reds[hi][..back].copy_from_slice(&x.redemptions[base..s]);
+        }
+        acc[..back].copy_from_slice(&track.accepted[base..s]);
+        req[..back].copy_from_slice(&track.requested[base..s]);
+        let mut zs = vec![0.0; self.fund.segments.len()];
+        let mut us = vec![0.0; self.fund.large_investors.len()];
+        let mut sample = Vec::with_capacity(draws);
+        for d in 0..draws {
+            let mut free: Vec<f64> = h.holders.iter().map(|x| x.shares[s]).collect();
+            let mut gone = vec![false; nh];
+            let mut out = 0.0;
+            for j in back..len {
+                let t = base + j;
+                let held_total: f64 = h
+                    .holders
+                    .iter()
+                    .enumerate()
+                    .map(|(hi, x)| free[hi] + (1..=x.notice).map(|q| reds[hi][j - q]).sum::<f64>())
+                    .sum();
+                let nav_prev = track.nav[t - 1] * held_total;
+                let sig = signals_at(&self.p, j, track.drawdown[t], nav_prev, &acc, &req, &gl);
+                let scen = d as u32 + 1;
+                fill_flow_normals(self.key, scen, t, &mut zs);
+                fill_large_uniforms(self.key, scen, t, &mut us);
+                let mut r_day = 0.0;
+                for (hi, x) in h.holders.iter().enumerate() {
+                    let r = match x.kind {
+                        HolderKind::Segment => {
+                            let seg = &self.fund.segments[x.index];
+                            segment_rate(seg, &sig, zs[x.index], self.p.lam_max) * free[hi]
+                        }
+                        HolderKind::Large => {
+                            let l = &self.fund.large_investors[x.index];
+                            let hzd = 1.0 - (-large_intensity(l, &sig)).exp();
+                            if !gone[hi] && free[hi] > 0.0 && us[x.index] < hzd {
+                                gone[hi] = true;
+                                l.fraction * free[hi]
+                            } else {
+                                0.0
+                            }
+                        }
+                    };
+                    reds[hi][j] = r;
+                    free[hi] -= r;
+                    r_day += r;
+                }
+                req[j] = r_day * track.nav[t];
+                acc[j] = h
+                    .holders
+                    .iter()
+                    .enumerate()
+                    .map(|(hi, x)| reds[hi][j - x.notice])
+                    .sum::<f64>()
+                    * track.nav[t];
+                out += r_day * track.nav[t];
+            }
+            sample.push(out / nav0);
+        }
+        sample.sort_by(|a, b| a.total_cmp(b));
+        sample
+    }
+
+    /// One horizon: every non-overlapping window, its hits and the tests.
+    fn horizon(&self, hz: usize, o: &BacktestOptions) -> HorizonResult {
+        let n = self.h.len();
+        let starts: Vec<usize> = (self.back..n)
             .step_by(hz.max(1))
             .filter(|s| s + hz <= n)
             .collect();
         let mut details = Vec::new();
-        let mut hits95 = Vec::new();
-        let mut hits99 = Vec::new();
         let mut sum_fc = 0.0;
         for &s in &starts {
-            let nav0 = track.nav[s - 1] * track.held_total[s];
-            let realised: f64 = (s..s + hz)
-                .map(|t| {
-                    h.holders
-                        .iter()
-                        .map(|x| x.redemptions[t] * track.nav[t])
-                        .sum::<f64>()
-                })
-                .sum::<f64>()
-                / nav0;
-            // Local window: `back` days of history, then `hz` simulated days.
-            let len = back + hz;
-            let base = s - back;
-            let mut sample = Vec::with_capacity(o.draws);
-            let mut reds = vec![vec![0.0; len]; nh];
-            let mut acc = vec![0.0; len];
-            let mut req = vec![0.0; len];
-            let gl: Vec<f64> = gs[base..s + hz].to_vec();
-            // The history part is the same for every draw; each draw overwrites the rest.
-            for (hi, x) in h.holders.iter().enumerate() {
-                reds[hi][..back].copy_from_slice(&x.redemptions[base..s]);
-            }
-            acc[..back].copy_from_slice(&track.accepted[base..s]);
-            req[..back].copy_from_slice(&track.requested[base..s]);
-            for d in 0..o.draws {
-                let mut free: Vec<f64> = h.holders.iter().map(|x| x.shares[s]).collect();
-                let mut gone = vec![false; nh];
-                let mut out = 0.0;
-                for j in back..len {
-                    let t = base + j;
-                    let held_total: f64 = h
-                        .holders
-                        .iter()
-                        .enumerate()
-                        .map(|(hi, x)| {
-                            free[hi] + (1..=x.notice).map(|q| reds[hi][j - q]).sum::<f64>()
-                        })
-                        .sum();
-                    let nav_prev = track.nav[t - 1] * held_total;
-                    let sig = signals_at(&p, j, track.drawdown[t], nav_prev, &acc, &req, &gl);
-                    let scen = d as u32 + 1;
-                    fill_flow_normals(k, scen, t, &mut zs);
-                    fill_large_uniforms(k, scen, t, &mut us);
-                    let mut r_day = 0.0;
-                    for (hi, x) in h.holders.iter().enumerate() {
-                        let r = match x.kind {
-                            HolderKind::Segment => {
-                                let z = zs[x.index];
-                                segment_rate(&fund.segments[x.index], &sig, z, p.lam_max) * free[hi]
-                            }
-                            HolderKind::Large => {
-                                let l = &fund.large_investors[x.index];
-                                let hzd = 1.0 - (-large_intensity(l, &sig)).exp();
-                                if !gone[hi] && free[hi] > 0.0 && us[x.index] < hzd {
-                                    gone[hi] = true;
-                                    l.fraction * free[hi]
-                                } else {
-                                    0.0
-                                }
-                            }
-                        };
-                        reds[hi][j] = r;
-                        free[hi] -= r;
-                        r_day += r;
-                    }
-                    req[j] = r_day * track.nav[t];
-                    acc[j] = h
-                        .holders
-                        .iter()
-                        .enumerate()
-                        .map(|(hi, x)| reds[hi][j - x.notice])
-                        .sum::<f64>()
-                        * track.nav[t];
-                    out += r_day * track.nav[t];
-                }
-                sample.push(out / nav0);
-            }
-            sample.sort_by(|a, b| a.total_cmp(b));
-            let lar95 = quantile(&sample, 0.95);
-            let lar99 = quantile(&sample, 0.99);
+            let realised = self.realised(s, hz);
+            let sample = self.sample(s, hz, o.draws);
             sum_fc += sample.iter().sum::<f64>() / sample.len().max(1) as f64;
-            hits95.push(realised > lar95);
-            hits99.push(realised > lar99);
             details.push(WindowDetail {
-                start: h.dates[s].format("%Y-%m-%d").to_string(),
+                start: self.h.dates[s].format("%Y-%m-%d").to_string(),
                 realised,
-                lar95,
-                lar99,
+                lar95: quantile(&sample, 0.95),
+                lar99: quantile(&sample, 0.99),
                 pit: pit(&sample, realised),
             });
         }
         let nw = details.len();
-        let level = |lv: f64, hits: &[bool]| {
-            let x = hits.iter().filter(|v| **v).count();
-            let tr = transitions(hits);
-            LevelResult {
-                level: lv,
-                exceedances: x,
-                expected: (1.0 - lv) * nw as f64,
-                kupiec: kupiec(nw, x, 1.0 - lv),
-                christoffersen: christoffersen(tr),
-                transitions: tr,
-            }
-        };
+        let hits95: Vec<bool> = details.iter().map(|w| w.realised > w.lar95).collect();
+        let hits99: Vec<bool> = details.iter().map(|w| w.realised > w.lar99).collect();
         let levels = vec![level(0.95, &hits95), level(0.99, &hits99)];
         let mut pit_histogram = vec![0usize; 10];
         for w in &details {
@@ -249,7 +245,7 @@ pub fn backtest(
             .collect();
         let passed =
             levels[0].kupiec.p_value > o.alpha && levels[0].christoffersen.p_value > o.alpha;
-        horizons.push(HorizonResult {
+        HorizonResult {
             horizon_days: hz,
             windows: nw,
             first_start: details.first().map_or(String::new(), |w| w.start.clone()),
@@ -260,8 +256,46 @@ pub fn backtest(
             calibration,
             windows_detail: details,
             passed,
-        });
+        }
     }
+}
+
+/// Exceedances and tests of one LaR level from its hit sequence.
+fn level(lv: f64, hits: &[bool]) -> LevelResult {
+    let nw = hits.len();
+    let x = hits.iter().filter(|v| **v).count();
+    let tr = transitions(hits);
+    LevelResult {
+        level: lv,
+        exceedances: x,
+        expected: (1.0 - lv) * nw as f64,
+        kupiec: kupiec(nw, x, 1.0 - lv),
+        christoffersen: christoffersen(tr),
+        transitions: tr,
+    }
+}
+
+/// Backtests `fund`'s flow parameters on the history `h`; `g` is the composite on its dates.
+pub fn backtest(
+    h: &FlowHistory,
+    fund: &FundFile,
+    g: Option<&[f64]>,
+    o: &BacktestOptions,
+) -> BacktestReport {
+    let n = h.len();
+    let gs = g.map_or_else(|| vec![0.0; n], <[f64]>::to_vec);
+    let p = SignalParams::from_fund(fund);
+    let max_notice = h.holders.iter().map(|s| s.notice).max().unwrap_or(0);
+    let sim = Sim {
+        h,
+        fund,
+        p,
+        track: FundTrack::new(h, &gs, &p),
+        g: gs,
+        key: key(o.seed),
+        back: WARM_UP_DAYS.max(max_notice + 1),
+    };
+    let horizons: Vec<HorizonResult> = o.horizons.iter().map(|&hz| sim.horizon(hz, o)).collect();
     let bonferroni = o.alpha / horizons.len().max(1) as f64;
     let passed = horizons.iter().all(|r| {
         r.levels[0].kupiec.p_value > bonferroni && r.levels[0].christoffersen.p_value > bonferroni

@@ -11,10 +11,11 @@
 //! in a flow history) and enters as a known offset.
 
 use serde::Serialize;
+use undertow_host::fund::spec::SegmentSpec;
 use undertow_host::fund::FundFile;
 
 use super::hazard::{fit_large, LargeFit};
-use super::history::{FlowHistory, HolderKind};
+use super::history::{FlowHistory, HolderKind, HolderSeries};
 use super::ols::ols_hac;
 use super::signals::{FundTrack, SignalParams};
 use crate::error::CalibrateError;
@@ -175,129 +176,12 @@ pub fn fit_flows(
     }
     notes.push("beta_liq is kept from the fund file: the liquidity concern's ALR trigger is not in a flow history (its 30-day-requests and stress triggers enter as a known offset)".into());
 
-    let mut segments = Vec::new();
-    for s in h.holders.iter().filter(|s| s.kind == HolderKind::Segment) {
-        let spec = &fund.segments[s.index];
-        let mut y = Vec::new();
-        let mut cols: Vec<Vec<f64>> = Vec::new();
-        let mut names: Vec<&str> = vec!["base_rate"];
-        if has_nav {
-            names.push("beta_perf");
-        }
-        names.push("beta_herd");
-        if g.is_some() {
-            names.push("beta_stress");
-        }
-        cols.resize(names.len(), Vec::new());
-        let mut calm = Vec::new();
-        for t in WARM_UP_DAYS..n {
-            let free = s.shares[t];
-            if free <= 0.0 {
-                continue;
-            }
-            let sig = &track.signals[t];
-            let mut off = spec.beta_liq * sig.liquidity;
-            if !has_nav {
-                off += spec.beta_perf * sig.drawdown;
-            }
-            y.push(s.redemptions[t] / free - off);
-            for (c, name) in names.iter().enumerate() {
-                cols[c].push(match *name {
-                    "base_rate" => 1.0,
-                    "beta_perf" => sig.drawdown,
-                    "beta_herd" => sig.outflow_5d,
-                    _ => sig.stress,
-                });
-            }
-            calm.push(sig.stress < o.calm_threshold);
-        }
-        if y.len() < MIN_DAYS {
-            return Err(CalibrateError::file(
-                &h.file,
-                format!(
-                    "segment {}: {} days with shares held after the warm-up; a fit needs {MIN_DAYS}",
-                    s.name,
-                    y.len()
-                ),
-            ));
-        }
-        let fit = ols_hac(&y, &cols).ok_or_else(|| {
-            CalibrateError::file(
-                &h.file,
-                format!(
-                    "segment {}: the history does not separate the effects of {} (their signals are constant or collinear)",
-                    s.name,
-                    names[1..].join(", ")
-                ),
-            )
-        })?;
-        let method = format!("OLS, Newey-West (lag {})", fit.lag);
-        let mut est: Vec<Estimate> = names
-            .iter()
-            .enumerate()
-            .map(|(c, name)| Estimate::fitted(name, fit.coef[c], fit.se[c], fit.n, &method))
-            .collect();
-        let k = names.len() as f64;
-        let nn = fit.n as f64;
-        let calm_e: Vec<f64> = fit
-            .residuals
-            .iter()
-            .zip(&calm)
-            .filter(|(_, c)| **c)
-            .map(|(e, _)| *e)
-            .collect();
-        let nc = calm_e.len();
-        let sigma = if nc > 1 {
-            (calm_e.iter().map(|e| e * e).sum::<f64>() / nc as f64 * nn / (nn - k)).sqrt()
-        } else {
-            f64::NAN
-        };
-        if nc > 1 {
-            est.push(Estimate::fitted(
-                "flow_vol",
-                sigma,
-                sigma / (2.0 * nc as f64).sqrt(),
-                nc,
-                "residual standard deviation on calm days",
-            ));
-        } else {
-            est.push(Estimate::kept(
-                "flow_vol",
-                spec.flow_vol,
-                "fewer than two calm days",
-            ));
-        }
-        if !has_nav {
-            est.push(Estimate::kept(
-                "beta_perf",
-                spec.beta_perf,
-                "no NAV per share in the history",
-            ));
-        }
-        if g.is_none() {
-            est.push(Estimate::kept(
-                "beta_stress",
-                spec.beta_stress,
-                "no market file",
-            ));
-        }
-        est.push(Estimate::kept(
-            "beta_liq",
-            spec.beta_liq,
-            "the ALR trigger is not in a flow history",
-        ));
-        let mean = y.iter().sum::<f64>() / nn;
-        let tss: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
-        let rss: f64 = fit.residuals.iter().map(|e| e * e).sum();
-        segments.push(SegmentFit {
-            name: s.name.clone(),
-            estimates: est,
-            n_days: fit.n,
-            calm_days: nc,
-            newey_west_lag: fit.lag,
-            r_squared: if tss > 0.0 { 1.0 - rss / tss } else { 0.0 },
-        });
-    }
+    let segments = h
+        .holders
+        .iter()
+        .filter(|s| s.kind == HolderKind::Segment)
+        .map(|s| fit_segment(h, s, &fund.segments[s.index], &track, has_nav, g, o))
+        .collect::<Result<Vec<_>, _>>()?;
     let large = fit_large(h, fund, &track, g.is_some(), has_nav, o);
     Ok(FlowFit {
         flows_file: h.file.clone(),
@@ -310,5 +194,137 @@ pub fn fit_flows(
         segments,
         large,
         notes,
+    })
+}
+
+/// One segment's least squares (docs/calibration.md "Segments").
+fn fit_segment(
+    h: &FlowHistory,
+    s: &HolderSeries,
+    spec: &SegmentSpec,
+    track: &FundTrack,
+    has_nav: bool,
+    g: Option<&[f64]>,
+    o: &FitOptions,
+) -> Result<SegmentFit, CalibrateError> {
+    let n = h.len();
+    let mut y = Vec::new();
+    let mut cols: Vec<Vec<f64>> = Vec::new();
+    let mut names: Vec<&str> = vec!["base_rate"];
+    if has_nav {
+        names.push("beta_perf");
+    }
+    names.push("beta_herd");
+    if g.is_some() {
+        names.push("beta_stress");
+    }
+    cols.resize(names.len(), Vec::new());
+    let mut calm = Vec::new();
+    for t in WARM_UP_DAYS..n {
+        let free = s.shares[t];
+        if free <= 0.0 {
+            continue;
+        }
+        let sig = &track.signals[t];
+        let mut off = spec.beta_liq * sig.liquidity;
+        if !has_nav {
+            off += spec.beta_perf * sig.drawdown;
+        }
+        y.push(s.redemptions[t] / free - off);
+        for (c, name) in names.iter().enumerate() {
+            cols[c].push(match *name {
+                "base_rate" => 1.0,
+                "beta_perf" => sig.drawdown,
+                "beta_herd" => sig.outflow_5d,
+                _ => sig.stress,
+            });
+        }
+        calm.push(sig.stress < o.calm_threshold);
+    }
+    if y.len() < MIN_DAYS {
+        return Err(CalibrateError::file(
+            &h.file,
+            format!(
+                "segment {}: {} days with shares held after the warm-up; a fit needs {MIN_DAYS}",
+                s.name,
+                y.len()
+            ),
+        ));
+    }
+    let fit = ols_hac(&y, &cols).ok_or_else(|| {
+        CalibrateError::file(
+            &h.file,
+            format!(
+                "segment {}: the history does not separate the effects of {} (their signals are constant or collinear)",
+                s.name,
+                names[1..].join(", ")
+            ),
+        )
+    })?;
+    let method = format!("OLS, Newey-West (lag {})", fit.lag);
+    let mut est: Vec<Estimate> = names
+        .iter()
+        .enumerate()
+        .map(|(c, name)| Estimate::fitted(name, fit.coef[c], fit.se[c], fit.n, &method))
+        .collect();
+    let k = names.len() as f64;
+    let nn = fit.n as f64;
+    let calm_e: Vec<f64> = fit
+        .residuals
+        .iter()
+        .zip(&calm)
+        .filter(|(_, c)| **c)
+        .map(|(e, _)| *e)
+        .collect();
+    let nc = calm_e.len();
+    let sigma = if nc > 1 {
+        (calm_e.iter().map(|e| e * e).sum::<f64>() / nc as f64 * nn / (nn - k)).sqrt()
+    } else {
+        f64::NAN
+    };
+    if nc > 1 {
+        est.push(Estimate::fitted(
+            "flow_vol",
+            sigma,
+            sigma / (2.0 * nc as f64).sqrt(),
+            nc,
+            "residual standard deviation on calm days",
+        ));
+    } else {
+        est.push(Estimate::kept(
+            "flow_vol",
+            spec.flow_vol,
+            "fewer than two calm days",
+        ));
+    }
+    if !has_nav {
+        est.push(Estimate::kept(
+            "beta_perf",
+            spec.beta_perf,
+            "no NAV per share in the history",
+        ));
+    }
+    if g.is_none() {
+        est.push(Estimate::kept(
+            "beta_stress",
+            spec.beta_stress,
+            "no market file",
+        ));
+    }
+    est.push(Estimate::kept(
+        "beta_liq",
+        spec.beta_liq,
+        "the ALR trigger is not in a flow history",
+    ));
+    let mean = y.iter().sum::<f64>() / nn;
+    let tss: f64 = y.iter().map(|v| (v - mean).powi(2)).sum();
+    let rss: f64 = fit.residuals.iter().map(|e| e * e).sum();
+    Ok(SegmentFit {
+        name: s.name.clone(),
+        estimates: est,
+        n_days: fit.n,
+        calm_days: nc,
+        newey_west_lag: fit.lag,
+        r_squared: if tss > 0.0 { 1.0 - rss / tss } else { 0.0 },
     })
 }

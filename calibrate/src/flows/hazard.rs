@@ -21,7 +21,7 @@ use serde::Serialize;
 use undertow_host::fund::FundFile;
 
 use super::fit::{Estimate, FitOptions, WARM_UP_DAYS};
-use super::history::{FlowHistory, HolderKind};
+use super::history::{FlowHistory, HolderKind, HolderSeries};
 use super::signals::FundTrack;
 
 /// One large holder's fit.
@@ -211,36 +211,10 @@ pub fn fit_large(
     let y: Vec<f64> = obs.iter().map(|x| x.y).collect();
     let g: Vec<f64> = obs.iter().map(|x| x.g).collect();
     let fitted = poisson_identity(&y, &g, &offsets, fit_f);
-    let kept_all = |notes: &mut Vec<String>, why: &str| -> Vec<LargeHolderFit> {
-        notes.push(why.to_string());
-        large
-            .iter()
-            .map(|s| {
-                let spec = &fund.large_investors[s.index];
-                LargeHolderFit {
-                    name: s.name.clone(),
-                    estimates: vec![
-                        Estimate::kept("hazard", spec.hazard, why),
-                        Estimate::kept("beta_stress", spec.beta_stress, why),
-                        Estimate::kept("fraction", spec.fraction, why),
-                    ],
-                    events: obs
-                        .iter()
-                        .filter(|x| x.holder == s.index && x.y > 0.0)
-                        .count(),
-                    exposure_days: obs.iter().filter(|x| x.holder == s.index).count(),
-                    expected_events: f64::NAN,
-                    shrinkage_weight: 0.0,
-                    relative_rate: 1.0,
-                }
-            })
-            .collect()
-    };
     let Some((th, cov)) = fitted else {
-        let holders = kept_all(
-            &mut notes,
-            "no large-holder redemption in the history: hazards, stress sensitivities and fractions are kept from the fund file",
-        );
+        let why = "no large-holder redemption in the history: hazards, stress sensitivities and fractions are kept from the fund file";
+        notes.push(why.into());
+        let holders = kept_holders(&large, fund, &obs, why);
         return LargeFit {
             pooled_hazard: None,
             pooled_beta_stress: None,
@@ -274,77 +248,18 @@ pub fn fit_large(
     let num: f64 = (0..nh).map(|i| (n_i[i] - e_i[i]).powi(2) - n_i[i]).sum();
     let den: f64 = e_i.iter().map(|e| e * e).sum();
     let inverse_alpha = if den > 0.0 { (num / den).max(0.0) } else { 0.0 };
-    let mut holders = Vec::new();
-    for s in &large {
-        let i = s.index;
-        let spec = &fund.large_investors[i];
-        let (w, r, sd_r) = if inverse_alpha > 0.0 && e_i[i] > 0.0 {
-            let a = 1.0 / inverse_alpha;
-            let r = (n_i[i] + a) / (e_i[i] + a);
-            (e_i[i] / (e_i[i] + a), r, (n_i[i] + a).sqrt() / (e_i[i] + a))
-        } else {
-            (0.0, 1.0, 0.0)
-        };
-        let shrunk = |field: &str, v: f64, se: f64| {
-            let se = ((r * se).powi(2) + (v * sd_r).powi(2)).sqrt();
-            let mut e = Estimate::fitted(
-                field,
-                r * v,
-                se,
-                days_i[i],
-                "pooled Poisson ML x empirical-Bayes relative rate (Clayton & Kaldor 1987)",
-            );
-            e.note = format!("shrinkage weight on own data {w:.3}");
-            e
-        };
-        let mut est = vec![shrunk("hazard", th[0], cov[(0, 0)].sqrt())];
-        if fit_f {
-            est.push(shrunk("beta_stress", th[1], cov[(1, 1)].sqrt()));
-        } else {
-            est.push(Estimate::kept(
-                "beta_stress",
-                spec.beta_stress,
-                if market {
-                    "too few events on stressed days"
-                } else {
-                    "no market file"
-                },
-            ));
-        }
-        let own: Vec<f64> = obs
-            .iter()
-            .filter(|x| x.holder == i && x.y > 0.0)
-            .map(|x| x.size)
-            .collect();
-        if own.len() >= o.min_fraction_events {
-            let (m, se) = mean_se(&own);
-            est.push(Estimate::fitted(
-                "fraction",
-                m,
-                se,
-                own.len(),
-                "mean event size",
-            ));
-        } else {
-            let mut e = pooled_fraction.clone();
-            e.method = "pooled mean event size".into();
-            e.note = format!(
-                "{} own events (fewer than {}): the pooled mean",
-                own.len(),
-                o.min_fraction_events
-            );
-            est.push(e);
-        }
-        holders.push(LargeHolderFit {
-            name: s.name.clone(),
-            estimates: est,
-            events: n_i[i] as usize,
-            exposure_days: days_i[i],
-            expected_events: e_i[i],
-            shrinkage_weight: w,
-            relative_rate: r,
-        });
-    }
+    let counts = Counts { n_i, e_i, days_i };
+    let pooled = Pooled {
+        th,
+        cov,
+        fit_f,
+        market,
+        fraction: pooled_fraction.clone(),
+    };
+    let holders = large
+        .iter()
+        .map(|s| holder_fit(s, fund, &obs, &counts, inverse_alpha, &pooled, o))
+        .collect();
     LargeFit {
         pooled_hazard: Some(pooled_hazard),
         pooled_beta_stress,
@@ -356,6 +271,133 @@ pub fn fit_large(
         holders,
         notes,
     }
+}
+
+/// Events, expected events and days at risk by holder.
+struct Counts {
+    n_i: Vec<f64>,
+    e_i: Vec<f64>,
+    days_i: Vec<usize>,
+}
+
+/// The pooled fit.
+struct Pooled {
+    th: Vector2<f64>,
+    cov: Matrix2<f64>,
+    fit_f: bool,
+    market: bool,
+    fraction: Estimate,
+}
+
+/// One holder's empirical-Bayes shrunk values.
+fn holder_fit(
+    s: &HolderSeries,
+    fund: &FundFile,
+    obs: &[Obs],
+    c: &Counts,
+    inverse_alpha: f64,
+    pooled: &Pooled,
+    o: &FitOptions,
+) -> LargeHolderFit {
+    let i = s.index;
+    let spec = &fund.large_investors[i];
+    let (w, r, sd_r) = if inverse_alpha > 0.0 && c.e_i[i] > 0.0 {
+        let a = 1.0 / inverse_alpha;
+        let r = (c.n_i[i] + a) / (c.e_i[i] + a);
+        (c.e_i[i] / (c.e_i[i] + a), r, (c.n_i[i] + a).sqrt() / (c.e_i[i] + a))
+    } else {
+        (0.0, 1.0, 0.0)
+    };
+    let shrunk = |field: &str, v: f64, se: f64| {
+        let se = ((r * se).powi(2) + (v * sd_r).powi(2)).sqrt();
+        let mut e = Estimate::fitted(
+            field,
+            r * v,
+            se,
+            c.days_i[i],
+            "pooled Poisson ML x empirical-Bayes relative rate (Clayton & Kaldor 1987)",
+        );
+        e.note = format!("shrinkage weight on own data {w:.3}");
+        e
+    };
+    let mut est = vec![shrunk("hazard", pooled.th[0], pooled.cov[(0, 0)].sqrt())];
+    if pooled.fit_f {
+        est.push(shrunk("beta_stress", pooled.th[1], pooled.cov[(1, 1)].sqrt()));
+    } else {
+        est.push(Estimate::kept(
+            "beta_stress",
+            spec.beta_stress,
+            if pooled.market {
+                "too few events on stressed days"
+            } else {
+                "no market file"
+            },
+        ));
+    }
+    let own: Vec<f64> = obs
+        .iter()
+        .filter(|x| x.holder == i && x.y > 0.0)
+        .map(|x| x.size)
+        .collect();
+    if own.len() >= o.min_fraction_events {
+        let (m, se) = mean_se(&own);
+        est.push(Estimate::fitted(
+            "fraction",
+            m,
+            se,
+            own.len(),
+            "mean event size",
+        ));
+    } else {
+        let mut e = pooled.fraction.clone();
+        e.method = "pooled mean event size".into();
+        e.note = format!(
+            "{} own events (fewer than {}): the pooled mean",
+            own.len(),
+            o.min_fraction_events
+        );
+        est.push(e);
+    }
+    LargeHolderFit {
+        name: s.name.clone(),
+        estimates: est,
+        events: c.n_i[i] as usize,
+        exposure_days: c.days_i[i],
+        expected_events: c.e_i[i],
+        shrinkage_weight: w,
+        relative_rate: r,
+    }
+}
+
+/// Every holder with the fund file's values, for `why`.
+fn kept_holders(
+    large: &[&HolderSeries],
+    fund: &FundFile,
+    obs: &[Obs],
+    why: &str,
+) -> Vec<LargeHolderFit> {
+    large
+        .iter()
+        .map(|s| {
+            let spec = &fund.large_investors[s.index];
+            LargeHolderFit {
+                name: s.name.clone(),
+                estimates: vec![
+                    Estimate::kept("hazard", spec.hazard, why),
+                    Estimate::kept("beta_stress", spec.beta_stress, why),
+                    Estimate::kept("fraction", spec.fraction, why),
+                ],
+                events: obs
+                    .iter()
+                    .filter(|x| x.holder == s.index && x.y > 0.0)
+                    .count(),
+                exposure_days: obs.iter().filter(|x| x.holder == s.index).count(),
+                expected_events: f64::NAN,
+                shrinkage_weight: 0.0,
+                relative_rate: 1.0,
+            }
+        })
+        .collect()
 }
 
 /// Mean and its standard error (0 for one value).

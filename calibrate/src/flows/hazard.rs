@@ -304,7 +304,11 @@ fn holder_fit(
     let (w, r, sd_r) = if inverse_alpha > 0.0 && c.e_i[i] > 0.0 {
         let a = 1.0 / inverse_alpha;
         let r = (c.n_i[i] + a) / (c.e_i[i] + a);
-        (c.e_i[i] / (c.e_i[i] + a), r, (c.n_i[i] + a).sqrt() / (c.e_i[i] + a))
+        (
+            c.e_i[i] / (c.e_i[i] + a),
+            r,
+            (c.n_i[i] + a).sqrt() / (c.e_i[i] + a),
+        )
     } else {
         (0.0, 1.0, 0.0)
     };
@@ -322,7 +326,11 @@ fn holder_fit(
     };
     let mut est = vec![shrunk("hazard", pooled.th[0], pooled.cov[(0, 0)].sqrt())];
     if pooled.fit_f {
-        est.push(shrunk("beta_stress", pooled.th[1], pooled.cov[(1, 1)].sqrt()));
+        est.push(shrunk(
+            "beta_stress",
+            pooled.th[1],
+            pooled.cov[(1, 1)].sqrt(),
+        ));
     } else {
         est.push(Estimate::kept(
             "beta_stress",

@@ -214,7 +214,6 @@ pub fn parse_flows_csv(
     fund: &FundFile,
 ) -> Result<FlowHistory, CalibrateError> {
     let holders = fund_holders(fund);
-    let names: Vec<&str> = holders.iter().map(|h| h.0.as_str()).collect();
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .comment(Some(b'#'))
@@ -245,62 +244,85 @@ pub fn parse_flows_csv(
             let line = e.position().map_or(0, |p| p.line());
             CalibrateError::file(file, format!("line {line}: {e}"))
         })?;
-        let line = rec.position().map_or(0, |p| p.line());
-        let get = |k: usize| rec.get(idx[k]).unwrap_or("");
-        let date = parse_date(file, line, "date", get(0))?;
-        let name = get(1);
-        let h = names.iter().position(|n| *n == name).ok_or_else(|| {
-            CalibrateError::value(
-                file,
-                line,
-                "holder",
-                format!("{name:?}"),
-                format!(
-                    "not a segment or large investor of the fund (it has: {})",
-                    names.join(", ")
-                ),
-            )
-        })?;
-        let kind = get(2);
-        if kind != holders[h].1.as_str() {
-            return Err(CalibrateError::value(
-                file,
-                line,
-                "kind",
-                format!("{kind:?}"),
-                format!("{name} is a {} in the fund file", holders[h].1.as_str()),
-            ));
-        }
-        let shares = number(file, line, "shares", get(3), false)?;
-        let subs = number(file, line, "subscriptions", get(4), false)?;
-        let reds = number(file, line, "redemptions", get(5), false)?;
-        if reds > shares * (1.0 + 1e-9) {
-            return Err(CalibrateError::value(
-                file,
-                line,
-                "redemptions",
-                get(5),
-                format!("more than the {shares} shares held"),
-            ));
-        }
-        let nav = match nav_col {
-            Some(c) => Some(number(file, line, "nav", rec.get(c).unwrap_or(""), true)?),
-            None => None,
-        };
-        rows.push(Row {
-            line,
-            date,
-            holder: h,
-            shares,
-            subs,
-            reds,
-            nav,
-        });
+        rows.push(parse_row(&rec, &idx, nav_col, file, &holders)?);
     }
     if rows.is_empty() {
         return Err(CalibrateError::file(file, "no rows after the header"));
     }
 
+    assemble(&rows, file, &holders, nav_col.is_some())
+}
+
+/// One record of the file.
+fn parse_row(
+    rec: &csv::StringRecord,
+    idx: &[usize; 6],
+    nav_col: Option<usize>,
+    file: &str,
+    holders: &[(String, HolderKind, usize, usize)],
+) -> Result<Row, CalibrateError> {
+    let names: Vec<&str> = holders.iter().map(|h| h.0.as_str()).collect();
+    let line = rec.position().map_or(0, |p| p.line());
+    let get = |k: usize| rec.get(idx[k]).unwrap_or("");
+    let date = parse_date(file, line, "date", get(0))?;
+    let name = get(1);
+    let h = names.iter().position(|n| *n == name).ok_or_else(|| {
+        CalibrateError::value(
+            file,
+            line,
+            "holder",
+            format!("{name:?}"),
+            format!(
+                "not a segment or large investor of the fund (it has: {})",
+                names.join(", ")
+            ),
+        )
+    })?;
+    let kind = get(2);
+    if kind != holders[h].1.as_str() {
+        return Err(CalibrateError::value(
+            file,
+            line,
+            "kind",
+            format!("{kind:?}"),
+            format!("{name} is a {} in the fund file", holders[h].1.as_str()),
+        ));
+    }
+    let shares = number(file, line, "shares", get(3), false)?;
+    let subs = number(file, line, "subscriptions", get(4), false)?;
+    let reds = number(file, line, "redemptions", get(5), false)?;
+    if reds > shares * (1.0 + 1e-9) {
+        return Err(CalibrateError::value(
+            file,
+            line,
+            "redemptions",
+            get(5),
+            format!("more than the {shares} shares held"),
+        ));
+    }
+    let nav = match nav_col {
+        Some(c) => Some(number(file, line, "nav", rec.get(c).unwrap_or(""), true)?),
+        None => None,
+    };
+    Ok(Row {
+        line,
+        date,
+        holder: h,
+        shares,
+        subs,
+        reds,
+        nav,
+    })
+}
+
+/// The rows as one history: dates sorted, gaps, duplicates, missing holders and NAVs checked.
+fn assemble(
+    rows: &[Row],
+    file: &str,
+    holders: &[(String, HolderKind, usize, usize)],
+    has_nav: bool,
+) -> Result<FlowHistory, CalibrateError> {
+    let names: Vec<&str> = holders.iter().map(|h| h.0.as_str()).collect();
     let mut dates: Vec<NaiveDate> = rows.iter().map(|r| r.date).collect();
     dates.sort();
     dates.dedup();
@@ -335,8 +357,8 @@ pub fn parse_flows_csv(
             redemptions: vec![0.0; n],
         })
         .collect();
-    let mut nav: Option<Vec<(f64, u64)>> = nav_col.map(|_| vec![(0.0, 0); n]);
-    for r in &rows {
+    let mut nav: Option<Vec<(f64, u64)>> = has_nav.then(|| vec![(0.0, 0); n]);
+    for r in rows {
         let t = pos[&r.date];
         if seen[r.holder][t] != 0 {
             return Err(CalibrateError::value(

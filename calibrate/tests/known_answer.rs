@@ -25,7 +25,7 @@ fn dates() -> Vec<NaiveDate> {
 fn recovered(e: &Estimate, truth: f64, k: f64, max_rel: f64) -> Result<(), String> {
     let se =
         e.se.ok_or_else(|| format!("{}: no standard error", e.field))?;
-    if !(se > 0.0) {
+    if se.is_nan() || se <= 0.0 {
         return Err(format!("{}: SE {se} not positive", e.field));
     }
     if (e.estimate - truth).abs() > k * se {

@@ -450,8 +450,8 @@ mod tests {
         for i in 0..5 {
             y[i * 100] = 1.0;
         }
-        for i in 1000..2000 {
-            g[i] = 1.0;
+        for v in g.iter_mut().skip(1000) {
+            *v = 1.0;
         }
         for i in 0..30 {
             y[1000 + i * 30] = 1.0;

@@ -32,11 +32,11 @@ pub fn calibrate_flows(args: &CalibrateFlowsArgs) -> anyhow::Result<()> {
             "; no market file: stress terms kept"
         }
     );
-    println!("  holder               field         value        SE");
+    println!("  holder                     field             value         SE");
     for s in &fit.segments {
         for e in s.estimates.iter().filter(|e| e.is_fitted()) {
             println!(
-                "  {:<20} {:<12} {:>10.4e} {:>10.2e}",
+                "  {:<26} {:<12} {:>10.4e} {:>10.2e}",
                 s.name,
                 e.field,
                 e.value,
@@ -47,7 +47,7 @@ pub fn calibrate_flows(args: &CalibrateFlowsArgs) -> anyhow::Result<()> {
     for h in &fit.large.holders {
         for e in h.estimates.iter().filter(|e| e.is_fitted()) {
             println!(
-                "  {:<20} {:<12} {:>10.4e} {:>10.2e}",
+                "  {:<26} {:<12} {:>10.4e} {:>10.2e}",
                 h.name,
                 e.field,
                 e.value,

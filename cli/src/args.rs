@@ -761,19 +761,19 @@ pub enum CalibrateCommand {
 /// `undertow calibrate flows`.
 #[derive(Args, Debug, Clone)]
 pub struct CalibrateFlowsArgs {
-    /// Flow history CSV (date,holder,kind,shares,subscriptions,redemptions[,nav]).
+    /// Flow history CSV (date,holder,kind,shares,subscriptions,redemptions[,nav]); required.
     #[arg(long)]
-    pub flows: PathBuf,
+    pub flows: Option<PathBuf>,
     /// Market file CSV (date,id,close,volume,bid,ask): its stress composite lets the stress
     /// sensitivities be fitted.
     #[arg(long)]
     pub market: Option<PathBuf>,
-    /// The fund file to calibrate (TOML).
+    /// The fund file to calibrate (TOML); required.
     #[arg(long)]
-    pub fund: PathBuf,
-    /// The calibrated fund file to write.
+    pub fund: Option<PathBuf>,
+    /// The calibrated fund file to write; required.
     #[arg(long)]
-    pub out: PathBuf,
+    pub out: Option<PathBuf>,
     /// Where calibration.json and calibration.html go [default: the folder of --out].
     #[arg(long)]
     pub report_dir: Option<PathBuf>,
@@ -782,12 +782,12 @@ pub struct CalibrateFlowsArgs {
 /// `undertow backtest`.
 #[derive(Args, Debug, Clone)]
 pub struct BacktestArgs {
-    /// Flow history CSV.
+    /// Flow history CSV; required.
     #[arg(long)]
-    pub flows: PathBuf,
-    /// The (calibrated) fund file whose flow model is tested.
+    pub flows: Option<PathBuf>,
+    /// The (calibrated) fund file whose flow model is tested; required.
     #[arg(long)]
-    pub fund: PathBuf,
+    pub fund: Option<PathBuf>,
     /// Market file CSV: the forecasts are conditioned on its realised stress composite.
     #[arg(long)]
     pub market: Option<PathBuf>,
@@ -800,4 +800,12 @@ pub struct BacktestArgs {
     /// Output directory for backtest.json and backtest.html.
     #[arg(long, default_value = "undertow-out")]
     pub out: PathBuf,
+}
+
+/// A flag every run of the command needs (flags are optional to clap so that a bad value is
+/// refused naming the flag, docs: cli/src/main.rs tests).
+pub fn required(value: &Option<PathBuf>, flag: &str) -> Result<PathBuf, EngineError> {
+    value
+        .clone()
+        .ok_or_else(|| EngineError::BadInput(format!("flag {flag} is required")))
 }

@@ -139,4 +139,8 @@ fn bad_input_exits_2_naming_it_and_writes_nothing() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("missing.csv"));
+
+    let o = undertow(&["calibrate", "flows", "--fund", fund.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("flag --flows is required"));
 }

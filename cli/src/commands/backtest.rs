@@ -3,15 +3,15 @@
 
 use undertow_engine::calibrate::{backtest as run, BacktestRequest};
 
-use crate::args::BacktestArgs;
+use crate::args::{required, BacktestArgs};
 
 /// Backtests, writes, prints.
 pub fn backtest(args: &BacktestArgs) -> anyhow::Result<()> {
     crate::interrupt::writing_check(&args.out)?;
     let outcome = run(&BacktestRequest {
-        flows: args.flows.clone(),
+        flows: required(&args.flows, "--flows")?,
         market: args.market.clone(),
-        fund: args.fund.clone(),
+        fund: required(&args.fund, "--fund")?,
         out_dir: args.out.clone(),
         draws: args.draws,
         seed: args.seed,

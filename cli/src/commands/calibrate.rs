@@ -4,15 +4,15 @@
 
 use undertow_engine::calibrate::{calibrate_flows as run, CalibrateFlowsRequest};
 
-use crate::args::CalibrateFlowsArgs;
+use crate::args::{required, CalibrateFlowsArgs};
 
 /// Fits, writes, prints.
 pub fn calibrate_flows(args: &CalibrateFlowsArgs) -> anyhow::Result<()> {
     let outcome = run(&CalibrateFlowsRequest {
-        flows: args.flows.clone(),
+        flows: required(&args.flows, "--flows")?,
         market: args.market.clone(),
-        fund: args.fund.clone(),
-        out: args.out.clone(),
+        fund: required(&args.fund, "--fund")?,
+        out: required(&args.out, "--out")?,
         report_dir: args.report_dir.clone(),
     })?;
     let files = {

@@ -52,6 +52,8 @@ pub enum Command {
     Devices,
     /// Measure CPU and GPU throughput on the same workload.
     Bench(BenchArgs),
+    /// Calibrate the fund file from its own data: `undertow calibrate market`.
+    Calibrate(CalibrateArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -736,4 +738,34 @@ impl ReverseStressArgs {
             shortfall_only: self.shortfall_only,
         })
     }
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    #[command(subcommand)]
+    pub what: CalibrateCommand,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CalibrateCommand {
+    /// Positions' ADV, spread and volatility and the [scenarios.market] ranges from a daily
+    /// market file (date,id,close,volume,bid,ask); docs/market-data.md.
+    Market(CalibrateMarketArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateMarketArgs {
+    /// Daily market file: date,id,close,volume,bid,ask (docs/market-data.md).
+    #[arg(long)]
+    pub market: PathBuf,
+    /// Fund file (TOML) the values go into; the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// A stress window, NAME:FROM..TO (dates YYYY-MM-DD, both included); repeat for several.
+    #[arg(long = "stress-window")]
+    pub stress_windows: Vec<String>,
+    /// The calibrated fund file to write (market_calibration.json goes beside it); without it
+    /// nothing is written and the table is printed.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
 }

@@ -76,6 +76,9 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Validate(a) => validate::validate(&a),
         Command::Devices => devices::devices(),
         Command::Bench(a) => bench::bench(&a),
+        Command::Calibrate(c) => match c.what {
+            args::CalibrateCommand::Market(a) => market_data::calibrate_market(&a),
+        },
     }
 }
 

@@ -35,6 +35,7 @@ pub mod files;
 pub mod finite;
 pub mod fund;
 pub mod manifest;
+pub mod market_data;
 pub mod measure;
 pub mod memory;
 mod output;

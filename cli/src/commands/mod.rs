@@ -7,6 +7,7 @@ pub mod bench;
 pub mod devices;
 pub mod example_fund;
 pub mod liquidation_design;
+pub mod market_data;
 pub mod market_liquidity;
 pub mod portfolio_liquidity;
 pub mod redemption_policy;

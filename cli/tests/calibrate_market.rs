@@ -33,7 +33,7 @@ fn the_example_market_file_calibrates_the_example_fund() {
     let toml = std::fs::read_to_string(&out).unwrap();
     assert!(toml.contains("# calibrated from market_history.csv"));
     // The written file is a valid fund file.
-    let fund = undertow_host_fund_check(&out);
+    let fund = undertow_host_fund_check(&out, &dir.path().join("profile"));
     assert!(fund.contains("Quantum Multi-Strategy Fund"), "{fund}");
     let report = json(&dir.path().join("sub/market_calibration.json"));
     let positions = report["market_calibration"]["positions"]
@@ -49,8 +49,14 @@ fn the_example_market_file_calibrates_the_example_fund() {
 }
 
 /// The written fund runs through `undertow profile` (the fund file's rules, via the binary).
-fn undertow_host_fund_check(path: &Path) -> String {
-    let o = undertow(&["profile", "--fund", path.to_str().unwrap()]);
+fn undertow_host_fund_check(path: &Path, out: &Path) -> String {
+    let o = undertow(&[
+        "profile",
+        "--fund",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     text(&o.stdout)
 }

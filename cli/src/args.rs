@@ -54,6 +54,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Calibrate the fund file from its own data: `undertow calibrate market`.
     Calibrate(CalibrateArgs),
+    /// Run a file of scripted scenarios as deterministic what-ifs (docs/scenarios.md section 8).
+    WhatIf(WhatIfArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -120,6 +122,10 @@ pub struct RunArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
+    /// Scripted scenarios (TOML, docs/scenarios.md section 8) to run as what-ifs beside the
+    /// Monte Carlo results: summary.json's what_if, a report section and what_if.csv.
+    #[arg(long)]
+    pub scripts: Option<PathBuf>,
     /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
@@ -768,4 +774,23 @@ pub struct CalibrateMarketArgs {
     /// nothing is written and the table is printed.
     #[arg(long)]
     pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WhatIfArgs {
+    /// Script file (TOML, docs/scenarios.md section 8).
+    pub file: PathBuf,
+    /// Fund file (TOML); the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Simulated horizon in days (overrides the fund file).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Output directory for summary.json, what_if.csv and report.html; without it the table is
+    /// printed and nothing is written.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (the results do not depend on it).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }

@@ -79,6 +79,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Calibrate(c) => match c.what {
             args::CalibrateCommand::Market(a) => market_data::calibrate_market(&a),
         },
+        Command::WhatIf(a) => what_if::what_if(&a),
     }
 }
 

@@ -44,6 +44,7 @@ pub mod sensitivity;
 pub mod settings;
 pub mod stages;
 pub mod summary;
+pub mod what_if;
 
 pub use error::EngineError;
 pub use fund::FundOverrides;

@@ -15,3 +15,4 @@ pub mod report;
 pub mod run;
 pub mod sensitivity;
 pub mod validate;
+pub mod what_if;

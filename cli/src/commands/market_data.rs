@@ -7,12 +7,17 @@ use crate::args::CalibrateMarketArgs;
 
 /// Calibrates, writes (with `--out`), prints.
 pub fn calibrate_market(args: &CalibrateMarketArgs) -> anyhow::Result<()> {
-    let out = run(&MarketCalibrationRequest {
-        market: args.market.clone(),
-        fund: args.fund.clone(),
-        windows: args.stress_windows.clone(),
-        out: args.out.clone(),
-    })?;
+    let out = {
+        // Under the write lock (reading and fitting take moments): a signal cannot end the
+        // process between the fund file's rename and the fit report's.
+        let _writing = crate::interrupt::writing();
+        run(&MarketCalibrationRequest {
+            market: args.market.clone(),
+            fund: args.fund.clone(),
+            windows: args.stress_windows.clone(),
+            out: args.out.clone(),
+        })?
+    };
     let f = &out.fit;
     println!(
         "{}: {} days ({} to {}), {} calm; windows: {}",

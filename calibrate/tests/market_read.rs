@@ -303,3 +303,19 @@ fn the_shipped_example_file_is_the_generators_output() {
     assert_eq!(h.dates.first().unwrap().to_string(), "2018-01-02");
     assert_eq!(h.dates.last().unwrap().to_string(), "2023-12-29");
 }
+
+#[test]
+fn a_history_without_the_episode_fails_the_march_2020_check() {
+    // The peak check above on a corrupted history (the stress episodes removed): March 2020 is
+    // then a calm day and the check's threshold is not reached.
+    use undertow_calibrate::market::synthetic::{
+        business_days, synthetic_market_csv, EXAMPLE_SEED,
+    };
+    let d = |y, m, dd| chrono::NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    let fund = undertow_host::fund::example_fund();
+    let dates = business_days(d(2018, 1, 2), d(2023, 12, 29));
+    let text = synthetic_market_csv(&fund, &dates, &[], EXAMPLE_SEED);
+    let h = parse_market_csv(&text, "calm").unwrap();
+    let peak = h.stress_composite().on(d(2020, 3, 23)).unwrap();
+    assert!(peak < 0.7, "{peak}");
+}

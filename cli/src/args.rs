@@ -44,7 +44,8 @@ pub enum Command {
     /// Sensitivity of the stress library's headline numbers to each judgement range of the
     /// scenario configuration, scaled about its centre; writes sensitivity.csv.
     Sensitivity(SensitivityArgs),
-    /// Calibrate the fund file from the fund's own data (docs/calibration.md).
+    /// Calibrate the fund file from the fund's own data: `undertow calibrate flows`
+    /// (docs/calibration.md) and `undertow calibrate market` (docs/market-data.md).
     Calibrate(CalibrateArgs),
     /// Backtest the fund file's flow model on a flow history: LaR exceedances with Kupiec's and
     /// Christoffersen's tests, PIT histogram; writes backtest.json and backtest.html.
@@ -57,6 +58,8 @@ pub enum Command {
     Devices,
     /// Measure CPU and GPU throughput on the same workload.
     Bench(BenchArgs),
+    /// Run a file of scripted scenarios as deterministic what-ifs (docs/scenarios.md section 8).
+    WhatIf(WhatIfArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,6 +126,10 @@ pub struct RunArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
+    /// Scripted scenarios (TOML, docs/scenarios.md section 8) to run as what-ifs beside the
+    /// Monte Carlo results: summary.json's what_if, a report section and what_if.csv.
+    #[arg(long)]
+    pub scripts: Option<PathBuf>,
     /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
@@ -756,6 +763,9 @@ pub enum CalibrateCommand {
     /// Fit the investors' flow parameters to a flow history; writes the calibrated fund file,
     /// calibration.json and calibration.html.
     Flows(CalibrateFlowsArgs),
+    /// Positions' ADV, spread and volatility and the [scenarios.market] ranges from a daily
+    /// market file (date,id,close,volume,bid,ask); docs/market-data.md.
+    Market(CalibrateMarketArgs),
 }
 
 /// `undertow calibrate flows`.
@@ -808,4 +818,40 @@ pub fn required(value: &Option<PathBuf>, flag: &str) -> Result<PathBuf, EngineEr
     value
         .clone()
         .ok_or_else(|| EngineError::BadInput(format!("flag {flag} is required")))
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateMarketArgs {
+    /// Daily market file: date,id,close,volume,bid,ask (docs/market-data.md).
+    #[arg(long)]
+    pub market: PathBuf,
+    /// Fund file (TOML) the values go into; the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// A stress window, NAME:FROM..TO (dates YYYY-MM-DD, both included); repeat for several.
+    #[arg(long = "stress-window")]
+    pub stress_windows: Vec<String>,
+    /// The calibrated fund file to write (market_calibration.json goes beside it); without it
+    /// nothing is written and the table is printed.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WhatIfArgs {
+    /// Script file (TOML, docs/scenarios.md section 8).
+    pub file: PathBuf,
+    /// Fund file (TOML); the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Simulated horizon in days (overrides the fund file).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Output directory for summary.json, what_if.csv and report.html; without it the table is
+    /// printed and nothing is written.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (the results do not depend on it).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }

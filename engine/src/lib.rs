@@ -36,6 +36,7 @@ pub mod files;
 pub mod finite;
 pub mod fund;
 pub mod manifest;
+pub mod market_data;
 pub mod measure;
 pub mod memory;
 mod output;
@@ -44,6 +45,7 @@ pub mod sensitivity;
 pub mod settings;
 pub mod stages;
 pub mod summary;
+pub mod what_if;
 
 pub use error::EngineError;
 pub use fund::FundOverrides;

@@ -26,7 +26,7 @@ fn set(table: &mut Table, key: &str, v: Value, comment: &str) {
 
 fn provenance(e: &Estimate, what: &str, file: &str) -> String {
     format!(
-        "calibrated from {file}: {what}; se {:.3}, n = {}",
+        "calibrated from {file}: {what}; se {}, n = {}",
         significant(e.se, 3),
         e.n
     )
@@ -106,7 +106,7 @@ pub fn apply_market_fit(
             a.push(significant(r.lo, 3));
             a.push(significant(r.hi, 3));
             let comment = format!(
-                "calibrated from {file}, windows {}: min {} (se {:.3}), max {} (se {:.3}) of {} estimates",
+                "calibrated from {file}, windows {}: min {} (se {}), max {} (se {}) of {} estimates",
                 windows.join(", "),
                 r.lo_from,
                 significant(r.lo_se, 3),

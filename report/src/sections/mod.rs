@@ -22,6 +22,7 @@ mod market_liquidity;
 mod portfolio_liquidity;
 mod redemption_policy;
 mod roadmap;
+mod what_if;
 
 use super::fmt::{count, money, num, NA};
 use super::html::{self, Header, Section};
@@ -194,7 +195,7 @@ pub(crate) fn render(root: Node) -> R<String> {
         horizon: run.f("horizon_days")?,
         scenarios: run.f("scenarios")?,
     };
-    let sections = vec![
+    let mut sections = vec![
         executive_summary::executive_summary(&root, &ctx)?,
         market_liquidity::market_liquidity(&root)?,
         investor_behaviour::investor_behaviour(&root)?,
@@ -204,6 +205,10 @@ pub(crate) fn render(root: Node) -> R<String> {
         roadmap::roadmap(&root, &ctx)?,
         appendix::appendix(&root, &ctx)?,
     ];
+    // Beside the Monte Carlo results: after the stages, before the roadmap.
+    if let Some(w) = what_if::what_if(&root)? {
+        sections.insert(6, w);
+    }
     let tool = root.s_opt("tool")?.unwrap_or("undertow");
     let version = root.s_opt("version")?.unwrap_or(NA);
     let header = Header {
@@ -227,4 +232,9 @@ pub(crate) fn render(root: Node) -> R<String> {
 /// The standalone flow-calibration / backtest page (`calibration` or `backtest` key).
 pub(crate) fn render_calibration(root: Node) -> R<String> {
     calibration::page(root)
+}
+
+/// A page of the scripted what-ifs alone (`undertow what-if`).
+pub(crate) fn render_what_if(root: Node) -> R<String> {
+    what_if::page(&root)
 }

@@ -496,6 +496,11 @@ impl RunOutcome {
                 write_records(csv, &fund_u, seed, outputs)
             })?;
         }
+        if let Some(w) = &self.summary.what_if {
+            out.file(crate::what_if::WHAT_IF_CSV, |f| {
+                crate::what_if::write_csv(f, w)
+            })?;
+        }
         out.file(REPORT_FILE, |w| {
             use std::io::Write;
             w.write_all(page.as_bytes())

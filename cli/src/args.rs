@@ -32,6 +32,9 @@ pub enum Command {
     /// Run the scenario sweep and the analysis stages; write summary.json, scenarios.csv, the
     /// stages' tables and report.html.
     Run(RunArgs),
+    /// Merge the shard directories of a sharded run (`undertow run --shard K/N`) into exactly
+    /// what the single run writes.
+    Merge(MergeArgs),
     /// Print the built-in example fund as a commented TOML fund file.
     ExampleFund,
     /// Market liquidity profile of the fund's positions (analysis stage 1 alone).
@@ -155,8 +158,28 @@ pub struct RunArgs {
     /// business days (summary.json's `unconditional`, scenarios_unconditional.csv).
     #[arg(long)]
     pub no_unconditional: bool,
+    /// Run shard K of N (0-based): scenarios [K*n/N, (K+1)*n/N) of both sets, written as
+    /// OUT/shard-KKKKK-of-NNNNN/ for `undertow merge`. Without the flag, K/N come from
+    /// SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT, JOB_COMPLETION_INDEX/UNDERTOW_SHARDS or
+    /// AWS_BATCH_JOB_ARRAY_INDEX/UNDERTOW_SHARDS when set.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<String>,
     #[command(flatten)]
     pub analysis: AnalysisArgs,
+}
+
+/// `undertow merge`.
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// Shard directories (shard-KKKKK-of-NNNNN), or directories holding them.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Output directory: what `undertow run --out OUT` of the same sweep writes.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Worker threads of the analysis stages, 1 to 4096 (default: every core).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }
 
 /// `undertow sensitivity`.

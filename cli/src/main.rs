@@ -63,6 +63,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
     use commands::*;
     match command {
         Command::Run(a) => run::run(&a),
+        Command::Merge(a) => merge::merge(&a),
         Command::ExampleFund => example_fund::example_fund(),
         Command::Profile(a) => market_liquidity::profile(&a),
         Command::Optimize(o) => match o.what {

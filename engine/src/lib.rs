@@ -1,6 +1,6 @@
 //! A run end to end, as a library: the fund with the caller's overrides ([`fund`]), the backend
 //! ([`backend`]), the sweep and the analysis stages ([`mod@run`]), `summary.json` ([`summary`]), the
-//! stage commands' pipelines ([`stages`]), backend checks and timings ([`measure`]), every output written atomically, and the report
+//! stage commands' pipelines ([`stages`]), sharded runs and their exact merge ([`shard`]), backend checks and timings ([`measure`]), every output written atomically, and the report
 //! ([`files`]). The `undertow` binary (and any binding) wraps this crate: it parses flags, drives
 //! a progress bar and prints; the domain logic is here. Errors say whether the caller's input is
 //! at fault ([`EngineError::is_bad_input`]).
@@ -41,6 +41,7 @@ mod output;
 pub mod run;
 pub mod sensitivity;
 pub mod settings;
+pub mod shard;
 pub mod stages;
 pub mod summary;
 
@@ -48,6 +49,7 @@ pub use error::EngineError;
 pub use fund::FundOverrides;
 pub use memory::MemoryEstimate;
 pub use output::{check_out, SCENARIOS_CSV, SCENARIOS_UNCONDITIONAL_CSV, SUMMARY_JSON};
-pub use run::{run, RunOutcome, RunRequest};
+pub use run::{finish, run, RunOutcome, RunRequest, Swept};
 pub use settings::AnalysisSettings;
+pub use shard::{merge, run_shard, ShardSpec};
 pub use summary::Summary;

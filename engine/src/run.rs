@@ -2,6 +2,7 @@
 //! the analysis stages, assemble the summary ([`run`]); then write every output at once
 //! ([`RunOutcome::write`]).
 
+use std::ops::Range;
 use std::path::Path;
 
 use undertow_analysis::tables::{tables, Table};
@@ -9,8 +10,10 @@ use undertow_analysis::{check_inputs, run_analysis, AnalysisInputs, StageId};
 use undertow_host::backend::Backend;
 use undertow_host::fund::Fund;
 use undertow_host::output::switch_map;
-use undertow_host::run::{scenario_block, sweep, Sweep, SweepError, SweepOptions};
-use undertow_kernel::ScenarioOutput;
+use undertow_host::run::{
+    fan_charts, scenario_block, sweep, sweep_range, FanCharts, Sweep, SweepError, SweepOptions,
+};
+use undertow_kernel::{ScenarioOutput, ScenarioParams};
 use undertow_report::REPORT_FILE;
 
 use crate::cancel;
@@ -136,7 +139,7 @@ pub struct RunOutcome {
 /// Runs `request` on `fund`: checks it, sweeps the stress library and then (unless
 /// `request.unconditional` is false) the unconditional mixture on `backend`, calling
 /// `progress(done)` as blocks finish (counting on through the second set), runs the analysis
-/// stages on the stress library, and assembles the summary.
+/// stages on the stress library, and assembles the summary ([`finish`]).
 pub fn run(
     fund: &Fund,
     request: &RunRequest,
@@ -144,32 +147,56 @@ pub fn run(
     mut progress: impl FnMut(u64),
 ) -> Result<RunOutcome, EngineError> {
     request.check(fund)?;
-    let opts = SweepOptions {
-        scenarios: request.scenarios,
-        seed: request.seed,
-        paths: request.paths,
-    };
-    let mut notices = Vec::new();
-    let mut swept =
-        sweep_falling_back(fund, backend, &opts, &mut notices, |_, _| {}, &mut progress)?;
-    let unconditional = if request.unconditional {
-        let fell_back = notices.len();
-        let set = sweep_unconditional(fund, &opts, backend, &mut notices, &mut progress)?;
-        // `--backend auto` lost its GPU during the second set: the stress library is swept
-        // again, so that both sets come from the CPU.
-        if notices.len() > fell_back {
-            swept = sweep_falling_back(fund, backend, &opts, &mut notices, |_, _| {}, &mut |_| {})?;
-        }
-        Some(set)
-    } else {
-        None
-    };
+    let swept = sweep_sets(fund, request, 0..request.scenarios, backend, &mut progress)?;
+    let paths = scenario_block(
+        fund,
+        request.seed,
+        0..(request.paths as u64).min(request.scenarios),
+    );
+    let fan = fan_charts(&fund.model, &paths, request.seed);
+    finish(
+        fund,
+        request,
+        Swept {
+            stress: swept.stress,
+            fan,
+            unconditional: swept.unconditional,
+            backend: backend.describe(),
+            seconds: swept.seconds,
+            notices: swept.notices,
+        },
+    )
+}
+
+/// What the rest of a run is a function of, once every scenario is swept: the records of both
+/// sets (scenario indices from 0), the fan charts, and how the sweep went. [`run`] fills it
+/// from one sweep, `undertow merge` ([`crate::shard::merge`]) from the shards' records.
+pub struct Swept {
+    /// The stress library's records, scenario indices from 0.
+    pub stress: Vec<ScenarioOutput>,
+    /// The fan charts of the first `request.paths` scenarios.
+    pub fan: FanCharts,
+    /// The unconditional mixture's records and the count of scenarios drawn from each family
+    /// code; `None` when it was not swept.
+    pub unconditional: Option<(Vec<ScenarioOutput>, Vec<u64>)>,
+    /// The backend's description (`summary.json`'s `run.backend`).
+    pub backend: String,
+    /// Seconds the sweep took.
+    pub seconds: f64,
+    /// What the user should be told about how the sweep went.
+    pub notices: Vec<String>,
+}
+
+/// The part of a run after the sweep: the analysis stages on the stress library, the summary
+/// of both sets, the finite checks. A pure function of the fund, the request and the records,
+/// which is what makes a merge of shards equal a single run.
+pub fn finish(fund: &Fund, request: &RunRequest, swept: Swept) -> Result<RunOutcome, EngineError> {
     let analysis = match &request.analysis {
         None => None,
         Some(settings) => {
             let inputs = AnalysisInputs {
                 fund,
-                base_outputs: &swept.outputs,
+                base_outputs: &swept.stress,
                 seed: request.seed,
             };
             let cfg = settings.config(fund);
@@ -180,25 +207,107 @@ pub fn run(
     };
     let meta = RunMeta {
         seed: request.seed,
-        backend: backend.describe(),
+        backend: swept.backend,
         threads: request.threads.unwrap_or_else(cores),
         seconds: swept.seconds,
     };
-    let mut summary = Summary::assemble(fund, &swept.outputs, swept.fan, meta, analysis);
-    let unconditional_outputs = unconditional.map(|(set, outputs)| {
+    let mut summary = Summary::assemble(fund, &swept.stress, swept.fan, meta, analysis);
+    let unconditional_outputs = swept.unconditional.map(|(outputs, counts)| {
+        let set = SetSummary::assemble(&unconditional_fund(fund), &outputs, &counts);
         summary.unconditional = Some(set);
         outputs
     });
-    crate::finite::check_outcome(fund, request.seed, &swept.outputs, &summary)?;
+    crate::finite::check_outcome(fund, request.seed, &swept.stress, &summary)?;
     if let Some(outs) = &unconditional_outputs {
         crate::finite::check_set_outputs(&unconditional_fund(fund), request.seed, outs)?;
     }
     Ok(RunOutcome {
         fund: fund.clone(),
         summary,
-        outputs: swept.outputs,
+        outputs: swept.stress,
         unconditional_outputs,
         provenance: Provenance::default(),
+        notices: swept.notices,
+    })
+}
+
+/// The records of scenarios `range` of both sets, as [`sweep_sets`] returns them.
+pub(crate) struct SweptRange {
+    pub stress: Vec<ScenarioOutput>,
+    /// The stress library's family code of each scenario.
+    pub stress_families: Vec<u32>,
+    /// The unconditional mixture's records and the count drawn from each family code.
+    pub unconditional: Option<(Vec<ScenarioOutput>, Vec<u64>)>,
+    /// The unconditional mixture's family code of each scenario (empty when not swept).
+    pub unconditional_families: Vec<u32>,
+    pub seconds: f64,
+    pub notices: Vec<String>,
+}
+
+/// Sweeps scenarios `range` of the stress library and (when `request.unconditional`) of the
+/// unconditional mixture on `backend`, `progress(done)` counting on through the second set.
+/// When `--backend auto` loses its GPU during the second set the stress library is swept
+/// again, so that both sets come from the CPU.
+pub(crate) fn sweep_sets(
+    fund: &Fund,
+    request: &RunRequest,
+    range: Range<u64>,
+    backend: &dyn Backend,
+    progress: &mut impl FnMut(u64),
+) -> Result<SweptRange, EngineError> {
+    let mut notices = Vec::new();
+    let mut stress_families = Vec::new();
+    let mut families = |first: u64, params: &[ScenarioParams]| {
+        if first == range.start {
+            stress_families.clear();
+        }
+        stress_families.extend(params.iter().map(|p| p.family));
+    };
+    let (mut stress, mut seconds) = sweep_range_falling_back(
+        fund,
+        backend,
+        request.seed,
+        range.clone(),
+        &mut notices,
+        &mut families,
+        progress,
+    )?;
+    let mut unconditional_families = Vec::new();
+    let unconditional = if request.unconditional {
+        let fell_back = notices.len();
+        let (outs, counts, families_u, secs) = sweep_unconditional(
+            fund,
+            request.seed,
+            range.clone(),
+            backend,
+            &mut notices,
+            progress,
+        )?;
+        unconditional_families = families_u;
+        seconds += secs;
+        if notices.len() > fell_back {
+            let (s, secs) = sweep_range_falling_back(
+                fund,
+                backend,
+                request.seed,
+                range.clone(),
+                &mut notices,
+                &mut families,
+                &mut |_| {},
+            )?;
+            stress = s;
+            seconds += secs;
+        }
+        Some((outs, counts))
+    } else {
+        None
+    };
+    Ok(SweptRange {
+        stress,
+        stress_families,
+        unconditional,
+        unconditional_families,
+        seconds,
         notices,
     })
 }
@@ -212,23 +321,23 @@ pub fn unconditional_fund(fund: &Fund) -> Fund {
     f
 }
 
-/// A sweep of `fund` on `backend`, `block(first_index, params)` seeing every block's parameters. When `--backend
-/// auto` loses its GPU the backend runs on the CPU from then on, and the sweep is rerun from
-/// scenario 0 so that every result comes from the CPU (exactly the CPU reference); the notice is
-/// added to `notices`.
+/// A sweep of scenarios `range` of `fund` on `backend`, `block(first_index, params)` seeing
+/// every block's parameters. When `--backend auto` loses its GPU the backend runs on the CPU
+/// from then on, and the sweep is rerun from the range's first scenario so that every result
+/// comes from the CPU (exactly the CPU reference); the notice is added to `notices`. Returns
+/// the records and the seconds taken.
 pub(crate) fn sweep_falling_back(
     fund: &Fund,
     backend: &dyn Backend,
     opts: &SweepOptions,
     notices: &mut Vec<String>,
-    mut block: impl FnMut(u64, &[undertow_kernel::ScenarioParams]),
+    mut block: impl FnMut(u64, &[ScenarioParams]),
     progress: &mut impl FnMut(u64),
 ) -> Result<Sweep, EngineError> {
-    let mut sink =
-        |first: u64, params: &[undertow_kernel::ScenarioParams], _: &[ScenarioOutput]| {
-            block(first, params);
-            cancel::io_check()
-        };
+    let mut sink = |first: u64, params: &[ScenarioParams], _: &[ScenarioOutput]| {
+        block(first, params);
+        cancel::io_check()
+    };
     let mut swept = sweep(fund, backend, opts, &mut sink, &mut *progress);
     if let Err(SweepError::Backend(e)) = &swept {
         if let Some(notice) = crate::backend::fallback_notice(e) {
@@ -241,44 +350,79 @@ pub(crate) fn sweep_falling_back(
     swept.context(|| "running the sweep".into())
 }
 
-/// The unconditional mixture swept with the stress library's count, seed and indices (no fan
-/// charts, no analysis): its summary, with the share of each family drawn, and its records.
-/// `progress` counts on from the stress library's scenarios.
+/// [`sweep_falling_back`] over scenarios `range` alone, without fan charts: the records and the
+/// seconds taken.
+pub(crate) fn sweep_range_falling_back(
+    fund: &Fund,
+    backend: &dyn Backend,
+    seed: u64,
+    range: Range<u64>,
+    notices: &mut Vec<String>,
+    mut block: impl FnMut(u64, &[ScenarioParams]),
+    progress: &mut impl FnMut(u64),
+) -> Result<(Vec<ScenarioOutput>, f64), EngineError> {
+    let mut sink = |first: u64, params: &[ScenarioParams], _: &[ScenarioOutput]| {
+        block(first, params);
+        cancel::io_check()
+    };
+    let mut swept = sweep_range(
+        fund,
+        backend,
+        seed,
+        range.clone(),
+        &mut sink,
+        &mut *progress,
+    );
+    if let Err(SweepError::Backend(e)) = &swept {
+        if let Some(notice) = crate::backend::fallback_notice(e) {
+            notices.push(notice.to_string());
+            cancel::check()?;
+            swept = sweep_range(fund, backend, seed, range, &mut sink, &mut *progress);
+        }
+    }
+    cancel::check()?;
+    swept.context(|| "running the sweep".into())
+}
+
+/// Scenarios `range` of the unconditional mixture, swept with the stress library's seed and
+/// indices (no fan charts, no analysis): its records, the count drawn from each family code,
+/// each scenario's family code and the seconds taken. `progress` counts on from the stress
+/// library's scenarios.
 fn sweep_unconditional(
     fund: &Fund,
-    opts: &SweepOptions,
+    seed: u64,
+    range: Range<u64>,
     backend: &dyn Backend,
     notices: &mut Vec<String>,
     progress: &mut impl FnMut(u64),
-) -> Result<(SetSummary, Vec<ScenarioOutput>), EngineError> {
+) -> Result<(Vec<ScenarioOutput>, Vec<u64>, Vec<u32>, f64), EngineError> {
     let fund_u = unconditional_fund(fund);
-    let opts_u = SweepOptions {
-        paths: 0,
-        ..opts.clone()
-    };
-    let mut counts = [0u64; undertow_host::scenarios::family::COUNT];
-    let offset = opts.scenarios;
+    let mut counts = vec![0u64; undertow_host::scenarios::family::COUNT];
+    let mut families = Vec::new();
+    let offset = range.end - range.start;
     let mut on = |done: u64| progress(offset + done);
-    let swept = sweep_falling_back(
+    let (outputs, seconds) = sweep_range_falling_back(
         &fund_u,
         backend,
-        &opts_u,
+        seed,
+        range.clone(),
         notices,
         |first, params| {
-            // A rerun after a fallback starts again from scenario 0.
-            if first == 0 {
-                counts = [0; undertow_host::scenarios::family::COUNT];
+            // A rerun after a fallback starts again from the range's first scenario.
+            if first == range.start {
+                counts = vec![0; undertow_host::scenarios::family::COUNT];
+                families.clear();
             }
             for p in params {
                 if let Some(c) = counts.get_mut(p.family as usize) {
                     *c += 1;
                 }
+                families.push(p.family);
             }
         },
         &mut on,
     )?;
-    let set = SetSummary::assemble(&fund_u, &swept.outputs, &counts);
-    Ok((set, swept.outputs))
+    Ok((outputs, counts, families, seconds))
 }
 
 /// The machine's cores (what rayon uses by default).

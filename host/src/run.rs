@@ -74,23 +74,11 @@ pub fn sweep(
     fund: &Fund,
     backend: &dyn Backend,
     opts: &SweepOptions,
-    mut sink: impl FnMut(u64, &[ScenarioParams], &[ScenarioOutput]) -> std::io::Result<()>,
-    mut progress: impl FnMut(u64),
+    sink: impl FnMut(u64, &[ScenarioParams], &[ScenarioOutput]) -> std::io::Result<()>,
+    progress: impl FnMut(u64),
 ) -> Result<Sweep, SweepError> {
-    let start = Instant::now();
-    let mut outputs = Vec::with_capacity(opts.scenarios as usize);
-    let mut first = 0;
-    let block = backend.preferred_block();
-    while first < opts.scenarios {
-        let end = (first + block).min(opts.scenarios);
-        let params = scenario_block(fund, opts.seed, first..end);
-        let outs = backend.simulate(&fund.model, &params, first, opts.seed)?;
-        sink(first, &params, &outs)?;
-        outputs.extend_from_slice(&outs);
-        first = end;
-        progress(first);
-    }
-    let seconds = start.elapsed().as_secs_f64();
+    let (outputs, seconds) =
+        sweep_range(fund, backend, opts.seed, 0..opts.scenarios, sink, progress)?;
     let traced = scenario_block(fund, opts.seed, 0..(opts.paths as u64).min(opts.scenarios));
     let fan = fan_charts(&fund.model, &traced, opts.seed);
     Ok(Sweep {
@@ -100,23 +88,80 @@ pub fn sweep(
     })
 }
 
+/// Sweeps the scenarios of indices `range` (a shard of a larger sweep: the records are those
+/// of the same indices in a sweep from 0), calling `sink(first_index, params, outputs)` for
+/// every block in order and `progress(done)` (scenarios done since `range.start`). Returns the
+/// records in index order and the seconds taken.
+pub fn sweep_range(
+    fund: &Fund,
+    backend: &dyn Backend,
+    seed: u64,
+    range: std::ops::Range<u64>,
+    mut sink: impl FnMut(u64, &[ScenarioParams], &[ScenarioOutput]) -> std::io::Result<()>,
+    mut progress: impl FnMut(u64),
+) -> Result<(Vec<ScenarioOutput>, f64), SweepError> {
+    let start = Instant::now();
+    let mut outputs = Vec::with_capacity(range.end.saturating_sub(range.start) as usize);
+    let mut first = range.start;
+    let block = backend.preferred_block();
+    while first < range.end {
+        let end = (first + block).min(range.end);
+        let params = scenario_block(fund, seed, first..end);
+        let outs = backend.simulate(&fund.model, &params, first, seed)?;
+        sink(first, &params, &outs)?;
+        outputs.extend_from_slice(&outs);
+        first = end;
+        progress(first - range.start);
+    }
+    Ok((outputs, start.elapsed().as_secs_f64()))
+}
+
+/// One traced scenario's daily path: what the fan charts are drawn from.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TracedPath {
+    /// NAV per share over initial, each day.
+    pub nav_per_share: Vec<f64>,
+    /// Cash as a share of NAV, each day.
+    pub cash_ratio: Vec<f64>,
+    /// Cumulative accepted outflow, fraction of initial NAV, each day.
+    pub cumulative_outflow: Vec<f64>,
+}
+
 /// Traces the given scenarios (indices from 0) in `f32` and summarises their daily paths.
 pub fn fan_charts(model: &FundModel, scenarios: &[ScenarioParams], seed: u64) -> FanCharts {
+    fan_from_paths(&trace_paths(model, scenarios, 0, seed))
+}
+
+/// Traces the given scenarios (indices from `first_index`) in `f32`, day by day.
+pub fn trace_paths(
+    model: &FundModel,
+    scenarios: &[ScenarioParams],
+    first_index: u64,
+    seed: u64,
+) -> Vec<TracedPath> {
     let mut ws = Workspace::<f32>::new(model);
-    let (mut nav, mut cash, mut outflow) = (Vec::new(), Vec::new(), Vec::new());
+    let mut paths = Vec::with_capacity(scenarios.len());
     for (k, sc) in scenarios.iter().enumerate() {
-        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
-        simulate_traced(model, sc, k as u32, key_of(seed), &mut ws, |d| {
-            a.push(d.nav_per_share);
-            b.push(if d.nav > 0.0 { d.cash / d.nav } else { 0.0 });
-            c.push(d.accepted);
+        let mut p = TracedPath::default();
+        let index = (first_index + k as u64) as u32;
+        simulate_traced(model, sc, index, key_of(seed), &mut ws, |d| {
+            p.nav_per_share.push(d.nav_per_share);
+            p.cash_ratio
+                .push(if d.nav > 0.0 { d.cash / d.nav } else { 0.0 });
+            p.cumulative_outflow.push(d.accepted);
         });
-        nav.push(a);
-        cash.push(b);
-        outflow.push(c);
+        paths.push(p);
     }
+    paths
+}
+
+/// The fan charts of traced paths (scenario indices from 0, in order).
+pub fn fan_from_paths(paths: &[TracedPath]) -> FanCharts {
+    let nav: Vec<Vec<f64>> = paths.iter().map(|p| p.nav_per_share.clone()).collect();
+    let cash: Vec<Vec<f64>> = paths.iter().map(|p| p.cash_ratio.clone()).collect();
+    let outflow: Vec<Vec<f64>> = paths.iter().map(|p| p.cumulative_outflow.clone()).collect();
     FanCharts {
-        scenarios: scenarios.len(),
+        scenarios: paths.len(),
         nav_per_share: bands(&nav),
         cash_ratio: bands(&cash),
         cumulative_outflow: bands(&outflow),

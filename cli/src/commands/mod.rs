@@ -8,6 +8,7 @@ pub mod devices;
 pub mod example_fund;
 pub mod liquidation_design;
 pub mod market_liquidity;
+pub mod merge;
 pub mod portfolio_liquidity;
 pub mod redemption_policy;
 pub mod report;

@@ -2,7 +2,8 @@
 //! findings printed.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use undertow_engine::{backend, fund, manifest, memory, Summary};
+use undertow_engine::shard::ShardContext;
+use undertow_engine::{backend, fund, manifest, memory, EngineError, RunRequest, ShardSpec, Summary};
 use undertow_format::text::money;
 use undertow_host::aggregate::Aggregate;
 use undertow_host::fund::Fund;
@@ -29,9 +30,21 @@ fn progress_bar(scenarios: u64) -> ProgressBar {
     bar
 }
 
+/// The shard to run: `--shard`, else the environment's (with where it came from).
+fn shard_of(args: &RunArgs) -> Result<Option<(ShardSpec, String)>, EngineError> {
+    match &args.shard {
+        Some(text) => Ok(Some((ShardSpec::parse(text)?, "--shard".to_string()))),
+        None => ShardSpec::from_env(&|name| std::env::var(name).ok()),
+    }
+}
+
 /// Checks the flags, runs on the backend asked for, writes the outputs, then prints.
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let shard = shard_of(args)?;
     let fund = args.overrides().apply(fund::load(args.fund.as_deref())?)?;
+    if let Some((spec, source)) = shard {
+        return run_shard(args, &fund, spec, source);
+    }
     // Under the write lock: an interruption never leaves the check's probe file behind.
     crate::interrupt::writing_check(&args.out)?;
     let request = args.request();
@@ -60,8 +73,56 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `undertow run --shard K/N` (or K/N from the environment): the shard's range swept, its
+/// directory written under `--out`.
+fn run_shard(args: &RunArgs, fund: &Fund, spec: ShardSpec, source: String) -> anyhow::Result<()> {
+    crate::interrupt::writing_check(&args.out)?;
+    let request = args.request();
+    let provenance = manifest::provenance(args.fund.as_deref(), std::env::args().collect())?;
+    request.check(fund)?;
+    let range = spec.range(request.scenarios);
+    eprintln!(
+        "shard {spec} (from {source}): scenarios {}..{} of {}",
+        range.start, range.end, request.scenarios
+    );
+    let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;
+    let limit = args.max_memory.or_else(memory::default_limit);
+    // A shard holds its own range's records and runs no analysis.
+    let held = RunRequest {
+        scenarios: (range.end - range.start).max(1),
+        analysis: None,
+        ..request.clone()
+    };
+    held.check_memory(fund, backend.preferred_block(), limit)?;
+    eprintln!("backend: {} ({why})", backend.describe());
+    let sets = if request.unconditional { 2 } else { 1 };
+    let bar = progress_bar((range.end - range.start) * sets);
+    let context = ShardContext {
+        provenance,
+        shard_source: source,
+        overrides: args.overrides(),
+    };
+    let outcome =
+        undertow_engine::run_shard(fund, &request, spec, &context, backend.as_ref(), |d| {
+            bar.set_position(d)
+        })?;
+    outcome.notices.iter().for_each(|n| eprintln!("{n}"));
+    bar.finish_and_clear();
+    let dir = {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?
+    };
+    println!(
+        "shard {spec}: {} scenarios in {:.2}s",
+        range.end - range.start,
+        outcome.manifest.seconds
+    );
+    println!("wrote {}", dir.display());
+    Ok(())
+}
+
 /// The run's headline table: the stress library's, then the unconditional mixture's.
-fn print_table(fund: &Fund, s: &Summary) {
+pub(crate) fn print_table(fund: &Fund, s: &Summary) {
     let r = &s.run;
     println!(
         "{} — {} scenarios × {} days, {} on {} in {:.2}s ({:.2e} scenario-day-positions/s)",

@@ -1,0 +1,27 @@
+//! `undertow merge DIR... --out OUT`: the shards of a sharded run merged into exactly what the
+//! single run writes; a refused merge (a missing, duplicated or overlapping shard, shards of
+//! different funds, seeds, versions, switches or flags, a corrupt file) is bad input naming
+//! the shard directory.
+
+use crate::args::MergeArgs;
+use crate::print;
+
+/// Checks the shards, merges them, writes the outputs, then prints.
+pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
+    crate::interrupt::writing_check(&args.out)?;
+    undertow_engine::run::check_threads(args.threads)?;
+    let merged = undertow_engine::merge(&args.dirs, args.threads, std::env::args().collect())?;
+    let outcome = &merged.outcome;
+    outcome.notices.iter().for_each(|n| eprintln!("{n}"));
+    {
+        let _writing = crate::interrupt::writing();
+        outcome.write(&args.out)?;
+    }
+    eprintln!("merged {} shard directories", merged.shards.len());
+    super::run::print_table(&outcome.fund, &outcome.summary);
+    if let Some(a) = &outcome.summary.analysis {
+        print::findings(a);
+    }
+    println!("wrote {}", args.out.display());
+    Ok(())
+}

@@ -174,9 +174,14 @@ pub struct MergeArgs {
     /// Shard directories (shard-KKKKK-of-NNNNN), or directories holding them.
     #[arg(required = true, value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
-    /// Output directory: what `undertow run --out OUT` of the same sweep writes.
+    /// Output directory: what `undertow run --out OUT` of the same sweep writes (with
+    /// --as-shard: the folder the combined shard directory is written in).
     #[arg(long)]
     pub out: PathBuf,
+    /// Combine the shards, which must cover shard K/N's range exactly, into the shard directory
+    /// OUT/shard-KKKKK-of-NNNNN instead of finishing the run (a step of a tree merge).
+    #[arg(long, value_name = "K/N")]
+    pub as_shard: Option<String>,
     /// Worker threads of the analysis stages, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,

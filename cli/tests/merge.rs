@@ -29,6 +29,9 @@ const RUN: &[&str] = &[
     "2",
 ];
 
+/// Extra flags, environment variables, and what stderr must say.
+type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+
 /// Every variable a shard's K/N may come from.
 const SHARD_VARS: &[&str] = &[
     "SLURM_ARRAY_TASK_ID",
@@ -116,7 +119,7 @@ fn shards_from_the_flag_and_every_environment_source_merge_into_the_single_run()
     let (single, shards, merged) = (p("single"), p("shards"), p("merged"));
     let o = undertow_env(&with_out(RUN, &["--out", &single]), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
-    let sources: [(&[&str], &[(&str, &str)], &str); 4] = [
+    let sources: [Case; 4] = [
         (&["--shard", "0/4"], &[], "shard 0/4 (from --shard)"),
         (
             &[],
@@ -230,7 +233,7 @@ fn bad_shard_flags_and_variables_exit_2_and_create_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("o");
     let o_s = out.to_str().unwrap();
-    let cases: [(&[&str], &[(&str, &str)], &str); 4] = [
+    let cases: [Case; 4] = [
         (&["--shard", "4/4"], &[], "--shard"),
         (&["--shard", "two/4"], &[], "two/4"),
         (
@@ -264,4 +267,63 @@ fn bad_shard_flags_and_variables_exit_2_and_create_nothing() {
     let o = undertow_env(&["merge", tmp.path().to_str().unwrap(), "--out", o_s], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
     assert!(!out.exists());
+}
+
+#[test]
+fn a_tree_merge_with_as_shard_gives_the_single_runs_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = |s: &str| tmp.path().join(s).to_string_lossy().into_owned();
+    let base = [
+        "run",
+        "--scenarios",
+        "40",
+        "--seed",
+        "2",
+        "--paths",
+        "5",
+        "--no-analysis",
+        "--backend",
+        "cpu",
+    ];
+    let o = undertow_env(&with_out(&base, &["--out", &p("single")]), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for k in 0..4 {
+        let shard = format!("{k}/4");
+        let o = undertow_env(
+            &with_out(&base, &["--shard", &shard, "--out", &p("leaves")]),
+            &[],
+        );
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    for (k, leaves) in [(0, ["00000", "00001"]), (1, ["00002", "00003"])] {
+        let dirs: Vec<String> = leaves
+            .iter()
+            .map(|l| p(&format!("leaves/shard-{l}-of-00004")))
+            .collect();
+        let shard = format!("{k}/2");
+        let mut args = vec!["merge", "--as-shard", &shard, "--out"];
+        let level = p("level");
+        args.push(&level);
+        args.extend(dirs.iter().map(String::as_str));
+        let o = undertow_env(&args, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    }
+    let o = undertow_env(&["merge", &p("level"), "--out", &p("merged")], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    for f in ["scenarios.csv", "scenarios_unconditional.csv"] {
+        let a = std::fs::read(tmp.path().join("single").join(f)).unwrap();
+        let b = std::fs::read(tmp.path().join("merged").join(f)).unwrap();
+        assert!(a == b, "{f} differs");
+    }
+    // A bad --as-shard is bad input naming the flag.
+    let o = undertow_env(
+        &["merge", "--as-shard", "2/2", "--out", &p("x"), &p("leaves")],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("--as-shard"),
+        "{}",
+        text(&o.stderr)
+    );
 }

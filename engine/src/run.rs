@@ -384,6 +384,10 @@ pub(crate) fn sweep_range_falling_back(
     swept.context(|| "running the sweep".into())
 }
 
+/// One set's records, the count drawn from each family code, each scenario's family code and
+/// the seconds taken.
+type SweptSet = (Vec<ScenarioOutput>, Vec<u64>, Vec<u32>, f64);
+
 /// Scenarios `range` of the unconditional mixture, swept with the stress library's seed and
 /// indices (no fan charts, no analysis): its records, the count drawn from each family code,
 /// each scenario's family code and the seconds taken. `progress` counts on from the stress
@@ -395,7 +399,7 @@ fn sweep_unconditional(
     backend: &dyn Backend,
     notices: &mut Vec<String>,
     progress: &mut impl FnMut(u64),
-) -> Result<(Vec<ScenarioOutput>, Vec<u64>, Vec<u32>, f64), EngineError> {
+) -> Result<SweptSet, EngineError> {
     let fund_u = unconditional_fund(fund);
     let mut counts = vec![0u64; undertow_host::scenarios::family::COUNT];
     let mut families = Vec::new();

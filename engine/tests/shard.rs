@@ -298,6 +298,9 @@ fn overlapping_ranges_are_refused() {
     refused(merged(&[a, e]), &["scenarios 30..45 missing"]);
 }
 
+/// A change to a manifest.
+type Edit = Box<dyn Fn(&mut Value)>;
+
 /// Edits `dir`'s manifest with `edit`.
 fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
     let path = dir.join("manifest.json");
@@ -308,7 +311,7 @@ fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
 
 #[test]
 fn shards_that_differ_in_what_changes_results_are_refused() {
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    let cases: Vec<(&str, Edit)> = vec![
         ("fund", Box::new(|v| v["fund"]["sha256"] = "00".into())),
         ("fund", Box::new(|v| v["fund"]["toml_sha256"] = "00".into())),
         ("seed", Box::new(|v| v["seed"] = 12.into())),
@@ -433,4 +436,43 @@ fn a_failure_before_the_rename_leaves_no_shard_directory() {
     assert_eq!(listing(&dir), vec!["shard-00001-of-00002".to_string()]);
     assert_ne!(std::fs::read(first.join("manifest.json")).unwrap(), before);
     assert_eq!(listing(&first).len(), 5);
+}
+
+#[test]
+fn a_tree_merge_through_combined_shards_equals_a_single_run() {
+    let fund = example_fund();
+    let req = request(101, false);
+    let tmp = tempfile::tempdir().unwrap();
+    let want = files(&single(&fund, &req), &tmp.path().join("single"));
+    let leaves = write_shards(&fund, &req, 8, &tmp.path().join("leaves"));
+    let level = tmp.path().join("level1");
+    // Shards 0-3 of 8 are shard 0 of 2; 4-7 are shard 1 of 2.
+    for (k, group) in leaves.chunks(4).enumerate() {
+        let spec = ShardSpec { k: k as u64, n: 2 };
+        let c = undertow_engine::shard::combine(group, spec, vec![]).unwrap();
+        assert_eq!(c.manifest.shard.first, spec.range(101).start);
+        c.write(&level).unwrap();
+    }
+    // The combined shard's records are those of a shard run directly as 0/2.
+    let direct = shard(&fund, &req, 0, 2, 2);
+    let combined =
+        undertow_engine::shard::combine(&leaves[..4], ShardSpec { k: 0, n: 2 }, vec![]).unwrap();
+    for ((name, a), (_, b)) in direct.files.iter().zip(&combined.files) {
+        assert!(
+            a == b,
+            "{name}: combined differs from the shard run directly"
+        );
+    }
+    let got = files(&merged(&[level]).unwrap(), &tmp.path().join("merged"));
+    assert_same(&want, &got, "tree merge 8 -> 2 -> 1");
+    // A combine missing a shard of its range, or given one outside it, is refused.
+    let r = undertow_engine::shard::combine(&leaves[..3], ShardSpec { k: 0, n: 2 }, vec![]);
+    let e = r.err().expect("refused");
+    assert!(
+        e.is_bad_input() && e.to_string().contains("shard-00003-of-00008"),
+        "{e}"
+    );
+    let r = undertow_engine::shard::combine(&leaves[..5], ShardSpec { k: 0, n: 2 }, vec![]);
+    let e = r.err().expect("refused");
+    assert!(e.is_bad_input() && e.to_string().contains("outside"), "{e}");
 }

@@ -3,6 +3,8 @@
 //! different funds, seeds, versions, switches or flags, a corrupt file) is bad input naming
 //! the shard directory.
 
+use undertow_engine::{EngineError, ShardSpec};
+
 use crate::args::MergeArgs;
 use crate::print;
 
@@ -10,6 +12,18 @@ use crate::print;
 pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
     crate::interrupt::writing_check(&args.out)?;
     undertow_engine::run::check_threads(args.threads)?;
+    if let Some(text) = &args.as_shard {
+        let spec = ShardSpec::parse(text)
+            .map_err(|e| EngineError::BadInput(e.to_string().replace("--shard", "--as-shard")))?;
+        let combined =
+            undertow_engine::shard::combine(&args.dirs, spec, std::env::args().collect())?;
+        let dir = {
+            let _writing = crate::interrupt::writing();
+            combined.write(&args.out)?
+        };
+        println!("wrote {}", dir.display());
+        return Ok(());
+    }
     let merged = undertow_engine::merge(&args.dirs, args.threads, std::env::args().collect())?;
     let outcome = &merged.outcome;
     outcome.notices.iter().for_each(|n| eprintln!("{n}"));

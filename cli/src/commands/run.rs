@@ -3,7 +3,9 @@
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use undertow_engine::shard::ShardContext;
-use undertow_engine::{backend, fund, manifest, memory, EngineError, RunRequest, ShardSpec, Summary};
+use undertow_engine::{
+    backend, fund, manifest, memory, EngineError, RunRequest, ShardSpec, Summary,
+};
 use undertow_format::text::money;
 use undertow_host::aggregate::Aggregate;
 use undertow_host::fund::Fund;

@@ -2,6 +2,7 @@
 //! records put back in index order, and the run finished exactly as a single run finishes
 //! ([`crate::run::finish`]). Every refusal is bad input naming the shard directory.
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use undertow_host::run::{fan_from_paths, TracedPath};
@@ -156,11 +157,10 @@ fn check_same(a: &Shard, b: &Shard) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// Bad input unless the shards cover `0..scenarios` exactly once: a missing shard or range
-/// (named by its indices and, when every shard has the same count, its shard number), a shard
-/// given twice, or overlapping ranges. `shards` is sorted by range.
-fn check_cover(shards: &[Shard]) -> Result<(), EngineError> {
-    let first = &shards[0];
+/// Bad input unless the shards cover `target` exactly once: a missing shard or range (named by
+/// its indices and, when every shard has the same count, its shard number), a shard given
+/// twice, overlapping ranges, or a shard outside `target`. `shards` is sorted by range.
+fn check_cover(shards: &[Shard], target: Range<u64>) -> Result<(), EngineError> {
     for pair in shards.windows(2) {
         let (a, b) = (&pair[0].manifest.shard, &pair[1].manifest.shard);
         if (a.k, a.n) == (b.k, b.n) {
@@ -175,15 +175,30 @@ fn check_cover(shards: &[Shard]) -> Result<(), EngineError> {
             ));
         }
     }
-    let n = first.manifest.shard.n;
-    let scenarios = first.manifest.shard.scenarios;
+    for s in shards {
+        let r = &s.manifest.shard;
+        if r.first < target.start || r.end > target.end {
+            return Err(refuse(
+                &s.dir,
+                format!(
+                    "scenarios {}..{} fall outside the range merged, {}..{}",
+                    r.first, r.end, target.start, target.end
+                ),
+            ));
+        }
+    }
+    let n = shards[0].manifest.shard.n;
+    let scenarios = shards[0].manifest.shard.scenarios;
     if shards.iter().all(|s| s.manifest.shard.n == n) {
         let have: std::collections::BTreeSet<u64> =
             shards.iter().map(|s| s.manifest.shard.k).collect();
         let missing: Vec<String> = (0..n)
-            .filter(|k| !have.contains(k))
-            .map(|k| {
-                let spec = ShardSpec { k, n };
+            .map(|k| ShardSpec { k, n })
+            .filter(|spec| {
+                let r = spec.range(scenarios);
+                !have.contains(&spec.k) && r.start >= target.start && r.end <= target.end
+            })
+            .map(|spec| {
                 let r = spec.range(scenarios);
                 format!("{} (scenarios {}..{})", spec.dir_name(), r.start, r.end)
             })
@@ -203,7 +218,7 @@ fn check_cover(shards: &[Shard]) -> Result<(), EngineError> {
             )));
         }
     }
-    let mut next = 0u64;
+    let mut next = target.start;
     let mut last: Option<&Shard> = None;
     for s in shards {
         let r = &s.manifest.shard;
@@ -232,9 +247,10 @@ fn check_cover(shards: &[Shard]) -> Result<(), EngineError> {
         next = r.end;
         last = Some(s);
     }
-    if next != scenarios {
+    if next != target.end {
         return Err(EngineError::BadInput(format!(
-            "merge: scenarios {next}..{scenarios} missing (no shard covers them)"
+            "merge: scenarios {next}..{} missing (no shard covers them)",
+            target.end
         )));
     }
     Ok(())
@@ -288,14 +304,9 @@ fn gather_paths(shards: &[Shard], paths: u64, days: usize) -> Result<Vec<TracedP
     Ok(out)
 }
 
-/// Merges the shard directories `inputs` (see [`shard_dirs`]): checks their manifests, reads
-/// their records, and finishes the run as a single run would, with `threads` for the analysis.
-/// `command_line` goes into the output's `manifest.json`.
-pub fn merge(
-    inputs: &[PathBuf],
-    threads: Option<usize>,
-    command_line: Vec<String>,
-) -> Result<Merged, EngineError> {
+/// The shards `inputs` name, checked against each other and to cover `target` (the whole sweep
+/// when `None`) exactly once, sorted by range.
+fn load(inputs: &[PathBuf], target: Option<ShardSpec>) -> Result<Vec<Shard>, EngineError> {
     let mut shards = Vec::new();
     for dir in shard_dirs(inputs)? {
         let manifest = read_manifest(&dir)?;
@@ -305,14 +316,24 @@ pub fn merge(
         check_same(&shards[0], s)?;
     }
     shards.sort_by_key(|s| {
-        (
-            s.manifest.shard.first,
-            s.manifest.shard.end,
-            s.manifest.shard.n,
-            s.manifest.shard.k,
-        )
+        let r = &s.manifest.shard;
+        (r.first, r.end, r.n, r.k)
     });
-    check_cover(&shards)?;
+    let scenarios = shards[0].manifest.flags.scenarios;
+    let range = target.map_or(0..scenarios, |t| t.range(scenarios));
+    check_cover(&shards, range)?;
+    Ok(shards)
+}
+
+/// Merges the shard directories `inputs` (see [`shard_dirs`]): checks their manifests, reads
+/// their records, and finishes the run as a single run would, with `threads` for the analysis.
+/// `command_line` goes into the output's `manifest.json`.
+pub fn merge(
+    inputs: &[PathBuf],
+    threads: Option<usize>,
+    command_line: Vec<String>,
+) -> Result<Merged, EngineError> {
+    let shards = load(inputs, None)?;
     let m = shards[0].manifest.clone();
     let fund_dir = &shards[0].dir;
     let text = String::from_utf8(read_checked(&shards[0], FUND_TOML)?)
@@ -343,21 +364,12 @@ pub fn merge(
     };
     let days = fund.model.params.horizon as usize;
     let paths = gather_paths(&shards, request.paths as u64, days)?;
-    let mut backends: Vec<String> = Vec::new();
-    let mut notices = Vec::new();
-    for s in &shards {
-        if !backends.contains(&s.manifest.backend.description) {
-            backends.push(s.manifest.backend.description.clone());
-        }
-        for n in &s.manifest.notices {
-            notices.push(format!("{}: {n}", s.dir.display()));
-        }
-    }
+    let (backend, notices) = backends_and_notices(&shards);
     let swept = Swept {
         stress,
         fan: fan_from_paths(&paths),
         unconditional,
-        backend: backends.join(" + "),
+        backend,
         seconds: shards.iter().map(|s| s.manifest.seconds).sum(),
         notices,
     };
@@ -371,4 +383,95 @@ pub fn merge(
         outcome,
         shards: shards.into_iter().map(|s| s.dir).collect(),
     })
+}
+
+/// Combines the shard directories `inputs`, which must cover shard `spec`'s range of the same
+/// sweep exactly, into shard `spec` (`undertow merge --as-shard K/N`): the records and paths
+/// concatenated, nothing recomputed. A step of a tree merge: the final merge reads fewer,
+/// larger shards.
+pub fn combine(
+    inputs: &[PathBuf],
+    spec: ShardSpec,
+    command_line: Vec<String>,
+) -> Result<super::ShardOutcome, EngineError> {
+    let shards = load(inputs, Some(spec))?;
+    let m = &shards[0].manifest;
+    let range = spec.range(m.flags.scenarios);
+    let fund_toml = String::from_utf8(read_checked(&shards[0], FUND_TOML)?)
+        .map_err(|e| refuse(&shards[0].dir, format!("{FUND_TOML}: {e}")))?;
+    let encode = |what: &str, r: Result<Vec<u8>, arrow_schema::ArrowError>| {
+        r.map_err(|e| EngineError::failed(format!("encoding the shard's {what} in Arrow"), e))
+    };
+    let (stress, families) = gather(&shards, STRESS_ARROW)?;
+    let mut files = vec![(
+        STRESS_ARROW,
+        encode(
+            STRESS_ARROW,
+            super::records::write_records(range.start, &stress, &families),
+        )?,
+    )];
+    if m.flags.unconditional {
+        let (outs, families) = gather(&shards, UNCONDITIONAL_ARROW)?;
+        files.push((
+            UNCONDITIONAL_ARROW,
+            encode(
+                UNCONDITIONAL_ARROW,
+                super::records::write_records(range.start, &outs, &families),
+            )?,
+        ));
+    }
+    let fund = reload_fund(&fund_toml, &m.fund.source, &shards[0].dir.join(FUND_TOML))
+        .map_err(|e| refuse(&shards[0].dir, e))?;
+    let paths = gather_paths(
+        &shards,
+        m.flags.paths as u64,
+        fund.model.params.horizon as usize,
+    )?;
+    files.push((
+        PATHS_ARROW,
+        encode(
+            PATHS_ARROW,
+            super::records::write_paths(range.start, &paths),
+        )?,
+    ));
+    let (backend, notices) = backends_and_notices(&shards);
+    let mut manifest = m.clone();
+    manifest.command_line = command_line;
+    manifest.shard = super::ShardRange {
+        k: spec.k,
+        n: spec.n,
+        first: range.start,
+        end: range.end,
+        scenarios: m.flags.scenarios,
+    };
+    manifest.shard_source = format!("merge --as-shard of {} shards", shards.len());
+    manifest.backend.description = backend;
+    manifest.seconds = shards.iter().map(|s| s.manifest.seconds).sum();
+    manifest.notices = notices.clone();
+    manifest.files.clear();
+    Ok(super::ShardOutcome {
+        spec,
+        manifest,
+        fund_toml,
+        files,
+        notices,
+    })
+}
+
+/// The shards' backend descriptions (distinct ones joined by ` + `) and their notices, each
+/// prefixed by its shard directory.
+fn backends_and_notices(shards: &[Shard]) -> (String, Vec<String>) {
+    let mut backends: Vec<String> = Vec::new();
+    let mut notices = Vec::new();
+    for s in shards {
+        for d in s.manifest.backend.description.split(" + ") {
+            if !backends.iter().any(|b| b == d) {
+                backends.push(d.to_string());
+            }
+        }
+        for n in &s.manifest.notices {
+            notices.push(format!("{}: {n}", s.dir.display()));
+        }
+    }
+    (backends.join(" + "), notices)
 }

@@ -177,7 +177,7 @@ fn read_batches(bytes: &[u8], want: &Schema) -> Result<Vec<RecordBatch>, String>
     std::panic::catch_unwind(read).unwrap_or_else(|_| Err("the Arrow reader failed on it".into()))
 }
 
-fn column<'a, T: 'static>(b: &'a RecordBatch, i: usize) -> Result<&'a T, String> {
+fn column<T: 'static>(b: &RecordBatch, i: usize) -> Result<&T, String> {
     b.column(i)
         .as_any()
         .downcast_ref::<T>()

@@ -143,8 +143,11 @@ fn merge_inputs(command: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// A directory as `(volume, path inside the volume)`.
+type OnVolume = (String, String);
+
 /// `(volume, path inside the volume)` of `path` under one of `mounts` (mount path, volume name).
-fn on_volume(path: &str, mounts: &[(String, String)]) -> Option<(String, String)> {
+fn on_volume(path: &str, mounts: &[(String, String)]) -> Option<OnVolume> {
     mounts
         .iter()
         .filter(|(mount, _)| {
@@ -175,7 +178,7 @@ fn command_kind(doc: &Doc, command: &[String], what: &str) -> Result<String, Str
 struct K8sPlan {
     shards: u64,
     /// (claim, path in the claim) the shards write to and the merge reads.
-    shards_dir: (String, String),
+    shards_dir: OnVolume,
 }
 
 /// A Job's single container: its command, its volume mounts resolved to (mount path, volume
@@ -233,8 +236,8 @@ fn k8s_container(doc: &Doc) -> Result<K8sContainer, String> {
 
 fn check_k8s(docs: &[Doc]) -> Result<K8sPlan, String> {
     let mut claims = Vec::new();
-    let mut run: Option<(u64, (String, String))> = None;
-    let mut merge: Option<(Vec<(String, String)>, (String, String))> = None;
+    let mut run: Option<(u64, OnVolume)> = None;
+    let mut merge: Option<(Vec<OnVolume>, OnVolume)> = None;
     for doc in docs {
         let v = &doc.value;
         let api = str_at(doc, v, "/apiVersion")?;

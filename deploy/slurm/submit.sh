@@ -14,7 +14,9 @@
 #   RUN FLAGS  further `undertow run` flags for every shard (e.g. --backend cpu --no-unconditional)
 #
 # Extra sbatch options for both jobs (partition, account, time limit) go in UNDERTOW_SBATCH_FLAGS,
-# split on spaces, e.g. UNDERTOW_SBATCH_FLAGS="--partition=compute --time=01:00:00".
+# split on spaces, e.g. UNDERTOW_SBATCH_FLAGS="--partition=compute --time=01:00:00"; options
+# for the merge alone in UNDERTOW_MERGE_SBATCH_FLAGS (it holds every record, about 0.92 KB a
+# scenario: e.g. "--mem=100G --cpus-per-task=8" for 100 million scenarios; docs/scale-out.md).
 # Prints `array_job=ID` and `merge_job=ID`. A failed shard K is rerun alone with
 #   UNDERTOW_SHARDS=N UNDERTOW_SHARED=... UNDERTOW_BIN=... UNDERTOW_SCENARIOS=... UNDERTOW_SEED=... \
 #     sbatch --array=K deploy/slurm/undertow-shards.sbatch
@@ -66,13 +68,15 @@ export UNDERTOW_FUND="$fund" UNDERTOW_SCENARIOS="$scenarios" UNDERTOW_SEED="$see
 export UNDERTOW_RUN_FLAGS="$*"
 # shellcheck disable=SC2206 # split on spaces on purpose
 sbatch_flags=(${UNDERTOW_SBATCH_FLAGS:-})
+# shellcheck disable=SC2206
+merge_flags=(${UNDERTOW_MERGE_SBATCH_FLAGS:-})
 
 array_job=$(sbatch --parsable "${sbatch_flags[@]}" --export=ALL \
   --array="0-$((shards - 1))" --chdir="$shared" \
   --output="$shared/logs/shard-%A_%a.out" \
   "$here/undertow-shards.sbatch")
 array_job="${array_job%%;*}" # --parsable prints "id" or "id;cluster"
-merge_job=$(sbatch --parsable "${sbatch_flags[@]}" --export=ALL \
+merge_job=$(sbatch --parsable "${sbatch_flags[@]}" "${merge_flags[@]}" --export=ALL \
   --dependency="afterok:$array_job" --chdir="$shared" \
   --output="$shared/logs/merge-%j.out" \
   "$here/merge.sbatch")

@@ -171,12 +171,13 @@ pub struct RunArgs {
 /// `undertow merge`.
 #[derive(Args, Debug, Clone)]
 pub struct MergeArgs {
-    /// Shard directories (shard-KKKKK-of-NNNNN), or directories holding them.
-    #[arg(required = true, value_name = "DIR")]
+    /// Shard directories (shard-KKKKK-of-NNNNN), or directories holding them (at least one;
+    /// none is refused as bad input).
+    #[arg(value_name = "DIR")]
     pub dirs: Vec<PathBuf>,
     /// Output directory: what `undertow run --out OUT` of the same sweep writes (with
     /// --as-shard: the folder the combined shard directory is written in).
-    #[arg(long)]
+    #[arg(long, default_value = "undertow-out")]
     pub out: PathBuf,
     /// Combine the shards, which must cover shard K/N's range exactly, into the shard directory
     /// OUT/shard-KKKKK-of-NNNNN instead of finishing the run (a step of a tree merge).

@@ -263,6 +263,15 @@ fn bad_shard_flags_and_variables_exit_2_and_create_nothing() {
         );
         assert!(!out.exists());
     }
+    // merge with no directory at all.
+    let o = undertow_env(&["merge", "--out", o_s], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).contains("no shard directory"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.exists());
     // merge with nothing to merge.
     let o = undertow_env(&["merge", tmp.path().to_str().unwrap(), "--out", o_s], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));

@@ -117,7 +117,7 @@ fn run_shard(args: &RunArgs, fund: &Fund, spec: ShardSpec, source: String) -> an
     println!(
         "shard {spec}: {} scenarios in {:.2}s",
         range.end - range.start,
-        outcome.manifest.seconds
+        outcome.manifest.seconds + outcome.manifest.unconditional_seconds
     );
     println!("wrote {}", dir.display());
     Ok(())

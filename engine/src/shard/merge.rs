@@ -447,6 +447,10 @@ pub fn combine(
     manifest.shard_source = format!("merge --as-shard of {} shards", shards.len());
     manifest.backend.description = backend;
     manifest.seconds = shards.iter().map(|s| s.manifest.seconds).sum();
+    manifest.unconditional_seconds = shards
+        .iter()
+        .map(|s| s.manifest.unconditional_seconds)
+        .sum();
     manifest.notices = notices.clone();
     manifest.files.clear();
     Ok(super::ShardOutcome {

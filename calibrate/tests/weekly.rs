@@ -243,3 +243,42 @@ fn a_weekly_history_reads_back_and_is_refused_by_the_backtest() {
         "{m}"
     );
 }
+
+/// Every large holder with hazard 0.004, stress sensitivity 0.02 and fraction 0.3 (as in
+/// known_answer.rs), so that the pooled fit has events to work with.
+fn busy_large_holders() -> FundFile {
+    let mut f = example_spec();
+    for l in &mut f.large_investors {
+        l.hazard = 0.004;
+        l.beta_stress = 0.02;
+        l.beta_perf = 0.0;
+        l.beta_herd = 0.0;
+        l.beta_liq = 0.0;
+        l.fraction = 0.3;
+    }
+    f
+}
+
+#[test]
+fn the_weekly_hazard_fit_uses_five_days_of_exposure_per_row() {
+    let fund = busy_large_holders();
+    let d = dates();
+    let g = synthetic_stress_path(&d, 7);
+    let daily = synthesize(&fund, &d, &g, &SynthOptions::new(5));
+    let (weekly, gw) = to_weekly(&daily, &g);
+    let o = FitOptions::default();
+    let l = fit_flows(&weekly, &fund, Some(&gw), &o).unwrap().large;
+    assert!(l.events > 50, "{} events", l.events);
+    // Exposure counts business days: 5 per row at risk.
+    let rows_at_risk = l.pooled_hazard.as_ref().unwrap().n;
+    assert_eq!(l.exposure_days, 5 * rows_at_risk);
+    let hz = l.pooled_hazard.as_ref().unwrap();
+    let bs = l.pooled_beta_stress.as_ref().unwrap();
+    within(hz, 0.004, 3.0).unwrap();
+    within(bs, 0.02, 3.0).unwrap();
+    // Rows treated as days: the per-row rate is about five times the daily hazard.
+    let mut as_days = weekly.clone();
+    as_days.days = vec![1; as_days.len()];
+    let l = fit_flows(&as_days, &fund, Some(&gw), &o).unwrap().large;
+    assert!(within(l.pooled_hazard.as_ref().unwrap(), 0.004, 3.0).is_err());
+}

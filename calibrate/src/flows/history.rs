@@ -5,7 +5,9 @@
 //! 2018-01-02,retail,segment,150000000,210000,180000,1.0
 //! ```
 //!
-//! One row per holder per business day (daily) or per week (weekly, [`Frequency`]); `holder` is a segment or large-investor name of the fund
+//! One row per holder per business day (daily) or per week (weekly, [`Frequency`]: dated at the
+//! week's end, shares at its start, subscriptions and redemptions summed over it; each row covers
+//! [`row_days`] business days); `holder` is a segment or large-investor name of the fund
 //! file and `kind` says which (`segment` or `large`); `shares` are the holder's shares at the start
 //! of the day, not counting shares already requested and waiting for their notice to run (the
 //! kernel's free shares); `subscriptions` and `redemptions` are the shares subscribed and the

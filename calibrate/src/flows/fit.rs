@@ -244,7 +244,7 @@ fn fit_segment(
     }
     cols.resize(names.len(), Vec::new());
     let mut calm = Vec::new();
-    for t in warm..n {
+    for (t, sig) in sigs.iter().enumerate().take(n).skip(warm) {
         let free = s.shares[t];
         if free <= 0.0 {
             continue;
@@ -254,7 +254,6 @@ fn fit_segment(
         // is least squares on the row divided by √d (exactly the daily equation when d = 1).
         let d = h.days[t] as f64;
         let w = d.sqrt();
-        let sig = &sigs[t];
         let mut off = spec.beta_liq * sig.liquidity;
         if !has_nav {
             off += spec.beta_perf * sig.drawdown;

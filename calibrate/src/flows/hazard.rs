@@ -186,13 +186,12 @@ pub fn fit_large(
     let mut stress_events = 0usize;
     for s in &large {
         let spec = &fund.large_investors[s.index];
-        for t in warm..h.len() {
+        for (t, sig) in sigs.iter().enumerate().take(h.len()).skip(warm) {
             if s.shares[t] <= 0.0 {
                 continue;
             }
             // A row of d business days: its event indicator (a holder redeems at most once a row:
             // a week with a redemption counts one event), exposure d, the signals summed over it.
-            let sig = &sigs[t];
             let d = h.days[t] as f64;
             let y = if s.redemptions[t] > 0.0 { 1.0 } else { 0.0 };
             if y > 0.0 && sig.stress / d >= o.calm_threshold {

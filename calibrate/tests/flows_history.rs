@@ -103,7 +103,7 @@ fn each_reader_error_names_file_line_field_and_value() {
         ),
         (
             format!("{HEAD}{ok}{}", day("2020-01-20")),
-            "flows.csv:5: date = 2020-01-20: 18 days after the previous date 2020-01-02 (a gap in the history; at most 7)",
+            "flows.csv:5: date = 2020-01-20: 18 days after the previous date 2020-01-02 (a gap in the history: a daily history has gaps of at most 4 calendar days, a weekly one of 5 to 9)",
         ),
         (HEAD.to_string(), "flows.csv: no rows after the header"),
     ];
@@ -111,6 +111,60 @@ fn each_reader_error_names_file_line_field_and_value() {
         let got = err(&text);
         assert!(got.starts_with(want), "\nwant: {want}\ngot:  {got}");
     }
+}
+
+#[test]
+fn the_frequency_is_detected_from_the_dates() {
+    use undertow_calibrate::flows::history::Frequency;
+    // Daily, across a weekend and a 4-day Easter gap (Thursday to Monday): every row one day.
+    let text = format!(
+        "{HEAD}{}{}{}{}",
+        day("2020-04-08"),
+        day("2020-04-09"),
+        day("2020-04-13"),
+        day("2020-04-14")
+    );
+    let h = parse_flows_csv(&text, "flows.csv", &small_fund()).unwrap();
+    assert_eq!(h.frequency, Frequency::Daily);
+    assert_eq!(h.days, vec![1, 1, 1, 1]);
+    // Weekly on Fridays, one week ending on Thursday (a Friday holiday): the first row 5 days,
+    // then the weekdays after the previous date up to the row's own.
+    let text = format!(
+        "{HEAD}{}{}{}{}",
+        day("2020-01-03"),
+        day("2020-01-10"),
+        day("2020-01-16"),
+        day("2020-01-24")
+    );
+    let h = parse_flows_csv(&text, "flows.csv", &small_fund()).unwrap();
+    assert_eq!(h.frequency, Frequency::Weekly);
+    assert_eq!(h.days, vec![5, 5, 4, 6]);
+}
+
+#[test]
+fn a_file_mixing_daily_and_weekly_rows_is_refused_naming_the_date() {
+    // Weekly then daily: refused at the first daily gap.
+    let text = format!(
+        "{HEAD}{}{}{}",
+        day("2020-01-03"),
+        day("2020-01-10"),
+        day("2020-01-13")
+    );
+    let got = err(&text);
+    let want = "flows.csv:8: date = 2020-01-13: 3 days after the previous date 2020-01-10, in a history that was weekly until then (daily and weekly rows mixed)";
+    assert!(got.starts_with(want), "\nwant: {want}\ngot:  {got}");
+    // Daily then weekly.
+    let text = format!(
+        "{HEAD}{}{}{}",
+        day("2020-01-02"),
+        day("2020-01-03"),
+        day("2020-01-10")
+    );
+    let got = err(&text);
+    assert!(
+        got.starts_with("flows.csv:8: date = 2020-01-10: 7 days after the previous date 2020-01-03, in a history that was daily until then"),
+        "{got}"
+    );
 }
 
 #[test]

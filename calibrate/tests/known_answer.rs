@@ -164,7 +164,7 @@ fn bt(h: &undertow_calibrate::flows::FlowHistory, f: &FundFile, g: &[f64]) -> Ba
         seed: 9,
         ..BacktestOptions::default()
     };
-    backtest(h, f, Some(g), &o)
+    backtest(h, f, Some(g), &o).unwrap()
 }
 
 #[test]

@@ -189,7 +189,7 @@ pub fn backtest(req: &BacktestRequest) -> Result<BacktestOutcome, EngineError> {
         seed: req.seed,
         ..BacktestOptions::default()
     };
-    let report = run_backtest(&hist, &fund.spec, g.as_deref(), &o);
+    let report = run_backtest(&hist, &fund.spec, g.as_deref(), &o).map_err(bad)?;
     let json = json!({
         "schema_version": 1,
         "fund": fund.name,

@@ -19,10 +19,11 @@ use serde::Serialize;
 use undertow_host::fund::FundFile;
 
 use super::fit::WARM_UP_DAYS;
-use super::history::{FlowHistory, HolderKind};
+use super::history::{FlowHistory, Frequency, HolderKind};
 use super::signals::{signals_at, FundTrack, SignalParams};
 use super::stats::{christoffersen, kupiec, pit, quantile, transitions, LrTest};
 use super::synth::{fill_flow_normals, fill_large_uniforms, key, large_intensity, segment_rate};
+use crate::error::CalibrateError;
 
 /// Settings of a backtest.
 #[derive(Clone, Debug)]
@@ -281,7 +282,13 @@ pub fn backtest(
     fund: &FundFile,
     g: Option<&[f64]>,
     o: &BacktestOptions,
-) -> BacktestReport {
+) -> Result<BacktestReport, CalibrateError> {
+    if h.frequency == Frequency::Weekly {
+        return Err(CalibrateError::file(
+            &h.file,
+            "a weekly history cannot be backtested yet: the backtest simulates the kernel day by day from each start date and compares daily-dealt outflows over 1, 7 and 30 days, which a weekly history does not resolve (fit it with `undertow calibrate flows`, which reads weekly rows; backtest on a daily history)",
+        ));
+    }
     let n = h.len();
     let gs = g.map_or_else(|| vec![0.0; n], <[f64]>::to_vec);
     let p = SignalParams::from_fund(fund);
@@ -300,7 +307,7 @@ pub fn backtest(
     let passed = horizons.iter().all(|r| {
         r.levels[0].kupiec.p_value > bonferroni && r.levels[0].christoffersen.p_value > bonferroni
     });
-    BacktestReport {
+    Ok(BacktestReport {
         flows_file: h.file.clone(),
         draws: o.draws,
         seed: o.seed,
@@ -318,5 +325,5 @@ pub fn backtest(
             "rejected when Kupiec's or Christoffersen's test of the 95% LaR has p below {:.4} at any horizon (significance {} shared by the {} horizons, Bonferroni); the 99% tests are reported",
             bonferroni, o.alpha, o.horizons.len()
         ),
-    }
+    })
 }

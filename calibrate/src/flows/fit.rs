@@ -15,9 +15,9 @@ use undertow_host::fund::spec::SegmentSpec;
 use undertow_host::fund::FundFile;
 
 use super::hazard::{fit_large, LargeFit};
-use super::history::{FlowHistory, HolderKind, HolderSeries};
+use super::history::{FlowHistory, Frequency, HolderKind, HolderSeries};
 use super::ols::ols_hac;
-use super::signals::{FundTrack, SignalParams};
+use super::signals::{row_signal_sums, SignalParams, Signals};
 use crate::error::CalibrateError;
 
 /// Days at the start of a history that only fill the signals' trailing windows (30-day requests).
@@ -25,6 +25,21 @@ pub const WARM_UP_DAYS: usize = 30;
 
 /// Fewest days a fit accepts after the warm-up.
 pub const MIN_DAYS: usize = 60;
+
+/// Weekly rows at the start of a weekly history that only fill the signals' trailing windows (the
+/// 30 business days of [`WARM_UP_DAYS`]).
+pub const WEEKLY_WARM_UP_ROWS: usize = 6;
+
+/// Fewest weekly rows a fit accepts after the warm-up (a year).
+pub const WEEKLY_MIN_ROWS: usize = 52;
+
+/// Warm-up rows, fewest rows after it, and the rows' unit, for `h`'s frequency.
+pub fn warm_up(h: &FlowHistory) -> (usize, usize, &'static str) {
+    match h.frequency {
+        Frequency::Daily => (WARM_UP_DAYS, MIN_DAYS, "days"),
+        Frequency::Weekly => (WEEKLY_WARM_UP_ROWS, WEEKLY_MIN_ROWS, "weeks"),
+    }
+}
 
 /// Settings of a fit.
 #[derive(Clone, Debug)]
@@ -130,8 +145,10 @@ pub struct FlowFit {
     pub flows_file: String,
     pub first_date: String,
     pub last_date: String,
-    /// Days after the warm-up.
+    /// Rows (days, or weeks for a weekly history) after the warm-up.
     pub n_days: usize,
+    /// `daily` or `weekly`.
+    pub frequency: Frequency,
     pub market: bool,
     pub nav: bool,
     pub calm_threshold: f64,
@@ -149,20 +166,22 @@ pub fn fit_flows(
     o: &FitOptions,
 ) -> Result<FlowFit, CalibrateError> {
     let n = h.len();
-    if n < WARM_UP_DAYS + MIN_DAYS {
+    let (warm, min, _) = warm_up(h);
+    if n < warm + min {
         return Err(CalibrateError::file(
             &h.file,
             format!(
-                "{n} dates: a fit needs at least {} ({WARM_UP_DAYS} to fill the 30-day signals, then {MIN_DAYS})",
-                WARM_UP_DAYS + MIN_DAYS
+                "{n} dates ({} rows): a fit needs at least {} ({warm} to fill the 30-day signals, then {min})",
+                h.frequency.as_str(),
+                warm + min
             ),
         ));
     }
     let zeros = vec![0.0; n];
     let gs = g.unwrap_or(&zeros);
     let p = SignalParams::from_fund(fund);
-    let track = FundTrack::new(h, gs, &p);
-    let has_nav = h.nav.is_some() && track.drawdown.iter().any(|d| *d > 0.0);
+    let sig = row_signal_sums(h, gs, &p);
+    let has_nav = h.nav.is_some() && sig.iter().any(|s| s.drawdown > 0.0);
     let mut notes = Vec::new();
     if g.is_none() {
         notes.push(
@@ -174,20 +193,24 @@ pub fn fit_flows(
             "no NAV per share (or no drawdown) in the history: beta_perf is not fitted and the fund file's values are kept".into(),
         );
     }
+    if h.frequency == Frequency::Weekly {
+        notes.push("weekly history: each row's equation is the kernel's daily equation summed over the row's business days, fitted by weighted least squares (weights 1/days) and a Poisson fit with exposure = days; the weekly flows are spread evenly over the week's days for the herding and liquidity signals and the NAV per share is the previous week's close held over the week (docs/calibration.md \"Weekly histories\")".into());
+    }
     notes.push("beta_liq is kept from the fund file: the liquidity concern's ALR trigger is not in a flow history (its 30-day-requests and stress triggers enter as a known offset)".into());
 
     let segments = h
         .holders
         .iter()
         .filter(|s| s.kind == HolderKind::Segment)
-        .map(|s| fit_segment(h, s, &fund.segments[s.index], &track, has_nav, g, o))
+        .map(|s| fit_segment(h, s, &fund.segments[s.index], &sig, has_nav, g, o))
         .collect::<Result<Vec<_>, _>>()?;
-    let large = fit_large(h, fund, &track, g.is_some(), has_nav, o);
+    let large = fit_large(h, fund, &sig, g.is_some(), has_nav, o);
     Ok(FlowFit {
         flows_file: h.file.clone(),
-        first_date: h.dates[WARM_UP_DAYS].format("%Y-%m-%d").to_string(),
+        first_date: h.dates[warm].format("%Y-%m-%d").to_string(),
         last_date: h.dates[n - 1].format("%Y-%m-%d").to_string(),
-        n_days: n - WARM_UP_DAYS,
+        n_days: n - warm,
+        frequency: h.frequency,
         market: g.is_some(),
         nav: has_nav,
         calm_threshold: o.calm_threshold,
@@ -202,12 +225,13 @@ fn fit_segment(
     h: &FlowHistory,
     s: &HolderSeries,
     spec: &SegmentSpec,
-    track: &FundTrack,
+    sigs: &[Signals],
     has_nav: bool,
     g: Option<&[f64]>,
     o: &FitOptions,
 ) -> Result<SegmentFit, CalibrateError> {
     let n = h.len();
+    let (warm, min, unit) = warm_up(h);
     let mut y = Vec::new();
     let mut cols: Vec<Vec<f64>> = Vec::new();
     let mut names: Vec<&str> = vec!["base_rate"];
@@ -220,32 +244,36 @@ fn fit_segment(
     }
     cols.resize(names.len(), Vec::new());
     let mut calm = Vec::new();
-    for t in WARM_UP_DAYS..n {
+    for (t, sig) in sigs.iter().enumerate().take(n).skip(warm) {
         let free = s.shares[t];
         if free <= 0.0 {
             continue;
         }
-        let sig = &track.signals[t];
+        // A row of d business days: the daily equation summed over them (signals summed, the
+        // base rate d times), noise variance d flow_vol²; weighted least squares with weights 1/d
+        // is least squares on the row divided by √d (exactly the daily equation when d = 1).
+        let d = h.days[t] as f64;
+        let w = d.sqrt();
         let mut off = spec.beta_liq * sig.liquidity;
         if !has_nav {
             off += spec.beta_perf * sig.drawdown;
         }
-        y.push(s.redemptions[t] / free - off);
+        y.push((s.redemptions[t] / free - off) / w);
         for (c, name) in names.iter().enumerate() {
             cols[c].push(match *name {
-                "base_rate" => 1.0,
-                "beta_perf" => sig.drawdown,
-                "beta_herd" => sig.outflow_5d,
-                _ => sig.stress,
+                "base_rate" => d / w,
+                "beta_perf" => sig.drawdown / w,
+                "beta_herd" => sig.outflow_5d / w,
+                _ => sig.stress / w,
             });
         }
-        calm.push(sig.stress < o.calm_threshold);
+        calm.push(sig.stress / d < o.calm_threshold);
     }
-    if y.len() < MIN_DAYS {
+    if y.len() < min {
         return Err(CalibrateError::file(
             &h.file,
             format!(
-                "segment {}: {} days with shares held after the warm-up; a fit needs {MIN_DAYS}",
+                "segment {}: {} {unit} with shares held after the warm-up; a fit needs {min}",
                 s.name,
                 y.len()
             ),
@@ -261,7 +289,13 @@ fn fit_segment(
             ),
         )
     })?;
-    let method = format!("OLS, Newey-West (lag {})", fit.lag);
+    let method = match h.frequency {
+        Frequency::Daily => format!("OLS, Newey-West (lag {})", fit.lag),
+        Frequency::Weekly => format!(
+            "WLS on weekly rows (weights 1/business days), Newey-West (lag {})",
+            fit.lag
+        ),
+    };
     let mut est: Vec<Estimate> = names
         .iter()
         .enumerate()
@@ -288,7 +322,12 @@ fn fit_segment(
             sigma,
             sigma / (2.0 * nc as f64).sqrt(),
             nc,
-            "residual standard deviation on calm days",
+            match h.frequency {
+                Frequency::Daily => "residual standard deviation on calm days",
+                Frequency::Weekly => {
+                    "residual standard deviation on calm weeks, each residual over √(business days)"
+                }
+            },
         ));
     } else {
         est.push(Estimate::kept(

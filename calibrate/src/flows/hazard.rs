@@ -20,9 +20,9 @@ use nalgebra::{Matrix2, Vector2};
 use serde::Serialize;
 use undertow_host::fund::FundFile;
 
-use super::fit::{Estimate, FitOptions, WARM_UP_DAYS};
-use super::history::{FlowHistory, HolderKind, HolderSeries};
-use super::signals::FundTrack;
+use super::fit::{warm_up, Estimate, FitOptions};
+use super::history::{FlowHistory, Frequency, HolderKind, HolderSeries};
+use super::signals::Signals;
 
 /// One large holder's fit.
 #[derive(Clone, Debug, Serialize)]
@@ -63,6 +63,8 @@ pub struct LargeFit {
 struct Obs {
     holder: usize,
     y: f64,
+    /// Business days the row covers (1 for a daily history).
+    exposure: f64,
     g: f64,
     offset: f64,
     size: f64,
@@ -76,17 +78,31 @@ pub fn poisson_identity(
     o: &[f64],
     fit_f: bool,
 ) -> Option<(Vector2<f64>, Matrix2<f64>)> {
+    poisson_identity_exposure(y, &vec![1.0; y.len()], g, o, fit_f)
+}
+
+/// Poisson ML of `λ = h e + f g + o` with exposure `e` (business days of a row; `g` and `o` the
+/// row's sums of the daily composite and offsets), identity link; with `e = 1` exactly
+/// [`poisson_identity`].
+pub fn poisson_identity_exposure(
+    y: &[f64],
+    e: &[f64],
+    g: &[f64],
+    o: &[f64],
+    fit_f: bool,
+) -> Option<(Vector2<f64>, Matrix2<f64>)> {
     let n = y.len();
     let events: f64 = y.iter().sum();
     if events <= 0.0 || n == 0 {
         return None;
     }
     let off: f64 = o.iter().sum();
-    let mut th = Vector2::new(((events - off).max(0.5 * events)) / n as f64, 0.0);
+    let exposure: f64 = e.iter().sum();
+    let mut th = Vector2::new(((events - off).max(0.5 * events)) / exposure, 0.0);
     let ll = |th: &Vector2<f64>| -> f64 {
         let mut s = 0.0;
         for i in 0..n {
-            let l = th[0] + th[1] * g[i] + o[i];
+            let l = th[0] * e[i] + th[1] * g[i] + o[i];
             if l <= 0.0 {
                 return f64::NEG_INFINITY;
             }
@@ -99,8 +115,8 @@ pub fn poisson_identity(
         let mut info = Matrix2::zeros();
         let mut meat = Matrix2::zeros();
         for i in 0..n {
-            let l = th[0] + th[1] * g[i] + o[i];
-            let x = Vector2::new(1.0, g[i]);
+            let l = th[0] * e[i] + th[1] * g[i] + o[i];
+            let x = Vector2::new(e[i], g[i]);
             let sc = y[i] / l - 1.0;
             grad += x * sc;
             info += x * x.transpose() * (y[i] / (l * l));
@@ -153,11 +169,12 @@ pub fn poisson_identity(
 pub fn fit_large(
     h: &FlowHistory,
     fund: &FundFile,
-    track: &FundTrack,
+    sigs: &[Signals],
     market: bool,
     has_nav: bool,
     o: &FitOptions,
 ) -> LargeFit {
+    let (warm, _, _) = warm_up(h);
     let _ = has_nav;
     let large: Vec<_> = h
         .holders
@@ -169,18 +186,21 @@ pub fn fit_large(
     let mut stress_events = 0usize;
     for s in &large {
         let spec = &fund.large_investors[s.index];
-        for t in WARM_UP_DAYS..h.len() {
+        for (t, sig) in sigs.iter().enumerate().take(h.len()).skip(warm) {
             if s.shares[t] <= 0.0 {
                 continue;
             }
-            let sig = &track.signals[t];
+            // A row of d business days: its event indicator (a holder redeems at most once a row:
+            // a week with a redemption counts one event), exposure d, the signals summed over it.
+            let d = h.days[t] as f64;
             let y = if s.redemptions[t] > 0.0 { 1.0 } else { 0.0 };
-            if y > 0.0 && sig.stress >= o.calm_threshold {
+            if y > 0.0 && sig.stress / d >= o.calm_threshold {
                 stress_events += 1;
             }
             obs.push(Obs {
                 holder: s.index,
                 y,
+                exposure: d,
                 g: sig.stress,
                 offset: spec.beta_perf * sig.drawdown
                     + spec.beta_herd * sig.outflow_5d
@@ -210,7 +230,9 @@ pub fn fit_large(
         .collect();
     let y: Vec<f64> = obs.iter().map(|x| x.y).collect();
     let g: Vec<f64> = obs.iter().map(|x| x.g).collect();
-    let fitted = poisson_identity(&y, &g, &offsets, fit_f);
+    let e: Vec<f64> = obs.iter().map(|x| x.exposure).collect();
+    let exposure_days = e.iter().sum::<f64>() as usize;
+    let fitted = poisson_identity_exposure(&y, &e, &g, &offsets, fit_f);
     let Some((th, cov)) = fitted else {
         let why = "no large-holder redemption in the history: hazards, stress sensitivities and fractions are kept from the fund file";
         notes.push(why.into());
@@ -221,13 +243,17 @@ pub fn fit_large(
             pooled_fraction: None,
             events,
             stress_events,
-            exposure_days: obs.len(),
+            exposure_days,
             inverse_alpha: f64::NAN,
             holders,
             notes,
         };
     };
-    let method = "Poisson ML (identity link), sandwich SE";
+    let method = if h.frequency == Frequency::Weekly {
+        "Poisson ML (identity link, exposure = business days per weekly row), sandwich SE"
+    } else {
+        "Poisson ML (identity link), sandwich SE"
+    };
     let pooled_hazard = Estimate::fitted("hazard", th[0], cov[(0, 0)].sqrt(), obs.len(), method);
     let pooled_beta_stress = fit_f
         .then(|| Estimate::fitted("beta_stress", th[1], cov[(1, 1)].sqrt(), obs.len(), method));
@@ -242,8 +268,8 @@ pub fn fit_large(
     let mut days_i = vec![0usize; nh];
     for (x, off) in obs.iter().zip(&offsets) {
         n_i[x.holder] += x.y;
-        e_i[x.holder] += th[0] + th[1] * x.g + off;
-        days_i[x.holder] += 1;
+        e_i[x.holder] += th[0] * x.exposure + th[1] * x.g + off;
+        days_i[x.holder] += x.exposure as usize;
     }
     let num: f64 = (0..nh).map(|i| (n_i[i] - e_i[i]).powi(2) - n_i[i]).sum();
     let den: f64 = e_i.iter().map(|e| e * e).sum();
@@ -266,7 +292,7 @@ pub fn fit_large(
         pooled_fraction: Some(pooled_fraction),
         events,
         stress_events,
-        exposure_days: obs.len(),
+        exposure_days,
         inverse_alpha,
         holders,
         notes,
@@ -399,7 +425,11 @@ fn kept_holders(
                     .iter()
                     .filter(|x| x.holder == s.index && x.y > 0.0)
                     .count(),
-                exposure_days: obs.iter().filter(|x| x.holder == s.index).count(),
+                exposure_days: obs
+                    .iter()
+                    .filter(|x| x.holder == s.index)
+                    .map(|x| x.exposure as usize)
+                    .sum(),
                 expected_events: f64::NAN,
                 shrinkage_weight: 0.0,
                 relative_rate: 1.0,

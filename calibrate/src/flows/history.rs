@@ -5,7 +5,9 @@
 //! 2018-01-02,retail,segment,150000000,210000,180000,1.0
 //! ```
 //!
-//! One row per holder per business day; `holder` is a segment or large-investor name of the fund
+//! One row per holder per business day (daily) or per week (weekly, [`Frequency`]: dated at the
+//! week's end, shares at its start, subscriptions and redemptions summed over it; each row covers
+//! [`row_days`] business days); `holder` is a segment or large-investor name of the fund
 //! file and `kind` says which (`segment` or `large`); `shares` are the holder's shares at the start
 //! of the day, not counting shares already requested and waiting for their notice to run (the
 //! kernel's free shares); `subscriptions` and `redemptions` are the shares subscribed and the
@@ -21,9 +23,105 @@ use undertow_host::fund::FundFile;
 
 use crate::error::{parse_date, CalibrateError};
 
-/// Longest gap between consecutive dates, in calendar days (a long weekend with holidays is
-/// shorter); longer gaps are missing data.
-pub const MAX_GAP_DAYS: i64 = 7;
+/// Longest gap between consecutive dates of a daily history, in calendar days (a long weekend
+/// with a holiday is 4).
+pub const MAX_DAILY_GAP_DAYS: i64 = 4;
+
+/// Gaps between consecutive dates of a weekly history, in calendar days (a week, give or take a
+/// holiday that moves a row's date by up to two days).
+pub const WEEKLY_GAP_DAYS: std::ops::RangeInclusive<i64> = 5..=9;
+
+/// Business days covered by the first row of a weekly history.
+pub const WEEK_DAYS: usize = 5;
+
+/// How often a history has rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Frequency {
+    /// One row per holder per dealing day; each row is one day (`days` = 1).
+    Daily,
+    /// One row per holder per week, dated at the week's end; each row covers the weekdays after
+    /// the previous row's date up to its own.
+    Weekly,
+}
+
+impl Frequency {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Frequency::Daily => "daily",
+            Frequency::Weekly => "weekly",
+        }
+    }
+}
+
+/// The frequency of sorted, distinct `dates`: every gap at most [`MAX_DAILY_GAP_DAYS`] is daily,
+/// every gap within [`WEEKLY_GAP_DAYS`] weekly (one date: daily). Otherwise the index of the first
+/// date that breaks the pattern (the first gap that is neither, or the first that differs in kind
+/// from the gaps before it) and why.
+pub fn frequency(dates: &[NaiveDate]) -> Result<Frequency, (usize, String)> {
+    let mut kind: Option<Frequency> = None;
+    for (i, w) in dates.windows(2).enumerate() {
+        let gap = (w[1] - w[0]).num_days();
+        let this = if gap <= MAX_DAILY_GAP_DAYS {
+            Frequency::Daily
+        } else if WEEKLY_GAP_DAYS.contains(&gap) {
+            Frequency::Weekly
+        } else {
+            return Err((
+                i + 1,
+                format!(
+                    "{gap} days after the previous date {} (a gap in the history: a daily history has gaps of at most {MAX_DAILY_GAP_DAYS} calendar days, a weekly one of {} to {})",
+                    w[0].format("%Y-%m-%d"),
+                    WEEKLY_GAP_DAYS.start(),
+                    WEEKLY_GAP_DAYS.end()
+                ),
+            ));
+        };
+        match kind {
+            None => kind = Some(this),
+            Some(k) if k != this => {
+                return Err((
+                    i + 1,
+                    format!(
+                        "{gap} days after the previous date {}, in a history that was {} until then (daily and weekly rows mixed)",
+                        w[0].format("%Y-%m-%d"),
+                        k.as_str()
+                    ),
+                ))
+            }
+            _ => {}
+        }
+    }
+    Ok(kind.unwrap_or(Frequency::Daily))
+}
+
+/// Weekdays after `from` up to and including `to`.
+pub fn weekdays_between(from: NaiveDate, to: NaiveDate) -> usize {
+    use chrono::{Datelike, Weekday};
+    from.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= to)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .count()
+}
+
+/// Business days each row covers: 1 for a daily history (a row is one dealing day, whatever the
+/// calendar between rows); for a weekly one the weekdays after the previous date up to the row's
+/// own (the first row: [`WEEK_DAYS`]), at least 1.
+pub fn row_days(dates: &[NaiveDate], f: Frequency) -> Vec<usize> {
+    match f {
+        Frequency::Daily => vec![1; dates.len()],
+        Frequency::Weekly => (0..dates.len())
+            .map(|t| {
+                if t == 0 {
+                    WEEK_DAYS
+                } else {
+                    weekdays_between(dates[t - 1], dates[t]).max(1)
+                }
+            })
+            .collect(),
+    }
+}
 
 /// Which part of the fund's investor base a holder is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +165,10 @@ pub struct FlowHistory {
     pub holders: Vec<HolderSeries>,
     /// NAV per share at each day's close, when the file has the `nav` column.
     pub nav: Option<Vec<f64>>,
+    /// Daily or weekly rows.
+    pub frequency: Frequency,
+    /// Business days each row covers ([`row_days`]).
+    pub days: Vec<usize>,
 }
 
 impl FlowHistory {
@@ -326,22 +428,13 @@ fn assemble(
     let mut dates: Vec<NaiveDate> = rows.iter().map(|r| r.date).collect();
     dates.sort();
     dates.dedup();
-    for w in dates.windows(2) {
-        let gap = (w[1] - w[0]).num_days();
-        if gap > MAX_GAP_DAYS {
-            let line = rows.iter().find(|r| r.date == w[1]).map_or(0, |r| r.line);
-            return Err(CalibrateError::value(
-                file,
-                line,
-                "date",
-                w[1].format("%Y-%m-%d"),
-                format!(
-                    "{gap} days after the previous date {} (a gap in the history; at most {MAX_GAP_DAYS})",
-                    w[0].format("%Y-%m-%d")
-                ),
-            ));
-        }
-    }
+    let freq = frequency(&dates).map_err(|(i, why)| {
+        let line = rows
+            .iter()
+            .find(|r| r.date == dates[i])
+            .map_or(0, |r| r.line);
+        CalibrateError::value(file, line, "date", dates[i].format("%Y-%m-%d"), why)
+    })?;
     let pos: HashMap<NaiveDate, usize> = dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
     let n = dates.len();
     let mut seen = vec![vec![0u64; n]; holders.len()];
@@ -414,10 +507,13 @@ fn assemble(
             ));
         }
     }
+    let days = row_days(&dates, freq);
     Ok(FlowHistory {
         file: file.to_string(),
         dates,
         holders: series,
         nav: nav.map(|v| v.into_iter().map(|x| x.0).collect()),
+        days,
+        frequency: freq,
     })
 }

@@ -2,23 +2,32 @@
 //! history's dates, and (for synthetic histories) the fund's NAV per share from the positions'
 //! closes.
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate, Weekday};
 use undertow_host::fund::FundFile;
 
+use super::history::{frequency, row_days, Frequency};
 use crate::error::CalibrateError;
 use crate::market::{MarketHistory, StressComposite};
 
 /// The composite on each of `dates`: the market file's value on that date, or on the last market
 /// date before it (a holiday in the market file); a flow date before the market file's first date,
 /// or more than 7 calendar days after its last known value, is an error.
+///
+/// For weekly dates ([`frequency`]) each row's value is instead the mean, over the business days
+/// `b` the row covers ([`row_days`]), of the composite on the last market date before `b` — the
+/// daily `g(b−1)` that the kernel's stress term reads — so that `days × value` is the week's
+/// `Σ g(t−1)` (docs/calibration.md "Weekly histories").
 pub fn composite_on(
     dates: &[NaiveDate],
     comp: &StressComposite,
     market_file: &str,
 ) -> Result<Vec<f64>, CalibrateError> {
-    let mut out = Vec::with_capacity(dates.len());
-    for d in dates {
-        let k = comp.dates.partition_point(|x| x <= d);
+    let at = |d: &NaiveDate, strictly_before: bool| -> Result<f64, CalibrateError> {
+        let k = if strictly_before {
+            comp.dates.partition_point(|x| x < d)
+        } else {
+            comp.dates.partition_point(|x| x <= d)
+        };
         if k == 0 || (*d - comp.dates[k - 1]).num_days() > 7 {
             return Err(CalibrateError::file(
                 market_file,
@@ -28,7 +37,33 @@ pub fn composite_on(
                 ),
             ));
         }
-        out.push(comp.g[k - 1]);
+        Ok(comp.g[k - 1])
+    };
+    if frequency(dates) != Ok(Frequency::Weekly) {
+        return dates.iter().map(|d| at(d, false)).collect();
+    }
+    let days = row_days(dates, Frequency::Weekly);
+    let mut out = Vec::with_capacity(dates.len());
+    for (t, d) in dates.iter().enumerate() {
+        // The row's business days: the `days[t]` weekdays ending on or before its date.
+        let mut covered = Vec::with_capacity(days[t]);
+        let mut b = *d;
+        while covered.len() < days[t] {
+            if !matches!(b.weekday(), Weekday::Sat | Weekday::Sun) {
+                covered.push(b);
+            }
+            b = b.pred_opt().ok_or_else(|| {
+                CalibrateError::file(
+                    market_file,
+                    "a flow history date before the calendar's start",
+                )
+            })?;
+        }
+        let mut sum = 0.0;
+        for b in &covered {
+            sum += at(b, true)?;
+        }
+        out.push(sum / covered.len() as f64);
     }
     Ok(out)
 }

@@ -163,6 +163,92 @@ impl FundTrack {
     }
 }
 
+/// A weekly history spread evenly over its business days (docs/calibration.md "Weekly
+/// histories"): row `w` of `d` days becomes `d` days, each with `1/d` of the week's redemptions and
+/// subscriptions, free shares moving linearly from the week's starting shares; the NAV per share
+/// is the previous row's close held over the week (the row's own close on its last day, so that
+/// the next week's drawdown starts from it: no day sees a close after its own start); the
+/// composite `g` on each day is set so that every day's `g(t−1)` is the row's `g` (the mean of the
+/// daily composite over the week's days, [`super::inputs::composite_on`]). Returns the daily
+/// history, its `g` and each row's first day.
+pub fn spread_weekly(h: &FlowHistory, g: &[f64]) -> (FlowHistory, Vec<f64>, Vec<usize>) {
+    let mut start = Vec::with_capacity(h.len());
+    let mut total = 0;
+    for d in &h.days {
+        start.push(total);
+        total += *d;
+    }
+    let mut nav = Vec::with_capacity(total);
+    let mut gd = Vec::with_capacity(total);
+    let mut dates = Vec::with_capacity(total);
+    for (w, &d) in h.days.iter().enumerate() {
+        let prev = h.nav_at(w.saturating_sub(1));
+        for j in 0..d {
+            nav.push(if j + 1 == d { h.nav_at(w) } else { prev });
+            dates.push(h.dates[w]);
+            // g[t] is read as g(t−1) by day t + 1: the next day's row's value.
+            let next_row = if j + 1 == d {
+                (w + 1).min(h.len() - 1)
+            } else {
+                w
+            };
+            gd.push(g[next_row]);
+        }
+    }
+    let holders = h
+        .holders
+        .iter()
+        .map(|s| {
+            let mut out = s.clone();
+            out.shares = Vec::with_capacity(total);
+            out.subscriptions = Vec::with_capacity(total);
+            out.redemptions = Vec::with_capacity(total);
+            for (w, &d) in h.days.iter().enumerate() {
+                let df = d as f64;
+                let (r, u) = (s.redemptions[w] / df, s.subscriptions[w] / df);
+                for j in 0..d {
+                    out.shares.push((s.shares[w] + j as f64 * (u - r)).max(0.0));
+                    out.redemptions.push(r);
+                    out.subscriptions.push(u);
+                }
+            }
+            out
+        })
+        .collect();
+    let daily = FlowHistory {
+        file: h.file.clone(),
+        dates,
+        holders,
+        nav: Some(nav),
+        frequency: super::history::Frequency::Daily,
+        days: vec![1; total],
+    };
+    (daily, gd, start)
+}
+
+/// Each row's signals summed over the business days it covers: for a daily history the day's
+/// signals (`FundTrack::new`'s, unchanged); for a weekly one the sums over each week of the daily
+/// signals of [`spread_weekly`]'s history.
+pub fn row_signal_sums(h: &FlowHistory, g: &[f64], p: &SignalParams) -> Vec<Signals> {
+    if h.frequency == super::history::Frequency::Daily {
+        return FundTrack::new(h, g, p).signals;
+    }
+    let (daily, gd, start) = spread_weekly(h, g);
+    let track = FundTrack::new(&daily, &gd, p);
+    (0..h.len())
+        .map(|w| {
+            let mut sum = Signals::default();
+            for s in &track.signals[start[w]..start[w] + h.days[w]] {
+                sum.drawdown += s.drawdown;
+                sum.outflow_5d += s.outflow_5d;
+                sum.liquidity += s.liquidity;
+                sum.stress += s.stress;
+            }
+            sum
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -258,6 +258,8 @@ pub fn synthesize(
         dates: dates.to_vec(),
         holders: series,
         nav: Some(nav),
+        frequency: super::history::Frequency::Daily,
+        days: vec![1; n],
     }
 }
 

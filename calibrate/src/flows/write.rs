@@ -102,11 +102,12 @@ pub fn calibrated_toml(
         }
     }
     let text = format!(
-        "# Investor flow parameters calibrated by `undertow calibrate flows` from {} ({}..{}, {} days;\n# market stress composite: {}). Each fitted value carries its estimate, standard error and sample;\n# the fit report is calibration.json / calibration.html (docs/calibration.md).\n{}",
+        "# Investor flow parameters calibrated by `undertow calibrate flows` from {} ({}..{}, {} {};\n# market stress composite: {}). Each fitted value carries its estimate, standard error and sample;\n# the fit report is calibration.json / calibration.html (docs/calibration.md).\n{}",
         fit.flows_file,
         fit.first_date,
         fit.last_date,
         fit.n_days,
+        if fit.frequency == crate::flows::history::Frequency::Weekly { "weeks" } else { "days" },
         if fit.market { "from the market file" } else { "none (stress terms kept)" },
         doc
     );

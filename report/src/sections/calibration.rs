@@ -49,11 +49,16 @@ pub(crate) fn calibration(root: &Node) -> R<Option<Section>> {
         return Ok(None);
     };
     let mut body = html::p(&format!(
-        "Investor flow parameters fitted to {} ({} to {}, {} days after the 30-day warm-up; market stress composite: {}; NAV per share: {}). Each row is a fund-file value: fitted with its standard error, or kept from the fund file with the reason.",
+        "Investor flow parameters fitted to {} ({} to {}, {} {} after the warm-up that fills the 30-day signals; market stress composite: {}; NAV per share: {}). Each row is a fund-file value: fitted with its standard error, or kept from the fund file with the reason.",
         c.s("flows_file")?,
         c.s("first_date")?,
         c.s("last_date")?,
         fixed(c.f("n_days")?, 0),
+        // Histories before weekly rows were read carry no frequency: they are daily.
+        match c.s_opt("frequency")? {
+            Some("weekly") => "weeks",
+            _ => "days",
+        },
         if c.b("market")? { "from the market file" } else { "none" },
         if c.b("nav")? { "yes" } else { "no" },
     ));
@@ -294,6 +299,15 @@ mod tests {
         assert!(html.contains("Flow calibration") && html.contains("retail"));
         assert!(html.contains("1.400e-3") && html.contains("beta_liq kept"));
         assert!(!html.contains("Outflow backtest"));
+        assert!(html.contains("1534 days after"), "a daily fit counts days");
+        let mut weekly = calibration();
+        weekly["calibration"]["frequency"] = json!("weekly");
+        weekly["calibration"]["n_days"] = json!(300);
+        let html = crate::render_calibration(&weekly).unwrap();
+        assert!(
+            html.contains("300 weeks after"),
+            "a weekly fit counts weeks"
+        );
     }
 
     #[test]

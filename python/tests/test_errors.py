@@ -1,6 +1,9 @@
 """Errors are exceptions that name the field and value."""
 
-import tomllib
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
 
 import pytest
 

@@ -47,6 +47,12 @@ pub enum Command {
     /// Sensitivity of the stress library's headline numbers to each judgement range of the
     /// scenario configuration, scaled about its centre; writes sensitivity.csv.
     Sensitivity(SensitivityArgs),
+    /// Calibrate the fund file from the fund's own data: `undertow calibrate flows`
+    /// (docs/calibration.md) and `undertow calibrate market` (docs/market-data.md).
+    Calibrate(CalibrateArgs),
+    /// Backtest the fund file's flow model on a flow history: LaR exceedances with Kupiec's and
+    /// Christoffersen's tests, PIT histogram; writes backtest.json and backtest.html.
+    Backtest(BacktestArgs),
     /// Render report.html from a finished run's summary.json (nothing is simulated).
     Report(ReportArgs),
     /// Run the same scenarios on the GPU and the CPU and report their agreement.
@@ -55,6 +61,8 @@ pub enum Command {
     Devices,
     /// Measure CPU and GPU throughput on the same workload.
     Bench(BenchArgs),
+    /// Run a file of scripted scenarios as deterministic what-ifs (docs/scenarios.md section 8).
+    WhatIf(WhatIfArgs),
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -121,6 +129,10 @@ pub struct RunArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
+    /// Scripted scenarios (TOML, docs/scenarios.md section 8) to run as what-ifs beside the
+    /// Monte Carlo results: summary.json's what_if, a report section and what_if.csv.
+    #[arg(long)]
+    pub scripts: Option<PathBuf>,
     /// Number of scenarios, 1 to 4294967295.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
@@ -765,4 +777,110 @@ impl ReverseStressArgs {
             shortfall_only: self.shortfall_only,
         })
     }
+}
+
+/// `undertow calibrate`.
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateArgs {
+    #[command(subcommand)]
+    pub what: CalibrateCommand,
+}
+
+/// What `undertow calibrate` fits.
+#[derive(Subcommand, Debug, Clone)]
+pub enum CalibrateCommand {
+    /// Fit the investors' flow parameters to a flow history; writes the calibrated fund file,
+    /// calibration.json and calibration.html.
+    Flows(CalibrateFlowsArgs),
+    /// Positions' ADV, spread and volatility and the [scenarios.market] ranges from a daily
+    /// market file (date,id,close,volume,bid,ask); docs/market-data.md.
+    Market(CalibrateMarketArgs),
+}
+
+/// `undertow calibrate flows`.
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateFlowsArgs {
+    /// Flow history CSV (date,holder,kind,shares,subscriptions,redemptions[,nav]); required.
+    #[arg(long)]
+    pub flows: Option<PathBuf>,
+    /// Market file CSV (date,id,close,volume,bid,ask): its stress composite lets the stress
+    /// sensitivities be fitted.
+    #[arg(long)]
+    pub market: Option<PathBuf>,
+    /// The fund file to calibrate (TOML); required.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// The calibrated fund file to write; required.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Where calibration.json and calibration.html go [default: the folder of --out].
+    #[arg(long)]
+    pub report_dir: Option<PathBuf>,
+}
+
+/// `undertow backtest`.
+#[derive(Args, Debug, Clone)]
+pub struct BacktestArgs {
+    /// Flow history CSV; required.
+    #[arg(long)]
+    pub flows: Option<PathBuf>,
+    /// The (calibrated) fund file whose flow model is tested; required.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Market file CSV: the forecasts are conditioned on its realised stress composite.
+    #[arg(long)]
+    pub market: Option<PathBuf>,
+    /// Monte Carlo draws per start date, 100 to 100000.
+    #[arg(long, default_value_t = 2000)]
+    pub draws: usize,
+    /// Seed of the draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output directory for backtest.json and backtest.html.
+    #[arg(long, default_value = "undertow-out")]
+    pub out: PathBuf,
+}
+
+/// A flag every run of the command needs (flags are optional to clap so that a bad value is
+/// refused naming the flag, docs: cli/src/main.rs tests).
+pub fn required(value: &Option<PathBuf>, flag: &str) -> Result<PathBuf, EngineError> {
+    value
+        .clone()
+        .ok_or_else(|| EngineError::BadInput(format!("flag {flag} is required")))
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateMarketArgs {
+    /// Daily market file: date,id,close,volume,bid,ask (docs/market-data.md).
+    #[arg(long)]
+    pub market: PathBuf,
+    /// Fund file (TOML) the values go into; the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// A stress window, NAME:FROM..TO (dates YYYY-MM-DD, both included); repeat for several.
+    #[arg(long = "stress-window")]
+    pub stress_windows: Vec<String>,
+    /// The calibrated fund file to write (market_calibration.json goes beside it); without it
+    /// nothing is written and the table is printed.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WhatIfArgs {
+    /// Script file (TOML, docs/scenarios.md section 8).
+    pub file: PathBuf,
+    /// Fund file (TOML); the built-in example fund when absent.
+    #[arg(long)]
+    pub fund: Option<PathBuf>,
+    /// Simulated horizon in days (overrides the fund file).
+    #[arg(long)]
+    pub horizon: Option<u32>,
+    /// Output directory for summary.json, what_if.csv and report.html; without it the table is
+    /// printed and nothing is written.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Worker threads (the results do not depend on it).
+    #[arg(long)]
+    pub threads: Option<usize>,
 }

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use clap::{Command as ClapCommand, CommandFactory, FromArgMatches};
 use undertow_engine::EngineError;
 
-use args::{Cli, Command, OptimizeCommand};
+use args::{CalibrateCommand, Cli, Command, OptimizeCommand};
 
 fn main() -> ExitCode {
     interrupt::install();
@@ -73,10 +73,16 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
         },
         Command::ReverseStress(a) => redemption_policy::reverse_stress(&a),
         Command::Sensitivity(a) => sensitivity::sensitivity(&a),
+        Command::Calibrate(c) => match c.what {
+            CalibrateCommand::Flows(a) => calibrate::calibrate_flows(&a),
+            CalibrateCommand::Market(a) => market_data::calibrate_market(&a),
+        },
+        Command::Backtest(a) => backtest::backtest(&a),
         Command::Report(a) => report::report(&a),
         Command::Validate(a) => validate::validate(&a),
         Command::Devices => devices::devices(),
         Command::Bench(a) => bench::bench(&a),
+        Command::WhatIf(a) => what_if::what_if(&a),
     }
 }
 
@@ -118,6 +124,17 @@ mod tests {
                     let flag = format!("--{long}");
                     let mut argv = vec!["undertow".to_string()];
                     argv.extend(path.iter().cloned());
+                    // The command's other required arguments, with a placeholder value, so that
+                    // only the flag under test can be refused.
+                    for other in cmd.get_arguments() {
+                        if !other.is_required_set() || other.get_long() == Some(long) {
+                            continue;
+                        }
+                        match other.get_long() {
+                            Some(l) => argv.extend([format!("--{l}"), "x".to_string()]),
+                            None => argv.push("x".to_string()),
+                        }
+                    }
                     argv.extend([flag.clone(), value.to_string()]);
                     let parsed = numbers_may_be_negative(Cli::command())
                         .try_get_matches_from(&argv)

@@ -29,12 +29,14 @@
 //! ```
 
 pub mod backend;
+pub mod calibrate;
 pub mod cancel;
 pub mod error;
 pub mod files;
 pub mod finite;
 pub mod fund;
 pub mod manifest;
+pub mod market_data;
 pub mod measure;
 pub mod memory;
 mod output;
@@ -44,6 +46,7 @@ pub mod settings;
 pub mod shard;
 pub mod stages;
 pub mod summary;
+pub mod what_if;
 
 pub use error::EngineError;
 pub use fund::FundOverrides;

@@ -240,7 +240,10 @@ pub(crate) struct SweptRange {
     pub unconditional: Option<(Vec<ScenarioOutput>, Vec<u64>)>,
     /// The unconditional mixture's family code of each scenario (empty when not swept).
     pub unconditional_families: Vec<u32>,
+    /// Seconds the stress library's sweep took (`summary.json`'s `run.seconds`).
     pub seconds: f64,
+    /// Seconds the unconditional mixture's sweep took (0 when not swept).
+    pub unconditional_seconds: f64,
     pub notices: Vec<String>,
 }
 
@@ -273,6 +276,7 @@ pub(crate) fn sweep_sets(
         progress,
     )?;
     let mut unconditional_families = Vec::new();
+    let mut unconditional_seconds = 0.0;
     let unconditional = if request.unconditional {
         let fell_back = notices.len();
         let (outs, counts, families_u, secs) = sweep_unconditional(
@@ -284,7 +288,7 @@ pub(crate) fn sweep_sets(
             progress,
         )?;
         unconditional_families = families_u;
-        seconds += secs;
+        unconditional_seconds = secs;
         if notices.len() > fell_back {
             let (s, secs) = sweep_range_falling_back(
                 fund,
@@ -296,7 +300,7 @@ pub(crate) fn sweep_sets(
                 &mut |_| {},
             )?;
             stress = s;
-            seconds += secs;
+            seconds = secs;
         }
         Some((outs, counts))
     } else {
@@ -308,6 +312,7 @@ pub(crate) fn sweep_sets(
         unconditional,
         unconditional_families,
         seconds,
+        unconditional_seconds,
         notices,
     })
 }
@@ -489,6 +494,11 @@ impl RunOutcome {
             let fund_u = unconditional_fund(&self.fund);
             out.scenarios_csv_named(SCENARIOS_UNCONDITIONAL_CSV, |csv| {
                 write_records(csv, &fund_u, seed, outputs)
+            })?;
+        }
+        if let Some(w) = &self.summary.what_if {
+            out.file(crate::what_if::WHAT_IF_CSV, |f| {
+                crate::what_if::write_csv(f, w)
             })?;
         }
         out.file(REPORT_FILE, |w| {

@@ -177,8 +177,10 @@ pub struct ShardManifest {
     pub backend: ShardBackend,
     /// The run flags that change results.
     pub flags: RunFlags,
-    /// Seconds the shard's sweep took (both sets).
+    /// Seconds the shard's stress-library sweep took (a merge's `run.seconds` is their sum).
     pub seconds: f64,
+    /// Seconds the shard's unconditional-mixture sweep took (0 when not swept).
+    pub unconditional_seconds: f64,
     /// What the run told the user (a GPU fallback, say).
     pub notices: Vec<String>,
     /// Every file beside the manifest, by name, with its SHA-256 (hex).
@@ -371,6 +373,7 @@ pub fn run_shard(
             analysis: request.analysis.as_ref().map(AnalysisFlags::from),
         },
         seconds: swept.seconds,
+        unconditional_seconds: swept.unconditional_seconds,
         notices: swept.notices.clone(),
         files: BTreeMap::new(),
     };

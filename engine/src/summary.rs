@@ -34,6 +34,9 @@ pub struct Summary {
     /// `portfolio_liquidity`, ..., `findings`, `stages`), at the top level.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub analysis: Option<AnalysisSummary>,
+    /// The scripted what-ifs (`undertow run --scripts FILE`); absent without scripts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub what_if: Option<crate::what_if::WhatIf>,
 }
 
 /// The stress library: the fund's own `[scenarios]` configuration, every scenario a stress.
@@ -136,6 +139,7 @@ impl Summary {
             fan_charts,
             unconditional: None,
             analysis,
+            what_if: None,
         }
     }
 }

@@ -192,7 +192,13 @@ fn the_fund_file_written_reloads_to_the_same_fund_and_results() {
     }
     .apply(example_fund())
     .unwrap();
-    for fund in [base, overridden] {
+    // A fund whose positions come from a CSV file beside it: fund.toml inlines them.
+    let csv = undertow_host::fund::load_fund(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../tests/fixtures/small_fund_csv.toml"
+    )))
+    .unwrap();
+    for fund in [base, overridden, csv] {
         let text = fund_toml_checked(&fund).unwrap();
         let back = reload_fund(&text, &fund.source, Path::new(FUND_TOML)).unwrap();
         assert_eq!(format!("{back:?}"), format!("{fund:?}"));
@@ -329,6 +335,10 @@ fn shards_that_differ_in_what_changes_results_are_refused() {
         (
             "backend float type",
             Box::new(|v| v["backend"]["float"] = "f64".into()),
+        ),
+        (
+            "backend kind",
+            Box::new(|v| v["backend"]["kind"] = "gpu".into()),
         ),
     ];
     for (what, edit) in cases {

@@ -72,6 +72,18 @@ pub fn parse_summary(text: &str) -> Result<Value, ReportError> {
 /// The file name of the report beside `summary.json`.
 pub const REPORT_FILE: &str = "report.html";
 
+/// Renders the standalone page of `undertow calibrate flows` (`calibration` key) or
+/// `undertow backtest` (`backtest` key) JSON.
+pub fn render_calibration(value: &Value) -> Result<String, ReportError> {
+    sections::render_calibration(json::Node::root(value))
+}
+
+/// Renders a page of the scripted what-ifs alone, from a summary holding `fund` and `what_if`
+/// (`undertow what-if`).
+pub fn render_what_if(summary: &Value) -> Result<String, ReportError> {
+    sections::render_what_if(json::Node::root(summary))
+}
+
 /// Renders the report for a summary (`summary.json` parsed as JSON).
 pub fn render(summary: &Value) -> Result<String, ReportError> {
     sections::render(json::Node::root(summary))

@@ -73,6 +73,19 @@ const RULES: &[(&str, Rule)] = &[
             "undertow-engine",
         ]),
     ),
+    (
+        "calibrate",
+        Rule::Not(&[
+            "wgpu",
+            "pollster",
+            "plotters",
+            "undertow-shaders",
+            "undertow-gpu",
+            "undertow-analysis",
+            "undertow-report",
+            "undertow-engine",
+        ]),
+    ),
     ("engine", Rule::Not(&["clap", "indicatif", "anyhow"])),
     // The Python wheel wraps the engine (and what it re-exports), never the CLI's crates.
     ("python", Rule::Not(&["clap", "indicatif", "undertow-cli"])),

@@ -3,10 +3,13 @@
 //! `portfolio_liquidity` (`optimize buffer`), `liquidation_design` (`optimize liquidation`),
 //! `redemption_policy` (`optimize gates`, `reverse-stress`). No command uses another's module.
 
+pub mod backtest;
 pub mod bench;
+pub mod calibrate;
 pub mod devices;
 pub mod example_fund;
 pub mod liquidation_design;
+pub mod market_data;
 pub mod market_liquidity;
 pub mod merge;
 pub mod portfolio_liquidity;
@@ -15,3 +18,4 @@ pub mod report;
 pub mod run;
 pub mod sensitivity;
 pub mod validate;
+pub mod what_if;

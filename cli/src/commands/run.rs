@@ -52,6 +52,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let request = args.request();
     let provenance = manifest::provenance(args.fund.as_deref(), std::env::args().collect())?;
     request.check(&fund)?;
+    let scripts = crate::commands::what_if::load(args.scripts.as_deref(), &fund)?;
     let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;
     let limit = args.max_memory.or_else(memory::default_limit);
     request.check_memory(&fund, backend.preferred_block(), limit)?;
@@ -63,6 +64,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     outcome.provenance = provenance;
     outcome.notices.iter().for_each(|n| eprintln!("{n}"));
     bar.finish_and_clear();
+    outcome.summary.what_if = crate::commands::what_if::run(&fund, &scripts, args.threads)?;
     {
         let _writing = crate::interrupt::writing();
         outcome.write(&args.out)?;
@@ -117,7 +119,7 @@ fn run_shard(args: &RunArgs, fund: &Fund, spec: ShardSpec, source: String) -> an
     println!(
         "shard {spec}: {} scenarios in {:.2}s",
         range.end - range.start,
-        outcome.manifest.seconds
+        outcome.manifest.seconds + outcome.manifest.unconditional_seconds
     );
     println!("wrote {}", dir.display());
     Ok(())

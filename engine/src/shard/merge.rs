@@ -147,6 +147,15 @@ fn check_same(a: &Shard, b: &Shard) -> Result<(), EngineError> {
             format!("{:?}", y.flags),
         ));
     }
+    // GPU records agree with the CPU's within the validation tolerance, not bit for bit: a mix
+    // of CPU and GPU shards would equal neither single run.
+    if x.backend.kind != y.backend.kind {
+        return Err(differ(
+            "backend kind (pin --backend cpu or gpu on every shard)",
+            x.backend.kind.clone(),
+            y.backend.kind.clone(),
+        ));
+    }
     if x.backend.float != y.backend.float {
         return Err(differ(
             "backend float type",
@@ -447,6 +456,10 @@ pub fn combine(
     manifest.shard_source = format!("merge --as-shard of {} shards", shards.len());
     manifest.backend.description = backend;
     manifest.seconds = shards.iter().map(|s| s.manifest.seconds).sum();
+    manifest.unconditional_seconds = shards
+        .iter()
+        .map(|s| s.manifest.unconditional_seconds)
+        .sum();
     manifest.notices = notices.clone();
     manifest.files.clear();
     Ok(super::ShardOutcome {

@@ -70,21 +70,29 @@ pub fn with_variant(
 }
 
 /// Test support for the zero-copy check: `n` records of zeros exported as a table; returns the
-/// table and the address of the first batch's `column` data buffer as Rust allocated it.
+/// table, the address of the first batch's `column` data buffer as Rust allocated it, and the
+/// seconds taken to build the columns and to export them.
 #[pyfunction]
 #[pyo3(signature = (n, column = 2))]
-pub fn _export_probe(py: Python<'_>, n: usize, column: usize) -> PyResult<(Py<PyAny>, usize)> {
+pub fn _export_probe(
+    py: Python<'_>,
+    n: usize,
+    column: usize,
+) -> PyResult<(Py<PyAny>, usize, f64, f64)> {
     let outputs = vec![undertow_kernel::ScenarioOutput::default(); n];
     let families = vec![0u32; n];
-    let (schema, batches) =
-        undertow_engine::shard::records::record_batches(0, &outputs, &families)
-            .map_err(arrow_err)?;
+    let start = std::time::Instant::now();
+    let (schema, batches) = undertow_engine::shard::records::record_batches(0, &outputs, &families)
+        .map_err(arrow_err)?;
     let address = batches
         .first()
         .map(|b| b.column(column).to_data().buffers()[0].as_ptr() as usize)
         .unwrap_or(0);
+    let built = start.elapsed().as_secs_f64();
+    let start = std::time::Instant::now();
     let table = to_pyarrow(py, &schema, &batches)?;
-    Ok((table.unbind(), address))
+    let exported = start.elapsed().as_secs_f64();
+    Ok((table.unbind(), address, built, exported))
 }
 
 /// The address of the first batch's `column` data buffer (for the zero-copy test on real runs).

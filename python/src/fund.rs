@@ -49,8 +49,8 @@ fn to_toml_value(py: Python<'_>, value: &Bound<'_, PyAny>, what: &str) -> PyResu
         .import("json")?
         .call_method1("dumps", (value,))?
         .extract()?;
-    let json: serde_json::Value = serde_json::from_str(&text)
-        .map_err(|e| raise(py, "FundError", format!("{what}: {e}")))?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| raise(py, "FundError", format!("{what}: {e}")))?;
     toml::Value::try_from(json).map_err(|e| {
         raise(
             py,
@@ -266,4 +266,3 @@ pub fn example_fund() -> PyFund {
         fund: undertow_host::fund::example_fund(),
     }
 }
-

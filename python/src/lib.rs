@@ -8,11 +8,13 @@
 //! - [`runs`]: `run` and `sweep`, the GIL released, Ctrl-C polled on the calling thread and
 //!   handed to the engine's cancellation hook ([`undertow_engine::cancel`]).
 //! - [`arrow`]: the records as a `pyarrow.Table` through the Arrow C data interface, no copy.
+//! - [`calibrate`]: `calibrate_flows` and `backtest` (the flow history, docs/calibration.md).
 //! - [`errors`]: engine and fund errors as the package's exception classes.
 
 use pyo3::prelude::*;
 
 mod arrow;
+mod calibrate;
 mod errors;
 mod fund;
 mod runs;
@@ -26,6 +28,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(runs::run, m)?)?;
     m.add_function(wrap_pyfunction!(runs::sweep, m)?)?;
     m.add_function(wrap_pyfunction!(arrow::_export_probe, m)?)?;
+    m.add_function(wrap_pyfunction!(calibrate::calibrate_flows, m)?)?;
+    m.add_function(wrap_pyfunction!(calibrate::backtest, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

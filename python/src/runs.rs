@@ -96,7 +96,9 @@ fn interruptible<T: Send>(
     match outcome {
         (_, Some(e)) => Err(e),
         (Ok(Ok(r)), None) => r.map_err(|e| engine_error(py, e)),
-        _ => Err(PyRuntimeError::new_err("the run panicked (a bug in undertow)")),
+        _ => Err(PyRuntimeError::new_err(
+            "the run panicked (a bug in undertow)",
+        )),
     }
 }
 
@@ -119,7 +121,11 @@ fn families(fund: &Fund, seed: u64, scenarios: u64) -> Vec<u32> {
     let mut first = 0;
     while first < scenarios {
         let end = (first + 65_536).min(scenarios);
-        out.extend(scenario_block(fund, seed, first..end).iter().map(|p| p.family));
+        out.extend(
+            scenario_block(fund, seed, first..end)
+                .iter()
+                .map(|p| p.family),
+        );
         first = end;
     }
     out
@@ -278,7 +284,10 @@ impl PyRunResult {
         let mut rows = vec![
             ("scenarios", s.run.scenarios.to_string()),
             ("backend", esc(&s.run.backend)),
-            ("cash buffer", pct(self.outcome.fund.model.params.initial_cash as f64)),
+            (
+                "cash buffer",
+                pct(self.outcome.fund.model.params.initial_cash as f64),
+            ),
             ("coverage (stress)", pct(h.coverage)),
             ("survival (stress)", pct(h.survival)),
             ("gate frequency", pct(h.gate_frequency)),

@@ -23,18 +23,19 @@ def test_a_million_records_export_without_a_copy():
     n = 1_000_000
     before = pa.total_allocated_bytes()
     start = time.perf_counter()
-    table, address = _native._export_probe(n, 2)
+    table, address, built, exported = _native._export_probe(n, 2)
     seconds = time.perf_counter() - start
     assert table.num_rows == n
     assert table.column(2).chunks[0].buffers()[1].address == address
     # The table's bytes (tens of MB) live in Rust's allocations, not pyarrow's pool.
     assert table.nbytes > 50 * n
     assert pa.total_allocated_bytes() - before < 1_000_000
-    print(f"1,000,000 records: built and exported in {seconds * 1000:.1f} ms")
+    print(f"1,000,000 records: {built * 1000:.1f} ms to build the columns, "
+          f"{exported * 1000:.1f} ms to export, {seconds * 1000:.1f} ms in all")
 
 
 def test_the_address_check_can_fail():
-    table, address = _native._export_probe(1000, 2)
+    table, address, _, _ = _native._export_probe(1000, 2)
     copied = pa.Table.from_arrays(
         [pa.array(table.column(2).to_numpy().copy())], names=["x"]
     )

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 from . import _native
 from ._errors import FundError, GpuError, UndertowError
-from ._native import Fund, Result, example_fund
+from ._native import Fund, Result, backtest, calibrate_flows, example_fund
 
 __all__ = [
     "Fund",
@@ -21,6 +21,8 @@ __all__ = [
     "example_fund",
     "run",
     "sweep",
+    "calibrate_flows",
+    "backtest",
     "UndertowError",
     "FundError",
     "GpuError",

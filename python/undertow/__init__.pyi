@@ -79,3 +79,17 @@ def sweep(
     threads: Optional[int] = None,
     progress: Progress = None,
 ) -> pyarrow.Table: ...
+def calibrate_flows(
+    fund: Union[str, PathLike],
+    flows: Union[str, PathLike],
+    market: Optional[Union[str, PathLike]] = None,
+    out: Optional[Union[str, PathLike]] = None,
+) -> Dict[str, Any]: ...
+def backtest(
+    fund: Union[str, PathLike],
+    flows: Union[str, PathLike],
+    market: Optional[Union[str, PathLike]] = None,
+    draws: int = 2000,
+    seed: int = 1,
+    out_dir: Optional[Union[str, PathLike]] = None,
+) -> Dict[str, Any]: ...

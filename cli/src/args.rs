@@ -362,6 +362,11 @@ pub struct OptimizeBufferArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
+    /// Read the stress library's records from these shard directories of `undertow run --shard`
+    /// (or directories holding them) instead of sweeping; their count and seed are used, and
+    /// they must have run this fund with the same overrides (docs/scale-out.md).
+    #[arg(long, num_args = 1.., value_name = "DIR", conflicts_with_all = ["scenarios", "seed"])]
+    pub from_shards: Vec<PathBuf>,
     /// Scenarios of the sweep behind liquidity at risk.
     #[arg(long, default_value_t = 10_000)]
     pub scenarios: u64,
@@ -500,6 +505,11 @@ pub struct OptimizeGatesArgs {
     /// Fund file (TOML); the built-in example fund when absent.
     #[arg(long)]
     pub fund: Option<PathBuf>,
+    /// Read the stress library's records from these shard directories of `undertow run --shard`
+    /// (or directories holding them) instead of sweeping; their count and seed are used, and
+    /// they must have run this fund with the same overrides (docs/scale-out.md).
+    #[arg(long, num_args = 1.., value_name = "DIR", conflicts_with_all = ["scenarios", "seed"])]
+    pub from_shards: Vec<PathBuf>,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Scenarios of the sweep whose records the early-warning analysis reads.
@@ -649,6 +659,7 @@ impl OptimizeBufferArgs {
             scenarios: self.scenarios,
             seed: self.seed,
             threads: self.threads,
+            from_shards: self.from_shards.clone(),
         }
     }
 
@@ -723,6 +734,7 @@ impl OptimizeGatesArgs {
             scenarios: self.scenarios,
             seed: self.seed,
             threads: self.threads,
+            from_shards: self.from_shards.clone(),
         }
     }
 

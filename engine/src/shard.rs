@@ -30,7 +30,7 @@ use crate::error::{Context, EngineError};
 use crate::run::{sweep_sets, RunRequest};
 use crate::settings::AnalysisSettings;
 
-pub use merge::{combine, merge, Merged};
+pub use merge::{combine, merge, stress_records, Merged, StressRecords};
 
 /// The most shards a sweep may be split into (the directory name has five digits).
 pub const MAX_SHARDS: u64 = 99_999;

@@ -154,6 +154,33 @@ pub struct StageSweep {
     pub seed: u64,
     /// `None`: every core.
     pub threads: Option<usize>,
+    /// Shard directories of `undertow run --shard` (or directories holding them) whose stress
+    /// library records the stage reads instead of sweeping; their count and seed replace
+    /// `scenarios` and `seed`, and their fund must be the stage's. Empty: sweep.
+    pub from_shards: Vec<std::path::PathBuf>,
+}
+
+/// The stage's base records and the seed they were swept with: the shards' stress library
+/// when `sweep.from_shards` names any (refused unless they ran `fund` as the stage has it),
+/// otherwise a CPU sweep.
+fn base_records(
+    fund: &Fund,
+    sweep: &StageSweep,
+) -> Result<(Vec<ScenarioOutput>, u64), EngineError> {
+    if sweep.from_shards.is_empty() {
+        check_scenarios(sweep.scenarios)?;
+        let outputs = stage_sweep(fund, sweep.scenarios, sweep.seed, sweep.threads)?;
+        return Ok((outputs, sweep.seed));
+    }
+    let records = crate::shard::stress_records(&sweep.from_shards)?;
+    if crate::shard::fund_toml_checked(fund)? != records.fund_toml {
+        return Err(EngineError::BadInput(format!(
+            "shard {}: its fund.toml is not this command's fund (give the same --fund and \
+             overrides the shards ran with)",
+            records.dir.display()
+        )));
+    }
+    Ok((records.outputs, records.seed))
 }
 
 /// `stage` (with what it depends on, and the findings) after a sweep whose records it reads.
@@ -164,17 +191,16 @@ fn after_sweep(
     stage: StageId,
     json_file: &'static str,
 ) -> Result<StageOutcome<AnalysisSummary>, EngineError> {
-    check_scenarios(sweep.scenarios)?;
     check_threads(sweep.threads)?;
     if stage == StageId::PortfolioLiquidity {
         check_buffer_horizon(Some(cfg.buffer.horizon_days), fund)?;
     }
     check_inputs(fund, cfg, &[stage]).map_err(EngineError::analysis)?;
-    let outputs = stage_sweep(fund, sweep.scenarios, sweep.seed, sweep.threads)?;
+    let (outputs, seed) = base_records(fund, sweep)?;
     let inputs = AnalysisInputs {
         fund,
         base_outputs: &outputs,
-        seed: sweep.seed,
+        seed,
     };
     let summary = analyse(inputs, cfg, &[stage, StageId::Findings], sweep.threads)?;
     analysis_outcome(fund, summary, json_file)

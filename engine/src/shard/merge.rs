@@ -394,6 +394,36 @@ pub fn merge(
     })
 }
 
+/// The stress library's records of the sweep that the shard directories `inputs` cover, checked
+/// as [`merge`] checks them, with the fund's TOML, the seed and the count: what a stage command
+/// that sweeps reads instead of sweeping (`optimize buffer --from-shards DIR...`).
+pub struct StressRecords {
+    pub fund_toml: String,
+    /// The first shard directory (for messages).
+    pub dir: PathBuf,
+    pub seed: u64,
+    pub scenarios: u64,
+    /// Indices `0..scenarios`, in order.
+    pub outputs: Vec<ScenarioOutput>,
+}
+
+/// Reads [`StressRecords`] from the shard directories `inputs` (see [`shard_dirs`]).
+pub fn stress_records(inputs: &[PathBuf]) -> Result<StressRecords, EngineError> {
+    let shards = load(inputs, None)?;
+    let m = &shards[0].manifest;
+    let dir = shards[0].dir.clone();
+    let fund_toml = String::from_utf8(read_checked(&shards[0], FUND_TOML)?)
+        .map_err(|e| refuse(&dir, format!("{FUND_TOML}: {e}")))?;
+    let (outputs, _) = gather(&shards, STRESS_ARROW)?;
+    Ok(StressRecords {
+        fund_toml,
+        dir,
+        seed: m.seed,
+        scenarios: m.flags.scenarios,
+        outputs,
+    })
+}
+
 /// Combines the shard directories `inputs`, which must cover shard `spec`'s range of the same
 /// sweep exactly, into shard `spec` (`undertow merge --as-shard K/N`): the records and paths
 /// concatenated, nothing recomputed. A step of a tree merge: the final merge reads fewer,

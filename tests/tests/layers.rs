@@ -87,6 +87,8 @@ const RULES: &[(&str, Rule)] = &[
         ]),
     ),
     ("engine", Rule::Not(&["clap", "indicatif", "anyhow"])),
+    // The Python wheel wraps the engine (and what it re-exports), never the CLI's crates.
+    ("python", Rule::Not(&["clap", "indicatif", "undertow-cli"])),
 ];
 
 /// The rule's breaches for one crate's dependencies.

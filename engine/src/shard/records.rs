@@ -62,12 +62,14 @@ fn words(o: &ScenarioOutput) -> [f32; WORDS] {
     bytemuck::cast(*o)
 }
 
-/// The Arrow IPC file of `outputs` (scenario indices from `first`) and their family codes.
-pub fn write_records(
+/// The records of `outputs` (scenario indices from `first`) and their family codes as Arrow
+/// record batches of at most 65,536 rows under the records' schema: what a shard's records file
+/// holds, and what the Python wheel hands to pyarrow without a copy.
+pub fn record_batches(
     first: u64,
     outputs: &[ScenarioOutput],
     families: &[u32],
-) -> Result<Vec<u8>, ArrowError> {
+) -> Result<(Arc<Schema>, Vec<RecordBatch>), ArrowError> {
     if families.len() != outputs.len() {
         return Err(ArrowError::InvalidArgumentError(format!(
             "{} family codes for {} records",
@@ -76,9 +78,8 @@ pub fn write_records(
         )));
     }
     let schema = Arc::new(record_schema());
-    let mut w = FileWriter::try_new(Vec::new(), &schema)?;
+    let mut batches = Vec::new();
     let mut at = 0usize;
-    // An empty shard still writes its schema (and no batch).
     while at < outputs.len() {
         let end = (at + BATCH_ROWS).min(outputs.len());
         let outs = &outputs[at..end];
@@ -93,8 +94,23 @@ pub fn write_records(
                 rows.iter().map(|r| r[k]),
             )));
         }
-        w.write(&RecordBatch::try_new(schema.clone(), cols)?)?;
+        batches.push(RecordBatch::try_new(schema.clone(), cols)?);
         at = end;
+    }
+    Ok((schema, batches))
+}
+
+/// The Arrow IPC file of `outputs` (scenario indices from `first`) and their family codes.
+pub fn write_records(
+    first: u64,
+    outputs: &[ScenarioOutput],
+    families: &[u32],
+) -> Result<Vec<u8>, ArrowError> {
+    let (schema, batches) = record_batches(first, outputs, families)?;
+    let mut w = FileWriter::try_new(Vec::new(), &schema)?;
+    // An empty shard still writes its schema (and no batch).
+    for b in &batches {
+        w.write(b)?;
     }
     w.finish()?;
     w.into_inner()

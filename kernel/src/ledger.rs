@@ -5,7 +5,6 @@
 
 use crate::ctx::{Ctx, St};
 use crate::layout::slot;
-use crate::market::market_state;
 use crate::params::*;
 use crate::real::Real;
 
@@ -133,13 +132,14 @@ pub fn repay<T: Real>(st: &mut St<T>) {
 
 /// Net proceeds the fund could raise from position `p` within `days` days at the participation
 /// cap (half spread paid, impact ignored), counting only sales that settle in time.
-pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32, g: T) -> T {
+/// The market is today's (`St::m`, at the stress level in `slot::G`).
+pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32) -> T {
     let pos = &c.positions[p as usize];
     if pos.window > 1 || pos.lag > days {
         return T::zero();
     }
     let l = &c.lay;
-    let m = market_state(pos, c.sc, g);
+    let m = st.m[p as usize];
     let value = st.get(l.hold + p) * st.get(l.price + p);
     let sale_days = T::n(days - pos.lag + 1);
     let gross = value.min(T::p(c.fund.participation_cap) * m.volume * sale_days);
@@ -151,10 +151,9 @@ pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32, g: T) ->
 pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
     let l = &c.lay;
     let r_set = c.fund.redemption_settlement;
-    let g = st.get(slot::G);
     let mut sellable = T::zero();
     for p in 0..l.n_positions {
-        sellable = sellable + sellable_within(c, st, p, r_set, g);
+        sellable = sellable + sellable_within(c, st, p, r_set);
     }
     let num = st.get(slot::CASH)
         + receivables_within(c, st, t, r_set)

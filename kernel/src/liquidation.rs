@@ -7,7 +7,6 @@
 use crate::ctx::{Ctx, St};
 use crate::layout::slot;
 use crate::ledger;
-use crate::market::market_state;
 use crate::params::*;
 use crate::real::Real;
 
@@ -136,7 +135,7 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
         c.fund.impact_model == impact::SQUARE_ROOT || c.fund.impact_model == impact::ADAPTIVE;
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
-        let m = market_state(pos, c.sc, g);
+        let m = st.m[p as usize];
         let price = st.get(l.price + p);
         let window_open = pos.window <= 1 || t % pos.window == pos.window - 1;
         let cap = if window_open {
@@ -585,8 +584,7 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::Layout;
-    use crate::simulate::init_state;
+    use crate::simulate::{init_state, Workspace};
     use crate::testing::{calm_scenario, fund, position, quiet_params};
 
     /// Allocates `goal` on day 0 of a three-position fund; returns the sales, the total cost, and
@@ -608,8 +606,8 @@ mod tests {
         let model = fund(p, 0.0, positions, vec![]);
         let sc = calm_scenario();
         let c = Ctx::new(&model, &sc, 0, [1, 2]);
-        let mut words = vec![0.0f64; Layout::new(&model.params).len as usize];
-        let mut st = St { w: &mut words[..] };
+        let mut ws = Workspace::<f64>::new(&model);
+        let mut st = ws.state(&c);
         init_state(&c, &mut st);
         prepare(&c, &mut st, 0, 0.0);
         match strategy_code {

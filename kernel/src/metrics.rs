@@ -7,7 +7,6 @@ use crate::ctx::{Ctx, St};
 use crate::investors::trailing;
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
-use crate::market::market_state;
 use crate::params::*;
 use crate::real::Real;
 
@@ -64,7 +63,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let (mut buffer, mut illiquid, mut lcr_sellable) = (T::zero(), T::zero(), T::zero());
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
-        let m = market_state(pos, c.sc, g);
+        let m = st.m[p as usize];
         let w = T::p(pos.weight);
         let v0 = T::p(pos.adv);
         w_sum = w_sum + w;
@@ -79,7 +78,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         if pos.flags & pflag::ILLIQUID != 0 {
             illiquid = illiquid + value;
         }
-        lcr_sellable = lcr_sellable + ledger::sellable_within(c, st, p, LCR_DAYS, g);
+        lcr_sellable = lcr_sellable + ledger::sellable_within(c, st, p, LCR_DAYS);
     }
     let w_sum = w_sum.max(T::p(1e-12));
     let spread_ix = (spread_ix / w_sum / T::p(SPREAD_INDEX_FULL - 1.0)).min(T::one());
@@ -108,7 +107,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
         if pos.tier != tier::NONE {
-            let m = market_state(pos, c.sc, g);
+            let m = st.m[p as usize];
             capacity = capacity
                 + T::p(pos.weight) * st.get(l.price + p) * (T::one() - T::p(0.5) * m.spread);
         }

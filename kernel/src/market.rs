@@ -219,38 +219,66 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let share = T::p(c.fund.impact_permanent_share);
     let recovery = T::p(sc.recovery);
 
+    // The eight per-position arrays this stage reads and writes lie one after the other in the
+    // layout (`Layout::new`): split them into slices of exactly `n` words once, so that the loop
+    // below indexes within known lengths and does no bounds check per word.
+    let n = l.n_positions as usize;
+    assert!(
+        l.log_price == l.hold + l.n_positions
+            && l.price == l.log_price + l.n_positions
+            && l.perm == l.price + l.n_positions
+            && l.perm_cum == l.perm + l.n_positions
+            && l.trans == l.perm_cum + l.n_positions
+            && l.adapt == l.trans + l.n_positions
+            && l.last_sale == l.adapt + l.n_positions,
+        "the per-position arrays are consecutive"
+    );
+    let St {
+        w,
+        k: consts,
+        m: markets,
+    } = st;
+    let words = &mut w[l.hold as usize..l.hold as usize + 8 * n];
+    let (hold, r) = words.split_at_mut(n);
+    let (log_price, r) = r.split_at_mut(n);
+    let (price, r) = r.split_at_mut(n);
+    let (perm_w, r) = r.split_at_mut(n);
+    let (perm_cum, r) = r.split_at_mut(n);
+    let (trans_w, r) = r.split_at_mut(n);
+    let (adapt_w, r) = r.split_at_mut(n);
+    let last_sale = &mut r[..n];
+    let (consts, markets) = (&consts[..n], &mut markets[..n]);
+    let positions = &c.positions[..n];
+
     let mut pnl = T::zero();
-    for p in 0..l.n_positions {
-        let pos = &c.positions[p as usize];
-        let k = st.k[p as usize];
+    for p in 0..n {
+        let pos = &positions[p];
+        let k = consts[p];
         let m = k.market(g);
-        st.m[p as usize] = m;
+        markets[p] = m;
         let z_class = z[(1 + pos.class) as usize];
         let mut z_own = z_class;
         if idio {
-            let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p);
+            let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p as u32);
             z_own = (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2);
         }
         let drift = drift_of(k.ramp, recovery, g, g_prev);
         // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
-        let perm = st.get(l.perm + p);
-        let trans = st.get(l.trans + p);
-        let x_new =
-            st.get(l.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own)
-                - perm
-                + trans * (T::one() - keep);
+        let perm = perm_w[p];
+        let trans = trans_w[p];
+        let x_new = log_price[p] + drift + m.vol * (w_market * z_market + w_class * z_own) - perm
+            + trans * (T::one() - keep);
         let price_new = x_new.exp();
-        pnl = pnl + st.get(l.hold + p) * (price_new - st.get(l.price + p));
-        st.set(l.log_price + p, x_new);
-        st.set(l.price + p, price_new);
-        st.set(l.perm + p, T::zero());
-        st.set(l.trans + p, trans * keep + (T::one() - share) * perm);
-        st.add(l.perm_cum + p, share * perm);
+        pnl = pnl + hold[p] * (price_new - price[p]);
+        log_price[p] = x_new;
+        price[p] = price_new;
+        perm_w[p] = T::zero();
+        trans_w[p] = trans * keep + (T::one() - share) * perm;
+        perm_cum[p] = perm_cum[p] + share * perm;
         if adaptive {
-            let a = st.get(l.adapt + p) * decay + st.get(l.last_sale + p);
-            st.set(l.adapt + p, a);
+            adapt_w[p] = adapt_w[p] * decay + last_sale[p];
         }
-        st.set(l.last_sale + p, T::zero());
+        last_sale[p] = T::zero();
     }
     st.add(crate::layout::slot::NAV_PNL, pnl);
 }

@@ -4,6 +4,7 @@
 //! WGSL twin: the bindings and `st_get`/`st_set` helpers in `shaders/wgsl/ctx.wgsl`.
 
 use crate::layout::Layout;
+use crate::market::{MarketState, PositionConsts};
 use crate::params::*;
 use crate::real::Real;
 
@@ -72,9 +73,16 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// One scenario's state words.
+/// One scenario's state words, with two CPU-side tables the WGSL twin does not have (it
+/// recomputes both from the records): the per-position constants of the scenario, converted once
+/// before day 0, and each position's market on the current day, computed once by
+/// `market::advance` for every stage of the day to read.
 pub struct St<'s, T> {
     pub w: &'s mut [T],
+    /// Per-position constants of this scenario (`PositionConsts::new`), in position order.
+    pub k: &'s [PositionConsts<T>],
+    /// Each position's market at today's stress level `slot::G` (`PositionConsts::market`).
+    pub m: &'s mut [MarketState<T>],
 }
 
 impl<T: Real> St<'_, T> {

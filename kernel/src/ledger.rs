@@ -5,19 +5,29 @@
 
 use crate::ctx::{Ctx, St};
 use crate::layout::slot;
-use crate::market::market_state;
+use crate::market::MarketState;
 use crate::params::*;
 use crate::real::Real;
 
 /// Amounts below this (in initial-NAV units) are treated as zero when deciding shortfalls.
 pub const MONEY_EPS: f32 = 1e-7;
 
+/// Each position's holding times its price, in position order, read through zipped slices (one
+/// bounds check per array, none per position).
+#[inline]
+pub fn position_values<'a, T: Real>(c: &Ctx, st: &'a St<T>) -> impl Iterator<Item = T> + 'a {
+    let l = &c.lay;
+    let n = l.n_positions as usize;
+    let hold = &st.w[l.hold as usize..l.hold as usize + n];
+    let price = &st.w[l.price as usize..l.price as usize + n];
+    hold.iter().zip(price).map(|(&h, &x)| h * x)
+}
+
 /// Value of all holdings at today's prices.
 pub fn holdings_value<T: Real>(c: &Ctx, st: &St<T>) -> T {
-    let l = &c.lay;
     let mut v = T::zero();
-    for p in 0..l.n_positions {
-        v = v + st.get(l.hold + p) * st.get(l.price + p);
+    for value in position_values(c, st) {
+        v = v + value;
     }
     v
 }
@@ -55,14 +65,13 @@ pub fn funding_headroom<T: Real>(c: &Ctx, st: &St<T>, nav_now: T) -> T {
     if !c.on(switch::FUNDING) || c.fund.funding_policy == funding::NEVER {
         return T::zero();
     }
-    let l = &c.lay;
     let g = st.get(slot::G);
     let access = (T::one() - T::p(c.sc.funding_shock) * g).max(T::zero());
     let haircut = (T::p(c.fund.repo_haircut) + T::p(c.sc.haircut_addon) * g).min(T::one());
     let mut repo = T::zero();
-    for p in 0..l.n_positions {
-        if c.positions[p as usize].flags & pflag::REPO_ELIGIBLE != 0 {
-            repo = repo + st.get(l.hold + p) * st.get(l.price + p);
+    for (pos, value) in c.positions.iter().zip(position_values(c, st)) {
+        if pos.flags & pflag::REPO_ELIGIBLE != 0 {
+            repo = repo + value;
         }
     }
     let available = (T::p(c.fund.credit_line) + repo * (T::one() - haircut)) * access;
@@ -133,14 +142,25 @@ pub fn repay<T: Real>(st: &mut St<T>) {
 
 /// Net proceeds the fund could raise from position `p` within `days` days at the participation
 /// cap (half spread paid, impact ignored), counting only sales that settle in time.
-pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32, g: T) -> T {
-    let pos = &c.positions[p as usize];
+/// The market is today's (`St::m`, at the stress level in `slot::G`).
+pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32) -> T {
+    let l = &c.lay;
+    let value = st.get(l.hold + p) * st.get(l.price + p);
+    sellable(c, &c.positions[p as usize], &st.m[p as usize], value, days)
+}
+
+/// [`sellable_within`] from the position, its market today and its value.
+#[inline]
+pub fn sellable<T: Real>(
+    c: &Ctx,
+    pos: &PositionParams,
+    m: &MarketState<T>,
+    value: T,
+    days: u32,
+) -> T {
     if pos.window > 1 || pos.lag > days {
         return T::zero();
     }
-    let l = &c.lay;
-    let m = market_state(pos, c.sc, g);
-    let value = st.get(l.hold + p) * st.get(l.price + p);
     let sale_days = T::n(days - pos.lag + 1);
     let gross = value.min(T::p(c.fund.participation_cap) * m.volume * sale_days);
     gross * (T::one() - T::p(0.5) * m.spread)
@@ -151,15 +171,19 @@ pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32, g: T) ->
 pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
     let l = &c.lay;
     let r_set = c.fund.redemption_settlement;
-    let g = st.get(slot::G);
-    let mut sellable = T::zero();
-    for p in 0..l.n_positions {
-        sellable = sellable + sellable_within(c, st, p, r_set, g);
+    let mut sellable_sum = T::zero();
+    for ((pos, m), value) in c
+        .positions
+        .iter()
+        .zip(st.m.iter())
+        .zip(position_values(c, st))
+    {
+        sellable_sum = sellable_sum + sellable(c, pos, m, value, r_set);
     }
     let num = st.get(slot::CASH)
         + receivables_within(c, st, t, r_set)
         + funding_headroom(c, st, nav_now)
-        + sellable;
+        + sellable_sum;
     let mut due_shares = T::zero();
     for h in 0..l.n_holders {
         due_shares = due_shares + st.get(l.due + h);

@@ -7,7 +7,6 @@
 use crate::ctx::{Ctx, St};
 use crate::layout::slot;
 use crate::ledger;
-use crate::market::market_state;
 use crate::params::*;
 use crate::real::Real;
 
@@ -136,7 +135,7 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
         c.fund.impact_model == impact::SQUARE_ROOT || c.fund.impact_model == impact::ADAPTIVE;
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
-        let m = market_state(pos, c.sc, g);
+        let m = st.m[p as usize];
         let price = st.get(l.price + p);
         let window_open = pos.window <= 1 || t % pos.window == pos.window - 1;
         let cap = if window_open {
@@ -334,10 +333,49 @@ fn min_cost_sale<T: Real>(c: &Ctx, st: &St<T>, p: u32, mu: T) -> T {
 
 fn min_cost_net<T: Real>(c: &Ctx, st: &St<T>, mu: T) -> T {
     let mut net = T::zero();
-    for p in 0..c.lay.n_positions {
-        net = net + net_of(&terms(c, st, p), min_cost_sale(c, st, p, mu));
+    for (k, cap, penalty) in sale_scratch(c, st) {
+        net = net + net_of(&k, sale_at_marginal(&k, mu - penalty, cap));
     }
     net
+}
+
+/// Each position's terms of sale, cap and late-settlement penalty from the scratch `prepare`
+/// filled, in position order: the same values as [`terms`] and the `lq_cap`/`lq_penalty` words,
+/// read through slices zipped together so that the search's inner loop (run 13 times per
+/// dealing day) does no per-word bounds check.
+fn sale_scratch<'a, T: Real>(
+    c: &Ctx,
+    st: &'a St<T>,
+) -> impl Iterator<Item = (SaleTerms<T>, T, T)> + 'a {
+    let l = &c.lay;
+    let n = l.n_positions as usize;
+    let w: &'a [T] = &st.w[..];
+    let arr = move |base: u32| &w[base as usize..base as usize + n];
+    let model = c.fund.impact_model;
+    let theta = T::p(c.fund.impact_threshold);
+    arr(l.lq_half_spread)
+        .iter()
+        .zip(arr(l.lq_scale))
+        .zip(arr(l.lq_depth))
+        .zip(arr(l.lq_offset))
+        .zip(arr(l.lq_cap))
+        .zip(arr(l.lq_penalty))
+        .map(
+            move |(((((&half_spread, &scale), &depth), &offset), &cap), &penalty)| {
+                (
+                    SaleTerms {
+                        model,
+                        half_spread,
+                        scale,
+                        depth,
+                        offset,
+                        theta,
+                    },
+                    cap,
+                    penalty,
+                )
+            },
+        )
 }
 
 /// `min_cost`: equalises marginal cost across positions under their caps (water-filling on the
@@ -345,11 +383,9 @@ fn min_cost_net<T: Real>(c: &Ctx, st: &St<T>, mu: T) -> T {
 pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
     let l = &c.lay;
     let mut mu_hi = T::zero();
-    for p in 0..l.n_positions {
-        let cap = st.get(l.lq_cap + p);
+    for (k, cap, penalty) in sale_scratch(c, st) {
         if cap > T::zero() {
-            let k = terms(c, st, p);
-            mu_hi = mu_hi.max(marginal_cost(&k, cap) + st.get(l.lq_penalty + p));
+            mu_hi = mu_hi.max(marginal_cost(&k, cap) + penalty);
         }
     }
     mu_hi = mu_hi * T::p(1.0001) + T::p(1e-9);
@@ -548,8 +584,7 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::Layout;
-    use crate::simulate::init_state;
+    use crate::simulate::{init_state, Workspace};
     use crate::testing::{calm_scenario, fund, position, quiet_params};
 
     /// Allocates `goal` on day 0 of a three-position fund; returns the sales, the total cost, and
@@ -571,8 +606,8 @@ mod tests {
         let model = fund(p, 0.0, positions, vec![]);
         let sc = calm_scenario();
         let c = Ctx::new(&model, &sc, 0, [1, 2]);
-        let mut words = vec![0.0f64; Layout::new(&model.params).len as usize];
-        let mut st = St { w: &mut words[..] };
+        let mut ws = Workspace::<f64>::new(&model);
+        let mut st = ws.state(&c);
         init_state(&c, &mut st);
         prepare(&c, &mut st, 0, 0.0);
         match strategy_code {

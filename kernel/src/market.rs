@@ -62,6 +62,82 @@ pub fn market_state<T: Real>(pos: &PositionParams, sc: &ScenarioParams, g: T) ->
     }
 }
 
+impl<T: Real> MarketState<T> {
+    pub fn zero() -> MarketState<T> {
+        MarketState {
+            spread: T::zero(),
+            volume: T::zero(),
+            depth: T::zero(),
+            vol: T::zero(),
+        }
+    }
+}
+
+/// What a position's daily market math needs that does not change within a scenario: its
+/// parameters and its class's multipliers converted to `T` once (CPU side; the WGSL twin reads
+/// the records each day). [`PositionConsts::market`] gives the same bits as [`market_state`].
+#[derive(Clone, Copy, Debug)]
+pub struct PositionConsts<T> {
+    pub spread: T,
+    /// The class's spread multiplier less 1.
+    pub spread_m1: T,
+    pub adv: T,
+    pub volume_cut: T,
+    pub depth_cut: T,
+    pub vol: T,
+    /// The class's volatility multiplier less 1.
+    pub vol_m1: T,
+    /// [`ramp_return`].
+    pub ramp: T,
+}
+
+impl<T: Real> PositionConsts<T> {
+    pub fn new(pos: &PositionParams, sc: &ScenarioParams) -> PositionConsts<T> {
+        let c = pos.class as usize;
+        let one = T::one();
+        PositionConsts {
+            spread: T::p(pos.spread),
+            spread_m1: T::p(sc.spread_mult[c]) - one,
+            adv: T::p(pos.adv),
+            volume_cut: T::p(sc.volume_cut[c]),
+            depth_cut: T::p(sc.depth_cut[c]),
+            vol: T::p(pos.vol),
+            vol_m1: T::p(sc.vol_mult[c]) - one,
+            ramp: ramp_return(pos, sc),
+        }
+    }
+
+    pub fn zero() -> PositionConsts<T> {
+        let z = T::zero();
+        PositionConsts {
+            spread: z,
+            spread_m1: z,
+            adv: z,
+            volume_cut: z,
+            depth_cut: z,
+            vol: z,
+            vol_m1: z,
+            ramp: z,
+        }
+    }
+
+    /// [`market_state`] at stress level `g`, operation for operation.
+    #[inline]
+    pub fn market(&self, g: T) -> MarketState<T> {
+        let one = T::one();
+        let spread = self.spread * (one + self.spread_m1 * g);
+        let volume = self.adv * (one - self.volume_cut * g);
+        let depth = volume * (one - self.depth_cut * g);
+        let vol = self.vol * (one + self.vol_m1 * g);
+        MarketState {
+            spread,
+            volume,
+            depth,
+            vol,
+        }
+    }
+}
+
 /// Total log-return of position `p` over the ramp: its class's `R_kc`, or for bonds on the
 /// duration route `-Dur dy + 0.5 Conv dy^2`.
 #[inline]
@@ -83,12 +159,17 @@ pub fn ramp_return<T: Real>(pos: &PositionParams, sc: &ScenarioParams) -> T {
 /// fall as `g -> 0`).
 #[inline]
 pub fn drift<T: Real>(pos: &PositionParams, sc: &ScenarioParams, g: T, g_prev: T) -> T {
+    drift_of(ramp_return::<T>(pos, sc), T::p(sc.recovery), g, g_prev)
+}
+
+/// [`drift`] from the position's ramp return `r` and the scenario's recovery share.
+#[inline]
+pub fn drift_of<T: Real>(r: T, recovery: T, g: T, g_prev: T) -> T {
     let dg = g - g_prev;
-    let r = ramp_return::<T>(pos, sc);
     if dg >= T::zero() {
         r * dg
     } else {
-        r * T::p(sc.recovery) * dg
+        r * recovery * dg
     }
 }
 
@@ -136,37 +217,123 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let adaptive = c.fund.impact_model == impact::ADAPTIVE;
     let keep = impact_retention::<T>(c.fund);
     let share = T::p(c.fund.impact_permanent_share);
+    let recovery = T::p(sc.recovery);
+
+    // The eight per-position arrays this stage reads and writes lie one after the other in the
+    // layout (`Layout::new`): split them into slices of exactly `n` words once, so that the loop
+    // below indexes within known lengths and does no bounds check per word.
+    let n = l.n_positions as usize;
+    assert!(
+        l.log_price == l.hold + l.n_positions
+            && l.price == l.log_price + l.n_positions
+            && l.perm == l.price + l.n_positions
+            && l.perm_cum == l.perm + l.n_positions
+            && l.trans == l.perm_cum + l.n_positions
+            && l.adapt == l.trans + l.n_positions
+            && l.last_sale == l.adapt + l.n_positions,
+        "the per-position arrays are consecutive"
+    );
+    let St {
+        w,
+        k: consts,
+        m: markets,
+    } = st;
+    let words = &mut w[l.hold as usize..l.hold as usize + 8 * n];
+    let (hold, r) = words.split_at_mut(n);
+    let (log_price, r) = r.split_at_mut(n);
+    let (price, r) = r.split_at_mut(n);
+    let (perm_w, r) = r.split_at_mut(n);
+    let (perm_cum, r) = r.split_at_mut(n);
+    let (trans_w, r) = r.split_at_mut(n);
+    let (adapt_w, r) = r.split_at_mut(n);
+    let last_sale = &mut r[..n];
+    let (consts, markets) = (&consts[..n], &mut markets[..n]);
+    let positions = &c.positions[..n];
 
     let mut pnl = T::zero();
-    for p in 0..l.n_positions {
-        let pos = &c.positions[p as usize];
-        let m = market_state(pos, sc, g);
+    for p in 0..n {
+        let pos = &positions[p];
+        let k = consts[p];
+        let m = k.market(g);
+        markets[p] = m;
         let z_class = z[(1 + pos.class) as usize];
         let mut z_own = z_class;
         if idio {
-            let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p);
+            let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p as u32);
             z_own = (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2);
         }
-        let drift = drift::<T>(pos, sc, g, g_prev);
+        let drift = drift_of(k.ramp, recovery, g, g_prev);
         // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
-        let perm = st.get(l.perm + p);
-        let trans = st.get(l.trans + p);
-        let x_new =
-            st.get(l.log_price + p) + drift + m.vol * (w_market * z_market + w_class * z_own)
-                - perm
-                + trans * (T::one() - keep);
+        let perm = perm_w[p];
+        let trans = trans_w[p];
+        let x_new = log_price[p] + drift + m.vol * (w_market * z_market + w_class * z_own) - perm
+            + trans * (T::one() - keep);
         let price_new = x_new.exp();
-        pnl = pnl + st.get(l.hold + p) * (price_new - st.get(l.price + p));
-        st.set(l.log_price + p, x_new);
-        st.set(l.price + p, price_new);
-        st.set(l.perm + p, T::zero());
-        st.set(l.trans + p, trans * keep + (T::one() - share) * perm);
-        st.add(l.perm_cum + p, share * perm);
+        pnl = pnl + hold[p] * (price_new - price[p]);
+        log_price[p] = x_new;
+        price[p] = price_new;
+        perm_w[p] = T::zero();
+        trans_w[p] = trans * keep + (T::one() - share) * perm;
+        perm_cum[p] = perm_cum[p] + share * perm;
         if adaptive {
-            let a = st.get(l.adapt + p) * decay + st.get(l.last_sale + p);
-            st.set(l.adapt + p, a);
+            adapt_w[p] = adapt_w[p] * decay + last_sale[p];
         }
-        st.set(l.last_sale + p, T::zero());
+        last_sale[p] = T::zero();
     }
     st.add(crate::layout::slot::NAV_PNL, pnl);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{busy_fund, calm_scenario};
+
+    /// The prepared constants give `market_state` and `drift` bit for bit, at every stress level
+    /// and in both float types, for every position of a fund with several classes.
+    #[test]
+    fn prepared_constants_reproduce_the_daily_market_bit_for_bit() {
+        let model = busy_fund(10);
+        let mut sc = calm_scenario();
+        for c in 0..MAX_CLASSES {
+            sc.spread_mult[c] = 1.0 + 0.37 * (c + 1) as f32;
+            sc.volume_cut[c] = 0.11 * (c + 1) as f32 / MAX_CLASSES as f32;
+            sc.depth_cut[c] = 0.23 * (c + 1) as f32 / MAX_CLASSES as f32;
+            sc.vol_mult[c] = 1.0 + 0.9 * (c + 1) as f32;
+            sc.price_shock[c] = -0.013 * (c + 1) as f32;
+        }
+        sc.recovery = 0.3;
+        fn check<T: Real + std::fmt::Debug>(model: &FundModel, sc: &ScenarioParams) -> usize {
+            let mut checked = 0;
+            for pos in &model.positions {
+                let k = PositionConsts::<T>::new(pos, sc);
+                for (g, g_prev) in [(0.0, 0.0), (0.31, 0.2), (1.0, 0.77), (0.4, 0.9)] {
+                    let (g, g_prev) = (T::p(g), T::p(g_prev));
+                    let (a, b) = (market_state::<T>(pos, sc, g), k.market(g));
+                    for (x, y) in [
+                        (a.spread, b.spread),
+                        (a.volume, b.volume),
+                        (a.depth, b.depth),
+                        (a.vol, b.vol),
+                    ] {
+                        assert_eq!(x.to_f64().to_bits(), y.to_f64().to_bits(), "{a:?} {b:?}");
+                    }
+                    let d = drift::<T>(pos, sc, g, g_prev);
+                    let e = drift_of(k.ramp, T::p(sc.recovery), g, g_prev);
+                    assert_eq!(d.to_f64().to_bits(), e.to_f64().to_bits());
+                    checked += 1;
+                }
+            }
+            checked
+        }
+        assert!(check::<f32>(&model, &sc) >= 8);
+        assert!(check::<f64>(&model, &sc) >= 8);
+        // The check can fail: a constant off by a relative 1e-5 changes the bits.
+        let pos = &model.positions[0];
+        let mut k = PositionConsts::<f32>::new(pos, &sc);
+        k.spread_m1 *= 1.00001;
+        assert_ne!(
+            market_state::<f32>(pos, &sc, 1.0).spread.to_bits(),
+            k.market(1.0).spread.to_bits()
+        );
+    }
 }

@@ -7,7 +7,6 @@ use crate::ctx::{Ctx, St};
 use crate::investors::trailing;
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
-use crate::market::market_state;
 use crate::params::*;
 use crate::real::Real;
 
@@ -62,24 +61,23 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let (mut w_sum, mut spread_ix, mut volume_ix, mut depth_ix) =
         (T::zero(), T::zero(), T::zero(), T::zero());
     let (mut buffer, mut illiquid, mut lcr_sellable) = (T::zero(), T::zero(), T::zero());
-    for p in 0..l.n_positions {
-        let pos = &c.positions[p as usize];
-        let m = market_state(pos, c.sc, g);
+    // Positions, their constants, today's market and value zipped: no per-position bounds check.
+    let positions = c.positions.iter().zip(st.k.iter()).zip(st.m.iter());
+    for (((pos, k), m), value) in positions.zip(ledger::position_values(c, st)) {
         let w = T::p(pos.weight);
-        let v0 = T::p(pos.adv);
+        let v0 = k.adv;
         w_sum = w_sum + w;
         spread_ix = spread_ix + w * (m.spread / T::p(pos.spread.max(1e-12)) - T::one());
         volume_ix = volume_ix + w * (T::one() - m.volume / v0.max(T::p(1e-12)));
         // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
-        depth_ix = depth_ix + w * T::p(c.sc.depth_cut[pos.class as usize]) * g;
-        let value = st.get(l.hold + p) * st.get(l.price + p);
+        depth_ix = depth_ix + w * k.depth_cut * g;
         if pos.tier != tier::NONE {
             buffer = buffer + value;
         }
         if pos.flags & pflag::ILLIQUID != 0 {
             illiquid = illiquid + value;
         }
-        lcr_sellable = lcr_sellable + ledger::sellable_within(c, st, p, LCR_DAYS, g);
+        lcr_sellable = lcr_sellable + ledger::sellable(c, pos, m, value, LCR_DAYS);
     }
     let w_sum = w_sum.max(T::p(1e-12));
     let spread_ix = (spread_ix / w_sum / T::p(SPREAD_INDEX_FULL - 1.0)).min(T::one());
@@ -108,7 +106,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     for p in 0..l.n_positions {
         let pos = &c.positions[p as usize];
         if pos.tier != tier::NONE {
-            let m = market_state(pos, c.sc, g);
+            let m = st.m[p as usize];
             capacity = capacity
                 + T::p(pos.weight) * st.get(l.price + p) * (T::one() - T::p(0.5) * m.spread);
         }

@@ -6,6 +6,7 @@
 
 use crate::ctx::{Ctx, St};
 use crate::layout::{slot, Layout};
+use crate::market::{MarketState, PositionConsts};
 use crate::params::*;
 use crate::real::Real;
 use crate::{investors, ledger, liquidation, market, metrics, policy};
@@ -55,6 +56,11 @@ pub fn init_state<T: Real>(c: &Ctx, st: &mut St<T>) {
     }
     // The audit starts from the balance sheet as built (weights plus cash, 1 up to rounding).
     st.set(slot::NAV_PNL, ledger::nav(c, st));
+    // The market at the stress level of the zeroed `slot::G`, until day 0's `market::advance`.
+    let g = st.get(slot::G);
+    for (m, k) in st.m.iter_mut().zip(st.k) {
+        *m = k.market(g);
+    }
 }
 
 /// One simulated day, in MODEL.md 3.7's order.
@@ -195,12 +201,42 @@ fn trace<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> DayTrace {
 /// Reusable per-thread working memory for [`simulate_into`].
 pub struct Workspace<T> {
     pub words: Vec<T>,
+    /// Per-position constants of the scenario being simulated (`St::k`).
+    consts: Vec<PositionConsts<T>>,
+    /// Each position's market on the current day (`St::m`).
+    market: Vec<MarketState<T>>,
 }
 
 impl<T: Real> Workspace<T> {
     pub fn new(model: &FundModel) -> Workspace<T> {
+        let n = model.params.n_positions as usize;
         Workspace {
             words: vec![T::zero(); Workspace::<T>::words(model)],
+            consts: vec![PositionConsts::zero(); n],
+            market: vec![MarketState::zero(); n],
+        }
+    }
+
+    /// The state of the scenario `c` describes: its words sized to the layout (their values are
+    /// left for [`init_state`]) and its per-position constants converted once.
+    pub fn state(&mut self, c: &Ctx) -> St<'_, T> {
+        let need = c.lay.len as usize;
+        if self.words.len() != need {
+            self.words.resize(need, T::zero());
+        }
+        let n = c.lay.n_positions as usize;
+        self.consts.clear();
+        self.consts.extend(
+            c.positions[..n]
+                .iter()
+                .map(|pos| PositionConsts::new(pos, c.sc)),
+        );
+        self.market.clear();
+        self.market.resize(n, MarketState::zero());
+        St {
+            w: &mut self.words[..],
+            k: &self.consts,
+            m: &mut self.market,
         }
     }
 
@@ -314,13 +350,7 @@ pub fn simulate_observed<T: Real>(
     mut observe: impl FnMut(&DayView<'_, T>),
 ) -> ScenarioOutput {
     let c = Ctx::new(model, sc, index, key);
-    let need = c.lay.len as usize;
-    if ws.words.len() != need {
-        ws.words.resize(need, T::zero());
-    }
-    let mut st = St {
-        w: &mut ws.words[..],
-    };
+    let mut st = ws.state(&c);
     init_state(&c, &mut st);
     for t in 0..model.params.horizon {
         day(&c, &mut st, t);
@@ -350,9 +380,7 @@ mod tests {
         let sc = calm_scenario();
         let c = Ctx::new(&model, &sc, 0, [1, 2]);
         let mut ws = Workspace::<f32>::new(&model);
-        let mut st = St {
-            w: &mut ws.words[..],
-        };
+        let mut st = ws.state(&c);
         init_state(&c, &mut st);
         let l = c.lay;
         st.set(l.hold, 0.0);

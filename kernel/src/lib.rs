@@ -7,6 +7,7 @@
 
 pub mod ctx;
 pub mod investors;
+pub mod lanes;
 pub mod layout;
 pub mod ledger;
 pub mod liquidation;
@@ -21,4 +22,6 @@ pub mod testing;
 
 pub use params::*;
 pub use real::Real;
-pub use simulate::{simulate, simulate_observed, simulate_traced, DayTrace, DayView, Workspace};
+pub use simulate::{
+    simulate, simulate_lanes, simulate_observed, simulate_traced, DayTrace, DayView, Workspace,
+};

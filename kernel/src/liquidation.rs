@@ -5,6 +5,7 @@
 //! WGSL twin: `shaders/wgsl/liquidation.wgsl`.
 
 use crate::ctx::{Ctx, St};
+use crate::lanes::{load, SaleLanes, Scratch};
 use crate::layout::slot;
 use crate::ledger;
 use crate::params::*;
@@ -121,12 +122,12 @@ fn terms<T: Real>(c: &Ctx, st: &St<T>, p: u32) -> SaleTerms<T> {
 }
 
 #[inline]
-fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
+pub fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     q * (T::one() - cost_rate(k, q))
 }
 
 /// Fills the per-position scratch (terms of sale, caps, late-settlement penalty) for day `t`.
-pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
+pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
     let l = &c.lay;
     let g = st.get(slot::G);
     let crowding = c.on(switch::CROWDING);
@@ -162,11 +163,8 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
         st.set(l.lq_scale + p, scale);
         st.set(l.lq_depth + p, m.depth.max(T::p(MIN_DEPTH)));
         st.set(l.lq_offset + p, offset);
-        // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
-        // market that has dried up, net proceeds would fall as the sale grows.
-        let k = terms(c, st, p);
-        let cap = sale_at_marginal(&k, T::one(), cap.max(T::zero()));
-        st.set(l.lq_cap + p, cap);
+        // The participation cap for now; the lanes below tighten it.
+        st.set(l.lq_cap + p, cap.max(T::zero()));
         st.set(
             l.lq_penalty + p,
             if late {
@@ -176,6 +174,55 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
             },
         );
         st.set(l.lq_sale + p, T::zero());
+    }
+    // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
+    // market that has dried up, net proceeds would fall as the sale grows.
+    let (base, n) = scratch_words(c);
+    let (read, rest) = st.w[base..base + 6 * n].split_at_mut(4 * n);
+    let cap = &mut rest[..n];
+    let (hs, scale, depth, offset) = (
+        &read[..n],
+        &read[n..2 * n],
+        &read[2 * n..3 * n],
+        &read[3 * n..4 * n],
+    );
+    let (model, theta) = (c.fund.impact_model, T::p(c.fund.impact_threshold));
+    let tighten = |p: usize, cap: &mut [T], w: usize| {
+        // One lane array of `W` positions, or of one for the remainder: the same operations.
+        if w == W {
+            let k: SaleLanes<T, W> = SaleLanes {
+                model,
+                theta,
+                half_spread: load(hs, p),
+                scale: load(scale, p),
+                depth: load(depth, p),
+                offset: load(offset, p),
+                cap: load(cap, p),
+                penalty: [T::zero(); W],
+            };
+            let tight = k.sale_at_marginal(&[T::one(); W], &k.cap);
+            cap[p..p + W].copy_from_slice(&tight);
+        } else {
+            let k: SaleLanes<T, 1> = SaleLanes {
+                model,
+                theta,
+                half_spread: load(hs, p),
+                scale: load(scale, p),
+                depth: load(depth, p),
+                offset: load(offset, p),
+                cap: load(cap, p),
+                penalty: [T::zero()],
+            };
+            cap[p] = k.sale_at_marginal(&[T::one()], &k.cap)[0];
+        }
+    };
+    let mut p = 0;
+    while p + W <= n {
+        tighten(p, cap, W);
+        p += W;
+    }
+    for p in p..n {
+        tighten(p, cap, 1);
     }
 }
 
@@ -325,67 +372,91 @@ fn interpolation_weight<T: Real>(goal: T, n_lo: T, n_hi: T) -> T {
     }
 }
 
-fn min_cost_sale<T: Real>(c: &Ctx, st: &St<T>, p: u32, mu: T) -> T {
-    let l = &c.lay;
-    let k = terms(c, st, p);
-    sale_at_marginal(&k, mu - st.get(l.lq_penalty + p), st.get(l.lq_cap + p))
-}
-
-fn min_cost_net<T: Real>(c: &Ctx, st: &St<T>, mu: T) -> T {
+/// Net proceeds of the min-cost allocation at multiplier `mu`: positions `W` at a time in lanes
+/// ([`crate::lanes`]), summed in position order.
+fn min_cost_net<T: Real, const W: usize>(s: &Scratch<T>, mu: T) -> T {
     let mut net = T::zero();
-    for (k, cap, penalty) in sale_scratch(c, st) {
-        net = net + net_of(&k, sale_at_marginal(&k, mu - penalty, cap));
+    let mut p = 0;
+    while p + W <= s.n {
+        let k = s.lanes::<W>(p);
+        for x in k.net_of(&k.min_cost_sale(mu)) {
+            net = net + x;
+        }
+        p += W;
+    }
+    for p in p..s.n {
+        let k = s.terms(p);
+        net = net + net_of(&k, sale_at_marginal(&k, mu - s.penalty[p], s.cap[p]));
     }
     net
 }
 
-/// Each position's terms of sale, cap and late-settlement penalty from the scratch `prepare`
-/// filled, in position order: the same values as [`terms`] and the `lq_cap`/`lq_penalty` words,
-/// read through slices zipped together so that the search's inner loop (run 13 times per
-/// dealing day) does no per-word bounds check.
-fn sale_scratch<'a, T: Real>(
-    c: &Ctx,
-    st: &'a St<T>,
-) -> impl Iterator<Item = (SaleTerms<T>, T, T)> + 'a {
+/// The liquidation scratch `prepare` filled (terms of sale, caps, late-settlement penalty), as
+/// slices of exactly `n` words: the same values as [`terms`] and the `lq_cap`/`lq_penalty`
+/// words, read with one bounds check per array.
+fn scratch<'a, T: Real>(c: &Ctx, st: &'a St<T>) -> Scratch<'a, T> {
+    let (base, n) = scratch_words(c);
+    scratch_of(c, &st.w[base..base + 6 * n])
+}
+
+/// [`scratch`] and, beside it, the `lq_sale` words to write.
+fn scratch_and_sales<'a, T: Real>(c: &Ctx, st: &'a mut St<T>) -> (Scratch<'a, T>, &'a mut [T]) {
+    let (base, n) = scratch_words(c);
+    let (read, sale) = st.w[base..base + 7 * n].split_at_mut(6 * n);
+    (scratch_of(c, read), sale)
+}
+
+/// Where the scratch starts and how many positions it holds: its seven arrays lie one after
+/// the other in the layout (`lq_half_spread` first, `lq_sale` last).
+fn scratch_words(c: &Ctx) -> (usize, usize) {
     let l = &c.lay;
-    let n = l.n_positions as usize;
-    let w: &'a [T] = &st.w[..];
-    let arr = move |base: u32| &w[base as usize..base as usize + n];
-    let model = c.fund.impact_model;
-    let theta = T::p(c.fund.impact_threshold);
-    arr(l.lq_half_spread)
-        .iter()
-        .zip(arr(l.lq_scale))
-        .zip(arr(l.lq_depth))
-        .zip(arr(l.lq_offset))
-        .zip(arr(l.lq_cap))
-        .zip(arr(l.lq_penalty))
-        .map(
-            move |(((((&half_spread, &scale), &depth), &offset), &cap), &penalty)| {
-                (
-                    SaleTerms {
-                        model,
-                        half_spread,
-                        scale,
-                        depth,
-                        offset,
-                        theta,
-                    },
-                    cap,
-                    penalty,
-                )
-            },
-        )
+    assert!(
+        l.lq_scale == l.lq_half_spread + l.n_positions
+            && l.lq_depth == l.lq_scale + l.n_positions
+            && l.lq_offset == l.lq_depth + l.n_positions
+            && l.lq_cap == l.lq_offset + l.n_positions
+            && l.lq_penalty == l.lq_cap + l.n_positions
+            && l.lq_sale == l.lq_penalty + l.n_positions,
+        "the liquidation scratch arrays are consecutive"
+    );
+    (l.lq_half_spread as usize, l.n_positions as usize)
+}
+
+fn scratch_of<'a, T: Real>(c: &Ctx, read: &'a [T]) -> Scratch<'a, T> {
+    let n = read.len() / 6;
+    let arr = |i: usize| &read[i * n..(i + 1) * n];
+    Scratch {
+        n,
+        model: c.fund.impact_model,
+        theta: T::p(c.fund.impact_threshold),
+        half_spread: arr(0),
+        scale: arr(1),
+        depth: arr(2),
+        offset: arr(3),
+        cap: arr(4),
+        penalty: arr(5),
+    }
 }
 
 /// `min_cost`: equalises marginal cost across positions under their caps (water-filling on the
 /// multiplier, found by bisection). Returns false when even every cap falls short of the goal.
-pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
-    let l = &c.lay;
+pub fn min_cost<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
+    let s = scratch(c, st);
     let mut mu_hi = T::zero();
-    for (k, cap, penalty) in sale_scratch(c, st) {
-        if cap > T::zero() {
-            mu_hi = mu_hi.max(marginal_cost(&k, cap) + penalty);
+    let mut p = 0;
+    while p + W <= s.n {
+        let k = s.lanes::<W>(p);
+        let mc = k.marginal_cost(&k.cap);
+        for j in 0..W {
+            if k.cap[j] > T::zero() {
+                mu_hi = mu_hi.max(mc[j] + k.penalty[j]);
+            }
+        }
+        p += W;
+    }
+    for p in p..s.n {
+        if s.cap[p] > T::zero() {
+            mu_hi = mu_hi.max(marginal_cost(&s.terms(p), s.cap[p]) + s.penalty[p]);
         }
     }
     mu_hi = mu_hi * T::p(1.0001) + T::p(1e-9);
@@ -393,24 +464,35 @@ pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
         T::zero(),
         mu_hi,
         T::zero(),
-        min_cost_net(c, st, mu_hi),
+        min_cost_net::<T, W>(&s, mu_hi),
         goal,
     );
     let feasible = b.n_hi >= goal;
     if feasible {
         for _ in 0..BISECTION_STEPS {
             let x = b.next();
-            b.update(x, min_cost_net(c, st, x));
+            b.update(x, min_cost_net::<T, W>(&s, x));
         }
     } else {
         b.collapse_to_hi();
     }
     let (lo, hi) = (b.lo, b.hi);
     let w = interpolation_weight(goal, b.n_lo, b.n_hi);
-    for p in 0..l.n_positions {
-        let q_lo = min_cost_sale(c, st, p, lo);
-        let q_hi = min_cost_sale(c, st, p, hi);
-        st.set(l.lq_sale + p, q_lo + w * (q_hi - q_lo));
+    let (s, sale) = scratch_and_sales(c, st);
+    let mut p = 0;
+    while p + W <= s.n {
+        let k = s.lanes::<W>(p);
+        let (q_lo, q_hi) = (k.min_cost_sale(lo), k.min_cost_sale(hi));
+        for (j, q) in sale[p..p + W].iter_mut().enumerate() {
+            *q = q_lo[j] + w * (q_hi[j] - q_lo[j]);
+        }
+        p += W;
+    }
+    for p in p..s.n {
+        let k = s.terms(p);
+        let q_lo = sale_at_marginal(&k, lo - s.penalty[p], s.cap[p]);
+        let q_hi = sale_at_marginal(&k, hi - s.penalty[p], s.cap[p]);
+        sale[p] = q_lo + w * (q_hi - q_lo);
     }
     feasible
 }
@@ -418,7 +500,7 @@ pub fn min_cost<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
 /// `balanced`: `min_cost` with each class's sales limited so that its weight in what remains stays
 /// within `max_style_drift` (relative) of its goal; when that cannot raise the goal, plain
 /// `min_cost` (the limit gives way only when it must).
-pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
+pub fn balanced<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) {
     let l = &c.lay;
     let mut class_value = [T::zero(); MAX_CLASSES];
     let mut total = T::zero();
@@ -454,11 +536,74 @@ pub fn balanced<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
             st.set(l.lq_cap + p, st.get(l.lq_sale + p));
         }
     }
-    min_cost(c, st, goal);
+    min_cost::<T, W>(c, st, goal);
+}
+
+/// Books the sales of positions `p..p + W` (their allocation scaled by `scale`): proceeds settle
+/// after each position's lag; costs; price impact. The sale and its impact are computed in lanes,
+/// the bookings one position at a time in position order.
+#[inline(always)]
+fn book<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, p: usize, scale: T) {
+    let l = &c.lay;
+    let f = c.fund;
+    let n = l.n_positions as usize;
+    let (q, i, i0, k) = {
+        let k = scratch(c, st).lanes::<W>(p);
+        let hold: [T; W] = load(&st.w[l.hold as usize..l.hold as usize + n], p);
+        let price: [T; W] = load(&st.w[l.price as usize..l.price as usize + n], p);
+        let sale: [T; W] = load(&st.w[l.lq_sale as usize..l.lq_sale as usize + n], p);
+        let q: [T; W] =
+            std::array::from_fn(|j| (sale[j] * scale).min(hold[j] * price[j]).max(T::zero()));
+        let (i, i0) = (k.impact(&q), k.impact(&[T::zero(); W]));
+        (q, i, i0, k)
+    };
+    let perm_on = c.on(switch::PERM_IMPACT);
+    let own_only = c.on(switch::OWN_IMPACT_ONLY);
+    for j in 0..W {
+        let pi = (p + j) as u32;
+        let (q, i) = (q[j], i[j]);
+        if q > T::zero() {
+            let price = st.get(l.price + pi);
+            let spread_cost = q * k.half_spread[j];
+            let impact_cost = q * i;
+            let proceeds = q - spread_cost - impact_cost;
+            let pos = &c.positions[p + j];
+            if pos.lag == 0 {
+                st.add(slot::CASH, proceeds);
+            } else {
+                st.add(l.receivables + (t + pos.lag) % l.ring, proceeds);
+                st.add(slot::RCV_TOTAL, proceeds);
+            }
+            st.add(l.hold + pi, -q / price);
+            st.add(slot::COST_SPREAD, spread_cost);
+            st.add(slot::COST_IMPACT, impact_cost);
+            st.add(slot::NAV_PNL, -(spread_cost + impact_cost));
+            if pos.tier == tier::NONE {
+                st.add(slot::PORTFOLIO_SOLD, q);
+            }
+            st.set(l.last_sale + pi, q);
+        }
+        if own_only {
+            // Only the fund's own increment `J = phi (I(q + crowd) - I(crowd))`: other holders'
+            // selling is already in the scenario's price path.
+            if perm_on && q > T::zero() {
+                let jump = T::p(f.perm_fraction) * (i - i0[j]);
+                st.set(l.perm + pi, jump.max(T::zero()));
+            }
+        } else {
+            let mut crowd = k.offset[j];
+            if f.impact_model == impact::ADAPTIVE {
+                crowd = crowd - st.get(l.adapt + pi);
+            }
+            if perm_on && (q > T::zero() || crowd > T::zero()) {
+                st.set(l.perm + pi, T::p(f.perm_fraction) * i);
+            }
+        }
+    }
 }
 
 /// Today's liquidation: goal, allocation, swing pricing, booking of sales and impact.
-pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     if !c.is_dealing_day(t) {
         return;
     }
@@ -485,16 +630,16 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         T::p(f.buffer_rebuild_rate) * (T::p(f.initial_cash) * nav - net_cash).max(T::zero());
     let goal = need.max(T::zero()) + rebuild;
 
-    prepare(c, st, t, accepted / nav);
+    prepare::<T, W>(c, st, t, accepted / nav);
     if goal > T::zero() {
         if f.strategy == strategy::WATERFALL {
             waterfall(c, st, goal);
         } else if f.strategy == strategy::PRO_RATA {
             pro_rata(c, st, goal);
         } else if f.strategy == strategy::BALANCED {
-            balanced(c, st, goal);
+            balanced::<T, W>(c, st, goal);
         } else {
-            min_cost(c, st, goal);
+            min_cost::<T, W>(c, st, goal);
         }
     }
 
@@ -532,51 +677,14 @@ pub fn liquidate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     };
 
     // Book the sales: proceeds settle after each position's lag; costs; price impact.
-    let perm_on = c.on(switch::PERM_IMPACT);
-    let own_only = c.on(switch::OWN_IMPACT_ONLY);
-    for p in 0..l.n_positions {
-        let k = terms(c, st, p);
-        let price = st.get(l.price + p);
-        let q = (st.get(l.lq_sale + p) * scale)
-            .min(st.get(l.hold + p) * price)
-            .max(T::zero());
-        let i = impact(&k, q);
-        if q > T::zero() {
-            let spread_cost = q * k.half_spread;
-            let impact_cost = q * i;
-            let proceeds = q - spread_cost - impact_cost;
-            let pos = &c.positions[p as usize];
-            if pos.lag == 0 {
-                st.add(slot::CASH, proceeds);
-            } else {
-                st.add(l.receivables + (t + pos.lag) % l.ring, proceeds);
-                st.add(slot::RCV_TOTAL, proceeds);
-            }
-            st.add(l.hold + p, -q / price);
-            st.add(slot::COST_SPREAD, spread_cost);
-            st.add(slot::COST_IMPACT, impact_cost);
-            st.add(slot::NAV_PNL, -(spread_cost + impact_cost));
-            if pos.tier == tier::NONE {
-                st.add(slot::PORTFOLIO_SOLD, q);
-            }
-            st.set(l.last_sale + p, q);
-        }
-        if own_only {
-            // Only the fund's own increment `J = phi (I(q + crowd) - I(crowd))`: other holders'
-            // selling is already in the scenario's price path.
-            if perm_on && q > T::zero() {
-                let j = T::p(f.perm_fraction) * (i - impact(&k, T::zero()));
-                st.set(l.perm + p, j.max(T::zero()));
-            }
-        } else {
-            let mut crowd = k.offset;
-            if f.impact_model == impact::ADAPTIVE {
-                crowd = crowd - st.get(l.adapt + p);
-            }
-            if perm_on && (q > T::zero() || crowd > T::zero()) {
-                st.set(l.perm + p, T::p(f.perm_fraction) * i);
-            }
-        }
+    let n = l.n_positions as usize;
+    let mut p = 0;
+    while p + W <= n {
+        book::<T, W>(c, st, t, p, scale);
+        p += W;
+    }
+    for p in p..n {
+        book::<T, 1>(c, st, t, p, scale);
     }
     ledger::repay(st);
 }
@@ -609,12 +717,12 @@ mod tests {
         let mut ws = Workspace::<f64>::new(&model);
         let mut st = ws.state(&c);
         init_state(&c, &mut st);
-        prepare(&c, &mut st, 0, 0.0);
+        prepare::<f64, 4>(&c, &mut st, 0, 0.0);
         match strategy_code {
             strategy::WATERFALL => waterfall(&c, &mut st, goal),
             strategy::PRO_RATA => pro_rata(&c, &mut st, goal),
             _ => {
-                min_cost(&c, &mut st, goal);
+                min_cost::<f64, 4>(&c, &mut st, goal);
             }
         }
         let l = c.lay;

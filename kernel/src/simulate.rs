@@ -5,6 +5,7 @@
 //! the state in storage buffers between them.
 
 use crate::ctx::{Ctx, St};
+use crate::lanes::LANES;
 use crate::layout::{slot, Layout};
 use crate::market::{MarketState, PositionConsts};
 use crate::params::*;
@@ -63,13 +64,18 @@ pub fn init_state<T: Real>(c: &Ctx, st: &mut St<T>) {
     }
 }
 
-/// One simulated day, in MODEL.md 3.7's order.
+/// One simulated day, in MODEL.md 3.7's order, with the CPU's lanes of [`LANES`] positions.
 pub fn day<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    day_lanes::<T, LANES>(c, st, t);
+}
+
+/// [`day`] with lanes of `W` positions (`crate::lanes`): the same bits at every width.
+pub fn day_lanes<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     market::advance(c, st, t);
     ledger::settle(c, st, t);
     investors::requests(c, st, t);
     policy::deal(c, st, t);
-    liquidation::liquidate(c, st, t);
+    liquidation::liquidate::<T, W>(c, st, t);
     metrics::record(c, st, t);
 }
 
@@ -349,11 +355,24 @@ pub fn simulate_observed<T: Real>(
     ws: &mut Workspace<T>,
     mut observe: impl FnMut(&DayView<'_, T>),
 ) -> ScenarioOutput {
+    simulate_lanes::<T, LANES>(model, sc, index, key, ws, &mut observe)
+}
+
+/// [`simulate_observed`] with the liquidation's lanes `W` positions wide. Every width gives the
+/// same bits (`crate::lanes`); tests run several to prove it.
+pub fn simulate_lanes<T: Real, const W: usize>(
+    model: &FundModel,
+    sc: &ScenarioParams,
+    index: u32,
+    key: [u32; 2],
+    ws: &mut Workspace<T>,
+    mut observe: impl FnMut(&DayView<'_, T>),
+) -> ScenarioOutput {
     let c = Ctx::new(model, sc, index, key);
     let mut st = ws.state(&c);
     init_state(&c, &mut st);
     for t in 0..model.params.horizon {
-        day(&c, &mut st, t);
+        day_lanes::<T, W>(&c, &mut st, t);
         observe(&DayView {
             c: &c,
             st: &st,
@@ -420,5 +439,134 @@ mod tests {
             assert_eq!(traced, viewed);
             assert_eq!(days, (0..model.params.horizon).collect::<Vec<_>>());
         }
+    }
+
+    /// A fund of 21 positions (two lanes of 8 and a remainder of 5 at the default width) with
+    /// every branch of the sale math in play: late settlement (a penalty), dealing windows,
+    /// classes with their own crowding, a position with no depth to speak of.
+    fn lane_fund(model_code: u32, strategy_code: u32) -> FundModel {
+        let mut params = crate::testing::quiet_params(30);
+        params.switches = switch::NOISE
+            | switch::BASE_FLOWS
+            | switch::PERM_IMPACT
+            | switch::CROWDING
+            | switch::FUNDING
+            | switch::SWING;
+        params.impact_model = model_code;
+        params.strategy = strategy_code;
+        params.impact_threshold = 0.02;
+        params.participation_cap = 0.25;
+        params.impact_half_life = 5.0;
+        params.adaptive_decay = 0.2;
+        let positions = (0..21u32)
+            .map(|p| {
+                let mut pos = crate::testing::position(
+                    0.9 / 21.0,
+                    if p == 13 {
+                        1e-9
+                    } else {
+                        0.002 + 0.003 * (p % 5) as f32
+                    },
+                    0.0005 + 0.0004 * (p % 7) as f32,
+                    0.01 + 0.002 * (p % 3) as f32,
+                    0.2 + 0.05 * (p % 4) as f32,
+                );
+                pos.class = p % 3;
+                pos.lag = [0, 1, 3][(p % 3) as usize];
+                pos.window = if p % 10 == 9 { 5 } else { 1 };
+                pos
+            })
+            .collect();
+        let large = vec![LargeInvestorParams {
+            stake: 0.3,
+            ..Default::default()
+        }];
+        crate::testing::fund(params, 0.02, positions, large)
+    }
+
+    fn lane_scenarios() -> Vec<ScenarioParams> {
+        let mut stressed = calm_scenario();
+        stressed.onset = 2;
+        stressed.ramp = 3;
+        stressed.plateau = 10;
+        stressed.redemption_mult = 4.0;
+        for c in 0..MAX_CLASSES {
+            stressed.spread_mult[c] = 3.0;
+            stressed.vol_mult[c] = 2.0;
+            stressed.volume_cut[c] = 0.5;
+            stressed.depth_cut[c] = 0.4;
+            stressed.crowding[c] = 0.3;
+            stressed.price_shock[c] = -0.1;
+        }
+        vec![
+            stressed,
+            redemption_scenario(1, 2, 0.9),
+            redemption_scenario(0, 4, 0.3),
+        ]
+    }
+
+    fn run_width<T: Real, const W: usize>(model: &FundModel, sc: &ScenarioParams) -> Vec<u8> {
+        let mut ws = Workspace::<T>::new(model);
+        bits(&simulate_lanes::<T, W>(
+            model,
+            sc,
+            3,
+            [11, 5],
+            &mut ws,
+            |_| {},
+        ))
+    }
+
+    /// The liquidation's lanes give the same record bit for bit at widths 1 (the scalar
+    /// reference), 4, 8 (the default) and 16, in `f32` and in `f64`, for every impact model and
+    /// every strategy, on scenarios that sell every day.
+    #[test]
+    fn every_lane_width_gives_the_same_bits() {
+        let mut sold = 0;
+        for model_code in [
+            impact::LINEAR,
+            impact::SQUARE_ROOT,
+            impact::THRESHOLD,
+            impact::ADAPTIVE,
+        ] {
+            for strategy_code in [
+                strategy::MIN_COST,
+                strategy::WATERFALL,
+                strategy::PRO_RATA,
+                strategy::BALANCED,
+            ] {
+                let model = lane_fund(model_code, strategy_code);
+                for sc in lane_scenarios() {
+                    let reference = run_width::<f32, 1>(&model, &sc);
+                    assert_eq!(reference, run_width::<f32, 4>(&model, &sc));
+                    assert_eq!(reference, run_width::<f32, 8>(&model, &sc));
+                    assert_eq!(reference, run_width::<f32, 16>(&model, &sc));
+                    let mut ws = Workspace::<f32>::new(&model);
+                    assert_eq!(reference, bits(&simulate(&model, &sc, 3, [11, 5], &mut ws)));
+                    let wide = run_width::<f64, 1>(&model, &sc);
+                    assert_eq!(wide, run_width::<f64, 4>(&model, &sc));
+                    assert_eq!(wide, run_width::<f64, 8>(&model, &sc));
+                    assert_eq!(wide, run_width::<f64, 16>(&model, &sc));
+                    let out: ScenarioOutput = bytemuck::pod_read_unaligned(&reference);
+                    if out.cost_spread > 0.0 {
+                        sold += 1;
+                    }
+                }
+            }
+        }
+        // The comparison is not idle: two runs in three sold something.
+        assert!(sold >= 32, "{sold} of 48 runs sold");
+    }
+
+    /// The comparison can fail: one bit flipped in a record is a difference.
+    #[test]
+    fn a_flipped_bit_in_a_record_is_a_difference() {
+        let model = lane_fund(impact::SQUARE_ROOT, strategy::MIN_COST);
+        let sc = &lane_scenarios()[0];
+        let reference = run_width::<f32, 1>(&model, sc);
+        let mut corrupted = run_width::<f32, 8>(&model, sc);
+        assert_eq!(reference, corrupted);
+        corrupted[4] ^= 1;
+        assert_ne!(reference, corrupted);
     }
 }

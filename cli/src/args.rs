@@ -122,6 +122,9 @@ pub struct BenchArgs {
     /// settlement lag and notice period, as in the fund file.
     #[arg(long)]
     pub horizon: Option<u32>,
+    /// Also time the CPU in `f64` (the precision the `f32` results are checked against).
+    #[arg(long)]
+    pub f64: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -189,3 +189,46 @@ fn summary_json_has_the_documented_shape() {
         "{stdout}"
     );
 }
+
+/// Reads the throughput figure off one of `undertow bench`'s lines.
+fn throughput_of(line: &str) -> f64 {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    assert_eq!(words.last(), Some(&"scenario-day-positions/s"), "{line}");
+    words[words.len() - 2].parse().unwrap()
+}
+
+/// `bench --f64` times the CPU in both precisions on the same workload and says their ratio;
+/// without the flag only `f32` is timed.
+#[test]
+fn bench_times_f32_and_on_request_f64() {
+    let out = undertow(&[
+        "bench",
+        "--scenarios",
+        "40",
+        "--cpu-only",
+        "--threads",
+        "1",
+        "--f64",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(
+        lines[0].contains("40 scenarios × 90 days × 16 positions"),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].trim_start().starts_with("cpu (1 threads) "),
+        "{stdout}"
+    );
+    assert!(lines[2].contains("in f64"), "{stdout}");
+    let (f32_rate, f64_rate) = (throughput_of(lines[1]), throughput_of(lines[2]));
+    assert!(f32_rate > 0.0 && f64_rate > 0.0, "{stdout}");
+    assert!(lines[3].contains("f64 / f32 time ratio"), "{stdout}");
+    let plain = undertow(&["bench", "--scenarios", "40", "--cpu-only"]);
+    assert!(
+        !text(&plain.stdout).contains("f64"),
+        "{}",
+        text(&plain.stdout)
+    );
+}

@@ -93,4 +93,14 @@ impl<'a> Workload<'a> {
         backend.simulate(model, &self.params, 0, 1).context(what)?;
         Ok(start.elapsed().as_secs_f64())
     }
+
+    /// Seconds the CPU takes on the workload in `f64` (the error bound's precision), after the
+    /// same warm-up.
+    pub fn time_f64(&self, cpu: &CpuBackend) -> f64 {
+        let model = &self.fund.model;
+        cpu.run::<f64>(model, &self.params[..self.params.len().min(64)], 0, 1);
+        let start = Instant::now();
+        cpu.run::<f64>(model, &self.params, 0, 1);
+        start.elapsed().as_secs_f64()
+    }
 }

@@ -9,9 +9,13 @@ use crate::args::BenchArgs;
 
 /// Prints one backend's time and throughput.
 fn line(backend: &dyn Backend, seconds: f64, size: f64) {
+    line_named(&backend.describe(), seconds, size);
+}
+
+fn line_named(name: &str, seconds: f64, size: f64) {
     println!(
         "  {:<60} {:>8.3}s  {:.3e} scenario-day-positions/s",
-        backend.describe(),
+        name,
         seconds,
         size / seconds
     );
@@ -36,6 +40,12 @@ pub fn bench(args: &BenchArgs) -> anyhow::Result<()> {
     );
     let cpu_s = work.time(&cpu)?;
     line(&cpu, cpu_s, work.size());
+    if args.f64 {
+        let wide_s = work.time_f64(&cpu);
+        let name = format!("{} in f64", cpu.describe());
+        line_named(&name, wide_s, work.size());
+        println!("  f64 / f32 time ratio: {:.2}", wide_s / cpu_s);
+    }
     if args.cpu_only {
         return Ok(());
     }

@@ -385,8 +385,8 @@ fn min_cost_net<T: Real, const W: usize>(s: &Scratch<T>, mu: T) -> T {
         p += W;
     }
     for p in p..s.n {
-        let k = s.terms(p);
-        net = net + net_of(&k, sale_at_marginal(&k, mu - s.penalty[p], s.cap[p]));
+        let k = s.lanes::<1>(p);
+        net = net + k.net_of(&k.min_cost_sale(mu))[0];
     }
     net
 }
@@ -442,22 +442,24 @@ fn scratch_of<'a, T: Real>(c: &Ctx, read: &'a [T]) -> Scratch<'a, T> {
 /// multiplier, found by bisection). Returns false when even every cap falls short of the goal.
 pub fn min_cost<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
     let s = scratch(c, st);
+    // The bracket's top: the highest marginal cost at a cap, penalty included.
+    fn top<T: Real, const V: usize>(k: &SaleLanes<T, V>, mut mu: T) -> T {
+        let mc = k.marginal_cost(&k.cap);
+        for ((&cap, &mc), &penalty) in k.cap.iter().zip(&mc).zip(&k.penalty) {
+            if cap > T::zero() {
+                mu = mu.max(mc + penalty);
+            }
+        }
+        mu
+    }
     let mut mu_hi = T::zero();
     let mut p = 0;
     while p + W <= s.n {
-        let k = s.lanes::<W>(p);
-        let mc = k.marginal_cost(&k.cap);
-        for j in 0..W {
-            if k.cap[j] > T::zero() {
-                mu_hi = mu_hi.max(mc[j] + k.penalty[j]);
-            }
-        }
+        mu_hi = top(&s.lanes::<W>(p), mu_hi);
         p += W;
     }
     for p in p..s.n {
-        if s.cap[p] > T::zero() {
-            mu_hi = mu_hi.max(marginal_cost(&s.terms(p), s.cap[p]) + s.penalty[p]);
-        }
+        mu_hi = top(&s.lanes::<1>(p), mu_hi);
     }
     mu_hi = mu_hi * T::p(1.0001) + T::p(1e-9);
     let mut b = Bracket::new(
@@ -479,20 +481,20 @@ pub fn min_cost<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) -> bo
     let (lo, hi) = (b.lo, b.hi);
     let w = interpolation_weight(goal, b.n_lo, b.n_hi);
     let (s, sale) = scratch_and_sales(c, st);
+    // Each position's sale, interpolated between the bracket's ends.
+    fn allocate<T: Real, const V: usize>(k: &SaleLanes<T, V>, out: &mut [T], lo: T, hi: T, w: T) {
+        let (q_lo, q_hi) = (k.min_cost_sale(lo), k.min_cost_sale(hi));
+        for ((q, &a), &b) in out.iter_mut().zip(&q_lo).zip(&q_hi) {
+            *q = a + w * (b - a);
+        }
+    }
     let mut p = 0;
     while p + W <= s.n {
-        let k = s.lanes::<W>(p);
-        let (q_lo, q_hi) = (k.min_cost_sale(lo), k.min_cost_sale(hi));
-        for (j, q) in sale[p..p + W].iter_mut().enumerate() {
-            *q = q_lo[j] + w * (q_hi[j] - q_lo[j]);
-        }
+        allocate(&s.lanes::<W>(p), &mut sale[p..p + W], lo, hi, w);
         p += W;
     }
     for p in p..s.n {
-        let k = s.terms(p);
-        let q_lo = sale_at_marginal(&k, lo - s.penalty[p], s.cap[p]);
-        let q_hi = sale_at_marginal(&k, hi - s.penalty[p], s.cap[p]);
-        sale[p] = q_lo + w * (q_hi - q_lo);
+        allocate(&s.lanes::<1>(p), &mut sale[p..p + 1], lo, hi, w);
     }
     feasible
 }

@@ -7,7 +7,7 @@ use crate::ctx::{Ctx, St};
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::params::*;
-use crate::philox::{normal4, philox4x32_10, stream, uniform};
+use crate::philox::{normals, philox4x32_10, stream, uniform};
 use crate::real::Real;
 
 /// The feedback signals of MODEL.md 3.5, all from the end of the previous day.
@@ -172,7 +172,11 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     for s in 0..c.n_segments() {
         let seg = &c.segments[s as usize];
         if noisy && s % 4 == 0 {
-            flow_block = normal4([c.scenario, t, stream::FLOWS, s / 4], c.key);
+            flow_block = normals(
+                [c.scenario, t, stream::FLOWS, s / 4],
+                c.key,
+                c.n_segments() - s,
+            );
         }
         let z = flow_block[(s % 4) as usize];
         let rate = base * T::p(seg.base_rate)

@@ -5,7 +5,7 @@
 
 use crate::ctx::{Ctx, St};
 use crate::params::*;
-use crate::philox::{normal4, normal_at, stream};
+use crate::philox::{normal_at, normals, stream};
 use crate::real::Real;
 
 /// Philox blocks of market normals per day: the factor plus up to `MAX_CLASSES` class factors.
@@ -206,7 +206,9 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let mut z = [T::zero(); 4 * MARKET_BLOCKS as usize];
     if noisy {
         for b in 0..(c.fund.n_classes + 4) / 4 {
-            let block: [T; 4] = normal4([c.scenario, t, stream::MARKET, b], c.key);
+            // Normals past the factor and the last class are never read: `used` skips their pair.
+            let used = c.fund.n_classes + 1 - 4 * b;
+            let block: [T; 4] = normals([c.scenario, t, stream::MARKET, b], c.key, used);
             for j in 0..4 {
                 z[(4 * b + j) as usize] = block[j as usize];
             }

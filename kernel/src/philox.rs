@@ -94,22 +94,31 @@ pub fn uniform<T: Real>(x: u32) -> T {
 /// where WGSL's `cos` and `sin` are accurate.
 #[inline]
 pub fn normal4<T: Real>(counter: [u32; 4], key: [u32; 2]) -> [T; 4] {
+    normals(counter, key, 4)
+}
+
+/// The first `used` normals of [`normal4`]'s block: the second Box-Muller pair
+/// (a log, a square root, a sine and a cosine) is computed only when `used > 2` (else its two
+/// normals are 0). The normals
+/// computed are [`normal4`]'s bit for bit, so a stage that needs three of the four (the example's
+/// six investor segments, its market factor and four classes) skips the pair it would throw away.
+#[inline]
+pub fn normals<T: Real>(counter: [u32; 4], key: [u32; 2], used: u32) -> [T; 4] {
     let r = philox4x32_10(counter, key);
     let pi = T::p(std::f32::consts::PI);
     let two = T::p(2.0);
     let rad0 = (-two * uniform::<T>(r[0]).ln()).sqrt();
     let ang0 = (two * uniform::<T>(r[1]) - T::one()) * pi;
-    let rad1 = (-two * uniform::<T>(r[2]).ln()).sqrt();
-    let ang1 = (two * uniform::<T>(r[3]) - T::one()) * pi;
-    [
-        rad0 * ang0.cos(),
-        rad0 * ang0.sin(),
-        rad1 * ang1.cos(),
-        rad1 * ang1.sin(),
-    ]
+    let mut z = [rad0 * ang0.cos(), rad0 * ang0.sin(), T::zero(), T::zero()];
+    if used > 2 {
+        let rad1 = (-two * uniform::<T>(r[2]).ln()).sqrt();
+        let ang1 = (two * uniform::<T>(r[3]) - T::one()) * pi;
+        z[2] = rad1 * ang1.cos();
+        z[3] = rad1 * ang1.sin();
+    }
+    z
 }
 
-/// The `i`-th standard normal of `(scenario, day, stream)`.
 #[inline]
 pub fn normal_at<T: Real>(key: [u32; 2], scenario: u32, day: u32, stream: u32, i: u32) -> T {
     normal4::<T>([scenario, day, stream, i / 4], key)[(i % 4) as usize]
@@ -203,5 +212,32 @@ mod tests {
         let var = s2 / n as f64 - mean * mean;
         assert!(mean.abs() < 0.01, "mean {mean}");
         assert!((var - 1.0).abs() < 0.015, "var {var}");
+    }
+
+    /// `normals` gives `normal4`'s first `used` normals bit for bit, in both float types, and
+    /// skips (zeroes) the second pair only when it is not used.
+    #[test]
+    fn partial_blocks_are_the_full_blocks_first_normals() {
+        for i in 0..500u32 {
+            let counter = [i, i.wrapping_mul(7), 2, i / 3];
+            let key = [0x1234_5678, i];
+            let full32: [f32; 4] = normal4(counter, key);
+            let full64: [f64; 4] = normal4(counter, key);
+            for used in 1..=4u32 {
+                let part32: [f32; 4] = normals(counter, key, used);
+                let part64: [f64; 4] = normals(counter, key, used);
+                for j in 0..4 {
+                    if j < 2 || used > 2 {
+                        assert_eq!(part32[j].to_bits(), full32[j].to_bits());
+                        assert_eq!(part64[j].to_bits(), full64[j].to_bits());
+                    } else {
+                        assert_eq!(part32[j], 0.0);
+                        assert_eq!(part64[j], 0.0);
+                    }
+                }
+            }
+            // The second pair is a real draw when it is used (not zero by accident).
+            assert!(full32[2] != 0.0 || full32[3] != 0.0);
+        }
     }
 }

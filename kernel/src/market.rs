@@ -215,8 +215,13 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         }
     }
     let z_market = z[0];
-    let decay = (-T::p(c.fund.adaptive_decay)).exp();
     let adaptive = c.fund.impact_model == impact::ADAPTIVE;
+    // Only the adaptive model reads its memory's decay: no `exp` a day for the others.
+    let decay = if adaptive {
+        (-T::p(c.fund.adaptive_decay)).exp()
+    } else {
+        T::one()
+    };
     let keep = impact_retention::<T>(c.fund);
     let share = T::p(c.fund.impact_permanent_share);
     let recovery = T::p(sc.recovery);

@@ -83,6 +83,10 @@ pub struct St<'s, T> {
     pub k: &'s [PositionConsts<T>],
     /// Each position's market at today's stress level `slot::G` (`PositionConsts::market`).
     pub m: &'s mut [MarketState<T>],
+    /// Today's 14 early-warning indicator values, as `metrics::record` tested them against their
+    /// thresholds (CPU only: `DayView::breaches` lets an observer test other thresholds on the
+    /// same run, which is how the early-warning ladder is calibrated without rerunning).
+    pub ind: [T; N_INDICATORS],
 }
 
 impl<T: Real> St<'_, T> {

@@ -244,6 +244,7 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         w,
         k: consts,
         m: markets,
+        ..
     } = st;
     let words = &mut w[l.hold as usize..l.hold as usize + 8 * n];
     let (hold, r) = words.split_at_mut(n);

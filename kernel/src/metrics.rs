@@ -35,6 +35,19 @@ pub fn beyond<T: Real>(v: T, thr: T, below: bool) -> bool {
     }
 }
 
+/// Whether indicator `k` at value `v` breaches `threshold`, as the kernel records it: beyond the
+/// threshold by more than the margin, in the indicator's direction; the funding-headroom
+/// indicator never breaches when the fund has no funding. Thresholds feed nothing else.
+#[inline]
+pub fn breaches<T: Real>(c: &Ctx, k: usize, v: T, threshold: f32) -> bool {
+    if k == indicator::FUNDING_HEADROOM
+        && (!c.on(switch::FUNDING) || c.fund.funding_policy == funding::NEVER)
+    {
+        return false;
+    }
+    beyond(v, T::p(threshold), indicator::BREACH_BELOW[k])
+}
+
 fn first_day<T: Real>(st: &mut St<T>, at: u32, t: u32) {
     if st.get(at) < T::zero() {
         st.set(at, T::n(t));
@@ -162,17 +175,11 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         headroom / nav_safe,
     ];
     for (k, v) in values.iter().enumerate() {
-        if k == indicator::FUNDING_HEADROOM
-            && (!c.on(switch::FUNDING) || f.funding_policy == funding::NEVER)
-        {
-            continue;
-        }
-        let thr = T::p(f.indicator_thresholds[k]);
-        let breached = beyond(*v, thr, indicator::BREACH_BELOW[k]);
-        if breached {
+        if breaches(c, k, *v, f.indicator_thresholds[k]) {
             first_day(st, slot::EW_FIRST + k as u32, t);
         }
     }
+    st.ind = values;
 
     // Stress composite for tomorrow's signals.
     let wts = &f.stress_weights;

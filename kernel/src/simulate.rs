@@ -243,6 +243,7 @@ impl<T: Real> Workspace<T> {
             w: &mut self.words[..],
             k: &self.consts,
             m: &mut self.market,
+            ind: [T::zero(); N_INDICATORS],
         }
     }
 
@@ -314,6 +315,14 @@ impl<T: Real> DayView<'_, T> {
     pub fn pending(&self, h: u32) -> f64 {
         let l = &self.c.lay;
         self.st.get(l.due + h).to_f64() + self.st.get(l.queued + h).to_f64()
+    }
+
+    /// Whether early-warning indicator `k` breached `threshold` today, tested exactly as
+    /// `metrics::record` tests the fund's own thresholds (same value, same precision, same
+    /// margin). Thresholds do not feed the dynamics, so the first day this is true is the
+    /// `ew_first_breach[k]` a run with that threshold would record.
+    pub fn breaches(&self, k: usize, threshold: f32) -> bool {
+        metrics::breaches(self.c, k, self.st.ind[k], threshold)
     }
 
     /// The day's ledger, computed on demand.
@@ -568,5 +577,56 @@ mod tests {
         assert_eq!(reference, corrupted);
         corrupted[4] ^= 1;
         assert_ne!(reference, corrupted);
+    }
+
+    /// First-breach days read by an observer through `DayView::breaches` equal the record's
+    /// `ew_first_breach` at the fund's own thresholds, and a rerun's at other thresholds (the
+    /// early-warning ladder's calibration without reruns), in `f32` and `f64`.
+    #[test]
+    fn observed_breaches_are_what_a_rerun_with_those_thresholds_records() {
+        fn first_breaches<T: Real>(
+            model: &FundModel,
+            sc: &ScenarioParams,
+            ladder: &[[f32; N_INDICATORS]],
+        ) -> (ScenarioOutput, Vec<[f32; N_INDICATORS]>) {
+            let mut ws = Workspace::<T>::new(model);
+            let mut first = vec![[NEVER; N_INDICATORS]; ladder.len()];
+            let out = simulate_observed(model, sc, 3, [11, 5], &mut ws, |v| {
+                for (level, thr) in first.iter_mut().zip(ladder) {
+                    for k in 0..N_INDICATORS {
+                        if level[k] < 0.0 && v.breaches(k, thr[k]) {
+                            level[k] = v.day() as f32;
+                        }
+                    }
+                }
+            });
+            (out, first)
+        }
+        fn check<T: Real>() -> usize {
+            let mut breached = 0;
+            let model = lane_fund(impact::SQUARE_ROOT, strategy::MIN_COST);
+            let own = model.params.indicator_thresholds;
+            let ladder: Vec<[f32; N_INDICATORS]> = [0.5f32, 1.0, 2.0]
+                .iter()
+                .map(|f| own.map(|x| x * f))
+                .collect();
+            for sc in lane_scenarios() {
+                let (out, first) = first_breaches::<T>(&model, &sc, &ladder);
+                assert_eq!(first[1], out.ew_first_breach, "own thresholds");
+                for (thr, observed) in ladder.iter().zip(&first) {
+                    let mut rerun = model.clone();
+                    rerun.params.indicator_thresholds = *thr;
+                    let mut ws = Workspace::<T>::new(&rerun);
+                    let o = simulate(&rerun, &sc, 3, [11, 5], &mut ws);
+                    assert_eq!(&o.ew_first_breach, observed);
+                    breached += observed.iter().filter(|d| **d >= 0.0).count();
+                }
+            }
+            breached
+        }
+        let (a, b) = (check::<f32>(), check::<f64>());
+        // Not idle: indicators breach on these scenarios, at some levels and not at others.
+        assert!(a >= 20 && b >= 20, "{a} {b}");
+        assert!(a < 3 * 3 * N_INDICATORS, "{a}");
     }
 }

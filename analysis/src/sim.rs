@@ -32,7 +32,7 @@ const CHUNK: usize = 32;
 /// Bytes of observer records (holders' and positions' ends) the memo keeps at most; past it,
 /// further observed reruns are simulated and handed back but not kept (outputs always are: a
 /// 2,000-scenario rerun's outputs are 440 kB).
-pub const MEMO_RECORD_BYTES: usize = 256 << 20;
+pub const MEMO_RECORD_BYTES: usize = 64 << 20;
 
 /// Scenarios of the sweep the analysis re-simulates before it serves reruns from the sweep's
 /// records: a guard that the records handed in are this simulator's own, bit for bit.

@@ -346,11 +346,11 @@ pub fn run_analysis_from(
         .map(|&s| stage_scenarios(s, cfg))
         .max()
         .unwrap_or(0);
-    let scenarios = scenario_block(inputs.fund, inputs.seed, 0..needed);
+    let scenarios = sim.share_scenarios(scenario_block(inputs.fund, inputs.seed, 0..needed));
     if origin == SweepOrigin::CpuF32 {
         sim.reuse_sweep(
             &inputs.fund.model,
-            &scenarios,
+            scenarios,
             inputs.seed,
             inputs.base_outputs,
         );
@@ -359,7 +359,7 @@ pub fn run_analysis_from(
         inputs,
         cfg,
         sim: &sim,
-        scenarios: &scenarios,
+        scenarios,
     };
     let out = Outputs::default();
     let work = Mutex::new(Vec::new());

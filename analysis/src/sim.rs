@@ -71,15 +71,26 @@ impl Counters {
     }
 }
 
-/// What identifies a rerun: the fund model's records byte for byte, a 128-bit fingerprint of
-/// the scenario records, the first index and the seed. Observers are not part of it: they read
-/// the state and never change it.
+/// What identifies a rerun: the fund model's records byte for byte, the scenario records, the
+/// first index and the seed. Observers are not part of it: they read the state and never change
+/// it.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
     model: Vec<u8>,
-    scenarios: (usize, u64, u64),
+    scenarios: Records,
     first_index: u64,
     seed: u64,
+}
+
+/// Which scenario records a rerun simulates.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Records {
+    /// The first `n` records of the run's block ([`Simulator::share_scenarios`]), equal byte
+    /// for byte (the stages' reruns): no hashing.
+    Prefix(usize),
+    /// Any other records (the reverse stress test's own): their count and a 128-bit
+    /// fingerprint (two SipHash digests).
+    Hash(usize, u64, u64),
 }
 
 fn model_bytes(model: &FundModel) -> Vec<u8> {
@@ -97,25 +108,21 @@ fn model_bytes(model: &FundModel) -> Vec<u8> {
     b
 }
 
-fn fingerprint(scenarios: &[ScenarioParams]) -> (usize, u64, u64) {
+fn fingerprint(scenarios: &[ScenarioParams]) -> Records {
     let bytes: &[u8] = bytemuck::cast_slice(scenarios);
     let mut a = DefaultHasher::new();
     bytes.hash(&mut a);
     let mut b = DefaultHasher::new();
     0x9e37_79b9_7f4a_7c15u64.hash(&mut b);
     bytes.hash(&mut b);
-    (scenarios.len(), a.finish(), b.finish())
+    Records::Hash(scenarios.len(), a.finish(), b.finish())
 }
 
-impl Key {
-    fn of(model: &FundModel, scenarios: &[ScenarioParams], first_index: u64, seed: u64) -> Key {
-        Key {
-            model: model_bytes(model),
-            scenarios: fingerprint(scenarios),
-            first_index,
-            seed,
-        }
-    }
+/// Whether `a` is `b`'s first records, byte for byte (the same memory is, at once).
+fn is_prefix(a: &[ScenarioParams], b: &[ScenarioParams]) -> bool {
+    a.len() <= b.len()
+        && (a.as_ptr() == b.as_ptr()
+            || bytemuck::cast_slice::<_, u8>(a) == bytemuck::cast_slice::<_, u8>(&b[..a.len()]))
 }
 
 /// One rerun's records, filled by whichever observer ran it first.
@@ -130,7 +137,7 @@ struct Slot {
 struct Sweep {
     model: Vec<u8>,
     seed: u64,
-    scenarios: Vec<ScenarioParams>,
+    /// Records of the run's block's first scenarios.
     outputs: Vec<ScenarioOutput>,
 }
 
@@ -139,6 +146,7 @@ struct Shared {
     memo: Mutex<HashMap<Key, Arc<Slot>>>,
     record_bytes: AtomicU64,
     record_limit: usize,
+    block: OnceLock<Vec<ScenarioParams>>,
     sweep: OnceLock<Sweep>,
     total: Counters,
 }
@@ -179,6 +187,7 @@ impl Simulator {
                 memo: Mutex::new(HashMap::new()),
                 record_bytes: AtomicU64::new(0),
                 record_limit,
+                block: OnceLock::new(),
                 sweep: OnceLock::new(),
                 total: Counters::default(),
             }),
@@ -209,12 +218,43 @@ impl Simulator {
         self.shared.total.work()
     }
 
+    /// Keeps `block`, the run's scenario records (indices from 0), and hands it back: reruns
+    /// on its first records are then known by their count alone, without hashing them. The
+    /// first block given stays (a later one is dropped and the first handed back).
+    pub fn share_scenarios(&self, block: Vec<ScenarioParams>) -> &[ScenarioParams] {
+        self.shared.block.get_or_init(|| block)
+    }
+
+    fn records(&self, scenarios: &[ScenarioParams]) -> Records {
+        match self.shared.block.get() {
+            Some(block) if is_prefix(scenarios, block) => Records::Prefix(scenarios.len()),
+            _ => fingerprint(scenarios),
+        }
+    }
+
+    fn key(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> Key {
+        Key {
+            model: model_bytes(model),
+            scenarios: self.records(scenarios),
+            first_index,
+            seed,
+        }
+    }
+
     /// Serves reruns of `model` on the first scenarios of `scenarios` (indices from 0, seed
     /// `seed`) from `outputs`, the main sweep's records of those scenarios. Call it only where
     /// the sweep ran on the CPU in `f32` from these very records (not on the GPU, not from
-    /// another backend's shards). As a guard, the first few scenarios are re-simulated first;
-    /// unless they equal `outputs` bit for bit, nothing is served from the sweep. Returns
-    /// whether the sweep's records will be served.
+    /// another backend's shards). `scenarios` becomes the run's block
+    /// ([`Simulator::share_scenarios`]) unless one was given before, which it must then begin.
+    /// As a guard, the first few scenarios are re-simulated first; unless they equal `outputs`
+    /// bit for bit, nothing is served from the sweep. Returns whether the sweep's records will
+    /// be served.
     pub fn reuse_sweep(
         &self,
         model: &FundModel,
@@ -224,6 +264,13 @@ impl Simulator {
     ) -> bool {
         let n = scenarios.len().min(outputs.len());
         if n == 0 {
+            return false;
+        }
+        let scenarios = &scenarios[..n];
+        if self.shared.block.get().is_none() {
+            self.share_scenarios(scenarios.to_vec());
+        }
+        if self.records(scenarios) != Records::Prefix(n) {
             return false;
         }
         let k = n.min(SWEEP_CHECK);
@@ -236,7 +283,6 @@ impl Simulator {
             .set(Sweep {
                 model: model_bytes(model),
                 seed,
-                scenarios: scenarios[..n].to_vec(),
                 outputs: outputs[..n].to_vec(),
             })
             .is_ok()
@@ -244,16 +290,19 @@ impl Simulator {
 
     /// The sweep's records of `scenarios`, where they are exactly the sweep's first scenarios
     /// on the sweep's model and seed.
-    fn from_sweep(&self, key: &Key, scenarios: &[ScenarioParams]) -> Option<Vec<ScenarioOutput>> {
+    fn from_sweep(&self, key: &Key) -> Option<Vec<ScenarioOutput>> {
         let sweep = self.shared.sweep.get()?;
-        let n = scenarios.len();
-        let hit = key.first_index == 0
-            && key.seed == sweep.seed
-            && n <= sweep.scenarios.len()
-            && key.model == sweep.model
-            && bytemuck::cast_slice::<_, u8>(scenarios)
-                == bytemuck::cast_slice::<_, u8>(&sweep.scenarios[..n]);
-        hit.then(|| sweep.outputs[..n].to_vec())
+        match key.scenarios {
+            Records::Prefix(n)
+                if n <= sweep.outputs.len()
+                    && key.first_index == 0
+                    && key.seed == sweep.seed
+                    && key.model == sweep.model =>
+            {
+                Some(sweep.outputs[..n].to_vec())
+            }
+            _ => None,
+        }
     }
 
     fn slot(&self, key: &Key) -> Arc<Slot> {
@@ -318,7 +367,7 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> Vec<ScenarioOutput> {
-        let key = Key::of(model, scenarios, first_index, seed);
+        let key = self.key(model, scenarios, first_index, seed);
         let slot = self.slot(&key);
         if let Some(outs) = slot.outputs.get() {
             self.count(model, scenarios.len(), true);
@@ -327,7 +376,7 @@ impl Simulator {
         let mut shared = true;
         let outs = slot.outputs.get_or_init(|| {
             shared = false;
-            Arc::new(match self.from_sweep(&key, scenarios) {
+            Arc::new(match self.from_sweep(&key) {
                 Some(outs) => {
                     shared = true;
                     outs
@@ -350,7 +399,7 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<HolderEnd>) {
-        let key = Key::of(model, scenarios, first_index, seed);
+        let key = self.key(model, scenarios, first_index, seed);
         let slot = self.slot(&key);
         let mut shared = true;
         let ends = slot.holders.get_or_init(|| {
@@ -458,7 +507,7 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<PositionEnd>) {
-        let key = Key::of(model, scenarios, first_index, seed);
+        let key = self.key(model, scenarios, first_index, seed);
         let slot = self.slot(&key);
         if let (Some(ends), Some(outs)) = (slot.positions.get(), slot.outputs.get()) {
             self.count(model, scenarios.len(), true);

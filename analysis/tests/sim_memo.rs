@@ -242,3 +242,27 @@ fn the_analysis_reading_the_sweep_is_the_analysis_rerunning_everything() {
     }
     assert!(sum(&all, |r| r.simulated_scenario_days) > 0);
 }
+
+#[test]
+fn the_runs_block_is_known_by_content_not_by_where_it_lives() {
+    let (fund, scenarios) = setup(40);
+    let sim = Simulator::new(Some(2)).unwrap();
+    let block = sim.share_scenarios(scenarios.clone());
+    let a = sim.run(&fund.model, &block[..30], 0, SEED);
+    // The same records in another vector are the same rerun.
+    let copy: Vec<ScenarioParams> = scenarios[..30].to_vec();
+    let b = sim.run(&fund.model, &copy, 0, SEED);
+    assert!(same_outputs(&a, &b));
+    assert_eq!(sim.work().reruns_shared, 1);
+    // Records that differ in one word are not.
+    let mut changed = copy.clone();
+    changed[29].redemption_mult += 0.5;
+    let c = sim.run(&fund.model, &changed, 0, SEED);
+    assert!(!same_outputs(&a, &c) || changed[29] == copy[29]);
+    assert_eq!(sim.work().reruns_shared, 1);
+    let fresh_c = fresh(&fund, &changed);
+    assert!(same_outputs(&c, &fresh_c));
+    // A second block is dropped: the first stays.
+    let again = sim.share_scenarios(changed.clone());
+    assert_eq!(again, &scenarios[..]);
+}

@@ -290,7 +290,7 @@ impl Simulator {
 
     /// The sweep's records of `scenarios`, where they are exactly the sweep's first scenarios
     /// on the sweep's model and seed.
-    fn from_sweep(&self, key: &Key) -> Option<Vec<ScenarioOutput>> {
+    fn sweep_records(&self, key: &Key) -> Option<Vec<ScenarioOutput>> {
         let sweep = self.shared.sweep.get()?;
         match key.scenarios {
             Records::Prefix(n)
@@ -376,7 +376,7 @@ impl Simulator {
         let mut shared = true;
         let outs = slot.outputs.get_or_init(|| {
             shared = false;
-            Arc::new(match self.from_sweep(&key) {
+            Arc::new(match self.sweep_records(&key) {
                 Some(outs) => {
                     shared = true;
                     outs

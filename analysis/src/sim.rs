@@ -9,8 +9,8 @@
 //!
 //! Reruns share work (issue 13): a rerun is a pure function of the fund model's records, the
 //! scenario records, the first index and the seed, so the [`Simulator`] keeps each rerun's
-//! records ([`memo`](self#memo)) and serves the same rerun asked again — by the same stage or
-//! another — from them; and, where the main sweep ran on the CPU in `f32`, it serves reruns of
+//! records (outputs always; observer records within [`MEMO_RECORD_BYTES`]) and serves the same
+//! rerun asked again — by the same stage or another — from them; and, where the main sweep ran on the CPU in `f32`, it serves reruns of
 //! the unchanged fund on the sweep's first scenarios from the sweep's records
 //! ([`Simulator::reuse_sweep`]). Observers only read the state, so a plain rerun may also be
 //! served from the outputs of an observed one. Each [`Simulator`] view counts the

@@ -32,7 +32,7 @@ pub mod stats;
 pub mod table;
 pub mod tables;
 
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 use undertow_kernel::{ScenarioOutput, ScenarioParams};
@@ -47,7 +47,7 @@ pub use tables::{tables, write_table_list, write_tables, Table};
 
 use investor_behaviour::InvestorReport;
 use liquidation_design::LiquidationReport;
-use sim::Simulator;
+use sim::{Simulator, Work};
 
 use undertow_host::fund::Fund;
 use undertow_host::run::scenario_block;
@@ -100,6 +100,14 @@ pub struct StageRun {
     pub scenarios_used: u64,
     pub wave: usize,
     pub seconds: f64,
+    /// Kernel work the stage did: scenarios times simulated days, summed over the reruns it
+    /// simulated (reruns served from another rerun or from the sweep count nothing here).
+    pub simulated_scenario_days: u64,
+    /// Reruns the stage asked for (variants, compositions, grid points).
+    pub reruns: u64,
+    /// Of those, reruns served without simulating: the same rerun already done in this run (by
+    /// this stage or another), or the main sweep's own records.
+    pub reruns_shared: u64,
 }
 
 /// The analysis' part of `summary.json`: one section per stage, the findings, and how each stage
@@ -149,8 +157,29 @@ impl Context<'_> {
     }
 }
 
-/// Runs one stage, reading its dependencies' outputs and storing its own.
-fn run_stage(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisError> {
+/// Runs one stage, reading its dependencies' outputs and storing its own, on its own view of
+/// the simulator (which counts the stage's work).
+fn run_stage(
+    id: StageId,
+    ctx: &Context,
+    out: &Outputs,
+    work: &Mutex<Vec<(StageId, Work)>>,
+) -> Result<(), AnalysisError> {
+    let sim = ctx.sim.view();
+    let ctx = &Context {
+        inputs: ctx.inputs,
+        cfg: ctx.cfg,
+        sim: &sim,
+        scenarios: ctx.scenarios,
+    };
+    let r = run_stage_on(id, ctx, out);
+    work.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push((id, sim.work()));
+    r
+}
+
+fn run_stage_on(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), AnalysisError> {
     let fund = ctx.inputs.fund;
     let seed = ctx.inputs.seed;
     match id {
@@ -254,10 +283,36 @@ pub fn check_inputs(
     Ok(())
 }
 
+/// Where the main sweep's records come from, which decides whether reruns of the unchanged fund
+/// may be read from them instead of simulated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SweepOrigin {
+    /// One sweep on the CPU backend in `f32`, the analysis' own kernel and precision: reruns of
+    /// the fund as given on the sweep's first scenarios are its records bit for bit.
+    CpuF32,
+    /// Anything else (the GPU, `auto`, shards merged from any backend, records from elsewhere):
+    /// every rerun is simulated.
+    Other,
+}
+
 /// Runs `targets` and the stages they depend on (all stages for `undertow run`). `threads` sizes
-/// the analysis' thread pool (`None`: every core).
+/// the analysis' thread pool (`None`: every core). Reruns every rerun: see
+/// [`run_analysis_from`] to read those of the unchanged fund from a CPU sweep.
 pub fn run_analysis(
     inputs: AnalysisInputs,
+    cfg: &AnalysisConfig,
+    targets: &[StageId],
+    threads: Option<usize>,
+) -> Result<AnalysisSummary, AnalysisError> {
+    run_analysis_from(inputs, SweepOrigin::Other, cfg, targets, threads)
+}
+
+/// As [`run_analysis`], where `origin` says how `inputs.base_outputs` were simulated: from a
+/// [`SweepOrigin::CpuF32`] sweep, reruns of the fund as given on its first scenarios are served
+/// from its records (after re-simulating a few of them as a guard, [`Simulator::reuse_sweep`]).
+pub fn run_analysis_from(
+    inputs: AnalysisInputs,
+    origin: SweepOrigin,
     cfg: &AnalysisConfig,
     targets: &[StageId],
     threads: Option<usize>,
@@ -291,15 +346,30 @@ pub fn run_analysis(
         .map(|&s| stage_scenarios(s, cfg))
         .max()
         .unwrap_or(0);
-    let scenarios = scenario_block(inputs.fund, inputs.seed, 0..needed);
+    let scenarios = sim.share_scenarios(scenario_block(inputs.fund, inputs.seed, 0..needed));
+    if origin == SweepOrigin::CpuF32 {
+        sim.reuse_sweep(
+            &inputs.fund.model,
+            scenarios,
+            inputs.seed,
+            inputs.base_outputs,
+        );
+    }
     let ctx = Context {
         inputs,
         cfg,
         sim: &sim,
-        scenarios: &scenarios,
+        scenarios,
     };
     let out = Outputs::default();
-    let timings = graph::run_graph(&stages, |id| run_stage(id, &ctx, &out))?;
+    let work = Mutex::new(Vec::new());
+    let timings = graph::run_graph(&stages, |id| run_stage(id, &ctx, &out, &work))?;
+    let work = work.into_inner().unwrap_or_else(|p| p.into_inner());
+    let work_of = |id: StageId| {
+        work.iter()
+            .find(|(s, _)| *s == id)
+            .map_or(Work::default(), |(_, w)| *w)
+    };
     let base = inputs.base_outputs.len() as u64;
     let stage_runs = timings
         .iter()
@@ -311,6 +381,9 @@ pub fn run_analysis(
             scenarios_used: scenarios_used(t.stage, cfg, needed, base),
             wave: t.wave,
             seconds: t.seconds,
+            simulated_scenario_days: work_of(t.stage).simulated_scenario_days,
+            reruns: work_of(t.stage).reruns,
+            reruns_shared: work_of(t.stage).reruns_shared,
         })
         .collect();
     let roadmap = roadmap::roadmap(&roadmap::RoadmapInputs {

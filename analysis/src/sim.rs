@@ -6,6 +6,21 @@
 //! number of positions. So the scenario records are generated once, from the fund as given, and
 //! handed unchanged to every variant: switching a channel off, adding buffer positions or
 //! shortening the simulated horizon changes the fund, never the scenarios.
+//!
+//! Reruns share work (issue 13): a rerun is a pure function of the fund model's records, the
+//! scenario records, the first index and the seed, so the [`Simulator`] keeps each rerun's
+//! records (outputs always; observer records within [`MEMO_RECORD_BYTES`]) and serves the same
+//! rerun asked again — by the same stage or another — from them; and, where the main sweep ran on the CPU in `f32`, it serves reruns of
+//! the unchanged fund on the sweep's first scenarios from the sweep's records
+//! ([`Simulator::reuse_sweep`]). Observers only read the state, so a plain rerun may also be
+//! served from the outputs of an observed one. Each [`Simulator`] view counts the
+//! scenario-days it simulated and the reruns it was served ([`Work`]).
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use undertow_kernel::{DayView, FundModel, ScenarioOutput, ScenarioParams};
 
@@ -14,6 +29,135 @@ use undertow_host::cpu::CpuBackend;
 /// Scenarios one rayon task simulates with one workspace.
 const CHUNK: usize = 32;
 
+/// Bytes of observer records (holders' and positions' ends) the memo keeps at most; past it,
+/// further observed reruns are simulated and handed back but not kept (outputs always are: a
+/// 2,000-scenario rerun's outputs are 440 kB).
+pub const MEMO_RECORD_BYTES: usize = 64 << 20;
+
+/// Scenarios of the sweep the analysis re-simulates before it serves reruns from the sweep's
+/// records: a guard that the records handed in are this simulator's own, bit for bit.
+const SWEEP_CHECK: usize = 32;
+
+/// The kernel work a [`Simulator`] view did, for the summary's `stages[]`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Work {
+    /// Scenario-days simulated: scenarios times the simulated horizon, summed over reruns.
+    pub simulated_scenario_days: u64,
+    /// Reruns asked for.
+    pub reruns: u64,
+    /// Reruns served without simulating: from the memo (the same rerun done before, by this
+    /// stage or another) or from the main sweep's records.
+    pub reruns_shared: u64,
+    /// Scenario-days those shared reruns would have simulated.
+    pub shared_scenario_days: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    simulated: AtomicU64,
+    reruns: AtomicU64,
+    shared: AtomicU64,
+    shared_days: AtomicU64,
+}
+
+impl Counters {
+    fn work(&self) -> Work {
+        Work {
+            simulated_scenario_days: self.simulated.load(Ordering::Relaxed),
+            reruns: self.reruns.load(Ordering::Relaxed),
+            reruns_shared: self.shared.load(Ordering::Relaxed),
+            shared_scenario_days: self.shared_days.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// What identifies a rerun: the fund model's records byte for byte, the scenario records, the
+/// first index and the seed. Observers are not part of it: they read the state and never change
+/// it.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    model: Vec<u8>,
+    scenarios: Records,
+    first_index: u64,
+    seed: u64,
+}
+
+/// Which scenario records a rerun simulates.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Records {
+    /// The first `n` records of the run's block ([`Simulator::share_scenarios`]), equal byte
+    /// for byte (the stages' reruns): no hashing.
+    Prefix(usize),
+    /// Any other records (the reverse stress test's own): their count and a 128-bit
+    /// fingerprint (two SipHash digests).
+    Hash(usize, u64, u64),
+}
+
+fn model_bytes(model: &FundModel) -> Vec<u8> {
+    let mut b = Vec::new();
+    b.extend_from_slice(bytemuck::bytes_of(&model.params));
+    for part in [
+        bytemuck::cast_slice::<_, u8>(&model.positions),
+        bytemuck::cast_slice(&model.segments),
+        bytemuck::cast_slice(&model.large),
+        bytemuck::cast_slice(&model.waterfall_order),
+    ] {
+        b.extend_from_slice(&(part.len() as u64).to_le_bytes());
+        b.extend_from_slice(part);
+    }
+    b
+}
+
+fn fingerprint(scenarios: &[ScenarioParams]) -> Records {
+    let bytes: &[u8] = bytemuck::cast_slice(scenarios);
+    let mut a = DefaultHasher::new();
+    bytes.hash(&mut a);
+    let mut b = DefaultHasher::new();
+    0x9e37_79b9_7f4a_7c15u64.hash(&mut b);
+    bytes.hash(&mut b);
+    Records::Hash(scenarios.len(), a.finish(), b.finish())
+}
+
+/// Whether `a` is `b`'s first records, byte for byte (the same memory is, at once).
+fn is_prefix(a: &[ScenarioParams], b: &[ScenarioParams]) -> bool {
+    a.len() <= b.len()
+        && (a.as_ptr() == b.as_ptr()
+            || bytemuck::cast_slice::<_, u8>(a) == bytemuck::cast_slice::<_, u8>(&b[..a.len()]))
+}
+
+/// One rerun's records, filled by whichever observer ran it first.
+#[derive(Default)]
+struct Slot {
+    outputs: OnceLock<Arc<Vec<ScenarioOutput>>>,
+    holders: OnceLock<Arc<Vec<HolderEnd>>>,
+    positions: OnceLock<Arc<Vec<PositionEnd>>>,
+}
+
+/// The main sweep's records and what they were simulated from.
+struct Sweep {
+    model: Vec<u8>,
+    seed: u64,
+    /// Records of the run's block's first scenarios.
+    outputs: Vec<ScenarioOutput>,
+}
+
+struct Shared {
+    cpu: CpuBackend,
+    memo: Mutex<HashMap<Key, Arc<Slot>>>,
+    record_bytes: AtomicU64,
+    record_limit: usize,
+    block: OnceLock<Vec<ScenarioParams>>,
+    sweep: OnceLock<Sweep>,
+    total: Counters,
+}
+
+/// Runs the analysis' simulations on its own thread pool: the CPU backend in `f32`, with the
+/// observers the stages need. Reruns are memoised across every view of one simulator
+/// ([`Simulator::view`]); each view counts its own work.
+pub struct Simulator {
+    shared: Arc<Shared>,
+    counters: Arc<Counters>,
+}
 /// Where each holder stood at the horizon: what it had asked to redeem and what was accepted,
 /// in shares (one share in issue at day 0, so a holder with a 5% stake starts with 0.05 shares;
 /// at the initial NAV per share, shares read as fractions of initial NAV).
@@ -26,26 +170,196 @@ pub struct HolderEnd {
     pub accepted: Vec<f64>,
 }
 
-/// Runs the analysis' simulations on its own thread pool: the CPU backend in `f32`, with the
-/// observers the stages need.
-pub struct Simulator {
-    cpu: CpuBackend,
-}
-
 impl Simulator {
     /// `threads = None` uses every core.
     pub fn new(threads: Option<usize>) -> Result<Simulator, rayon::ThreadPoolBuildError> {
+        Simulator::with_record_limit(threads, MEMO_RECORD_BYTES)
+    }
+
+    /// As [`Simulator::new`], keeping at most `record_limit` bytes of observer records.
+    pub fn with_record_limit(
+        threads: Option<usize>,
+        record_limit: usize,
+    ) -> Result<Simulator, rayon::ThreadPoolBuildError> {
         Ok(Simulator {
-            cpu: CpuBackend::new(threads, CHUNK)?,
+            shared: Arc::new(Shared {
+                cpu: CpuBackend::new(threads, CHUNK)?,
+                memo: Mutex::new(HashMap::new()),
+                record_bytes: AtomicU64::new(0),
+                record_limit,
+                block: OnceLock::new(),
+                sweep: OnceLock::new(),
+                total: Counters::default(),
+            }),
+            counters: Arc::new(Counters::default()),
         })
     }
 
+    /// Another view of the same simulator (same pool, same memo) with its own work counters:
+    /// one per stage.
+    pub fn view(&self) -> Simulator {
+        Simulator {
+            shared: Arc::clone(&self.shared),
+            counters: Arc::new(Counters::default()),
+        }
+    }
+
     pub fn threads(&self) -> usize {
-        self.cpu.threads()
+        self.shared.cpu.threads()
+    }
+
+    /// The work this view did.
+    pub fn work(&self) -> Work {
+        self.counters.work()
+    }
+
+    /// The work every view of this simulator did together.
+    pub fn total_work(&self) -> Work {
+        self.shared.total.work()
+    }
+
+    /// Keeps `block`, the run's scenario records (indices from 0), and hands it back: reruns
+    /// on its first records are then known by their count alone, without hashing them. The
+    /// first block given stays (a later one is dropped and the first handed back).
+    pub fn share_scenarios(&self, block: Vec<ScenarioParams>) -> &[ScenarioParams] {
+        self.shared.block.get_or_init(|| block)
+    }
+
+    fn records(&self, scenarios: &[ScenarioParams]) -> Records {
+        match self.shared.block.get() {
+            Some(block) if is_prefix(scenarios, block) => Records::Prefix(scenarios.len()),
+            _ => fingerprint(scenarios),
+        }
+    }
+
+    fn key(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> Key {
+        Key {
+            model: model_bytes(model),
+            scenarios: self.records(scenarios),
+            first_index,
+            seed,
+        }
+    }
+
+    /// Serves reruns of `model` on the first scenarios of `scenarios` (indices from 0, seed
+    /// `seed`) from `outputs`, the main sweep's records of those scenarios. Call it only where
+    /// the sweep ran on the CPU in `f32` from these very records (not on the GPU, not from
+    /// another backend's shards). `scenarios` becomes the run's block
+    /// ([`Simulator::share_scenarios`]) unless one was given before, which it must then begin.
+    /// As a guard, the first few scenarios are re-simulated first; unless they equal `outputs`
+    /// bit for bit, nothing is served from the sweep. Returns whether the sweep's records will
+    /// be served.
+    pub fn reuse_sweep(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        seed: u64,
+        outputs: &[ScenarioOutput],
+    ) -> bool {
+        let n = scenarios.len().min(outputs.len());
+        if n == 0 {
+            return false;
+        }
+        let scenarios = &scenarios[..n];
+        if self.shared.block.get().is_none() {
+            self.share_scenarios(scenarios.to_vec());
+        }
+        if self.records(scenarios) != Records::Prefix(n) {
+            return false;
+        }
+        let k = n.min(SWEEP_CHECK);
+        let check = self.simulate(model, &scenarios[..k], 0, seed);
+        if !same_outputs(&check, &outputs[..k]) {
+            return false;
+        }
+        self.shared
+            .sweep
+            .set(Sweep {
+                model: model_bytes(model),
+                seed,
+                outputs: outputs[..n].to_vec(),
+            })
+            .is_ok()
+    }
+
+    /// The sweep's records of `scenarios`, where they are exactly the sweep's first scenarios
+    /// on the sweep's model and seed.
+    fn sweep_records(&self, key: &Key) -> Option<Vec<ScenarioOutput>> {
+        let sweep = self.shared.sweep.get()?;
+        match key.scenarios {
+            Records::Prefix(n)
+                if n <= sweep.outputs.len()
+                    && key.first_index == 0
+                    && key.seed == sweep.seed
+                    && key.model == sweep.model =>
+            {
+                Some(sweep.outputs[..n].to_vec())
+            }
+            _ => None,
+        }
+    }
+
+    fn slot(&self, key: &Key) -> Arc<Slot> {
+        let mut memo = self.shared.memo.lock().unwrap_or_else(|p| p.into_inner());
+        Arc::clone(memo.entry(key.clone()).or_default())
+    }
+
+    fn count(&self, model: &FundModel, n: usize, shared: bool) {
+        let days = n as u64 * model.params.horizon as u64;
+        for c in [&*self.counters, &self.shared.total] {
+            c.reruns.fetch_add(1, Ordering::Relaxed);
+            if shared {
+                c.shared.fetch_add(1, Ordering::Relaxed);
+                c.shared_days.fetch_add(days, Ordering::Relaxed);
+            } else {
+                c.simulated.fetch_add(days, Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Simulates without the memo (counted as simulated work).
+    fn simulate(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> Vec<ScenarioOutput> {
+        let days = scenarios.len() as u64 * model.params.horizon as u64;
+        self.counters.simulated.fetch_add(days, Ordering::Relaxed);
+        self.shared
+            .total
+            .simulated
+            .fetch_add(days, Ordering::Relaxed);
+        self.shared
+            .cpu
+            .run::<f32>(model, scenarios, first_index, seed)
+    }
+
+    /// Keeps observer records unless the memo's budget for them is spent.
+    fn keep<R>(&self, cell: &OnceLock<Arc<Vec<R>>>, records: &Arc<Vec<R>>, bytes: usize) {
+        let used = self
+            .shared
+            .record_bytes
+            .fetch_add(bytes as u64, Ordering::Relaxed);
+        if used + bytes as u64 <= self.shared.record_limit as u64 {
+            let _ = cell.set(Arc::clone(records));
+        } else {
+            self.shared
+                .record_bytes
+                .fetch_sub(bytes as u64, Ordering::Relaxed);
+        }
     }
 
     /// Simulates `scenarios` (the first has index `first_index`) on `model`, in `f32` like the
     /// main sweep, so that the unchanged fund reproduces the sweep's records bit for bit.
+    /// Memoised: the same rerun asked again is served from the first one's records.
     pub fn run(
         &self,
         model: &FundModel,
@@ -53,11 +367,54 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> Vec<ScenarioOutput> {
-        self.cpu.run::<f32>(model, scenarios, first_index, seed)
+        let key = self.key(model, scenarios, first_index, seed);
+        let slot = self.slot(&key);
+        if let Some(outs) = slot.outputs.get() {
+            self.count(model, scenarios.len(), true);
+            return outs.to_vec();
+        }
+        let mut shared = true;
+        let outs = slot.outputs.get_or_init(|| {
+            shared = false;
+            Arc::new(match self.sweep_records(&key) {
+                Some(outs) => {
+                    shared = true;
+                    outs
+                }
+                None => self
+                    .shared
+                    .cpu
+                    .run::<f32>(model, scenarios, first_index, seed),
+            })
+        });
+        self.count(model, scenarios.len(), shared);
+        outs.to_vec()
     }
 
     /// As [`Simulator::run`], and reads each holder's redemptions from the final state.
     pub fn run_with_holders(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> (Vec<ScenarioOutput>, Vec<HolderEnd>) {
+        let key = self.key(model, scenarios, first_index, seed);
+        let slot = self.slot(&key);
+        let mut shared = true;
+        let ends = slot.holders.get_or_init(|| {
+            shared = false;
+            let (outs, ends) = self.observe_holders(model, scenarios, first_index, seed);
+            let _ = slot.outputs.set(Arc::new(outs));
+            Arc::new(ends)
+        });
+        let ends = Arc::clone(ends);
+        self.count(model, scenarios.len(), shared);
+        let outs = slot.outputs.get().expect("set with the holders").to_vec();
+        (outs, ends.to_vec())
+    }
+
+    fn observe_holders(
         &self,
         model: &FundModel,
         scenarios: &[ScenarioParams],
@@ -70,7 +427,7 @@ impl Simulator {
             .map(|s| s.share as f64)
             .chain(model.large.iter().map(|l| l.stake as f64))
             .collect();
-        self.cpu.run_observed::<f32, HolderEnd>(
+        self.shared.cpu.run_observed::<f32, HolderEnd>(
             model,
             scenarios,
             first_index,
@@ -83,6 +440,12 @@ impl Simulator {
             },
         )
     }
+}
+
+/// Whether two runs' records are the same bit for bit (NaN included): the comparator of a
+/// memoised or sweep-served rerun against a fresh one.
+pub fn same_outputs(a: &[ScenarioOutput], b: &[ScenarioOutput]) -> bool {
+    a.len() == b.len() && bytemuck::cast_slice::<_, u8>(a) == bytemuck::cast_slice::<_, u8>(b)
 }
 
 /// Reads the holders' positions from a finished scenario's state: shares are cancelled at
@@ -144,6 +507,12 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<PositionEnd>) {
+        let key = self.key(model, scenarios, first_index, seed);
+        let slot = self.slot(&key);
+        if let (Some(ends), Some(outs)) = (slot.positions.get(), slot.outputs.get()) {
+            self.count(model, scenarios.len(), true);
+            return (outs.to_vec(), ends.to_vec());
+        }
         let np = model.params.n_positions as usize;
         let fresh = || PositionEnd {
             value: vec![0.0; np],
@@ -151,14 +520,22 @@ impl Simulator {
             sold: vec![0.0; np],
             sold_days_left: vec![0.0; np],
         };
-        self.cpu.run_observed::<f32, PositionEnd>(
+        let (outs, ends) = self.shared.cpu.run_observed::<f32, PositionEnd>(
             model,
             scenarios,
             first_index,
             seed,
             fresh,
             observe_positions,
-        )
+        );
+        self.count(model, scenarios.len(), false);
+        let ends = Arc::new(ends);
+        let bytes =
+            ends.len() * (4 * np * std::mem::size_of::<f64>() + std::mem::size_of::<PositionEnd>());
+        let _ = slot.outputs.set(Arc::new(outs.clone()));
+        self.keep(&slot.positions, &ends, bytes);
+        let ends = Arc::try_unwrap(ends).unwrap_or_else(|a| a.to_vec());
+        (outs, ends)
     }
 }
 

@@ -27,6 +27,17 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `undertow example-fund`.
+#[derive(Args, Debug)]
+pub struct ExampleFundArgs {
+    /// Split each of the example's 16 positions into N lots (1..=1000) of equal weight and ADV
+    /// (days to sell unchanged; spreads and impact 0.8x to 1.2x the parent's, as
+    /// `host::fund::split_positions` does), for many-position runs:
+    /// `undertow example-fund --lots 63 > lots63.toml` gives the 1,008-position fund.
+    #[arg(long, value_name = "N")]
+    pub lots: Option<u64>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Run the scenario sweep and the analysis stages; write summary.json, scenarios.csv, the
@@ -35,8 +46,9 @@ pub enum Command {
     /// Merge the shard directories of a sharded run (`undertow run --shard K/N`) into exactly
     /// what the single run writes.
     Merge(MergeArgs),
-    /// Print the built-in example fund as a commented TOML fund file.
-    ExampleFund,
+    /// Print the built-in example fund as a commented TOML fund file (`--lots N`: with each
+    /// position split into N lots).
+    ExampleFund(ExampleFundArgs),
     /// Market liquidity profile of the fund's positions (analysis stage 1 alone).
     Profile(ProfileArgs),
     /// Optimisation: `undertow optimize buffer|liquidation|gates`.

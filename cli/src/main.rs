@@ -64,7 +64,7 @@ fn dispatch(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Run(a) => run::run(&a),
         Command::Merge(a) => merge::merge(&a),
-        Command::ExampleFund => example_fund::example_fund(),
+        Command::ExampleFund(a) => example_fund::example_fund(&a),
         Command::Profile(a) => market_liquidity::profile(&a),
         Command::Optimize(o) => match o.what {
             OptimizeCommand::Buffer(a) => portfolio_liquidity::optimize_buffer(&a),

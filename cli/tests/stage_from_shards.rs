@@ -35,11 +35,19 @@ fn three_shards(dir: &Path, fund: Option<&Path>) {
     }
 }
 
-/// A stage's JSON without its timing fields (`seconds`), which no two runs share.
+/// A stage's JSON without its timing fields (`seconds`), which no two runs share, and the
+/// stages' work counters (a stage's own CPU sweep serves reruns that shards' records do not).
 fn untimed(v: &mut serde_json::Value) {
     match v {
         serde_json::Value::Object(m) => {
-            m.remove("seconds");
+            for k in [
+                "seconds",
+                "simulated_scenario_days",
+                "reruns",
+                "reruns_shared",
+            ] {
+                m.remove(k);
+            }
             m.values_mut().for_each(untimed);
         }
         serde_json::Value::Array(a) => a.iter_mut().for_each(untimed),

@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use undertow_analysis::tables::{tables, Table};
-use undertow_analysis::{check_inputs, run_analysis, AnalysisInputs, StageId};
+use undertow_analysis::{check_inputs, run_analysis_from, AnalysisInputs, StageId, SweepOrigin};
 use undertow_host::backend::Backend;
 use undertow_host::fund::Fund;
 use undertow_host::output::switch_map;
@@ -147,16 +147,26 @@ pub fn run(
     mut progress: impl FnMut(u64),
 ) -> Result<RunOutcome, EngineError> {
     request.check(fund)?;
+    // The stages may read the sweep's records for reruns of the unchanged fund only where every
+    // block ran on the CPU in `f32` (`auto` starts on the GPU and says "gpu" until it falls
+    // back, so it never qualifies).
+    let cpu_before = backend.kind() == "cpu";
     let swept = sweep_sets(fund, request, 0..request.scenarios, backend, &mut progress)?;
+    let origin = if cpu_before && backend.kind() == "cpu" {
+        SweepOrigin::CpuF32
+    } else {
+        SweepOrigin::Other
+    };
     let paths = scenario_block(
         fund,
         request.seed,
         0..(request.paths as u64).min(request.scenarios),
     );
     let fan = fan_charts(&fund.model, &paths, request.seed);
-    finish(
+    finish_from(
         fund,
         request,
+        origin,
         Swept {
             stress: swept.stress,
             fan,
@@ -191,6 +201,18 @@ pub struct Swept {
 /// of both sets, the finite checks. A pure function of the fund, the request and the records,
 /// which is what makes a merge of shards equal a single run.
 pub fn finish(fund: &Fund, request: &RunRequest, swept: Swept) -> Result<RunOutcome, EngineError> {
+    finish_from(fund, request, SweepOrigin::Other, swept)
+}
+
+/// As [`finish`], where `origin` says how the stress library's records were simulated
+/// ([`SweepOrigin::CpuF32`] lets the stages read reruns of the unchanged fund from them; the
+/// results are the same either way, bit for bit).
+fn finish_from(
+    fund: &Fund,
+    request: &RunRequest,
+    origin: SweepOrigin,
+    swept: Swept,
+) -> Result<RunOutcome, EngineError> {
     let analysis = match &request.analysis {
         None => None,
         Some(settings) => {
@@ -200,7 +222,7 @@ pub fn finish(fund: &Fund, request: &RunRequest, swept: Swept) -> Result<RunOutc
                 seed: request.seed,
             };
             let cfg = settings.config(fund);
-            let analysis = run_analysis(inputs, &cfg, &StageId::ALL, request.threads);
+            let analysis = run_analysis_from(inputs, origin, &cfg, &StageId::ALL, request.threads);
             cancel::check()?;
             Some(analysis.map_err(EngineError::analysis)?)
         }

@@ -17,7 +17,8 @@ use undertow_analysis::redemption_policy::reverse_stress::{self, ReverseStress};
 use undertow_analysis::sim::Simulator;
 use undertow_analysis::tables::{tables, Table};
 use undertow_analysis::{
-    check_inputs, run_analysis, AnalysisConfig, AnalysisInputs, AnalysisSummary, Finding, StageId,
+    check_inputs, run_analysis_from, AnalysisConfig, AnalysisInputs, AnalysisSummary, Finding,
+    StageId, SweepOrigin,
 };
 use undertow_host::cpu::{CpuBackend, DEFAULT_CHUNK};
 use undertow_host::fund::Fund;
@@ -83,14 +84,16 @@ fn analysis_outcome(
     })
 }
 
-/// Runs `targets` (and what they depend on) after checking the settings.
+/// Runs `targets` (and what they depend on) after checking the settings; `origin` says how
+/// `inputs.base_outputs` were simulated.
 fn analyse(
     inputs: AnalysisInputs,
+    origin: SweepOrigin,
     cfg: &AnalysisConfig,
     targets: &[StageId],
     threads: Option<usize>,
 ) -> Result<AnalysisSummary, EngineError> {
-    run_analysis(inputs, cfg, targets, threads).map_err(EngineError::analysis)
+    run_analysis_from(inputs, origin, cfg, targets, threads).map_err(EngineError::analysis)
 }
 
 /// The CPU sweep a stage reads (no fan-chart paths): its records, indices from 0.
@@ -133,7 +136,7 @@ pub fn market_liquidity(
         seed,
     };
     let targets = [StageId::MarketLiquidity, StageId::Findings];
-    let summary = analyse(inputs, cfg, &targets, None)?;
+    let summary = analyse(inputs, SweepOrigin::Other, cfg, &targets, None)?;
     analysis_outcome(fund, summary, "profile.json")
 }
 
@@ -160,17 +163,17 @@ pub struct StageSweep {
     pub from_shards: Vec<std::path::PathBuf>,
 }
 
-/// The stage's base records and the seed they were swept with: the shards' stress library
-/// when `sweep.from_shards` names any (refused unless they ran `fund` as the stage has it),
-/// otherwise a CPU sweep.
+/// The stage's base records, the seed they were swept with and how: the shards' stress
+/// library when `sweep.from_shards` names any (refused unless they ran `fund` as the stage has
+/// it; any backend), otherwise a CPU sweep.
 fn base_records(
     fund: &Fund,
     sweep: &StageSweep,
-) -> Result<(Vec<ScenarioOutput>, u64), EngineError> {
+) -> Result<(Vec<ScenarioOutput>, u64, SweepOrigin), EngineError> {
     if sweep.from_shards.is_empty() {
         check_scenarios(sweep.scenarios)?;
         let outputs = stage_sweep(fund, sweep.scenarios, sweep.seed, sweep.threads)?;
-        return Ok((outputs, sweep.seed));
+        return Ok((outputs, sweep.seed, SweepOrigin::CpuF32));
     }
     let records = crate::shard::stress_records(&sweep.from_shards)?;
     if crate::shard::fund_toml_checked(fund)? != records.fund_toml {
@@ -180,7 +183,7 @@ fn base_records(
             records.dir.display()
         )));
     }
-    Ok((records.outputs, records.seed))
+    Ok((records.outputs, records.seed, SweepOrigin::Other))
 }
 
 /// `stage` (with what it depends on, and the findings) after a sweep whose records it reads.
@@ -196,13 +199,19 @@ fn after_sweep(
         check_buffer_horizon(Some(cfg.buffer.horizon_days), fund)?;
     }
     check_inputs(fund, cfg, &[stage]).map_err(EngineError::analysis)?;
-    let (outputs, seed) = base_records(fund, sweep)?;
+    let (outputs, seed, origin) = base_records(fund, sweep)?;
     let inputs = AnalysisInputs {
         fund,
         base_outputs: &outputs,
         seed,
     };
-    let summary = analyse(inputs, cfg, &[stage, StageId::Findings], sweep.threads)?;
+    let summary = analyse(
+        inputs,
+        origin,
+        cfg,
+        &[stage, StageId::Findings],
+        sweep.threads,
+    )?;
     analysis_outcome(fund, summary, json_file)
 }
 
@@ -222,7 +231,7 @@ pub fn liquidation_design(
         base_outputs: &[],
         seed,
     };
-    let summary = analyse(inputs, cfg, &targets, threads)?;
+    let summary = analyse(inputs, SweepOrigin::Other, cfg, &targets, threads)?;
     // The market profile ran only as an input: its section belongs to `undertow profile`.
     let summary = AnalysisSummary {
         market_liquidity: None,

@@ -51,12 +51,21 @@ fn write_shards(fund: &Fund, req: &RunRequest, n: u64, dir: &Path) -> Vec<PathBu
         .collect()
 }
 
-/// Every timing value (`seconds`, `throughput`) replaced by 0, everywhere in the summary.
+/// Every timing value (`seconds`, `throughput`) and the stages' work counters
+/// (`simulated_scenario_days`, `reruns`, `reruns_shared`: a single CPU run reads two reruns from
+/// its sweep, a merge simulates them) replaced by 0, everywhere in the summary.
 fn normalise(v: &mut Value) {
     match v {
         Value::Object(m) => {
             for (k, x) in m.iter_mut() {
-                if k == "seconds" || k == "throughput" {
+                if matches!(
+                    k.as_str(),
+                    "seconds"
+                        | "throughput"
+                        | "simulated_scenario_days"
+                        | "reruns"
+                        | "reruns_shared"
+                ) {
                     *x = Value::from(0);
                 } else {
                     normalise(x);

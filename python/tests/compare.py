@@ -6,8 +6,9 @@ import math
 
 import numpy as np
 
-# Run facts that differ between two runs of the same thing (wall-clock time).
-TIMING_KEYS = {"seconds", "throughput"}
+# Run facts that differ between two runs of the same thing (wall-clock time; the stages' work
+# counters, which depend on whether the sweep's records could be read: docs/performance.md).
+TIMING_KEYS = {"seconds", "throughput", "simulated_scenario_days", "reruns", "reruns_shared"}
 
 
 def csv_columns(path):

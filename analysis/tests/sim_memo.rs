@@ -1,0 +1,268 @@
+//! Reruns that share work (issue 13): a memoised or sweep-served rerun returns exactly what a
+//! fresh simulation returns, the comparator that says so catches a corrupted entry, each view
+//! counts its own scenario-days, and the whole analysis is the same with or without reading the
+//! sweep's records.
+
+use undertow_analysis::sim::{same_outputs, with_horizon, without, Simulator, Work};
+use undertow_analysis::{run_analysis, run_analysis_from, AnalysisConfig, AnalysisInputs};
+use undertow_analysis::{StageId, SweepOrigin};
+use undertow_host::cpu::CpuBackend;
+use undertow_host::fund::{example_fund, Fund};
+use undertow_host::run::scenario_block;
+use undertow_kernel::{switch, ScenarioOutput, ScenarioParams};
+
+const SEED: u64 = 11;
+
+fn setup(n: u64) -> (Fund, Vec<ScenarioParams>) {
+    let fund = example_fund();
+    let scenarios = scenario_block(&fund, SEED, 0..n);
+    (fund, scenarios)
+}
+
+/// A simulation nobody has memoised: a new simulator each time.
+fn fresh(fund: &Fund, scenarios: &[ScenarioParams]) -> Vec<ScenarioOutput> {
+    Simulator::new(Some(2))
+        .unwrap()
+        .run(&fund.model, scenarios, 0, SEED)
+}
+
+#[test]
+fn a_memoised_rerun_is_the_fresh_rerun_and_is_simulated_once() {
+    let (fund, scenarios) = setup(48);
+    let days = 48 * fund.model.params.horizon as u64;
+    let sim = Simulator::new(Some(2)).unwrap();
+    let first = sim.run(&fund.model, &scenarios, 0, SEED);
+    assert_eq!(
+        sim.work(),
+        Work {
+            simulated_scenario_days: days,
+            reruns: 1,
+            reruns_shared: 0,
+            shared_scenario_days: 0,
+        }
+    );
+    let again = sim.run(&fund.model, &scenarios, 0, SEED);
+    assert_eq!(sim.work().simulated_scenario_days, days, "simulated twice");
+    assert_eq!((sim.work().reruns, sim.work().reruns_shared), (2, 1));
+    assert_eq!(sim.work().shared_scenario_days, days);
+    let reference = fresh(&fund, &scenarios);
+    assert!(same_outputs(&first, &reference));
+    assert!(same_outputs(&again, &reference));
+
+    // A different model, seed, first index or scenario slice is its own rerun.
+    let off = without(&fund.model, switch::GATES);
+    assert_ne!(off, fund.model, "the example has gates on");
+    sim.run(&off, &scenarios, 0, SEED);
+    sim.run(&fund.model, &scenarios, 0, SEED + 1);
+    sim.run(&fund.model, &scenarios, 1, SEED);
+    sim.run(&fund.model, &scenarios[..40], 0, SEED);
+    let w = sim.work();
+    assert_eq!((w.reruns, w.reruns_shared), (6, 1));
+    assert_eq!(w.simulated_scenario_days, 4 * days + 40 * days / 48);
+}
+
+#[test]
+fn observed_reruns_are_memoised_and_serve_plain_ones() {
+    let (fund, scenarios) = setup(40);
+    let sim = Simulator::new(Some(2)).unwrap();
+    let other = Simulator::new(Some(1)).unwrap();
+    let (h_outs, h_ends) = sim.run_with_holders(&fund.model, &scenarios, 0, SEED);
+    let (h_outs2, h_ends2) = sim.run_with_holders(&fund.model, &scenarios, 0, SEED);
+    let (f_outs, f_ends) = other.run_with_holders(&fund.model, &scenarios, 0, SEED);
+    assert!(same_outputs(&h_outs, &f_outs) && same_outputs(&h_outs2, &f_outs));
+    assert_eq!(h_ends, f_ends);
+    assert_eq!(h_ends2, f_ends);
+    // The observer only reads: its outputs are the plain run's, and serve it.
+    let plain = sim.run(&fund.model, &scenarios, 0, SEED);
+    assert!(same_outputs(&plain, &fresh(&fund, &scenarios)));
+    assert_eq!(sim.work().reruns_shared, 2);
+
+    let short = with_horizon(&fund.model, 20);
+    let (p_outs, p_ends) = sim.run_with_positions(&short, &scenarios, 0, SEED);
+    let (p_outs2, p_ends2) = sim.run_with_positions(&short, &scenarios, 0, SEED);
+    let (f_outs, f_ends) = other.run_with_positions(&short, &scenarios, 0, SEED);
+    assert!(same_outputs(&p_outs, &f_outs) && same_outputs(&p_outs2, &f_outs));
+    assert_eq!(p_ends, f_ends);
+    assert_eq!(p_ends2, f_ends);
+    let w = sim.work();
+    assert_eq!(w.reruns_shared, 3);
+    // 40 scenarios of 90 days (holders) and of 20 days (positions) simulated once each.
+    assert_eq!(w.simulated_scenario_days, 40 * 90 + 40 * 20);
+}
+
+#[test]
+fn observer_records_past_the_memo_budget_are_simulated_again_and_equal() {
+    let (fund, scenarios) = setup(32);
+    let sim = Simulator::with_record_limit(Some(2), 0).unwrap();
+    let (a, ea) = sim.run_with_positions(&fund.model, &scenarios, 0, SEED);
+    let (b, eb) = sim.run_with_positions(&fund.model, &scenarios, 0, SEED);
+    assert!(same_outputs(&a, &b));
+    assert_eq!(ea, eb);
+    let w = sim.work();
+    assert_eq!((w.reruns, w.reruns_shared), (2, 0), "nothing kept");
+    // Their outputs are kept (small), and serve a plain rerun.
+    sim.run(&fund.model, &scenarios, 0, SEED);
+    assert_eq!(sim.work().reruns_shared, 1);
+}
+
+#[test]
+fn views_share_the_memo_and_count_their_own_work() {
+    let (fund, scenarios) = setup(32);
+    let sim = Simulator::new(Some(2)).unwrap();
+    let (a, b) = (sim.view(), sim.view());
+    let from_a = a.run(&fund.model, &scenarios, 0, SEED);
+    let from_b = b.run(&fund.model, &scenarios, 0, SEED);
+    assert!(same_outputs(&from_a, &from_b));
+    let days = 32 * fund.model.params.horizon as u64;
+    assert_eq!(a.work().simulated_scenario_days, days);
+    assert_eq!(b.work().simulated_scenario_days, 0);
+    assert_eq!(b.work().reruns_shared, 1);
+    assert_eq!(sim.total_work().reruns, 2);
+    assert_eq!(sim.total_work().simulated_scenario_days, days);
+    assert_eq!(sim.work().reruns, 0, "the parent view asked for nothing");
+}
+
+#[test]
+fn reruns_of_the_unchanged_fund_are_read_from_the_sweep() {
+    let (fund, scenarios) = setup(64);
+    let sweep = CpuBackend::new(Some(2), 16)
+        .unwrap()
+        .run::<f32>(&fund.model, &scenarios, 0, SEED);
+    let sim = Simulator::new(Some(2)).unwrap();
+    assert!(sim.reuse_sweep(&fund.model, &scenarios, SEED, &sweep));
+    let guard = sim.total_work().simulated_scenario_days;
+    assert_eq!(
+        guard,
+        32 * fund.model.params.horizon as u64,
+        "the guard's 32"
+    );
+    let view = sim.view();
+    let first = view.run(&fund.model, &scenarios[..50], 0, SEED);
+    assert!(same_outputs(&first, &fresh(&fund, &scenarios[..50])));
+    assert_eq!(view.work().simulated_scenario_days, 0);
+    assert_eq!(view.work().reruns_shared, 1);
+    // Not for another model, another seed, or scenarios that are not the sweep's first.
+    view.run(&without(&fund.model, switch::GATES), &scenarios, 0, SEED);
+    view.run(&fund.model, &scenarios[1..], 1, SEED);
+    view.run(&fund.model, &scenarios, 0, SEED + 1);
+    assert_eq!(view.work().reruns_shared, 1);
+}
+
+#[test]
+fn records_that_are_not_the_simulators_own_are_refused_by_the_guard() {
+    let (fund, scenarios) = setup(64);
+    let mut sweep = fresh(&fund, &scenarios);
+    sweep[3].shortfall += 1e-3;
+    let sim = Simulator::new(Some(2)).unwrap();
+    assert!(!sim.reuse_sweep(&fund.model, &scenarios, SEED, &sweep));
+    let outs = sim.run(&fund.model, &scenarios, 0, SEED);
+    assert!(same_outputs(&outs, &fresh(&fund, &scenarios)));
+    assert_eq!(sim.work().reruns_shared, 0);
+}
+
+/// The comparator the memo's tests rely on: an entry corrupted past the guard's scenarios is
+/// served (the guard reads only the first 32), and comparing it with a fresh rerun finds it.
+#[test]
+fn a_corrupted_entry_is_caught_by_the_comparison_with_a_fresh_rerun() {
+    let (fund, scenarios) = setup(64);
+    let reference = fresh(&fund, &scenarios);
+    let mut corrupt = reference.clone();
+    corrupt[50].cost_impact = f32::from_bits(corrupt[50].cost_impact.to_bits() ^ 1);
+    let sim = Simulator::new(Some(2)).unwrap();
+    assert!(sim.reuse_sweep(&fund.model, &scenarios, SEED, &corrupt));
+    let served = sim.run(&fund.model, &scenarios, 0, SEED);
+    assert!(!same_outputs(&served, &reference), "one bit off must show");
+    assert!(same_outputs(&served[..50], &reference[..50]));
+    // NaN payloads count too: the comparison is of bits, not of values.
+    let mut nan = reference.clone();
+    nan[0].shortfall = f32::NAN;
+    let mut other_nan = reference.clone();
+    other_nan[0].shortfall = f32::from_bits(f32::NAN.to_bits() | 1);
+    assert!(same_outputs(&nan, &nan.clone()));
+    assert!(!same_outputs(&nan, &other_nan));
+    assert!(!same_outputs(&reference, &reference[..63]));
+}
+
+fn small_config() -> AnalysisConfig {
+    let mut cfg = AnalysisConfig::default();
+    cfg.profile.scenarios = 200;
+    cfg.investors.attribution_scenarios = 40;
+    cfg.buffer.scenarios = 40;
+    cfg.liquidation.scenarios = 40;
+    cfg.gates.scenarios = 40;
+    cfg.swing.scenarios = 40;
+    cfg.early_warning.scenarios = 40;
+    cfg.reverse_stress.scenarios_per_point = 4;
+    cfg
+}
+
+/// summary.json's analysis part less what may differ: seconds and the work counters.
+fn comparable(s: &undertow_analysis::AnalysisSummary) -> serde_json::Value {
+    let mut v = serde_json::to_value(s).unwrap();
+    for st in v["stages"].as_array_mut().unwrap() {
+        let st = st.as_object_mut().unwrap();
+        for k in [
+            "seconds",
+            "simulated_scenario_days",
+            "reruns",
+            "reruns_shared",
+        ] {
+            assert!(st.remove(k).is_some(), "{k}");
+        }
+    }
+    v
+}
+
+#[test]
+fn the_analysis_reading_the_sweep_is_the_analysis_rerunning_everything() {
+    let (fund, scenarios) = setup(60);
+    let sweep = CpuBackend::new(Some(2), 16)
+        .unwrap()
+        .run::<f32>(&fund.model, &scenarios, 0, SEED);
+    let inputs = AnalysisInputs {
+        fund: &fund,
+        base_outputs: &sweep,
+        seed: SEED,
+    };
+    let cfg = small_config();
+    let all = run_analysis(inputs, &cfg, &StageId::ALL, Some(2)).unwrap();
+    let read =
+        run_analysis_from(inputs, SweepOrigin::CpuF32, &cfg, &StageId::ALL, Some(2)).unwrap();
+    assert_eq!(comparable(&all), comparable(&read));
+    let sum = |s: &undertow_analysis::AnalysisSummary,
+               f: fn(&undertow_analysis::StageRun) -> u64| {
+        s.stages.iter().map(f).sum::<u64>()
+    };
+    assert_eq!(sum(&all, |r| r.reruns), sum(&read, |r| r.reruns));
+    assert!(sum(&read, |r| r.reruns_shared) > sum(&all, |r| r.reruns_shared));
+    assert!(sum(&read, |r| r.simulated_scenario_days) < sum(&all, |r| r.simulated_scenario_days));
+    // Every rerun was either simulated or shared.
+    for r in &all.stages {
+        assert!(r.reruns_shared <= r.reruns, "{:?}", r.stage);
+    }
+    assert!(sum(&all, |r| r.simulated_scenario_days) > 0);
+}
+
+#[test]
+fn the_runs_block_is_known_by_content_not_by_where_it_lives() {
+    let (fund, scenarios) = setup(40);
+    let sim = Simulator::new(Some(2)).unwrap();
+    let block = sim.share_scenarios(scenarios.clone());
+    let a = sim.run(&fund.model, &block[..30], 0, SEED);
+    // The same records in another vector are the same rerun.
+    let copy: Vec<ScenarioParams> = scenarios[..30].to_vec();
+    let b = sim.run(&fund.model, &copy, 0, SEED);
+    assert!(same_outputs(&a, &b));
+    assert_eq!(sim.work().reruns_shared, 1);
+    // Records that differ in one word are not.
+    let mut changed = copy.clone();
+    changed[29].redemption_mult += 0.5;
+    let c = sim.run(&fund.model, &changed, 0, SEED);
+    assert!(!same_outputs(&a, &c) || changed[29] == copy[29]);
+    assert_eq!(sim.work().reruns_shared, 1);
+    let fresh_c = fresh(&fund, &changed);
+    assert!(same_outputs(&c, &fresh_c));
+    // A second block is dropped: the first stays.
+    let again = sim.share_scenarios(changed.clone());
+    assert_eq!(again, &scenarios[..]);
+}

@@ -22,7 +22,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use undertow_kernel::{DayView, FundModel, ScenarioOutput, ScenarioParams};
+use undertow_kernel::{DayView, FundModel, ScenarioOutput, ScenarioParams, NEVER, N_INDICATORS};
 
 use undertow_host::cpu::CpuBackend;
 
@@ -439,6 +439,55 @@ impl Simulator {
                 }
             },
         )
+    }
+}
+
+impl Simulator {
+    /// What reruns of `model` with each threshold vector of `ladder` would record, from one
+    /// observed run of `model`: every output as the run's own, and `ew_first_breach[k]` the first
+    /// day indicator `k` breached that level's threshold (`DayView::breaches`, the kernel's own
+    /// test in its own precision). Thresholds feed nothing but the breach days, so this is each
+    /// rerun's records bit for bit (tested against real reruns in `analysis/tests/sim_memo.rs`)
+    /// at the cost of one run instead of `ladder.len()`.
+    pub fn run_threshold_ladder(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+        ladder: &[[f32; N_INDICATORS]],
+    ) -> Vec<Vec<ScenarioOutput>> {
+        self.count(model, scenarios.len(), false);
+        let (outs, first) = self
+            .shared
+            .cpu
+            .run_observed::<f32, Vec<[f32; N_INDICATORS]>>(
+                model,
+                scenarios,
+                first_index,
+                seed,
+                || vec![[NEVER; N_INDICATORS]; ladder.len()],
+                |first, view| {
+                    for (level, thresholds) in first.iter_mut().zip(ladder) {
+                        for (k, (day, &threshold)) in level.iter_mut().zip(thresholds).enumerate() {
+                            if *day < 0.0 && view.breaches(k, threshold) {
+                                *day = view.day() as f32;
+                            }
+                        }
+                    }
+                },
+            );
+        (0..ladder.len())
+            .map(|j| {
+                outs.iter()
+                    .zip(&first)
+                    .map(|(o, f)| ScenarioOutput {
+                        ew_first_breach: f[j],
+                        ..*o
+                    })
+                    .collect()
+            })
+            .collect()
     }
 }
 

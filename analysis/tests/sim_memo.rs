@@ -266,3 +266,53 @@ fn the_runs_block_is_known_by_content_not_by_where_it_lives() {
     let again = sim.share_scenarios(changed.clone());
     assert_eq!(again, &scenarios[..]);
 }
+
+/// The threshold ladder read from one observed run is, level by level, what real reruns with
+/// those thresholds record, bit for bit (breach days included, and some do breach); one run's
+/// work is counted, not one per level; and a corrupted breach day is caught by the comparator.
+#[test]
+fn the_threshold_ladder_from_one_run_is_the_reruns() {
+    let (fund, scenarios) = setup(96);
+    let own = fund.model.params.indicator_thresholds;
+    let ladder: Vec<[f32; undertow_kernel::N_INDICATORS]> = [0.25f32, 0.6, 1.0, 1.7, 3.0]
+        .iter()
+        .map(|f| own.map(|x| x * f))
+        .collect();
+    let sim = Simulator::new(Some(2)).unwrap();
+    let levels = sim.run_threshold_ladder(&fund.model, &scenarios, 0, SEED, &ladder);
+    assert_eq!(
+        sim.work().simulated_scenario_days,
+        96 * fund.model.params.horizon as u64
+    );
+    assert_eq!(levels.len(), ladder.len());
+    let mut breaches = 0;
+    for (thresholds, level) in ladder.iter().zip(&levels) {
+        let mut model = fund.model.clone();
+        model.params.indicator_thresholds = *thresholds;
+        let rerun = fresh_model(&model, &scenarios);
+        assert!(same_outputs(level, &rerun), "level {thresholds:?}");
+        breaches += level
+            .iter()
+            .flat_map(|o| o.ew_first_breach)
+            .filter(|d| *d >= 0.0)
+            .count();
+    }
+    assert!(breaches > 50, "{breaches} breaches in the ladder");
+    let mut corrupted = levels[2].clone();
+    let o = corrupted
+        .iter_mut()
+        .find(|o| o.ew_first_breach.iter().any(|d| *d >= 0.0))
+        .expect("a breach at the fund's own thresholds");
+    let k = o.ew_first_breach.iter().position(|d| *d >= 0.0).unwrap();
+    o.ew_first_breach[k] += 1.0;
+    assert!(!same_outputs(&corrupted, &levels[2]));
+}
+
+fn fresh_model(
+    model: &undertow_kernel::FundModel,
+    scenarios: &[ScenarioParams],
+) -> Vec<ScenarioOutput> {
+    Simulator::new(Some(2))
+        .unwrap()
+        .run(model, scenarios, 0, SEED)
+}

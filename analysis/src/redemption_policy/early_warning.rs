@@ -33,9 +33,11 @@
 //!   the event day itself is too late to act on);
 //! - false-alarm rate: the share of scenarios without an event in which `k` breached at all.
 //!
-//! **Calibration.** The kernel records one first breach per indicator and run, so the thresholds
-//! are calibrated by rerunning the same scenarios (same records, seed and indices) with a ladder
-//! of threshold vectors: level `j` of `L` puts every indicator at `lo_k + (hi_k − lo_k) j/(L−1)`
+//! **Calibration.** The kernel records one first breach per indicator and run; the thresholds
+//! are calibrated on what reruns of the same scenarios (same records, seed and indices) with a
+//! ladder of threshold vectors would record, read from one observed run of the fund
+//! (`Simulator::run_threshold_ladder`: each day's indicator values tested against every level
+//! exactly as the kernel tests the fund's own, `DayView::breaches`): level `j` of `L` puts every indicator at `lo_k + (hi_k − lo_k) j/(L−1)`
 //! of its range (`lo_k (hi_k/lo_k)^(j/(L−1))` for a geometric range), all 14 at once. This is sound because thresholds do not feed back into the
 //! dynamics: in the kernel, `FundParams::indicator_thresholds` is read in one place only, the
 //! breach test of `metrics::record`, which writes nothing but the `EW_FIRST` slots, and those are
@@ -862,14 +864,9 @@ pub fn early_warning(
         .min(scenarios.len())
         .min(base_outputs.len());
     let ladder = cfg.ladder(fund, &base_outputs[..n]);
-    let reruns: Vec<Vec<ScenarioOutput>> = ladder
-        .iter()
-        .map(|thr| {
-            let mut model = fund.model.clone();
-            model.params.indicator_thresholds = *thr;
-            sim.run(&model, &scenarios[..n], 0, seed)
-        })
-        .collect();
+    // What a rerun at each level would record, read from one observed run (thresholds feed
+    // nothing but the breach days).
+    let reruns = sim.run_threshold_ladder(&fund.model, &scenarios[..n], 0, seed, &ladder);
     let enabled = std::array::from_fn(|k| indicator_enabled(fund, k));
     calibrate(
         &base_outputs[..n],

@@ -172,6 +172,23 @@ fn slowest_and_dearest(fund: &Fund, m: &MarketLiquidityReport, out: &mut Vec<Fin
     }
 }
 
+/// Positions a finding names at most: a book of a thousand securities lists the first few (in
+/// the fund's order) and counts the rest; the full list is in `liquidity_profile.csv`.
+const LISTED_POSITIONS: usize = 12;
+
+/// ` (a, b, c)` or ` (a, b, …, and N more)`; empty for no names.
+fn named_with_more(names: &[String], most: usize) -> String {
+    match names.len() {
+        0 => String::new(),
+        n if n <= most => format!(" ({})", names.join(", ")),
+        n => format!(
+            " ({}, and {} more in liquidity_profile.csv)",
+            names[..most].join(", "),
+            n - most
+        ),
+    }
+}
+
 /// Positions with low liquidity scores.
 fn low_scores(m: &MarketLiquidityReport, out: &mut Vec<Finding>) {
     let s = StageId::MarketLiquidity;
@@ -188,11 +205,7 @@ fn low_scores(m: &MarketLiquidityReport, out: &mut Vec<Finding>) {
             "Portfolio liquidity score {:.2} of 5; {} position(s) score below 3{}.",
             m.portfolio_score,
             low.len(),
-            if low.is_empty() {
-                String::new()
-            } else {
-                format!(" ({})", low.join(", "))
-            }
+            named_with_more(&low, LISTED_POSITIONS)
         ),
         &[
             ("portfolio_score", m.portfolio_score),
@@ -266,4 +279,24 @@ fn rate_near_cap(fund: &Fund, m: &MarketLiquidityReport) -> f64 {
         .min_by(|a, b| (a - cap).abs().total_cmp(&(b - cap).abs()))
         .unwrap_or(cap);
     rate
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A short list is named in full; a long one names the first `most` and counts the rest.
+    #[test]
+    fn long_lists_of_positions_are_cut_and_counted() {
+        let names: Vec<String> = (0..30).map(|i| format!("P{i} 2.0")).collect();
+        assert_eq!(named_with_more(&[], 12), "");
+        assert_eq!(named_with_more(&names[..2], 12), " (P0 2.0, P1 2.0)");
+        assert_eq!(named_with_more(&names[..12], 12).matches(", ").count(), 11);
+        let cut = named_with_more(&names, 12);
+        assert!(
+            cut.contains("P11 2.0, and 18 more in liquidity_profile.csv)"),
+            "{cut}"
+        );
+        assert!(!cut.contains("P12 "), "{cut}");
+    }
 }

@@ -56,16 +56,19 @@ impl<T: Real> Scratch<'_, T> {
     /// Positions `p..p + W` as lanes.
     #[inline(always)]
     pub fn lanes<const W: usize>(&self, p: usize) -> SaleLanes<T, W> {
-        SaleLanes {
-            model: self.model,
-            theta: self.theta,
-            half_spread: load(self.half_spread, p),
-            scale: load(self.scale, p),
-            depth: load(self.depth, p),
-            offset: load(self.offset, p),
-            cap: load(self.cap, p),
-            penalty: load(self.penalty, p),
-        }
+        SaleLanes::load(
+            self.model,
+            self.theta,
+            [
+                self.half_spread,
+                self.scale,
+                self.depth,
+                self.offset,
+                self.cap,
+                self.penalty,
+            ],
+            p,
+        )
     }
 }
 
@@ -106,6 +109,23 @@ pub struct SaleLanes<T, const W: usize> {
 }
 
 impl<T: Real, const W: usize> SaleLanes<T, W> {
+    /// Positions `p..p + W` of the scratch arrays, in the order half spread, scale, depth,
+    /// offset, cap, penalty.
+    #[inline(always)]
+    pub fn load(model: u32, theta: T, arrays: [&[T]; 6], p: usize) -> Self {
+        let [half_spread, scale, depth, offset, cap, penalty] = arrays;
+        SaleLanes {
+            model,
+            theta,
+            half_spread: load(half_spread, p),
+            scale: load(scale, p),
+            depth: load(depth, p),
+            offset: load(offset, p),
+            cap: load(cap, p),
+            penalty: load(penalty, p),
+        }
+    }
+
     /// `u = (q + offset) / depth` per lane.
     #[inline(always)]
     fn u(&self, q: &[T; W]) -> [T; W] {

@@ -179,50 +179,35 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
     // market that has dried up, net proceeds would fall as the sale grows.
     let (base, n) = scratch_words(c);
     let (read, rest) = st.w[base..base + 6 * n].split_at_mut(4 * n);
-    let cap = &mut rest[..n];
-    let (hs, scale, depth, offset) = (
+    let (cap, penalty) = rest.split_at_mut(n);
+    let terms = [
         &read[..n],
         &read[n..2 * n],
         &read[2 * n..3 * n],
         &read[3 * n..4 * n],
-    );
+    ];
     let (model, theta) = (c.fund.impact_model, T::p(c.fund.impact_threshold));
-    let tighten = |p: usize, cap: &mut [T], w: usize| {
-        // One lane array of `W` positions, or of one for the remainder: the same operations.
-        if w == W {
-            let k: SaleLanes<T, W> = SaleLanes {
-                model,
-                theta,
-                half_spread: load(hs, p),
-                scale: load(scale, p),
-                depth: load(depth, p),
-                offset: load(offset, p),
-                cap: load(cap, p),
-                penalty: [T::zero(); W],
-            };
-            let tight = k.sale_at_marginal(&[T::one(); W], &k.cap);
-            cap[p..p + W].copy_from_slice(&tight);
-        } else {
-            let k: SaleLanes<T, 1> = SaleLanes {
-                model,
-                theta,
-                half_spread: load(hs, p),
-                scale: load(scale, p),
-                depth: load(depth, p),
-                offset: load(offset, p),
-                cap: load(cap, p),
-                penalty: [T::zero()],
-            };
-            cap[p] = k.sale_at_marginal(&[T::one()], &k.cap)[0];
-        }
-    };
+    // The cap of positions `p..p + V` at a marginal cost of 1, in lanes of `V` (the remainder in
+    // lanes of one: the same operations).
+    fn tighten<T: Real, const V: usize>(
+        model: u32,
+        theta: T,
+        [hs, scale, depth, offset]: [&[T]; 4],
+        cap: &mut [T],
+        penalty: &[T],
+        p: usize,
+    ) {
+        let k = SaleLanes::<T, V>::load(model, theta, [hs, scale, depth, offset, cap, penalty], p);
+        let tight = k.sale_at_marginal(&[T::one(); V], &k.cap);
+        cap[p..p + V].copy_from_slice(&tight);
+    }
     let mut p = 0;
     while p + W <= n {
-        tighten(p, cap, W);
+        tighten::<T, W>(model, theta, terms, cap, penalty, p);
         p += W;
     }
     for p in p..n {
-        tighten(p, cap, 1);
+        tighten::<T, 1>(model, theta, terms, cap, penalty, p);
     }
 }
 

@@ -18,7 +18,6 @@
 //! WGSL twin: none. The GPU already runs one position per loop iteration of one scenario per
 //! invocation; lanes change how the CPU executes the same operations, not which ones.
 
-use crate::liquidation::SaleTerms;
 use crate::params::impact;
 use crate::real::Real;
 
@@ -40,19 +39,6 @@ pub struct Scratch<'a, T> {
 }
 
 impl<T: Real> Scratch<'_, T> {
-    /// Position `p`'s terms of sale (the same values as `liquidation::terms`).
-    #[inline(always)]
-    pub fn terms(&self, p: usize) -> SaleTerms<T> {
-        SaleTerms {
-            model: self.model,
-            half_spread: self.half_spread[p],
-            scale: self.scale[p],
-            depth: self.depth[p],
-            offset: self.offset[p],
-            theta: self.theta,
-        }
-    }
-
     /// Positions `p..p + W` as lanes.
     #[inline(always)]
     pub fn lanes<const W: usize>(&self, p: usize) -> SaleLanes<T, W> {
@@ -212,7 +198,9 @@ impl<T: Real, const W: usize> SaleLanes<T, W> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::liquidation::{impact as impact_of, marginal_cost, net_of, sale_at_marginal};
+    use crate::liquidation::{
+        impact as impact_of, marginal_cost, net_of, sale_at_marginal, SaleTerms,
+    };
 
     /// Terms covering every branch: zero and negative scale, offsets, a dried-up depth, prices
     /// of sale below and above the spread, zero and tight caps.

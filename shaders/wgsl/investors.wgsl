@@ -128,7 +128,7 @@ fn investors_requests(t: u32) {
     for (var s = 0u; s < n_segments(); s++) {
         let seg = segments[s];
         if is_noisy && s % 4u == 0u {
-            flow_block = normal4(vec4<u32>(SCENARIO, t, STREAM_FLOWS, s / 4u), KEY);
+            flow_block = normals(vec4<u32>(SCENARIO, t, STREAM_FLOWS, s / 4u), KEY, n_segments() - s);
         }
         let z = flow_block[s % 4u];
         var rate = base * seg.base_rate

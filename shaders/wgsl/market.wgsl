@@ -92,15 +92,21 @@ fn market_advance(t: u32) {
     var z: array<f32, 12>;
     if is_noisy {
         for (var b = 0u; b < (fund.n_classes + 4u) / 4u; b++) {
-            let block = normal4(vec4<u32>(SCENARIO, t, STREAM_MARKET, b), KEY);
+            // Normals past the factor and the last class are never read: `used` skips their pair.
+            let used = fund.n_classes + 1u - 4u * b;
+            let block = normals(vec4<u32>(SCENARIO, t, STREAM_MARKET, b), KEY, used);
             for (var j = 0u; j < 4u; j++) {
                 z[4u * b + j] = block[j];
             }
         }
     }
     let z_market = z[0];
-    let decay = exp(-fund.adaptive_decay);
     let adaptive = fund.impact_model == IMPACT_ADAPTIVE;
+    // Only the adaptive model reads its memory's decay: no `exp` a day for the others.
+    var decay = 1.0;
+    if adaptive {
+        decay = exp(-fund.adaptive_decay);
+    }
     let keep = impact_retention();
     let share = fund.impact_permanent_share;
 

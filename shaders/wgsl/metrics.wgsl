@@ -21,6 +21,16 @@ fn beyond(v: f32, thr: f32, below: bool) -> bool {
     }
 }
 
+// Whether indicator `k` at value `v` breaches `threshold`, as the kernel records it; the
+// funding-headroom indicator never breaches without funding (twin of `metrics::breaches`).
+fn breaches(k: u32, v: f32, threshold: f32) -> bool {
+    if k == IND_FUNDING_HEADROOM && (!on(SWITCH_FUNDING) || fund.funding_policy == FUNDING_NEVER) {
+        return false;
+    }
+    var breach_below = BREACH_BELOW;
+    return beyond(v, threshold, breach_below[k]);
+}
+
 // Reported horizons (twin of `kernel::params::HORIZONS`).
 const HORIZONS = array<u32, 4>(1u, 7u, 30u, 90u);
 // Whether each indicator breaches below its threshold (twin of `indicator::BREACH_BELOW`).
@@ -149,14 +159,8 @@ fn metrics_record(t: u32) {
         drawdown,
         headroom / nav_safe,
     );
-    var breach_below = BREACH_BELOW;
     for (var k = 0u; k < N_INDICATORS; k++) {
-        if k == IND_FUNDING_HEADROOM && (!on(SWITCH_FUNDING) || fund.funding_policy == FUNDING_NEVER) {
-            continue;
-        }
-        let thr = fund.indicator_thresholds[k];
-        let breached = beyond(values[k], thr, breach_below[k]);
-        if breached {
+        if breaches(k, values[k], fund.indicator_thresholds[k]) {
             first_day(SLOT_EW_FIRST + k, t);
         }
     }

@@ -114,12 +114,23 @@ fn ln_open_unit(u: f32) -> f32 {
 // Four standard normals from one Philox block by Box-Muller. The angle is kept in [-pi, pi],
 // where WGSL's `cos` and `sin` are accurate.
 fn normal4(counter: vec4<u32>, key: vec2<u32>) -> vec4<f32> {
+    return normals(counter, key, 4u);
+}
+
+// The first `used` normals of `normal4`'s block: the second Box-Muller pair is computed only
+// when `used > 2` (else its two normals are 0).
+fn normals(counter: vec4<u32>, key: vec2<u32>, used: u32) -> vec4<f32> {
     let r = philox4x32_10(counter, key);
     let rad0 = sqrt(-2.0 * ln_open_unit(uniform_f32(r.x)));
     let ang0 = (2.0 * uniform_f32(r.y) - 1.0) * PHILOX_PI;
-    let rad1 = sqrt(-2.0 * ln_open_unit(uniform_f32(r.z)));
-    let ang1 = (2.0 * uniform_f32(r.w) - 1.0) * PHILOX_PI;
-    return vec4<f32>(rad0 * cos(ang0), rad0 * sin(ang0), rad1 * cos(ang1), rad1 * sin(ang1));
+    var z = vec4<f32>(rad0 * cos(ang0), rad0 * sin(ang0), 0.0, 0.0);
+    if used > 2u {
+        let rad1 = sqrt(-2.0 * ln_open_unit(uniform_f32(r.z)));
+        let ang1 = (2.0 * uniform_f32(r.w) - 1.0) * PHILOX_PI;
+        z.z = rad1 * cos(ang1);
+        z.w = rad1 * sin(ang1);
+    }
+    return z;
 }
 
 // The `i`-th standard normal of `(scenario, day, stream)`.

@@ -22,6 +22,7 @@ use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use undertow_kernel::shadow::{shadowable, STAYED};
 use undertow_kernel::{DayView, FundModel, ScenarioOutput, ScenarioParams, NEVER, N_INDICATORS};
 
 use undertow_host::cpu::CpuBackend;
@@ -48,7 +49,9 @@ pub struct Work {
     /// Reruns served without simulating: from the memo (the same rerun done before, by this
     /// stage or another) or from the main sweep's records.
     pub reruns_shared: u64,
-    /// Scenario-days those shared reruns would have simulated.
+    /// Scenario-days asked for but not simulated: those of the shared reruns, and a followed
+    /// policy variant's scenarios that never left the reference's path
+    /// ([`Simulator::run_variants`]).
     pub shared_scenario_days: u64,
 }
 
@@ -443,6 +446,107 @@ impl Simulator {
 }
 
 impl Simulator {
+    /// Reruns of `reference` and of each of `variants` on `scenarios` (the first has index
+    /// `first_index`, seed `seed`): each exactly the records [`Simulator::run`] would give it,
+    /// bit for bit. A variant that differs from `reference` in its redemption policy alone
+    /// (`undertow_kernel::shadow::shadowable`: gate triggers, levels, caps, investor gate,
+    /// swing pricing) is followed as a shadow of the reference's run and simulated only on the
+    /// scenarios where one of its decisions departs from the reference's; on the others its
+    /// record is the reference's. Other variants, and those already in the memo, are plain
+    /// reruns. Each variant counts as one rerun; only the scenario-days simulated count as
+    /// simulated.
+    pub fn run_variants(
+        &self,
+        reference: &FundModel,
+        variants: &[FundModel],
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> (Vec<ScenarioOutput>, Vec<Vec<ScenarioOutput>>) {
+        let slots: Vec<Arc<Slot>> = variants
+            .iter()
+            .map(|v| self.slot(&self.key(v, scenarios, first_index, seed)))
+            .collect();
+        // Variants to follow: not yet simulated, policy variants of the reference, each slot once.
+        let mut follow: Vec<usize> = Vec::new();
+        for (i, v) in variants.iter().enumerate() {
+            if slots[i].outputs.get().is_none()
+                && shadowable(reference, v)
+                && !follow.iter().any(|&j| Arc::ptr_eq(&slots[j], &slots[i]))
+            {
+                follow.push(i);
+            }
+        }
+        let mut followed_base = None;
+        if !follow.is_empty() && !scenarios.is_empty() {
+            let shadows: Vec<FundModel> = follow.iter().map(|&i| variants[i].clone()).collect();
+            let (base, departed) = self.shared.cpu.run_shadowed::<f32>(
+                reference,
+                &shadows,
+                scenarios,
+                first_index,
+                seed,
+            );
+            self.count(reference, scenarios.len(), false);
+            let ref_slot = self.slot(&self.key(reference, scenarios, first_index, seed));
+            let _ = ref_slot.outputs.set(Arc::new(base.clone()));
+            followed_base = Some(base.clone());
+
+            let jobs: Vec<(usize, usize)> = (0..follow.len())
+                .flat_map(|j| {
+                    departed
+                        .iter()
+                        .enumerate()
+                        .filter(move |(_, d)| d[j] != STAYED)
+                        .map(move |(k, _)| (j, k))
+                })
+                .collect();
+            let models: Vec<&FundModel> = shadows.iter().collect();
+            let rerun =
+                self.shared
+                    .cpu
+                    .run_selected::<f32>(&models, scenarios, first_index, seed, &jobs);
+            let mut outs = vec![base; follow.len()];
+            let mut simulated = vec![0usize; follow.len()];
+            for (&(j, k), o) in jobs.iter().zip(rerun) {
+                outs[j][k] = o;
+                simulated[j] += 1;
+            }
+            for ((&i, o), n) in follow.iter().zip(outs).zip(simulated) {
+                let _ = slots[i].outputs.set(Arc::new(o));
+                self.count_followed(&variants[i], n, scenarios.len());
+            }
+        }
+        let base = match followed_base {
+            Some(base) => base,
+            None => self.run(reference, scenarios, first_index, seed),
+        };
+        let outs = variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if follow.contains(&i) {
+                    slots[i].outputs.get().expect("set above").to_vec()
+                } else {
+                    self.run(v, scenarios, first_index, seed)
+                }
+            })
+            .collect();
+        (base, outs)
+    }
+
+    /// Counts a followed variant: one rerun, `simulated` of its `n` scenarios simulated.
+    fn count_followed(&self, model: &FundModel, simulated: usize, n: usize) {
+        let h = model.params.horizon as u64;
+        for c in [&*self.counters, &self.shared.total] {
+            c.reruns.fetch_add(1, Ordering::Relaxed);
+            c.simulated
+                .fetch_add(simulated as u64 * h, Ordering::Relaxed);
+            c.shared_days
+                .fetch_add((n - simulated) as u64 * h, Ordering::Relaxed);
+        }
+    }
+
     /// What reruns of `model` with each threshold vector of `ladder` would record, from one
     /// observed run of `model`: every output as the run's own, and `ew_first_breach[k]` the first
     /// day indicator `k` breached that level's threshold (`DayView::breaches`, the kernel's own

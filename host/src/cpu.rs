@@ -3,7 +3,8 @@
 
 use rayon::prelude::*;
 use undertow_kernel::{
-    simulate_observed, DayView, FundModel, Real, ScenarioOutput, ScenarioParams, Workspace,
+    simulate, simulate_observed, simulate_shadowed, DayView, FundModel, Real, ScenarioOutput,
+    ScenarioParams, Workspace,
 };
 
 /// Scenarios one rayon task simulates with one workspace.
@@ -86,6 +87,74 @@ impl CpuBackend {
                 });
         });
         (out, records)
+    }
+
+    /// As [`CpuBackend::run`], following each of `shadows` along every scenario
+    /// (`undertow_kernel::shadow`): also returns, per scenario, each shadow's departure day
+    /// (`shadow::STAYED` where its run would have been this one bit for bit). Every shadow must
+    /// be `shadow::shadowable` from `model`.
+    pub fn run_shadowed<T: Real>(
+        &self,
+        model: &FundModel,
+        shadows: &[FundModel],
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> (Vec<ScenarioOutput>, Vec<Vec<u32>>) {
+        let key = key_of(seed);
+        let mut out = vec![ScenarioOutput::default(); scenarios.len()];
+        let mut departed = vec![Vec::new(); scenarios.len()];
+        let chunk = self.chunk;
+        self.pool.install(|| {
+            scenarios
+                .par_chunks(chunk)
+                .zip(out.par_chunks_mut(chunk))
+                .zip(departed.par_chunks_mut(chunk))
+                .enumerate()
+                .for_each(|(c, ((scs, outs), deps))| {
+                    let mut ws = Workspace::<T>::new(model);
+                    for (j, ((sc, o), d)) in scs.iter().zip(outs).zip(deps).enumerate() {
+                        let index = first_index + (c * chunk + j) as u64;
+                        let (record, days) =
+                            simulate_shadowed(model, shadows, sc, index as u32, key, &mut ws);
+                        *o = record;
+                        d.extend_from_slice(days);
+                    }
+                });
+        });
+        (out, departed)
+    }
+
+    /// Simulates selected scenarios of several models: `jobs` holds `(m, k)` pairs, scenario
+    /// `k` of `scenarios` (index `first_index + k`) on `models[m]`; records come back in the
+    /// order of `jobs`, each the one a run of the whole block would give. The models must share
+    /// one state layout (policy variants of one fund).
+    pub fn run_selected<T: Real>(
+        &self,
+        models: &[&FundModel],
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+        jobs: &[(usize, usize)],
+    ) -> Vec<ScenarioOutput> {
+        let key = key_of(seed);
+        let mut out = vec![ScenarioOutput::default(); jobs.len()];
+        let Some(first) = models.first() else {
+            return out;
+        };
+        let chunk = self.chunk;
+        self.pool.install(|| {
+            jobs.par_chunks(chunk)
+                .zip(out.par_chunks_mut(chunk))
+                .for_each(|(js, outs)| {
+                    let mut ws = Workspace::<T>::new(first);
+                    for (&(m, k), o) in js.iter().zip(outs) {
+                        let index = first_index + k as u64;
+                        *o = simulate(models[m], &scenarios[k], index as u32, key, &mut ws);
+                    }
+                });
+        });
+        out
     }
 }
 

@@ -22,6 +22,8 @@ pub struct Ctx<'a> {
     /// Philox key (the run seed).
     pub key: [u32; 2],
     pub lay: Layout,
+    /// Policy variants followed along this run (`crate::shadow`; CPU only, empty elsewhere).
+    pub shadows: &'a [Ctx<'a>],
 }
 
 impl<'a> Ctx<'a> {
@@ -41,6 +43,7 @@ impl<'a> Ctx<'a> {
             scenario,
             key,
             lay: Layout::new(&model.params),
+            shadows: &[],
         }
     }
 
@@ -87,6 +90,9 @@ pub struct St<'s, T> {
     /// thresholds (CPU only: `DayView::breaches` lets an observer test other thresholds on the
     /// same run, which is how the early-warning ladder is calibrated without rerunning).
     pub ind: [T; N_INDICATORS],
+    /// Each shadow's departure day (`crate::shadow`; CPU only): [`crate::shadow::STAYED`] while
+    /// its decisions equal this run's.
+    pub departed: &'s mut [u32],
 }
 
 impl<T: Real> St<'_, T> {

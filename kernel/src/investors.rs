@@ -70,22 +70,33 @@ pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
     let nu_prev = st.get(slot::NU_PREV);
     let peak = st.get(slot::NU_PEAK);
     let drawdown = (T::one() - nu_prev / peak).max(T::zero());
-    // Yesterday's closing NAV: shares change only when redemptions are dealt, later today.
-    let nav_prev = (nu_prev * st.get(slot::SHARES)).max(T::p(1e-9));
+    let nav_prev = nav_prev(st);
     let outflow_5d = trailing(st, l.acc_trail, t, 5) / nav_prev;
+    Signals {
+        drawdown,
+        outflow_5d,
+        liquidity: liquidity_concern(c, st, t, nav_prev),
+        stress: st.get(slot::STRESS_PREV),
+    }
+}
+
+/// The liquidity-concern signal at the start of day `t` (`nav_prev`: yesterday's closing NAV):
+/// the only signal that reads the gate policy.
+pub fn liquidity_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T {
     let gate_flag = T::p(c.fund.gate_concern) * st.get(slot::GATE_PREV);
-    let liquidity = if c.on(switch::PROXIMITY_CONCERN) {
+    if c.on(switch::PROXIMITY_CONCERN) {
         trigger_concern(c, st, t, nav_prev) + gate_flag
     } else {
         let gate_alr = T::p(c.fund.gate_alr.max(1e-6));
         (T::one() - st.get(slot::ALR_PREV) / gate_alr).max(T::zero()) + gate_flag
-    };
-    Signals {
-        drawdown,
-        outflow_5d,
-        liquidity,
-        stress: st.get(slot::STRESS_PREV),
     }
+}
+
+/// Yesterday's closing NAV, as the signals read it: shares change only when redemptions are
+/// dealt, later today.
+#[inline]
+pub fn nav_prev<T: Real>(st: &St<T>) -> T {
+    (st.get(slot::NU_PREV) * st.get(slot::SHARES)).max(T::p(1e-9))
 }
 
 /// Queues `shares` of holder `h`, due `notice` days after `t`.
@@ -144,6 +155,9 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     } else {
         T::zero()
     };
+    if !c.shadows.is_empty() && c.on(switch::FEEDBACK_LIQ) {
+        crate::shadow::check_concern(c, st, t, liq);
+    }
     let stress = if c.on(switch::FEEDBACK_STRESS) {
         sig.stress * T::p(c.sc.redemption_severity)
     } else {

@@ -17,11 +17,13 @@ pub mod params;
 pub mod philox;
 pub mod policy;
 pub mod real;
+pub mod shadow;
 pub mod simulate;
 pub mod testing;
 
 pub use params::*;
 pub use real::Real;
 pub use simulate::{
-    simulate, simulate_lanes, simulate_observed, simulate_traced, DayTrace, DayView, Workspace,
+    simulate, simulate_lanes, simulate_observed, simulate_shadowed, simulate_traced, DayTrace,
+    DayView, Workspace,
 };

@@ -589,6 +589,32 @@ fn book<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, p: usize, scal
     }
 }
 
+/// Swing pricing: the share of the accepted redemptions' value that redeemers bear today — the
+/// day's estimated cost rate of the planned sales, or the fixed factor, within the cap — when
+/// swing pricing is on and accepted redemptions pass the threshold; 0 otherwise.
+pub fn swing_factor<T: Real>(c: &Ctx, st: &St<T>, accepted: T, nav: T) -> T {
+    let l = &c.lay;
+    let f = c.fund;
+    let mut swing = T::zero();
+    if c.on(switch::SWING) && accepted > T::p(f.swing_threshold) * nav {
+        if f.swing_fixed > 0.0 {
+            swing = T::p(f.swing_fixed);
+        } else {
+            let (mut gross, mut cost) = (T::zero(), T::zero());
+            for p in 0..l.n_positions {
+                let q = st.get(l.lq_sale + p);
+                gross = gross + q;
+                cost = cost + q * cost_rate(&terms(c, st, p), q);
+            }
+            if gross > T::zero() {
+                swing = cost / gross;
+            }
+        }
+        swing = swing.min(T::p(f.swing_cap));
+    }
+    swing
+}
+
 /// Today's liquidation: goal, allocation, swing pricing, booking of sales and impact.
 pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     if !c.is_dealing_day(t) {
@@ -630,23 +656,9 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         }
     }
 
-    // Swing pricing: redeemers bear today's estimated cost rate (or the fixed factor).
-    let mut swing = T::zero();
-    if c.on(switch::SWING) && accepted > T::p(f.swing_threshold) * nav {
-        if f.swing_fixed > 0.0 {
-            swing = T::p(f.swing_fixed);
-        } else {
-            let (mut gross, mut cost) = (T::zero(), T::zero());
-            for p in 0..l.n_positions {
-                let q = st.get(l.lq_sale + p);
-                gross = gross + q;
-                cost = cost + q * cost_rate(&terms(c, st, p), q);
-            }
-            if gross > T::zero() {
-                swing = cost / gross;
-            }
-        }
-        swing = swing.min(T::p(f.swing_cap));
+    let swing = swing_factor(c, st, accepted, nav);
+    if !c.shadows.is_empty() {
+        crate::shadow::check_swing(c, st, t, accepted, nav, swing);
     }
     let payable = accepted_cash * (T::one() - swing);
     let pay_slot = l.payables + (t + f.redemption_settlement) % l.ring;

@@ -42,6 +42,18 @@ pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
     }
 }
 
+/// Shares of holder `h` eligible today: what is due, within the investor-level cap.
+#[inline]
+pub fn eligible<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
+    let l = &c.lay;
+    let e = st.get(l.due + h);
+    if c.on(switch::INVESTOR_GATE) && h >= c.n_segments() {
+        e.min(T::p(c.fund.gate_investor_cap) * st.get(l.held + h))
+    } else {
+        e
+    }
+}
+
 /// Deals today's due redemptions: gate, acceptance, share cancellation and in-kind payment.
 /// Leaves the accepted cash value in `ACC_TODAY_CASH` for the liquidation stage.
 pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
@@ -59,6 +71,9 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 
     // Gate: triggers, or a gate still inside its minimum duration.
     let mut gated = gate_triggered(c, st, t, alr);
+    if !c.shadows.is_empty() {
+        crate::shadow::check_gate(c, st, t, alr, gated);
+    }
     if gated {
         st.set(slot::GATE_DAYS_LEFT, T::n(c.fund.gate_min_days));
     } else if st.get(slot::GATE_DAYS_LEFT) > T::zero() {
@@ -69,14 +84,9 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     }
 
     // Eligible shares per holder: what is due, within the investor-level cap.
-    let investor_gate = c.on(switch::INVESTOR_GATE);
     let mut eligible_total = T::zero();
     for h in 0..l.n_holders {
-        let mut e = st.get(l.due + h);
-        if investor_gate && h >= c.n_segments() {
-            e = e.min(T::p(c.fund.gate_investor_cap) * st.get(l.held + h));
-        }
-        eligible_total = eligible_total + e;
+        eligible_total = eligible_total + eligible(c, st, h);
     }
     if eligible_total <= T::zero() {
         st.set(slot::GATE_TODAY, if gated { T::one() } else { T::zero() });
@@ -95,11 +105,7 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let mut accepted_shares = T::zero();
     let mut in_kind_value = T::zero();
     for h in 0..l.n_holders {
-        let mut e = st.get(l.due + h);
-        if investor_gate && h >= c.n_segments() {
-            e = e.min(T::p(c.fund.gate_investor_cap) * st.get(l.held + h));
-        }
-        let a = e * fraction;
+        let a = eligible(c, st, h) * fraction;
         st.add(l.due + h, -a);
         st.add(l.held + h, -a);
         accepted_shares = accepted_shares + a;

@@ -10,7 +10,7 @@ use crate::layout::{slot, Layout};
 use crate::market::{MarketState, PositionConsts};
 use crate::params::*;
 use crate::real::Real;
-use crate::{investors, ledger, liquidation, market, metrics, policy};
+use crate::{investors, ledger, liquidation, market, metrics, policy, shadow};
 
 /// The state at day 0: holdings at their weights, prices 1, cash, one share in issue split among
 /// holders by their stakes.
@@ -211,6 +211,8 @@ pub struct Workspace<T> {
     consts: Vec<PositionConsts<T>>,
     /// Each position's market on the current day (`St::m`).
     market: Vec<MarketState<T>>,
+    /// Each shadow's departure day (`St::departed`).
+    departed: Vec<u32>,
 }
 
 impl<T: Real> Workspace<T> {
@@ -220,6 +222,7 @@ impl<T: Real> Workspace<T> {
             words: vec![T::zero(); Workspace::<T>::words(model)],
             consts: vec![PositionConsts::zero(); n],
             market: vec![MarketState::zero(); n],
+            departed: Vec::new(),
         }
     }
 
@@ -239,11 +242,14 @@ impl<T: Real> Workspace<T> {
         );
         self.market.clear();
         self.market.resize(n, MarketState::zero());
+        self.departed.clear();
+        self.departed.resize(c.shadows.len(), shadow::STAYED);
         St {
             w: &mut self.words[..],
             k: &self.consts,
             m: &mut self.market,
             ind: [T::zero(); N_INDICATORS],
+            departed: &mut self.departed,
         }
     }
 
@@ -378,17 +384,44 @@ pub fn simulate_lanes<T: Real, const W: usize>(
     mut observe: impl FnMut(&DayView<'_, T>),
 ) -> ScenarioOutput {
     let c = Ctx::new(model, sc, index, key);
-    let mut st = ws.state(&c);
-    init_state(&c, &mut st);
-    for t in 0..model.params.horizon {
-        day_lanes::<T, W>(&c, &mut st, t);
-        observe(&DayView {
-            c: &c,
-            st: &st,
-            day: t,
-        });
+    run_days::<T, W>(&c, ws, &mut observe)
+}
+
+/// Simulates scenario `index` of `model` and follows each of `shadows` along it
+/// (`crate::shadow`): returns the output record and each shadow's departure day,
+/// [`shadow::STAYED`] for a shadow whose run would have been this one bit for bit. Every shadow
+/// must be [`shadow::shadowable`] from `model` (checked in debug builds).
+pub fn simulate_shadowed<'w, T: Real>(
+    model: &FundModel,
+    shadows: &[FundModel],
+    sc: &ScenarioParams,
+    index: u32,
+    key: [u32; 2],
+    ws: &'w mut Workspace<T>,
+) -> (ScenarioOutput, &'w [u32]) {
+    debug_assert!(shadows.iter().all(|m| shadow::shadowable(model, m)));
+    let ctxs: Vec<Ctx> = shadows
+        .iter()
+        .map(|m| Ctx::new(m, sc, index, key))
+        .collect();
+    let mut c = Ctx::new(model, sc, index, key);
+    c.shadows = &ctxs;
+    let out = run_days::<T, LANES>(&c, ws, |_| {});
+    (out, &ws.departed[..])
+}
+
+fn run_days<T: Real, const W: usize>(
+    c: &Ctx,
+    ws: &mut Workspace<T>,
+    mut observe: impl FnMut(&DayView<'_, T>),
+) -> ScenarioOutput {
+    let mut st = ws.state(c);
+    init_state(c, &mut st);
+    for t in 0..c.fund.horizon {
+        day_lanes::<T, W>(c, &mut st, t);
+        observe(&DayView { c, st: &st, day: t });
     }
-    finish(&c, &st)
+    finish(c, &st)
 }
 
 #[cfg(test)]

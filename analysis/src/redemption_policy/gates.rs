@@ -607,15 +607,19 @@ pub fn calibrate_gates(
 ) -> GateGrid {
     let scenarios = &scenarios[..(cfg.scenarios as usize).min(scenarios.len())];
     let model = &fund.model;
-    let base = sim.run(&baseline_model(model), scenarios, 0, seed);
     let use_case = GatePoint::use_case(model);
-    let rows = cfg
-        .points(model)
+    let points = cfg.points(model);
+    let models: Vec<FundModel> = points
         .iter()
-        .map(|point| {
-            let outs = sim.run(&point.apply(model, cfg.min_days), scenarios, 0, seed);
-            gate_row(point, point.same(&use_case), &outs, &base)
-        })
+        .map(|point| point.apply(model, cfg.min_days))
+        .collect();
+    // Every point is a policy variant of the no-gate baseline: followed along its run, each is
+    // simulated only where its gate or its investors' concern departs from it (`Simulator::run_variants`).
+    let (base, outs) = sim.run_variants(&baseline_model(model), &models, scenarios, 0, seed);
+    let rows = points
+        .iter()
+        .zip(&outs)
+        .map(|(point, outs)| gate_row(point, point.same(&use_case), outs, &base))
         .collect();
     grid_of(
         rows,

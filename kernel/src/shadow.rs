@@ -1,0 +1,293 @@
+//! Policy variants followed along one run ("shadows"), so that a calibration grid reruns only the
+//! scenarios where a variant's path leaves the reference's (issue 13; CPU only, no WGSL twin,
+//! like `St::ind`).
+//!
+//! A shadow is a variant of the reference fund that differs from it in its redemption policy
+//! alone: the gate's triggers, levels, rule, cap and minimum duration, the investor-level gate,
+//! and swing pricing ([`shadowable`]). The kernel reads those settings at three decisions only:
+//!
+//! 1. the investors' liquidity concern (`investors::liquidity_concern`, when the liquidity
+//!    feedback is on): the proximity to the policy's triggers;
+//! 2. a dealing day's gate and each large holder's eligible shares (`policy::deal`);
+//! 3. the swing factor (`liquidation::swing_factor`).
+//!
+//! At each of them the kernel also evaluates every shadow's decision, with the shadow's own
+//! settings on the reference's state, and records the first day one differs bit for bit as the
+//! shadow's departure day. Until that day the shadow's run would have taken the same decisions on
+//! the same state — the state is the same by induction, since nothing else reads the policy — so
+//! a shadow that never departs would have produced the reference's output record bit for bit.
+//! Any difference departs, however small (a concern of `+0.0` against `-0.0` included), so the
+//! test errs only towards rerunning.
+
+use crate::ctx::{Ctx, St};
+use crate::investors::{liquidity_concern, nav_prev};
+use crate::layout::slot;
+use crate::liquidation::swing_factor;
+use crate::params::*;
+use crate::policy::{eligible, gate_triggered};
+use crate::real::Real;
+
+/// A shadow's departure day while it has not departed.
+pub const STAYED: u32 = u32::MAX;
+
+/// The switches that belong to the redemption policy.
+const POLICY_SWITCHES: u32 = switch::GATES | switch::INVESTOR_GATE | switch::SWING;
+
+/// `params` with `from`'s redemption policy: every setting the three decisions read.
+fn with_policy_of(params: &FundParams, from: &FundParams) -> FundParams {
+    let mut p = *params;
+    p.switches = (p.switches & !POLICY_SWITCHES) | (from.switches & POLICY_SWITCHES);
+    p.gate_triggers = from.gate_triggers;
+    p.gate_rule = from.gate_rule;
+    p.gate_min_days = from.gate_min_days;
+    p.gate_redemptions_30d = from.gate_redemptions_30d;
+    p.gate_alr = from.gate_alr;
+    p.gate_stress = from.gate_stress;
+    p.gate_cap = from.gate_cap;
+    p.gate_investor_cap = from.gate_investor_cap;
+    p.swing_threshold = from.swing_threshold;
+    p.swing_cap = from.swing_cap;
+    p.swing_fixed = from.swing_fixed;
+    p
+}
+
+/// Whether `variant` differs from `reference` in its redemption policy alone, every other
+/// record equal byte for byte (the layout, and so the rings, included), so that it can be
+/// followed as a shadow of a run of `reference`.
+pub fn shadowable(reference: &FundModel, variant: &FundModel) -> bool {
+    fn bytes<P: bytemuck::Pod>(v: &[P]) -> &[u8] {
+        bytemuck::cast_slice(v)
+    }
+    let params = with_policy_of(&variant.params, &reference.params);
+    bytemuck::bytes_of(&params) == bytemuck::bytes_of(&reference.params)
+        && bytes(&variant.positions) == bytes(&reference.positions)
+        && bytes(&variant.segments) == bytes(&reference.segments)
+        && bytes(&variant.large) == bytes(&reference.large)
+        && variant.waterfall_order == reference.waterfall_order
+}
+
+#[inline]
+fn same<T: Real>(a: T, b: T) -> bool {
+    a.to_f64().to_bits() == b.to_f64().to_bits()
+}
+
+/// Records day `t` as the departure day of every shadow still following for which `differs`
+/// holds.
+#[inline]
+fn depart<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, differs: impl Fn(&Ctx, &St<T>) -> bool) {
+    for (i, s) in c.shadows.iter().enumerate() {
+        if st.departed[i] == STAYED && differs(s, st) {
+            st.departed[i] = t;
+        }
+    }
+}
+
+/// Decision 1: the liquidity concern the investors read today (`liq`, the reference's).
+pub(crate) fn check_concern<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, liq: T) {
+    let nav_prev = nav_prev(st);
+    depart(c, st, t, |s, st| {
+        !same(liquidity_concern(s, st, t, nav_prev), liq)
+    });
+}
+
+/// Decision 2: a dealing day's gate (`triggered`: whether the reference's triggers fired, with
+/// `alr` today's ALR) and the large holders' eligible shares. Called before the reference
+/// updates the gate's remaining days.
+pub(crate) fn check_gate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, alr: T, triggered: bool) {
+    let running = st.get(slot::GATE_DAYS_LEFT) > T::zero();
+    let gated = triggered || running;
+    depart(c, st, t, |s, st| {
+        let fired = gate_triggered(s, st, t, alr);
+        fired != triggered
+            || (triggered && s.fund.gate_min_days != c.fund.gate_min_days)
+            || (gated && s.fund.gate_cap.to_bits() != c.fund.gate_cap.to_bits())
+            || (c.n_segments()..c.lay.n_holders)
+                .any(|h| !same(eligible(s, st, h), eligible(c, st, h)))
+    });
+}
+
+/// Decision 3: today's swing factor (`swing`, the reference's, for `accepted` shares' value
+/// against `nav`).
+pub(crate) fn check_swing<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, accepted: T, nav: T, swing: T) {
+    depart(c, st, t, |s, st| {
+        !same(swing_factor(s, st, accepted, nav), swing)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::{simulate, simulate_shadowed, Workspace};
+    use crate::testing::{busy_fund, calm_scenario, redemption_scenario};
+
+    fn bits(o: &ScenarioOutput) -> Vec<u8> {
+        bytemuck::bytes_of(o).to_vec()
+    }
+
+    /// The reference: the busy fund with its gate off, swing pricing off, the liquidity concern
+    /// fed back from the proximity to its triggers to holders who react to it.
+    fn reference() -> FundModel {
+        let mut m = busy_fund(6);
+        let p = &mut m.params;
+        p.switches &= !POLICY_SWITCHES;
+        p.switches |= switch::FEEDBACK_LIQ | switch::PROXIMITY_CONCERN;
+        p.gate_triggers = gate::REDEMPTIONS_30D;
+        p.gate_redemptions_30d = 0.15;
+        p.concern_start = 0.5;
+        // Holders who react to the concern.
+        m.segments[0].base_rate = 0.005;
+        m.segments[0].beta_liq = 0.05;
+        m.large[0].beta_liq = 0.5;
+        m
+    }
+
+    /// Variants that reach every decision: gates of several triggers, levels and caps (decisions
+    /// 1 and 2), an investor-level gate (2), swing pricing fixed and dynamic (3).
+    fn variants(r: &FundModel) -> Vec<FundModel> {
+        let mut out = Vec::new();
+        for (triggers, level, cap) in [
+            (gate::REDEMPTIONS_30D, 0.05, 0.05),
+            (gate::REDEMPTIONS_30D, 0.15, 0.05),
+            (gate::REDEMPTIONS_30D, 0.15, 0.10),
+            (gate::REDEMPTIONS_30D | gate::STRESS, 0.25, 0.05),
+            (gate::ALR, 0.25, 0.05),
+        ] {
+            let mut m = r.clone();
+            m.params.switches |= switch::GATES;
+            m.params.gate_triggers = triggers;
+            m.params.gate_redemptions_30d = level;
+            m.params.gate_stress = 0.5;
+            m.params.gate_alr = 1.5;
+            m.params.gate_cap = cap;
+            out.push(m);
+        }
+        // The concern alone: the reference's gate still off, its trigger level moved.
+        let mut m = r.clone();
+        m.params.gate_redemptions_30d = 0.05;
+        out.push(m);
+        let mut m = r.clone();
+        m.params.switches |= switch::INVESTOR_GATE;
+        m.params.gate_investor_cap = 0.02;
+        out.push(m);
+        for (threshold, fixed) in [(0.01, 0.01), (0.02, 0.0), (0.2, 0.01)] {
+            let mut m = r.clone();
+            m.params.switches |= switch::SWING;
+            m.params.swing_threshold = threshold;
+            m.params.swing_fixed = fixed;
+            m.params.swing_cap = 0.02;
+            out.push(m);
+        }
+        out
+    }
+
+    fn scenarios() -> Vec<ScenarioParams> {
+        let mut v = Vec::new();
+        for k in 0..24u32 {
+            v.push(match k % 4 {
+                0 => calm_scenario(),
+                1 => redemption_scenario(1 + k % 5, 1, 0.08 + 0.01 * k as f32),
+                2 => redemption_scenario(0, k % 3, 0.3),
+                _ => {
+                    let mut s = redemption_scenario(2, 0, 0.03);
+                    s.flags = 0;
+                    s
+                }
+            });
+        }
+        v
+    }
+
+    /// A shadow that never departs gives the reference's record bit for bit; every variant
+    /// departs somewhere and stays somewhere, so every decision's check is exercised both ways.
+    fn check<T: Real>(r: &FundModel, vs: &[FundModel]) {
+        assert!(vs.iter().all(|v| shadowable(r, v)));
+        let mut ws = Workspace::<T>::new(r);
+        let mut plain = Workspace::<T>::new(r);
+        let key = [5, 6];
+        let mut stayed = vec![0usize; vs.len()];
+        let mut departed_differs = vec![0usize; vs.len()];
+        for (k, sc) in scenarios().iter().enumerate() {
+            let (out, departed) = simulate_shadowed(r, vs, sc, k as u32, key, &mut ws);
+            assert_eq!(
+                bits(&out),
+                bits(&simulate(r, sc, k as u32, key, &mut plain))
+            );
+            for (i, v) in vs.iter().enumerate() {
+                let own = simulate(v, sc, k as u32, key, &mut plain);
+                if departed[i] == STAYED {
+                    stayed[i] += 1;
+                    assert_eq!(
+                        bits(&own),
+                        bits(&out),
+                        "variant {i} never departed in scenario {k} but its record differs"
+                    );
+                } else if bits(&own) != bits(&out) {
+                    departed_differs[i] += 1;
+                }
+            }
+        }
+        for i in 0..vs.len() {
+            assert!(
+                stayed[i] > 0,
+                "variant {i} departs in every scenario: {stayed:?}"
+            );
+            assert!(
+                departed_differs[i] > 0,
+                "variant {i} never changes a record: {departed_differs:?}"
+            );
+        }
+    }
+
+    /// A reference that gates itself (as in the swing calibration, gates as the fund has them),
+    /// and a variant that differs only while a gate runs: its cap.
+    fn gated_reference() -> (FundModel, Vec<FundModel>) {
+        let mut r = reference();
+        r.params.switches |= switch::GATES;
+        r.params.gate_redemptions_30d = 0.1;
+        r.params.gate_cap = 0.1;
+        r.params.gate_min_days = 1;
+        let mut cap = r.clone();
+        cap.params.gate_cap = 0.02;
+        (r, vec![cap])
+    }
+
+    #[test]
+    fn a_shadow_that_stays_is_the_reference_bit_for_bit_f32() {
+        let r = reference();
+        check::<f32>(&r, &variants(&r));
+        let (r, vs) = gated_reference();
+        check::<f32>(&r, &vs);
+    }
+
+    #[test]
+    fn a_shadow_that_stays_is_the_reference_bit_for_bit_f64() {
+        let r = reference();
+        check::<f64>(&r, &variants(&r));
+        let (r, vs) = gated_reference();
+        check::<f64>(&r, &vs);
+    }
+
+    /// Only the redemption policy may differ: anything else the kernel reads elsewhere (the
+    /// concern's start, a ring's length, a position) makes a variant a full rerun.
+    #[test]
+    fn only_policy_variants_are_shadowable() {
+        let r = reference();
+        assert!(shadowable(&r, &r));
+        let mut m = r.clone();
+        m.params.concern_start = 0.6;
+        assert!(!shadowable(&r, &m));
+        let mut m = r.clone();
+        m.params.ring += 1;
+        assert!(!shadowable(&r, &m));
+        let mut m = r.clone();
+        m.positions[0].spread *= 2.0;
+        assert!(!shadowable(&r, &m));
+        let mut m = r.clone();
+        m.params.switches ^= switch::FEEDBACK_LIQ;
+        assert!(!shadowable(&r, &m));
+        let mut m = r.clone();
+        m.params.switches |= switch::SWING;
+        m.params.swing_fixed = 0.01;
+        assert!(shadowable(&r, &m));
+    }
+}

@@ -452,7 +452,8 @@ impl Simulator {
     /// (`undertow_kernel::shadow::shadowable`: gate triggers, levels, caps, investor gate,
     /// swing pricing) is followed as a shadow of the reference's run and simulated only on the
     /// scenarios where one of its decisions departs from the reference's; on the others its
-    /// record is the reference's. Other variants, and those already in the memo, are plain
+    /// record is the reference's. Where several depart on one scenario, they follow one another
+    /// there (`CpuBackend::run_covered`): variants whose paths agree cost one run. Other variants, and those already in the memo, are plain
     /// reruns. Each variant counts as one rerun; only the scenario-days simulated count as
     /// simulated.
     pub fn run_variants(
@@ -479,7 +480,7 @@ impl Simulator {
         }
         let mut followed_base = None;
         if !follow.is_empty() && !scenarios.is_empty() {
-            let shadows: Vec<FundModel> = follow.iter().map(|&i| variants[i].clone()).collect();
+            let shadows: Vec<&FundModel> = follow.iter().map(|&i| &variants[i]).collect();
             let (base, departed) = self.shared.cpu.run_shadowed::<f32>(
                 reference,
                 &shadows,
@@ -492,25 +493,23 @@ impl Simulator {
             let _ = ref_slot.outputs.set(Arc::new(base.clone()));
             followed_base = Some(base.clone());
 
-            let jobs: Vec<(usize, usize)> = (0..follow.len())
-                .flat_map(|j| {
-                    departed
-                        .iter()
-                        .enumerate()
-                        .filter(move |(_, d)| d[j] != STAYED)
-                        .map(move |(k, _)| (j, k))
-                })
+            // Per scenario, the variants that left the reference's path: simulated there, each
+            // following the others so that variants whose paths agree share one run.
+            let wanted: Vec<Vec<usize>> = departed
+                .iter()
+                .map(|d| (0..follow.len()).filter(|&j| d[j] != STAYED).collect())
                 .collect();
-            let models: Vec<&FundModel> = shadows.iter().collect();
-            let rerun =
+            let records =
                 self.shared
                     .cpu
-                    .run_selected::<f32>(&models, scenarios, first_index, seed, &jobs);
+                    .run_covered::<f32>(&shadows, scenarios, first_index, seed, &wanted);
             let mut outs = vec![base; follow.len()];
             let mut simulated = vec![0usize; follow.len()];
-            for (&(j, k), o) in jobs.iter().zip(rerun) {
-                outs[j][k] = o;
-                simulated[j] += 1;
+            for (k, (want, recs)) in wanted.iter().zip(records).enumerate() {
+                for (&j, (o, ran)) in want.iter().zip(recs) {
+                    outs[j][k] = o;
+                    simulated[j] += ran as usize;
+                }
             }
             for ((&i, o), n) in follow.iter().zip(outs).zip(simulated) {
                 let _ = slots[i].outputs.set(Arc::new(o));

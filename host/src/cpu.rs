@@ -2,9 +2,10 @@
 //! only on the seed and its index, never on the thread count or the chunk size.
 
 use rayon::prelude::*;
+use undertow_kernel::shadow::STAYED;
 use undertow_kernel::{
-    simulate, simulate_observed, simulate_shadowed, DayView, FundModel, Real, ScenarioOutput,
-    ScenarioParams, Workspace,
+    simulate_observed, simulate_shadowed, DayView, FundModel, Real, ScenarioOutput, ScenarioParams,
+    Workspace,
 };
 
 /// Scenarios one rayon task simulates with one workspace.
@@ -96,7 +97,7 @@ impl CpuBackend {
     pub fn run_shadowed<T: Real>(
         &self,
         model: &FundModel,
-        shadows: &[FundModel],
+        shadows: &[&FundModel],
         scenarios: &[ScenarioParams],
         first_index: u64,
         seed: u64,
@@ -125,34 +126,62 @@ impl CpuBackend {
         (out, departed)
     }
 
-    /// Simulates selected scenarios of several models: `jobs` holds `(m, k)` pairs, scenario
-    /// `k` of `scenarios` (index `first_index + k`) on `models[m]`; records come back in the
-    /// order of `jobs`, each the one a run of the whole block would give. The models must share
-    /// one state layout (policy variants of one fund).
-    pub fn run_selected<T: Real>(
+    /// Simulates, for each scenario `k` of `scenarios` (index `first_index + k`), every model
+    /// of `models` that `wanted[k]` names, and returns their records in that order, each the
+    /// one a plain run would give, with whether it was simulated. Within a scenario the first
+    /// model not yet resolved is simulated and the others are followed as its shadows
+    /// (`undertow_kernel::shadow`): each that stays on its path takes its record, and the rest
+    /// go round again. So models whose paths agree on a scenario cost one run there. The models
+    /// must be policy variants of one fund (`shadow::shadowable` from one another).
+    pub fn run_covered<T: Real>(
         &self,
         models: &[&FundModel],
         scenarios: &[ScenarioParams],
         first_index: u64,
         seed: u64,
-        jobs: &[(usize, usize)],
-    ) -> Vec<ScenarioOutput> {
+        wanted: &[Vec<usize>],
+    ) -> Vec<Vec<(ScenarioOutput, bool)>> {
         let key = key_of(seed);
-        let mut out = vec![ScenarioOutput::default(); jobs.len()];
+        let mut out: Vec<Vec<(ScenarioOutput, bool)>> = vec![Vec::new(); wanted.len()];
         let Some(first) = models.first() else {
             return out;
         };
-        let chunk = self.chunk;
         self.pool.install(|| {
-            jobs.par_chunks(chunk)
-                .zip(out.par_chunks_mut(chunk))
-                .for_each(|(js, outs)| {
-                    let mut ws = Workspace::<T>::new(first);
-                    for (&(m, k), o) in js.iter().zip(outs) {
-                        let index = first_index + k as u64;
-                        *o = simulate(models[m], &scenarios[k], index as u32, key, &mut ws);
-                    }
-                });
+            wanted
+                .par_iter()
+                .zip(out.par_iter_mut())
+                .enumerate()
+                .with_min_len(4)
+                .for_each_init(
+                    || Workspace::<T>::new(first),
+                    |ws, (k, (want, recs))| {
+                        let index = (first_index + k as u64) as u32;
+                        recs.resize(want.len(), (ScenarioOutput::default(), false));
+                        let mut open: Vec<usize> = (0..want.len()).collect();
+                        while let Some((&lead, rest)) = open.split_first() {
+                            let shadows: Vec<&FundModel> =
+                                rest.iter().map(|&i| models[want[i]]).collect();
+                            let (record, days) = simulate_shadowed(
+                                models[want[lead]],
+                                &shadows,
+                                &scenarios[k],
+                                index,
+                                key,
+                                ws,
+                            );
+                            recs[lead] = (record, true);
+                            let mut left = Vec::new();
+                            for (&i, &day) in rest.iter().zip(days) {
+                                if day == STAYED {
+                                    recs[i] = (record, false);
+                                } else {
+                                    left.push(i);
+                                }
+                            }
+                            open = left;
+                        }
+                    },
+                );
         });
         out
     }
@@ -209,5 +238,48 @@ mod tests {
             .unwrap()
             .run::<f32>(&model(), &scenarios(), 100, 9);
         assert_eq!(bits(&plain), bits(&outs));
+    }
+
+    /// Policy variants covered scenario by scenario (some following others) give each variant's
+    /// plain record, whatever the thread count, with at least one run per scenario asked for
+    /// and fewer runs than records where paths agree.
+    #[test]
+    fn covered_runs_are_the_plain_runs_at_any_thread_count() {
+        use undertow_kernel::{gate, switch};
+        let base = model();
+        let mut variants = Vec::new();
+        for (level, cap) in [(0.05, 0.1), (0.05, 0.1), (0.3, 0.1), (0.05, 0.02)] {
+            let mut m = base.clone();
+            m.params.switches |= switch::GATES;
+            m.params.gate_triggers = gate::REDEMPTIONS_30D;
+            m.params.gate_redemptions_30d = level;
+            m.params.gate_cap = cap;
+            variants.push(m);
+        }
+        let models: Vec<&FundModel> = variants.iter().collect();
+        let scs = scenarios();
+        let wanted: Vec<Vec<usize>> = (0..scs.len()).map(|k| (0..(k % 5)).collect()).collect();
+        let plain = CpuBackend::new(Some(1), 7).unwrap();
+        let runs: Vec<Vec<ScenarioOutput>> = variants
+            .iter()
+            .map(|m| plain.run::<f32>(m, &scs, 100, 9))
+            .collect();
+        for threads in [1, 2] {
+            let cpu = CpuBackend::new(Some(threads), 64).unwrap();
+            let got = cpu.run_covered::<f32>(&models, &scs, 100, 9, &wanted);
+            let (mut ran, mut records) = (0, 0);
+            for (k, (want, recs)) in wanted.iter().zip(&got).enumerate() {
+                assert_eq!(want.len(), recs.len());
+                if !want.is_empty() {
+                    assert!(recs[0].1, "the first variant asked for is simulated");
+                }
+                for (&m, (o, r)) in want.iter().zip(recs) {
+                    assert_eq!(bytemuck::bytes_of(o), bytemuck::bytes_of(&runs[m][k]));
+                    ran += *r as usize;
+                    records += 1;
+                }
+            }
+            assert!(ran < records, "the two identical variants share their runs");
+        }
     }
 }

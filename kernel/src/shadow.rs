@@ -201,13 +201,14 @@ mod tests {
     /// departs somewhere and stays somewhere, so every decision's check is exercised both ways.
     fn check<T: Real>(r: &FundModel, vs: &[FundModel]) {
         assert!(vs.iter().all(|v| shadowable(r, v)));
+        let vs: Vec<&FundModel> = vs.iter().collect();
         let mut ws = Workspace::<T>::new(r);
         let mut plain = Workspace::<T>::new(r);
         let key = [5, 6];
         let mut stayed = vec![0usize; vs.len()];
         let mut departed_differs = vec![0usize; vs.len()];
         for (k, sc) in scenarios().iter().enumerate() {
-            let (out, departed) = simulate_shadowed(r, vs, sc, k as u32, key, &mut ws);
+            let (out, departed) = simulate_shadowed(r, &vs, sc, k as u32, key, &mut ws);
             assert_eq!(
                 bits(&out),
                 bits(&simulate(r, sc, k as u32, key, &mut plain))

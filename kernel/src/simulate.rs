@@ -393,7 +393,7 @@ pub fn simulate_lanes<T: Real, const W: usize>(
 /// must be [`shadow::shadowable`] from `model` (checked in debug builds).
 pub fn simulate_shadowed<'w, T: Real>(
     model: &FundModel,
-    shadows: &[FundModel],
+    shadows: &[&FundModel],
     sc: &ScenarioParams,
     index: u32,
     key: [u32; 2],

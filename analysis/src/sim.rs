@@ -424,12 +424,7 @@ impl Simulator {
         first_index: u64,
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<HolderEnd>) {
-        let initial: Vec<f64> = model
-            .segments
-            .iter()
-            .map(|s| s.share as f64)
-            .chain(model.large.iter().map(|l| l.stake as f64))
-            .collect();
+        let initial = initial_shares(model);
         self.shared.cpu.run_observed::<f32, HolderEnd>(
             model,
             scenarios,
@@ -552,6 +547,12 @@ impl Simulator {
     /// test in its own precision). Thresholds feed nothing but the breach days, so this is each
     /// rerun's records bit for bit (tested against real reruns in `analysis/tests/sim_memo.rs`)
     /// at the cost of one run instead of `ladder.len()`.
+    ///
+    /// The same run is the fund's own on the stages' first scenarios, which the attribution
+    /// ([`Simulator::run_with_holders`]) and the liquidation design (the fund's own strategy,
+    /// [`Simulator::run_with_positions`]) observe too: it also reads the holders' and, within
+    /// the memo's budget, the positions' ends and keeps them with its outputs, so that those
+    /// stages are served from it.
     pub fn run_threshold_ladder(
         &self,
         model: &FundModel,
@@ -561,37 +562,71 @@ impl Simulator {
         ladder: &[[f32; N_INDICATORS]],
     ) -> Vec<Vec<ScenarioOutput>> {
         self.count(model, scenarios.len(), false);
-        let (outs, first) = self
-            .shared
-            .cpu
-            .run_observed::<f32, Vec<[f32; N_INDICATORS]>>(
-                model,
-                scenarios,
-                first_index,
-                seed,
-                || vec![[NEVER; N_INDICATORS]; ladder.len()],
-                |first, view| {
-                    for (level, thresholds) in first.iter_mut().zip(ladder) {
-                        for (k, (day, &threshold)) in level.iter_mut().zip(thresholds).enumerate() {
-                            if *day < 0.0 && view.breaches(k, threshold) {
-                                *day = view.day() as f32;
-                            }
+        let np = model.params.n_positions as usize;
+        let position_bytes = position_ends_bytes(scenarios.len(), np);
+        let observe_ends = self.shared.record_bytes.load(Ordering::Relaxed) as usize
+            + position_bytes
+            <= self.shared.record_limit;
+        let initial = initial_shares(model);
+        let (outs, records) = self.shared.cpu.run_observed::<f32, LadderRecord>(
+            model,
+            scenarios,
+            first_index,
+            seed,
+            || LadderRecord {
+                first: vec![[NEVER; N_INDICATORS]; ladder.len()],
+                holders: HolderEnd::default(),
+                positions: observe_ends.then(|| PositionEnd::zeros(np)),
+            },
+            |rec, view| {
+                for (level, thresholds) in rec.first.iter_mut().zip(ladder) {
+                    for (k, (day, &threshold)) in level.iter_mut().zip(thresholds).enumerate() {
+                        if *day < 0.0 && view.breaches(k, threshold) {
+                            *day = view.day() as f32;
                         }
                     }
-                },
-            );
-        (0..ladder.len())
+                }
+                if let Some(p) = &mut rec.positions {
+                    observe_positions(p, view);
+                }
+                if view.is_last_day() {
+                    rec.holders = holder_end(view, &initial);
+                }
+            },
+        );
+        let ladder_outs = (0..ladder.len())
             .map(|j| {
                 outs.iter()
-                    .zip(&first)
-                    .map(|(o, f)| ScenarioOutput {
-                        ew_first_breach: f[j],
+                    .zip(&records)
+                    .map(|(o, r)| ScenarioOutput {
+                        ew_first_breach: r.first[j],
                         ..*o
                     })
                     .collect()
             })
-            .collect()
+            .collect();
+
+        let slot = self.slot(&self.key(model, scenarios, first_index, seed));
+        let _ = slot.outputs.set(Arc::new(outs));
+        let (holders, positions): (Vec<HolderEnd>, Vec<Option<PositionEnd>>) = records
+            .into_iter()
+            .map(|r| (r.holders, r.positions))
+            .unzip();
+        let _ = slot.holders.set(Arc::new(holders));
+        if observe_ends {
+            let ends: Vec<PositionEnd> = positions.into_iter().flatten().collect();
+            self.keep(&slot.positions, &Arc::new(ends), position_bytes);
+        }
+        ladder_outs
     }
+}
+
+/// What one observed run of the fund keeps for the early-warning ladder and for the stages that
+/// observe the same run ([`Simulator::run_threshold_ladder`]).
+struct LadderRecord {
+    first: Vec<[f32; N_INDICATORS]>,
+    holders: HolderEnd,
+    positions: Option<PositionEnd>,
 }
 
 /// Whether two runs' records are the same bit for bit (NaN included): the comparator of a
@@ -666,29 +701,48 @@ impl Simulator {
             return (outs.to_vec(), ends.to_vec());
         }
         let np = model.params.n_positions as usize;
-        let fresh = || PositionEnd {
-            value: vec![0.0; np],
-            price: vec![0.0; np],
-            sold: vec![0.0; np],
-            sold_days_left: vec![0.0; np],
-        };
         let (outs, ends) = self.shared.cpu.run_observed::<f32, PositionEnd>(
             model,
             scenarios,
             first_index,
             seed,
-            fresh,
+            || PositionEnd::zeros(np),
             observe_positions,
         );
         self.count(model, scenarios.len(), false);
         let ends = Arc::new(ends);
-        let bytes =
-            ends.len() * (4 * np * std::mem::size_of::<f64>() + std::mem::size_of::<PositionEnd>());
+        let bytes = position_ends_bytes(ends.len(), np);
         let _ = slot.outputs.set(Arc::new(outs.clone()));
         self.keep(&slot.positions, &ends, bytes);
         let ends = Arc::try_unwrap(ends).unwrap_or_else(|a| a.to_vec());
         (outs, ends)
     }
+}
+
+impl PositionEnd {
+    fn zeros(n_positions: usize) -> PositionEnd {
+        PositionEnd {
+            value: vec![0.0; n_positions],
+            price: vec![0.0; n_positions],
+            sold: vec![0.0; n_positions],
+            sold_days_left: vec![0.0; n_positions],
+        }
+    }
+}
+
+/// Memory the positions' ends of `scenarios` scenarios take.
+fn position_ends_bytes(scenarios: usize, n_positions: usize) -> usize {
+    scenarios * (4 * n_positions * std::mem::size_of::<f64>() + std::mem::size_of::<PositionEnd>())
+}
+
+/// Each holder's shares at day 0: segments, then large investors.
+fn initial_shares(model: &FundModel) -> Vec<f64> {
+    model
+        .segments
+        .iter()
+        .map(|s| s.share as f64)
+        .chain(model.large.iter().map(|l| l.stake as f64))
+        .collect()
 }
 
 /// Records one day of a scenario: each position's sale that day (the kernel keeps it until the

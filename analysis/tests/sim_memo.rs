@@ -400,3 +400,37 @@ fn policy_variants_followed_along_one_run_are_the_fresh_reruns() {
         &plain.run(&variants[3], &scenarios, 0, SEED)
     ));
 }
+
+/// The ladder's one observed run of the fund also serves the attribution's all-on holders run
+/// and the fund's own strategy run on the same scenarios: both come from the memo, equal to
+/// fresh observed runs (holders' and positions' ends included), and simulate nothing more; with
+/// no budget for positions' ends, the positions run is simulated again and still equal.
+#[test]
+fn the_ladders_run_serves_the_holders_and_positions_runs() {
+    let (fund, scenarios) = setup(64);
+    let days = 64 * fund.model.params.horizon as u64;
+    let ladder = [fund.model.params.indicator_thresholds];
+    let fresh = Simulator::new(Some(2)).unwrap();
+    let (outs_h, holders) = fresh.run_with_holders(&fund.model, &scenarios, 0, SEED);
+    let (outs_p, positions) = fresh.run_with_positions(&fund.model, &scenarios, 0, SEED);
+
+    let sim = Simulator::new(Some(2)).unwrap();
+    sim.run_threshold_ladder(&fund.model, &scenarios, 0, SEED, &ladder);
+    let (o, h) = sim.run_with_holders(&fund.model, &scenarios, 0, SEED);
+    let (o2, p) = sim.run_with_positions(&fund.model, &scenarios, 0, SEED);
+    assert_eq!(sim.work().simulated_scenario_days, days, "served, not simulated");
+    assert_eq!((sim.work().reruns, sim.work().reruns_shared), (3, 2));
+    assert!(same_outputs(&o, &outs_h) && same_outputs(&o2, &outs_p));
+    assert_eq!(h, holders);
+    assert_eq!(p, positions);
+    // A corrupted end is seen.
+    let mut bad = p.clone();
+    bad[3].sold[1] += 1e-9;
+    assert_ne!(bad, positions);
+
+    let tight = Simulator::with_record_limit(Some(2), 1024).unwrap();
+    tight.run_threshold_ladder(&fund.model, &scenarios, 0, SEED, &ladder);
+    let (_, p) = tight.run_with_positions(&fund.model, &scenarios, 0, SEED);
+    assert_eq!(tight.work().simulated_scenario_days, 2 * days);
+    assert_eq!(p, positions);
+}

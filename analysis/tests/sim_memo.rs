@@ -418,7 +418,11 @@ fn the_ladders_run_serves_the_holders_and_positions_runs() {
     sim.run_threshold_ladder(&fund.model, &scenarios, 0, SEED, &ladder);
     let (o, h) = sim.run_with_holders(&fund.model, &scenarios, 0, SEED);
     let (o2, p) = sim.run_with_positions(&fund.model, &scenarios, 0, SEED);
-    assert_eq!(sim.work().simulated_scenario_days, days, "served, not simulated");
+    assert_eq!(
+        sim.work().simulated_scenario_days,
+        days,
+        "served, not simulated"
+    );
     assert_eq!((sim.work().reruns, sim.work().reruns_shared), (3, 2));
     assert!(same_outputs(&o, &outs_h) && same_outputs(&o2, &outs_p));
     assert_eq!(h, holders);

@@ -68,26 +68,15 @@ impl CpuBackend {
         observe: impl Fn(&mut R, &DayView<'_, T>) + Sync,
     ) -> (Vec<ScenarioOutput>, Vec<R>) {
         let key = key_of(seed);
-        let mut out = vec![ScenarioOutput::default(); scenarios.len()];
-        let mut records: Vec<R> = scenarios.iter().map(|_| record()).collect();
-        let chunk = self.chunk;
-        self.pool.install(|| {
-            scenarios
-                .par_chunks(chunk)
-                .zip(out.par_chunks_mut(chunk))
-                .zip(records.par_chunks_mut(chunk))
-                .enumerate()
-                .for_each(|(c, ((scs, outs), recs))| {
-                    let mut ws = Workspace::<T>::new(model);
-                    for (j, ((sc, o), rec)) in scs.iter().zip(outs).zip(recs).enumerate() {
-                        let index = first_index + (c * chunk + j) as u64;
-                        *o = simulate_observed(model, sc, index as u32, key, &mut ws, |view| {
-                            observe(rec, view)
-                        });
-                    }
-                });
-        });
-        (out, records)
+        self.each_scenario(
+            model,
+            scenarios,
+            first_index,
+            record,
+            |ws, sc, index, rec| {
+                simulate_observed(model, sc, index, key, ws, |view| observe(rec, view))
+            },
+        )
     }
 
     /// As [`CpuBackend::run`], following each of `shadows` along every scenario
@@ -103,27 +92,48 @@ impl CpuBackend {
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<Vec<u32>>) {
         let key = key_of(seed);
+        self.each_scenario(
+            model,
+            scenarios,
+            first_index,
+            Vec::new,
+            |ws: &mut Workspace<T>, sc, index, d| {
+                let (record, days) = simulate_shadowed(model, shadows, sc, index, key, ws);
+                d.extend_from_slice(days);
+                record
+            },
+        )
+    }
+
+    /// Runs `simulate` on every scenario (the first has index `first_index`) with a record each,
+    /// in chunks of `self.chunk` on the pool, one workspace per chunk; outputs and records in
+    /// scenario order.
+    fn each_scenario<T: Real, R: Send>(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        record: impl Fn() -> R + Sync,
+        simulate: impl Fn(&mut Workspace<T>, &ScenarioParams, u32, &mut R) -> ScenarioOutput + Sync,
+    ) -> (Vec<ScenarioOutput>, Vec<R>) {
         let mut out = vec![ScenarioOutput::default(); scenarios.len()];
-        let mut departed = vec![Vec::new(); scenarios.len()];
+        let mut records: Vec<R> = scenarios.iter().map(|_| record()).collect();
         let chunk = self.chunk;
         self.pool.install(|| {
             scenarios
                 .par_chunks(chunk)
                 .zip(out.par_chunks_mut(chunk))
-                .zip(departed.par_chunks_mut(chunk))
+                .zip(records.par_chunks_mut(chunk))
                 .enumerate()
-                .for_each(|(c, ((scs, outs), deps))| {
+                .for_each(|(c, ((scs, outs), recs))| {
                     let mut ws = Workspace::<T>::new(model);
-                    for (j, ((sc, o), d)) in scs.iter().zip(outs).zip(deps).enumerate() {
+                    for (j, ((sc, o), rec)) in scs.iter().zip(outs).zip(recs).enumerate() {
                         let index = first_index + (c * chunk + j) as u64;
-                        let (record, days) =
-                            simulate_shadowed(model, shadows, sc, index as u32, key, &mut ws);
-                        *o = record;
-                        d.extend_from_slice(days);
+                        *o = simulate(&mut ws, sc, index as u32, rec);
                     }
                 });
         });
-        (out, departed)
+        (out, records)
     }
 
     /// Simulates, for each scenario `k` of `scenarios` (index `first_index + k`), every model

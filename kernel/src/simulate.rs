@@ -407,7 +407,10 @@ pub fn simulate_shadowed<'w, T: Real>(
     let mut c = Ctx::new(model, sc, index, key);
     // The shadows read this run's state words: the same layout (it depends on the counts and
     // the rings only, which `shadowable` requires equal).
-    assert!(ctxs.iter().all(|s| s.lay == c.lay), "a shadow with another state layout");
+    assert!(
+        ctxs.iter().all(|s| s.lay == c.lay),
+        "a shadow with another state layout"
+    );
     c.shadows = &ctxs;
     let out = run_days::<T, LANES>(&c, ws, |_| {});
     (out, &ws.departed[..])

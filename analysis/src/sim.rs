@@ -313,16 +313,23 @@ impl Simulator {
         Arc::clone(memo.entry(key.clone()).or_default())
     }
 
+    /// Counts one rerun of `n` scenarios: simulated, or served whole (`shared`).
     fn count(&self, model: &FundModel, n: usize, shared: bool) {
-        let days = n as u64 * model.params.horizon as u64;
+        let simulated = if shared { 0 } else { n };
+        self.count_scenarios(model, simulated, n, shared);
+    }
+
+    /// Counts one rerun of `n` scenarios of which `simulated` were simulated and the rest
+    /// served; `shared` counts it among the reruns served whole.
+    fn count_scenarios(&self, model: &FundModel, simulated: usize, n: usize, shared: bool) {
+        let h = model.params.horizon as u64;
         for c in [&*self.counters, &self.shared.total] {
             c.reruns.fetch_add(1, Ordering::Relaxed);
-            if shared {
-                c.shared.fetch_add(1, Ordering::Relaxed);
-                c.shared_days.fetch_add(days, Ordering::Relaxed);
-            } else {
-                c.simulated.fetch_add(days, Ordering::Relaxed);
-            }
+            c.shared.fetch_add(shared as u64, Ordering::Relaxed);
+            c.simulated
+                .fetch_add(simulated as u64 * h, Ordering::Relaxed);
+            c.shared_days
+                .fetch_add((n - simulated) as u64 * h, Ordering::Relaxed);
         }
     }
 
@@ -508,7 +515,7 @@ impl Simulator {
             }
             for ((&i, o), n) in follow.iter().zip(outs).zip(simulated) {
                 let _ = slots[i].outputs.set(Arc::new(o));
-                self.count_followed(&variants[i], n, scenarios.len());
+                self.count_scenarios(&variants[i], n, scenarios.len(), false);
             }
         }
         let base = match followed_base {
@@ -527,18 +534,6 @@ impl Simulator {
             })
             .collect();
         (base, outs)
-    }
-
-    /// Counts a followed variant: one rerun, `simulated` of its `n` scenarios simulated.
-    fn count_followed(&self, model: &FundModel, simulated: usize, n: usize) {
-        let h = model.params.horizon as u64;
-        for c in [&*self.counters, &self.shared.total] {
-            c.reruns.fetch_add(1, Ordering::Relaxed);
-            c.simulated
-                .fetch_add(simulated as u64 * h, Ordering::Relaxed);
-            c.shared_days
-                .fetch_add((n - simulated) as u64 * h, Ordering::Relaxed);
-        }
     }
 
     /// What reruns of `model` with each threshold vector of `ladder` would record, from one

@@ -51,18 +51,27 @@ fn signals(t: u32) -> Signals {
     let nu_prev = st_get(SLOT_NU_PREV);
     let peak = st_get(SLOT_NU_PEAK);
     let drawdown = max(1.0 - nu_prev / peak, 0.0);
-    // Yesterday's closing NAV: shares change only when redemptions are dealt, later today.
-    let nav_prev = max(nu_prev * st_get(SLOT_SHARES), 1e-9);
+    let nav_prev = nav_prev();
     let outflow_5d = trailing(lay.acc_trail, t, 5u) / nav_prev;
+    return Signals(drawdown, outflow_5d, liquidity_concern(t, nav_prev), st_get(SLOT_STRESS_PREV));
+}
+
+// The liquidity-concern signal at the start of day `t` (`nav_prev`: yesterday's closing NAV):
+// the only signal that reads the gate policy.
+fn liquidity_concern(t: u32, nav_prev: f32) -> f32 {
     let gate_flag = fund.gate_concern * st_get(SLOT_GATE_PREV);
-    var liquidity = 0.0;
     if on(SWITCH_PROXIMITY_CONCERN) {
-        liquidity = trigger_concern(t, nav_prev) + gate_flag;
+        return trigger_concern(t, nav_prev) + gate_flag;
     } else {
         let gate_alr = max(fund.gate_alr, 1e-6);
-        liquidity = max(1.0 - st_get(SLOT_ALR_PREV) / gate_alr, 0.0) + gate_flag;
+        return max(1.0 - st_get(SLOT_ALR_PREV) / gate_alr, 0.0) + gate_flag;
     }
-    return Signals(drawdown, outflow_5d, liquidity, st_get(SLOT_STRESS_PREV));
+}
+
+// Yesterday's closing NAV, as the signals read it: shares change only when redemptions are
+// dealt, later today.
+fn nav_prev() -> f32 {
+    return max(st_get(SLOT_NU_PREV) * st_get(SLOT_SHARES), 1e-9);
 }
 
 // Queues `shares` of holder `h`, due `notice` days after `t`.

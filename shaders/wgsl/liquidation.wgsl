@@ -347,6 +347,31 @@ fn balanced(goal: f32) {
     min_cost(goal);
 }
 
+// Swing pricing: the share of the accepted redemptions' value that redeemers bear today — the
+// day's estimated cost rate of the planned sales, or the fixed factor, within the cap — when
+// swing pricing is on and accepted redemptions pass the threshold; 0 otherwise.
+fn swing_factor(accepted: f32, nav: f32) -> f32 {
+    var swing = 0.0;
+    if on(SWITCH_SWING) && accepted > fund.swing_threshold * nav {
+        if fund.swing_fixed > 0.0 {
+            swing = fund.swing_fixed;
+        } else {
+            var gross = 0.0;
+            var cost = 0.0;
+            for (var p = 0u; p < lay.n_positions; p++) {
+                let q = st_get(lay.lq_sale + p);
+                gross = gross + q;
+                cost = cost + q * cost_rate(terms(p), q);
+            }
+            if gross > 0.0 {
+                swing = cost / gross;
+            }
+        }
+        swing = min(swing, fund.swing_cap);
+    }
+    return swing;
+}
+
 // Today's liquidation: goal, allocation, swing pricing, booking of sales and impact.
 fn liquidation_liquidate(t: u32) {
     if !is_dealing_day(t) {
@@ -384,24 +409,7 @@ fn liquidation_liquidate(t: u32) {
         }
     }
 
-    var swing = 0.0;
-    if on(SWITCH_SWING) && accepted > fund.swing_threshold * nav {
-        if fund.swing_fixed > 0.0 {
-            swing = fund.swing_fixed;
-        } else {
-            var gross = 0.0;
-            var cost = 0.0;
-            for (var p = 0u; p < lay.n_positions; p++) {
-                let q = st_get(lay.lq_sale + p);
-                gross = gross + q;
-                cost = cost + q * cost_rate(terms(p), q);
-            }
-            if gross > 0.0 {
-                swing = cost / gross;
-            }
-        }
-        swing = min(swing, fund.swing_cap);
-    }
+    let swing = swing_factor(accepted, nav);
     let payable = accepted_cash * (1.0 - swing);
     let pay_slot = lay.payables + (t + fund.redemption_settlement) % lay.ring;
     st_add(pay_slot, payable);

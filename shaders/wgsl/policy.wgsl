@@ -29,6 +29,16 @@ fn gate_triggered(t: u32, alr_now: f32) -> bool {
     }
 }
 
+// Shares of holder `h` eligible today: what is due, within the investor-level cap.
+fn eligible(h: u32) -> f32 {
+    let e = st_get(lay.due + h);
+    if on(SWITCH_INVESTOR_GATE) && h >= n_segments() {
+        return min(e, fund.gate_investor_cap * st_get(lay.held + h));
+    } else {
+        return e;
+    }
+}
+
 // Deals today's due redemptions: gate, acceptance, share cancellation and in-kind payment.
 fn policy_deal(t: u32) {
     st_set(SLOT_ACC_TODAY_CASH, 0.0);
@@ -52,14 +62,9 @@ fn policy_deal(t: u32) {
         st_add(SLOT_GATE_DAYS_LEFT, -1.0);
     }
 
-    let investor_gate = on(SWITCH_INVESTOR_GATE);
     var eligible_total = 0.0;
     for (var h = 0u; h < lay.n_holders; h++) {
-        var e = st_get(lay.due + h);
-        if investor_gate && h >= n_segments() {
-            e = min(e, fund.gate_investor_cap * st_get(lay.held + h));
-        }
-        eligible_total = eligible_total + e;
+        eligible_total = eligible_total + eligible(h);
     }
     if eligible_total <= 0.0 {
         st_set(SLOT_GATE_TODAY, select(0.0, 1.0, gated));
@@ -77,11 +82,7 @@ fn policy_deal(t: u32) {
     var accepted_shares = 0.0;
     var in_kind_value = 0.0;
     for (var h = 0u; h < lay.n_holders; h++) {
-        var e = st_get(lay.due + h);
-        if investor_gate && h >= n_segments() {
-            e = min(e, fund.gate_investor_cap * st_get(lay.held + h));
-        }
-        let a = e * fraction;
+        let a = eligible(h) * fraction;
         st_add(lay.due + h, -a);
         st_add(lay.held + h, -a);
         accepted_shares = accepted_shares + a;

@@ -53,7 +53,13 @@ pub fn receivables_within<T: Real>(c: &Ctx, st: &St<T>, t: u32, days: u32) -> T 
 
 /// NAV = cash + holdings + receivables - payables - arrears - debt.
 pub fn nav<T: Real>(c: &Ctx, st: &St<T>) -> T {
-    st.get(slot::CASH) + holdings_value(c, st) + st.get(slot::RCV_TOTAL)
+    nav_from(st, holdings_value(c, st))
+}
+
+/// [`nav`] from the holdings' value (summed in position order, as [`holdings_value`] does).
+#[inline]
+pub fn nav_from<T: Real>(st: &St<T>, holdings: T) -> T {
+    st.get(slot::CASH) + holdings + st.get(slot::RCV_TOTAL)
         - st.get(slot::PAY_TOTAL)
         - st.get(slot::ARREARS)
         - st.get(slot::DEBT)
@@ -62,18 +68,44 @@ pub fn nav<T: Real>(c: &Ctx, st: &St<T>) -> T {
 /// Most the fund could still borrow today: the credit line and repo on eligible holdings, both cut
 /// by the funding shock, within the borrowing cap, less what is drawn.
 pub fn funding_headroom<T: Real>(c: &Ctx, st: &St<T>, nav_now: T) -> T {
-    if !c.on(switch::FUNDING) || c.fund.funding_policy == funding::NEVER {
+    if !has_funding(c) {
+        return T::zero();
+    }
+    let mut repo = T::zero();
+    for (pos, value) in c.positions.iter().zip(position_values(c, st)) {
+        repo = repo + repo_value(pos, value);
+    }
+    headroom_from_repo(c, st, repo, nav_now)
+}
+
+/// Whether the fund can borrow at all (funding switched on and a policy other than never).
+#[inline]
+pub fn has_funding(c: &Ctx) -> bool {
+    c.on(switch::FUNDING) && c.fund.funding_policy != funding::NEVER
+}
+
+/// A position's value as it counts towards repo: its value when repo-eligible, else 0 (adding an
+/// exact +0 leaves a sum's bits unchanged, so a sum over every position equals the sum over the
+/// eligible ones).
+#[inline(always)]
+pub fn repo_value<T: Real>(pos: &PositionParams, value: T) -> T {
+    if pos.flags & pflag::REPO_ELIGIBLE != 0 {
+        value
+    } else {
+        T::zero()
+    }
+}
+
+/// [`funding_headroom`] from the repo-eligible holdings' value `repo` (summed in position order),
+/// for callers that sum it in a pass over the positions they make anyway.
+#[inline]
+pub fn headroom_from_repo<T: Real>(c: &Ctx, st: &St<T>, repo: T, nav_now: T) -> T {
+    if !has_funding(c) {
         return T::zero();
     }
     let g = st.get(slot::G);
     let access = (T::one() - T::p(c.sc.funding_shock) * g).max(T::zero());
     let haircut = (T::p(c.fund.repo_haircut) + T::p(c.sc.haircut_addon) * g).min(T::one());
-    let mut repo = T::zero();
-    for (pos, value) in c.positions.iter().zip(position_values(c, st)) {
-        if pos.flags & pflag::REPO_ELIGIBLE != 0 {
-            repo = repo + value;
-        }
-    }
     let available = (T::p(c.fund.credit_line) + repo * (T::one() - haircut)) * access;
     let limit = available.min(T::p(c.fund.borrowing_cap) * nav_now.max(T::zero()));
     (limit - st.get(slot::DEBT)).max(T::zero())
@@ -169,9 +201,10 @@ pub fn sellable<T: Real>(
 /// Available liquidity ratio: (cash + receivables within `r_set` + funding headroom + net
 /// proceeds sellable within `r_set`) / (due redemptions + payables + arrears).
 pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
-    let l = &c.lay;
     let r_set = c.fund.redemption_settlement;
-    let mut sellable_sum = T::zero();
+    // One pass for the sellable proceeds and the repo-eligible value (two independent sums, each
+    // in position order: the bits of two separate passes).
+    let (mut sellable_sum, mut repo) = (T::zero(), T::zero());
     for ((pos, m), value) in c
         .positions
         .iter()
@@ -179,11 +212,18 @@ pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
         .zip(position_values(c, st))
     {
         sellable_sum = sellable_sum + sellable(c, pos, m, value, r_set);
+        repo = repo + repo_value(pos, value);
     }
-    let num = st.get(slot::CASH)
-        + receivables_within(c, st, t, r_set)
-        + funding_headroom(c, st, nav_now)
-        + sellable_sum;
+    let headroom = headroom_from_repo(c, st, repo, nav_now);
+    alr_from(c, st, t, sellable_sum, headroom)
+}
+
+/// [`alr`] from the proceeds sellable within the redemption settlement (summed in position order)
+/// and the funding headroom.
+pub fn alr_from<T: Real>(c: &Ctx, st: &St<T>, t: u32, sellable_sum: T, headroom: T) -> T {
+    let l = &c.lay;
+    let r_set = c.fund.redemption_settlement;
+    let num = st.get(slot::CASH) + receivables_within(c, st, t, r_set) + headroom + sellable_sum;
     let mut due_shares = T::zero();
     for h in 0..l.n_holders {
         due_shares = due_shares + st.get(l.due + h);

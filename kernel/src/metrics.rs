@@ -58,7 +58,51 @@ fn first_day<T: Real>(st: &mut St<T>, at: u32, t: u32) {
 pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let f = c.fund;
-    let nav = ledger::nav(c, st);
+    let r_set = f.redemption_settlement;
+    // One pass over the positions for every per-position sum of the day's end: the holdings value
+    // (the NAV's), the market indices, the buffer's, illiquid and LCR-sellable values, the ALR's
+    // sellable proceeds, the repo-eligible value (the funding headroom's) and the initial buffer's
+    // capacity. Each sum runs in position order, so it has the bits of a pass of its own
+    // (`ledger::nav`, `ledger::alr`, `ledger::funding_headroom` are the same sums).
+    let g = st.get(slot::G);
+    let (mut w_sum, mut spread_ix, mut volume_ix, mut depth_ix) =
+        (T::zero(), T::zero(), T::zero(), T::zero());
+    let (mut buffer, mut illiquid, mut lcr_sellable) = (T::zero(), T::zero(), T::zero());
+    let (mut holdings, mut alr_sellable, mut repo) = (T::zero(), T::zero(), T::zero());
+    // Buffer exhausted: cumulative cash redemptions beyond what the initial buffer (cash plus the
+    // buffer tiers, at today's prices less half the spread) could have paid.
+    let mut capacity = T::p(f.initial_cash);
+    let n = l.n_positions as usize;
+    let prices = &st.w[l.price as usize..l.price as usize + n];
+    // Positions, their constants, today's market, price and value zipped: no per-position bounds
+    // check.
+    let positions = c.positions.iter().zip(st.k.iter()).zip(st.m.iter()).zip(prices);
+    for ((((pos, k), m), &price), value) in positions.zip(ledger::position_values(c, st)) {
+        holdings = holdings + value;
+        let w = T::p(pos.weight);
+        let v0 = k.adv;
+        w_sum = w_sum + w;
+        spread_ix = spread_ix + w * (m.spread / T::p(pos.spread.max(1e-12)) - T::one());
+        volume_ix = volume_ix + w * (T::one() - m.volume / v0.max(T::p(1e-12)));
+        // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
+        depth_ix = depth_ix + w * k.depth_cut * g;
+        if pos.tier != tier::NONE {
+            buffer = buffer + value;
+            capacity = capacity + w * price * (T::one() - T::p(0.5) * m.spread);
+        }
+        if pos.flags & pflag::ILLIQUID != 0 {
+            illiquid = illiquid + value;
+        }
+        lcr_sellable = lcr_sellable + ledger::sellable(c, pos, m, value, LCR_DAYS);
+        alr_sellable = alr_sellable + ledger::sellable(c, pos, m, value, r_set);
+        repo = repo + ledger::repo_value(pos, value);
+    }
+    let w_sum = w_sum.max(T::p(1e-12));
+    let spread_ix = (spread_ix / w_sum / T::p(SPREAD_INDEX_FULL - 1.0)).min(T::one());
+    let volume_ix = volume_ix / w_sum;
+    let depth_ix = depth_ix / w_sum;
+
+    let nav = ledger::nav_from(st, holdings);
     let nav_safe = nav.max(T::p(1e-9));
     st.set(slot::NAV, nav);
     let shares = st.get(slot::SHARES);
@@ -69,39 +113,11 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.set(slot::MAX_DD, st.get(slot::MAX_DD).max(drawdown));
     st.set(slot::NU, nu);
 
-    // Market indices, weighted by the initial portfolio.
-    let g = st.get(slot::G);
-    let (mut w_sum, mut spread_ix, mut volume_ix, mut depth_ix) =
-        (T::zero(), T::zero(), T::zero(), T::zero());
-    let (mut buffer, mut illiquid, mut lcr_sellable) = (T::zero(), T::zero(), T::zero());
-    // Positions, their constants, today's market and value zipped: no per-position bounds check.
-    let positions = c.positions.iter().zip(st.k.iter()).zip(st.m.iter());
-    for (((pos, k), m), value) in positions.zip(ledger::position_values(c, st)) {
-        let w = T::p(pos.weight);
-        let v0 = k.adv;
-        w_sum = w_sum + w;
-        spread_ix = spread_ix + w * (m.spread / T::p(pos.spread.max(1e-12)) - T::one());
-        volume_ix = volume_ix + w * (T::one() - m.volume / v0.max(T::p(1e-12)));
-        // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
-        depth_ix = depth_ix + w * k.depth_cut * g;
-        if pos.tier != tier::NONE {
-            buffer = buffer + value;
-        }
-        if pos.flags & pflag::ILLIQUID != 0 {
-            illiquid = illiquid + value;
-        }
-        lcr_sellable = lcr_sellable + ledger::sellable(c, pos, m, value, LCR_DAYS);
-    }
-    let w_sum = w_sum.max(T::p(1e-12));
-    let spread_ix = (spread_ix / w_sum / T::p(SPREAD_INDEX_FULL - 1.0)).min(T::one());
-    let volume_ix = volume_ix / w_sum;
-    let depth_ix = depth_ix / w_sum;
-
     let cash = st.get(slot::CASH);
     let receivables = st.get(slot::RCV_TOTAL);
     let payables = st.get(slot::PAY_TOTAL) + st.get(slot::ARREARS);
-    let headroom = ledger::funding_headroom(c, st, nav);
-    let alr = ledger::alr(c, st, t, nav);
+    let headroom = ledger::headroom_from_repo(c, st, repo, nav);
+    let alr = ledger::alr_from(c, st, t, alr_sellable, headroom);
     st.set(slot::ALR_PREV, alr);
     st.set(slot::MIN_ALR, st.get(slot::MIN_ALR).min(alr));
     st.set(slot::MIN_CASH, st.get(slot::MIN_CASH).min(cash / nav_safe));
@@ -113,17 +129,6 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         first_day(st, slot::FIRST_ILLIQUID, t);
     }
 
-    // Buffer exhausted: cumulative cash redemptions beyond what the initial buffer (cash plus the
-    // buffer tiers, at today's prices less half the spread) could have paid.
-    let mut capacity = T::p(f.initial_cash);
-    for p in 0..l.n_positions {
-        let pos = &c.positions[p as usize];
-        if pos.tier != tier::NONE {
-            let m = st.m[p as usize];
-            capacity = capacity
-                + T::p(pos.weight) * st.get(l.price + p) * (T::one() - T::p(0.5) * m.spread);
-        }
-    }
     // Exhausted once less than the operating minimum of it is left.
     let usable = capacity - T::p(f.buffer_exhausted_level);
     if st.get(slot::CUM_ACC_CASH) > usable * (T::one() + T::p(1e-6)) {

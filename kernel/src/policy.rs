@@ -101,7 +101,6 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 
     // Accept pro rata; the rest stays due and keeps its place.
     let in_kind = c.on(switch::IN_KIND);
-    let holdings = ledger::holdings_value(c, st);
     let mut accepted_shares = T::zero();
     let mut in_kind_value = T::zero();
     for h in 0..l.n_holders {
@@ -121,8 +120,14 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.add(l.acc_trail + t % TRAIL, accepted);
     st.set(slot::ACC_TODAY, accepted);
 
-    // In kind: a pro-rata slice of every position, no cash, no liquidation cost.
-    let in_kind_value = in_kind_value.min(holdings);
+    // In kind: a pro-rata slice of every position, no cash, no liquidation cost. The holdings are
+    // valued only when something was found to pay in kind (with none, `0.min(holdings)` is the
+    // same 0 without the pass over the positions).
+    let mut holdings = T::zero();
+    if in_kind_value != T::zero() {
+        holdings = ledger::holdings_value(c, st);
+        in_kind_value = in_kind_value.min(holdings);
+    }
     if in_kind_value > T::zero() {
         let slice = in_kind_value / holdings;
         for p in 0..l.n_positions {

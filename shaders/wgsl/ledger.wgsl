@@ -26,26 +26,50 @@ fn receivables_within(t: u32, days: u32) -> f32 {
 
 // NAV = cash + holdings + receivables - payables - arrears - debt.
 fn nav() -> f32 {
-    return st_get(SLOT_CASH) + holdings_value() + st_get(SLOT_RCV_TOTAL)
+    return nav_from(holdings_value());
+}
+
+// `nav` from the holdings' value (summed in position order, as `holdings_value` does).
+fn nav_from(holdings: f32) -> f32 {
+    return st_get(SLOT_CASH) + holdings + st_get(SLOT_RCV_TOTAL)
         - st_get(SLOT_PAY_TOTAL)
         - st_get(SLOT_ARREARS)
         - st_get(SLOT_DEBT);
 }
 
+// Whether the fund can borrow at all.
+fn has_funding() -> bool {
+    return on(SWITCH_FUNDING) && fund.funding_policy != FUNDING_NEVER;
+}
+
+// A position's value as it counts towards repo: its value when repo-eligible, else 0.
+fn repo_value(flags: u32, value: f32) -> f32 {
+    if (flags & PFLAG_REPO_ELIGIBLE) != 0u {
+        return value;
+    }
+    return 0.0;
+}
+
 // Most the fund could still borrow today.
 fn funding_headroom(nav_now: f32) -> f32 {
-    if !on(SWITCH_FUNDING) || fund.funding_policy == FUNDING_NEVER {
+    if !has_funding() {
+        return 0.0;
+    }
+    var repo = 0.0;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        repo = repo + repo_value(positions[p].flags, st_get(lay.hold + p) * st_get(lay.price + p));
+    }
+    return headroom_from_repo(repo, nav_now);
+}
+
+// `funding_headroom` from the repo-eligible holdings' value, summed in a pass the caller makes.
+fn headroom_from_repo(repo: f32, nav_now: f32) -> f32 {
+    if !has_funding() {
         return 0.0;
     }
     let g = st_get(SLOT_G);
     let access = max(1.0 - SC.funding_shock * g, 0.0);
     let haircut = min(fund.repo_haircut + SC.haircut_addon * g, 1.0);
-    var repo = 0.0;
-    for (var p = 0u; p < lay.n_positions; p++) {
-        if (positions[p].flags & PFLAG_REPO_ELIGIBLE) != 0u {
-            repo = repo + st_get(lay.hold + p) * st_get(lay.price + p);
-        }
-    }
     let available = (fund.credit_line + repo * (1.0 - haircut)) * access;
     let limit = min(available, fund.borrowing_cap * max(nav_now, 0.0));
     return max(limit - st_get(SLOT_DEBT), 0.0);
@@ -124,17 +148,25 @@ fn sellable_within(p: u32, days: u32, g: f32) -> f32 {
     return gross * (1.0 - 0.5 * m.spread);
 }
 
-// Available liquidity ratio.
+// Available liquidity ratio: one pass for the sellable proceeds and the repo-eligible value.
 fn alr(t: u32, nav_now: f32) -> f32 {
     let r_set = fund.redemption_settlement;
     let g = st_get(SLOT_G);
     var sellable = 0.0;
+    var repo = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
         sellable = sellable + sellable_within(p, r_set, g);
+        repo = repo + repo_value(positions[p].flags, st_get(lay.hold + p) * st_get(lay.price + p));
     }
+    return alr_from(t, sellable, headroom_from_repo(repo, nav_now));
+}
+
+// `alr` from the sellable proceeds within the redemption settlement and the funding headroom.
+fn alr_from(t: u32, sellable: f32, headroom: f32) -> f32 {
+    let r_set = fund.redemption_settlement;
     let num = st_get(SLOT_CASH)
         + receivables_within(t, r_set)
-        + funding_headroom(nav_now)
+        + headroom
         + sellable;
     var due_shares = 0.0;
     for (var h = 0u; h < lay.n_holders; h++) {

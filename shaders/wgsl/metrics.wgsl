@@ -44,7 +44,51 @@ fn first_day(at: u32, t: u32) {
 
 // Records day `t`.
 fn metrics_record(t: u32) {
-    let nav_now = nav();
+    let r_set = fund.redemption_settlement;
+    // One pass over the positions for every per-position sum of the day's end (the Rust twin's
+    // order: each sum in position order).
+    let g = st_get(SLOT_G);
+    var w_sum = 0.0;
+    var spread_ix = 0.0;
+    var volume_ix = 0.0;
+    var depth_ix = 0.0;
+    var buffer = 0.0;
+    var illiquid = 0.0;
+    var lcr_sellable = 0.0;
+    var holdings = 0.0;
+    var alr_sellable = 0.0;
+    var repo = 0.0;
+    var capacity = fund.initial_cash;
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let pos = positions[p];
+        let m = market_state(pos, g);
+        let price = st_get(lay.price + p);
+        let value = st_get(lay.hold + p) * price;
+        holdings = holdings + value;
+        let w = pos.weight;
+        let v0 = pos.adv;
+        w_sum = w_sum + w;
+        spread_ix = spread_ix + w * (m.spread / max(pos.spread, 1e-12) - 1.0);
+        volume_ix = volume_ix + w * (1.0 - m.volume / max(v0, 1e-12));
+        // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
+        depth_ix = depth_ix + w * SC.depth_cut[pos.asset_class] * g;
+        if pos.tier != TIER_NONE {
+            buffer = buffer + value;
+            capacity = capacity + w * price * (1.0 - 0.5 * m.spread);
+        }
+        if (pos.flags & PFLAG_ILLIQUID) != 0u {
+            illiquid = illiquid + value;
+        }
+        lcr_sellable = lcr_sellable + sellable_within(p, LCR_DAYS, g);
+        alr_sellable = alr_sellable + sellable_within(p, r_set, g);
+        repo = repo + repo_value(pos.flags, value);
+    }
+    w_sum = max(w_sum, 1e-12);
+    spread_ix = min(spread_ix / w_sum / (SPREAD_INDEX_FULL - 1.0), 1.0);
+    volume_ix = volume_ix / w_sum;
+    depth_ix = depth_ix / w_sum;
+
+    let nav_now = nav_from(holdings);
     let nav_safe = max(nav_now, 1e-9);
     st_set(SLOT_NAV, nav_now);
     let shares = st_get(SLOT_SHARES);
@@ -55,43 +99,11 @@ fn metrics_record(t: u32) {
     st_set(SLOT_MAX_DD, max(st_get(SLOT_MAX_DD), drawdown));
     st_set(SLOT_NU, nu);
 
-    let g = st_get(SLOT_G);
-    var w_sum = 0.0;
-    var spread_ix = 0.0;
-    var volume_ix = 0.0;
-    var depth_ix = 0.0;
-    var buffer = 0.0;
-    var illiquid = 0.0;
-    var lcr_sellable = 0.0;
-    for (var p = 0u; p < lay.n_positions; p++) {
-        let pos = positions[p];
-        let m = market_state(pos, g);
-        let w = pos.weight;
-        let v0 = pos.adv;
-        w_sum = w_sum + w;
-        spread_ix = spread_ix + w * (m.spread / max(pos.spread, 1e-12) - 1.0);
-        volume_ix = volume_ix + w * (1.0 - m.volume / max(v0, 1e-12));
-        // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
-        depth_ix = depth_ix + w * SC.depth_cut[pos.asset_class] * g;
-        let value = st_get(lay.hold + p) * st_get(lay.price + p);
-        if pos.tier != TIER_NONE {
-            buffer = buffer + value;
-        }
-        if (pos.flags & PFLAG_ILLIQUID) != 0u {
-            illiquid = illiquid + value;
-        }
-        lcr_sellable = lcr_sellable + sellable_within(p, LCR_DAYS, g);
-    }
-    w_sum = max(w_sum, 1e-12);
-    spread_ix = min(spread_ix / w_sum / (SPREAD_INDEX_FULL - 1.0), 1.0);
-    volume_ix = volume_ix / w_sum;
-    depth_ix = depth_ix / w_sum;
-
     let cash = st_get(SLOT_CASH);
     let receivables = st_get(SLOT_RCV_TOTAL);
     let payables = st_get(SLOT_PAY_TOTAL) + st_get(SLOT_ARREARS);
-    let headroom = funding_headroom(nav_now);
-    let alr_now = alr(t, nav_now);
+    let headroom = headroom_from_repo(repo, nav_now);
+    let alr_now = alr_from(t, alr_sellable, headroom);
     st_set(SLOT_ALR_PREV, alr_now);
     st_set(SLOT_MIN_ALR, min(st_get(SLOT_MIN_ALR), alr_now));
     st_set(SLOT_MIN_CASH, min(st_get(SLOT_MIN_CASH), cash / nav_safe));
@@ -103,14 +115,6 @@ fn metrics_record(t: u32) {
         first_day(SLOT_FIRST_ILLIQUID, t);
     }
 
-    var capacity = fund.initial_cash;
-    for (var p = 0u; p < lay.n_positions; p++) {
-        let pos = positions[p];
-        if pos.tier != TIER_NONE {
-            let m = market_state(pos, g);
-            capacity = capacity + pos.weight * st_get(lay.price + p) * (1.0 - 0.5 * m.spread);
-        }
-    }
     // Exhausted once less than the operating minimum of it is left.
     let usable = capacity - fund.buffer_exhausted_level;
     if st_get(SLOT_CUM_ACC_CASH) > usable * (1.0 + 1e-6) {

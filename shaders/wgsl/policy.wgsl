@@ -78,7 +78,6 @@ fn policy_deal(t: u32) {
     }
 
     let in_kind = on(SWITCH_IN_KIND);
-    let holdings = holdings_value();
     var accepted_shares = 0.0;
     var in_kind_value = 0.0;
     for (var h = 0u; h < lay.n_holders; h++) {
@@ -98,7 +97,12 @@ fn policy_deal(t: u32) {
     st_add(lay.acc_trail + t % TRAIL, accepted);
     st_set(SLOT_ACC_TODAY, accepted);
 
-    in_kind_value = min(in_kind_value, holdings);
+    // The holdings are valued only when something was found to pay in kind.
+    var holdings = 0.0;
+    if in_kind_value != 0.0 {
+        holdings = holdings_value();
+        in_kind_value = min(in_kind_value, holdings);
+    }
     if in_kind_value > 0.0 {
         let slice = in_kind_value / holdings;
         for (var p = 0u; p < lay.n_positions; p++) {

@@ -93,6 +93,10 @@ pub struct St<'s, T> {
     /// Each shadow's departure day (`crate::shadow`; CPU only): [`crate::shadow::STAYED`] while
     /// its decisions equal this run's.
     pub departed: &'s mut [u32],
+    /// The holdings' value at today's prices before any sale (`ledger::holdings_value`, summed
+    /// by `market::advance` in its pass over the positions; CPU only, like `m`), read by the
+    /// investors' valuation before dealing.
+    pub holdings: T,
 }
 
 impl<T: Real> St<'_, T> {

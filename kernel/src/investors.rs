@@ -125,7 +125,9 @@ pub fn free_shares<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
 /// new requests.
 pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
-    let nav = ledger::nav(c, st);
+    // The holdings are as `market::advance` valued them (settlement moves no holding).
+    debug_assert!(st.holdings.to_f64().to_bits() == ledger::holdings_value(c, st).to_f64().to_bits());
+    let nav = ledger::nav_from(st, st.holdings);
     st.set(slot::NAV, nav);
     st.set(slot::NU, nav / st.get(slot::SHARES));
     st.set(l.req_trail + t % TRAIL, T::zero());

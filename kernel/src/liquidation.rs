@@ -126,21 +126,51 @@ pub fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     q * (T::one() - cost_rate(k, q))
 }
 
-/// Fills the per-position scratch (terms of sale, caps, late-settlement penalty) for day `t`.
-pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) {
+/// Fills the per-position scratch (terms of sale, caps, late-settlement penalty) for day `t`, and
+/// returns the repo-eligible holdings' value (`ledger::repo_value` summed in position order, in
+/// the same pass: the funding headroom's sum, before any sale).
+pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) -> T {
     let l = &c.lay;
     let g = st.get(slot::G);
     let crowding = c.on(switch::CROWDING);
     let stress_crowding = c.on(switch::STRESS_CROWDING);
-    let sqrt_model =
-        c.fund.impact_model == impact::SQUARE_ROOT || c.fund.impact_model == impact::ADAPTIVE;
-    for p in 0..l.n_positions {
-        let pos = &c.positions[p as usize];
-        let m = st.m[p as usize];
-        let price = st.get(l.price + p);
+    let adaptive = c.fund.impact_model == impact::ADAPTIVE;
+    let sqrt_model = c.fund.impact_model == impact::SQUARE_ROOT || adaptive;
+    let (participation, penalty_late) = (
+        T::p(c.fund.participation_cap),
+        T::p(c.fund.late_settlement_penalty),
+    );
+    let n = l.n_positions as usize;
+    // The per-position words this pass reads (holdings, prices, the adaptive memory) and the
+    // scratch it writes, as slices of exactly `n` words: no bounds check per position.
+    let (base, _) = scratch_words(c);
+    let St { w, m: markets, .. } = st;
+    assert!(
+        l.price == l.hold + 2 * l.n_positions
+            && l.adapt == l.hold + 6 * l.n_positions
+            && (l.adapt as usize + n) <= base,
+        "the position arrays lie before the liquidation scratch"
+    );
+    let (state, scratch) = w.split_at_mut(base);
+    let hold = &state[l.hold as usize..l.hold as usize + n];
+    let price = &state[l.price as usize..l.price as usize + n];
+    let adapt = &state[l.adapt as usize..l.adapt as usize + n];
+    let (hs_w, r) = scratch[..7 * n].split_at_mut(n);
+    let (scale_w, r) = r.split_at_mut(n);
+    let (depth_w, r) = r.split_at_mut(n);
+    let (offset_w, r) = r.split_at_mut(n);
+    let (cap_w, r) = r.split_at_mut(n);
+    let (penalty_w, sale_w) = r.split_at_mut(n);
+    let (positions, markets) = (&c.positions[..n], &markets[..n]);
+    let mut repo = T::zero();
+    for p in 0..n {
+        let pos = &positions[p];
+        let m = markets[p];
+        let value = hold[p] * price[p];
+        repo = repo + ledger::repo_value(pos, value);
         let window_open = pos.window <= 1 || t % pos.window == pos.window - 1;
         let cap = if window_open {
-            (T::p(c.fund.participation_cap) * m.volume).min(st.get(l.hold + p) * price)
+            (participation * m.volume).min(value)
         } else {
             T::zero()
         };
@@ -150,8 +180,8 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
             let driver = if stress_crowding { g } else { outflow_share };
             offset = T::p(c.sc.crowding[pos.class as usize]) * driver * T::p(pos.adv);
         }
-        if c.fund.impact_model == impact::ADAPTIVE {
-            offset = offset + st.get(l.adapt + p);
+        if adaptive {
+            offset = offset + adapt[p];
         }
         let scale = if sqrt_model {
             T::p(pos.impact) * m.vol
@@ -159,21 +189,14 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
             T::p(pos.impact)
         };
         let late = pos.lag > c.fund.redemption_settlement;
-        st.set(l.lq_half_spread + p, T::p(0.5) * m.spread);
-        st.set(l.lq_scale + p, scale);
-        st.set(l.lq_depth + p, m.depth.max(T::p(MIN_DEPTH)));
-        st.set(l.lq_offset + p, offset);
+        hs_w[p] = T::p(0.5) * m.spread;
+        scale_w[p] = scale;
+        depth_w[p] = m.depth.max(T::p(MIN_DEPTH));
+        offset_w[p] = offset;
         // The participation cap for now; the lanes below tighten it.
-        st.set(l.lq_cap + p, cap.max(T::zero()));
-        st.set(
-            l.lq_penalty + p,
-            if late {
-                T::p(c.fund.late_settlement_penalty)
-            } else {
-                T::zero()
-            },
-        );
-        st.set(l.lq_sale + p, T::zero());
+        cap_w[p] = cap.max(T::zero());
+        penalty_w[p] = if late { penalty_late } else { T::zero() };
+        sale_w[p] = T::zero();
     }
     // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
     // market that has dried up, net proceeds would fall as the sale grows.
@@ -209,6 +232,7 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
     for p in p..n {
         tighten::<T, 1>(model, theta, terms, cap, penalty, p);
     }
+    repo
 }
 
 /// `waterfall`: positions in the fund's order, each sold up to its cap until the goal is met;
@@ -632,7 +656,10 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let receivables = st.get(slot::RCV_TOTAL);
     let payables = st.get(slot::PAY_TOTAL) + accepted_cash + st.get(slot::ARREARS);
     let debt = st.get(slot::DEBT);
-    let headroom = ledger::funding_headroom(c, st, nav);
+    // The scratch first: its pass over the positions also sums the repo-eligible value that the
+    // funding headroom needs (nothing it writes is read by the headroom).
+    let repo = prepare::<T, W>(c, st, t, accepted / nav);
+    let headroom = ledger::headroom_from_repo(c, st, repo, nav);
     let need = if f.funding_policy == funding::FIRST {
         payables - cash - receivables - headroom
     } else {
@@ -643,7 +670,6 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         T::p(f.buffer_rebuild_rate) * (T::p(f.initial_cash) * nav - net_cash).max(T::zero());
     let goal = need.max(T::zero()) + rebuild;
 
-    prepare::<T, W>(c, st, t, accepted / nav);
     if goal > T::zero() {
         if f.strategy == strategy::WATERFALL {
             waterfall(c, st, goal);

@@ -258,7 +258,7 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let (consts, markets) = (&consts[..n], &mut markets[..n]);
     let positions = &c.positions[..n];
 
-    let mut pnl = T::zero();
+    let (mut pnl, mut holdings) = (T::zero(), T::zero());
     for p in 0..n {
         let pos = &positions[p];
         let k = consts[p];
@@ -278,6 +278,7 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
             + trans * (T::one() - keep);
         let price_new = x_new.exp();
         pnl = pnl + hold[p] * (price_new - price[p]);
+        holdings = holdings + hold[p] * price_new;
         log_price[p] = x_new;
         price[p] = price_new;
         perm_w[p] = T::zero();
@@ -289,6 +290,8 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         last_sale[p] = T::zero();
     }
     st.add(crate::layout::slot::NAV_PNL, pnl);
+    // `ledger::holdings_value` at the new prices, in the same order: the investors' valuation.
+    st.holdings = holdings;
 }
 
 #[cfg(test)]

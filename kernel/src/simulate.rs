@@ -250,6 +250,7 @@ impl<T: Real> Workspace<T> {
             m: &mut self.market,
             ind: [T::zero(); N_INDICATORS],
             departed: &mut self.departed,
+            holdings: T::zero(),
         }
     }
 

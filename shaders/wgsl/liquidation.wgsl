@@ -102,20 +102,23 @@ fn net_of(k: SaleTerms, q: f32) -> f32 {
     return q * (1.0 - cost_rate(k, q));
 }
 
-// Fills the per-position scratch for day `t`.
-fn liquidation_prepare(t: u32, outflow_share: f32) {
+// Fills the per-position scratch for day `t`, and returns the repo-eligible holdings' value
+// summed in the same pass (the funding headroom's sum, before any sale).
+fn liquidation_prepare(t: u32, outflow_share: f32) -> f32 {
     let g = st_get(SLOT_G);
     let crowding = on(SWITCH_CROWDING);
     let stress_crowding = on(SWITCH_STRESS_CROWDING);
     let sqrt_model = fund.impact_model == IMPACT_SQUARE_ROOT || fund.impact_model == IMPACT_ADAPTIVE;
+    var repo = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
         let pos = positions[p];
         let m = market_state(pos, g);
-        let price = st_get(lay.price + p);
+        let value = st_get(lay.hold + p) * st_get(lay.price + p);
+        repo = repo + repo_value(pos.flags, value);
         let window_open = pos.window <= 1u || t % pos.window == pos.window - 1u;
         var cap = 0.0;
         if window_open {
-            cap = min(fund.participation_cap * m.volume, st_get(lay.hold + p) * price);
+            cap = min(fund.participation_cap * m.volume, value);
         }
         var offset = 0.0;
         // Other holders' selling: `chi g(t) v0` (stress crowding) or `chi o(t) v0` (MODEL.md).
@@ -139,6 +142,7 @@ fn liquidation_prepare(t: u32, outflow_share: f32) {
         st_set(lay.lq_penalty + p, select(0.0, fund.late_settlement_penalty, late));
         st_set(lay.lq_sale + p, 0.0);
     }
+    return repo;
 }
 
 // `waterfall`: positions in the fund's order, late-settling ones in a second sweep.
@@ -385,7 +389,9 @@ fn liquidation_liquidate(t: u32) {
     let receivables = st_get(SLOT_RCV_TOTAL);
     let payables = st_get(SLOT_PAY_TOTAL) + accepted_cash + st_get(SLOT_ARREARS);
     let debt = st_get(SLOT_DEBT);
-    let headroom = funding_headroom(nav);
+    // The scratch first: its pass also sums the repo-eligible value the headroom needs.
+    let repo = liquidation_prepare(t, accepted / nav);
+    let headroom = headroom_from_repo(repo, nav);
     var need = 0.0;
     if fund.funding_policy == FUNDING_FIRST {
         need = payables - cash - receivables - headroom;
@@ -396,7 +402,6 @@ fn liquidation_liquidate(t: u32) {
     let rebuild = fund.buffer_rebuild_rate * max(fund.initial_cash * nav - net_cash, 0.0);
     let goal = max(need, 0.0) + rebuild;
 
-    liquidation_prepare(t, accepted / nav);
     if goal > 0.0 {
         if fund.strategy == STRATEGY_WATERFALL {
             waterfall(goal);

@@ -126,7 +126,9 @@ pub fn free_shares<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
 pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     // The holdings are as `market::advance` valued them (settlement moves no holding).
-    debug_assert!(st.holdings.to_f64().to_bits() == ledger::holdings_value(c, st).to_f64().to_bits());
+    debug_assert!(
+        st.holdings.to_f64().to_bits() == ledger::holdings_value(c, st).to_f64().to_bits()
+    );
     let nav = ledger::nav_from(st, st.holdings);
     st.set(slot::NAV, nav);
     st.set(slot::NU, nav / st.get(slot::SHARES));

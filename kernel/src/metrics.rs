@@ -76,7 +76,12 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let prices = &st.w[l.price as usize..l.price as usize + n];
     // Positions, their constants, today's market, price and value zipped: no per-position bounds
     // check.
-    let positions = c.positions.iter().zip(st.k.iter()).zip(st.m.iter()).zip(prices);
+    let positions = c
+        .positions
+        .iter()
+        .zip(st.k.iter())
+        .zip(st.m.iter())
+        .zip(prices);
     for ((((pos, k), m), &price), value) in positions.zip(ledger::position_values(c, st)) {
         holdings = holdings + value;
         let w = T::p(pos.weight);

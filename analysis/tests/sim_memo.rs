@@ -438,3 +438,90 @@ fn the_ladders_run_serves_the_holders_and_positions_runs() {
     assert_eq!(tight.work().simulated_scenario_days, 2 * days);
     assert_eq!(p, positions);
 }
+
+/// The liquidation designer's strategies as the stage asks for them: every model served by
+/// `run_variants_with_positions` (the fund's own strategy from the ladder's run, the first other
+/// one simulated, the rest followed along it and simulated only where they depart) is the fresh
+/// observed rerun of that model bit for bit, positions' ends included; a model that is not a
+/// strategy variant (the reference, its channels off) is a plain rerun; a model asked twice is
+/// served; the work counted is the scenarios simulated, less than the plain reruns'; and a
+/// corrupted end is seen.
+#[test]
+fn strategy_variants_followed_along_one_run_are_the_fresh_observed_reruns() {
+    use undertow_analysis::liquidation_design::reference_model;
+    use undertow_analysis::liquidation_design::{config::LiquidationConfig, variant_models};
+
+    let n = 200;
+    let (fund, scenarios) = setup(n);
+    let h = fund.model.params.horizon as u64;
+    let mut models = variant_models(&fund, None, &LiquidationConfig::default());
+    let mut reversed = fund.model.waterfall_order.clone();
+    reversed.reverse();
+    models.extend(variant_models(&fund, Some(&reversed), &LiquidationConfig::default()).pop());
+    models.push(reference_model(&fund));
+    models.push(models[1].clone());
+    let m = models.len() as u64;
+
+    let sim = Simulator::new(Some(2)).unwrap();
+    sim.run_threshold_ladder(
+        &fund.model,
+        &scenarios,
+        0,
+        SEED,
+        &[fund.model.params.indicator_thresholds],
+    );
+    let before = sim.work();
+    let runs = sim.run_variants_with_positions(&models, &scenarios, 0, SEED);
+    let w = sim.work();
+    let asked = w.reruns - before.reruns;
+    let simulated = w.simulated_scenario_days - before.simulated_scenario_days;
+    let served = w.shared_scenario_days - before.shared_scenario_days;
+    assert_eq!(asked, m);
+    assert_eq!(
+        simulated + served,
+        m * n * h,
+        "every scenario-day is simulated or served"
+    );
+    assert!(
+        simulated + 2 * n * h < (m - 1) * n * h,
+        "following saves more than two runs' work on the example: {simulated} of {}",
+        (m - 1) * n * h
+    );
+    assert_eq!(
+        w.reruns_shared - before.reruns_shared,
+        2,
+        "the fund's own strategy and the model asked twice"
+    );
+
+    let plain = Simulator::new(Some(2)).unwrap();
+    let mut differs = 0;
+    for (i, (model, (outs, ends))) in models.iter().zip(&runs).enumerate() {
+        let (fresh, fresh_ends) = plain.run_with_positions(model, &scenarios, 0, SEED);
+        assert!(
+            same_outputs(outs, &fresh),
+            "model {i}: records differ from a fresh rerun"
+        );
+        let ends: Vec<_> = ends.iter().map(|e| (**e).clone()).collect();
+        assert_eq!(
+            ends, fresh_ends,
+            "model {i}: positions' ends differ from a fresh rerun"
+        );
+        if !same_outputs(outs, &runs[0].0) {
+            differs += 1;
+        }
+    }
+    assert!(
+        differs >= 3,
+        "the strategies must move the records: {differs}"
+    );
+
+    // A corrupted end of a followed strategy is seen.
+    let (_, fresh_ends) = plain.run_with_positions(&models[2], &scenarios, 0, SEED);
+    let mut bad: Vec<_> = runs[2].1.iter().map(|e| (**e).clone()).collect();
+    let k = bad
+        .iter()
+        .position(|e| e.sold.iter().any(|&s| s > 0.0))
+        .unwrap();
+    bad[k].sold[0] += 1e-9;
+    assert_ne!(bad, fresh_ends);
+}

@@ -4,8 +4,8 @@
 use rayon::prelude::*;
 use undertow_kernel::shadow::STAYED;
 use undertow_kernel::{
-    simulate_observed, simulate_shadowed, DayView, FundModel, Real, ScenarioOutput, ScenarioParams,
-    Workspace,
+    simulate_observed, simulate_shadowed_observed, DayView, FundModel, Real, ScenarioOutput,
+    ScenarioParams, Workspace,
 };
 
 /// Scenarios one rayon task simulates with one workspace.
@@ -91,18 +91,49 @@ impl CpuBackend {
         first_index: u64,
         seed: u64,
     ) -> (Vec<ScenarioOutput>, Vec<Vec<u32>>) {
+        let (outs, departed, _) = self.run_shadowed_observed::<T, ()>(
+            model,
+            shadows,
+            scenarios,
+            first_index,
+            seed,
+            || (),
+            |_, _| {},
+        );
+        (outs, departed)
+    }
+
+    /// [`CpuBackend::run_shadowed`] with an observer record per scenario, as
+    /// [`CpuBackend::run_observed`] keeps: where a shadow stayed, its run would have kept the
+    /// same record.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_shadowed_observed<T: Real, R: Send>(
+        &self,
+        model: &FundModel,
+        shadows: &[&FundModel],
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+        record: impl Fn() -> R + Sync,
+        observe: impl Fn(&mut R, &DayView<'_, T>) + Sync,
+    ) -> (Vec<ScenarioOutput>, Vec<Vec<u32>>, Vec<R>) {
         let key = key_of(seed);
-        self.each_scenario(
+        let (outs, recs) = self.each_scenario(
             model,
             scenarios,
             first_index,
-            Vec::new,
-            |ws: &mut Workspace<T>, sc, index, d| {
-                let (record, days) = simulate_shadowed(model, shadows, sc, index, key, ws);
+            || (Vec::new(), record()),
+            |ws: &mut Workspace<T>, sc, index, (d, rec): &mut (Vec<u32>, R)| {
+                let (out, days) =
+                    simulate_shadowed_observed(model, shadows, sc, index, key, ws, |view| {
+                        observe(rec, view)
+                    });
                 d.extend_from_slice(days);
-                record
+                out
             },
-        )
+        );
+        let (departed, records) = recs.into_iter().unzip();
+        (outs, departed, records)
     }
 
     /// Runs `simulate` on every scenario (the first has index `first_index`) with a record each,
@@ -142,7 +173,7 @@ impl CpuBackend {
     /// model not yet resolved is simulated and the others are followed as its shadows
     /// (`undertow_kernel::shadow`): each that stays on its path takes its record, and the rest
     /// go round again. So models whose paths agree on a scenario cost one run there. The models
-    /// must be policy variants of one fund (`shadow::shadowable` from one another).
+    /// must be policy and strategy variants of one fund (`shadow::shadowable` from one another).
     pub fn run_covered<T: Real>(
         &self,
         models: &[&FundModel],
@@ -151,8 +182,37 @@ impl CpuBackend {
         seed: u64,
         wanted: &[Vec<usize>],
     ) -> Vec<Vec<(ScenarioOutput, bool)>> {
+        self.run_covered_observed::<T, ()>(
+            models,
+            scenarios,
+            first_index,
+            seed,
+            wanted,
+            || (),
+            |_, _| {},
+        )
+        .into_iter()
+        .map(|recs| recs.into_iter().map(|(o, _, ran)| (o, ran)).collect())
+        .collect()
+    }
+
+    /// [`CpuBackend::run_covered`] with an observer record for each model simulated or followed
+    /// on each scenario, as [`CpuBackend::run_observed`] would keep in a plain run: a model that
+    /// stayed on another's path takes a copy of that run's record.
+    #[allow(clippy::too_many_arguments)]
+    pub fn run_covered_observed<T: Real, R: Clone + Send>(
+        &self,
+        models: &[&FundModel],
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+        wanted: &[Vec<usize>],
+        record: impl Fn() -> R + Sync,
+        observe: impl Fn(&mut R, &DayView<'_, T>) + Sync,
+    ) -> Vec<Vec<(ScenarioOutput, R, bool)>> {
         let key = key_of(seed);
-        let mut out: Vec<Vec<(ScenarioOutput, bool)>> = vec![Vec::new(); wanted.len()];
+        let mut out: Vec<Vec<(ScenarioOutput, R, bool)>> = Vec::new();
+        out.resize_with(wanted.len(), Vec::new);
         let Some(first) = models.first() else {
             return out;
         };
@@ -166,30 +226,37 @@ impl CpuBackend {
                     || Workspace::<T>::new(first),
                     |ws, (k, (want, recs))| {
                         let index = (first_index + k as u64) as u32;
-                        recs.resize(want.len(), (ScenarioOutput::default(), false));
+                        let mut done: Vec<Option<(ScenarioOutput, R, bool)>> = Vec::new();
+                        done.resize_with(want.len(), || None);
                         let mut open: Vec<usize> = (0..want.len()).collect();
                         while let Some((&lead, rest)) = open.split_first() {
                             let shadows: Vec<&FundModel> =
                                 rest.iter().map(|&i| models[want[i]]).collect();
-                            let (record, days) = simulate_shadowed(
+                            let mut rec = record();
+                            let (output, days) = simulate_shadowed_observed(
                                 models[want[lead]],
                                 &shadows,
                                 &scenarios[k],
                                 index,
                                 key,
                                 ws,
+                                |view| observe(&mut rec, view),
                             );
-                            recs[lead] = (record, true);
                             let mut left = Vec::new();
                             for (&i, &day) in rest.iter().zip(days) {
                                 if day == STAYED {
-                                    recs[i] = (record, false);
+                                    done[i] = Some((output, rec.clone(), false));
                                 } else {
                                     left.push(i);
                                 }
                             }
+                            done[lead] = Some((output, rec, true));
                             open = left;
                         }
+                        *recs = done
+                            .into_iter()
+                            .map(|r| r.expect("every wanted model resolved"))
+                            .collect();
                     },
                 );
         });
@@ -290,6 +357,84 @@ mod tests {
                 }
             }
             assert!(ran < records, "the two identical variants share their runs");
+        }
+    }
+
+    /// Strategy variants followed along the fund's own run and covered where they departed
+    /// give, with an observer, each variant's plain observed run: records and observer records
+    /// alike, at one and two threads. The lead's record stands in for a departed variant's
+    /// nowhere: somewhere the two differ, so the comparison can fail.
+    #[test]
+    fn observed_shadows_and_covered_runs_are_the_plain_observed_runs() {
+        use undertow_kernel::strategy;
+        let base = model();
+        let variants: Vec<FundModel> = [strategy::WATERFALL, strategy::PRO_RATA]
+            .into_iter()
+            .map(|code| {
+                let mut m = base.clone();
+                m.params.strategy = code;
+                m
+            })
+            .collect();
+        let models: Vec<&FundModel> = variants.iter().collect();
+        let scs = scenarios();
+        let day = |rec: &mut Days, view: &DayView<'_, f32>| {
+            let sold = (0..view.n_positions()).map(|p| view.sold_today(p)).sum();
+            rec.push((view.day(), view.trace().nav_per_share, sold));
+        };
+        let plain = CpuBackend::new(Some(1), 7).unwrap();
+        let runs: Vec<(Vec<ScenarioOutput>, Vec<Days>)> = variants
+            .iter()
+            .map(|m| plain.run_observed::<f32, Days>(m, &scs, 100, 9, Vec::new, day))
+            .collect();
+        let (own, own_days) = plain.run_observed::<f32, Days>(&base, &scs, 100, 9, Vec::new, day);
+        for threads in [1, 2] {
+            let cpu = CpuBackend::new(Some(threads), 8).unwrap();
+            let (outs, departed, days) =
+                cpu.run_shadowed_observed::<f32, Days>(&base, &models, &scs, 100, 9, Vec::new, day);
+            assert_eq!(
+                bytemuck::cast_slice::<_, u8>(&outs),
+                bytemuck::cast_slice::<_, u8>(&own)
+            );
+            assert_eq!(days, own_days);
+            let wanted: Vec<Vec<usize>> = departed
+                .iter()
+                .map(|d| (0..models.len()).filter(|&j| d[j] != STAYED).collect())
+                .collect();
+            let covered = cpu.run_covered_observed::<f32, Days>(
+                &models,
+                &scs,
+                100,
+                9,
+                &wanted,
+                Vec::new,
+                day,
+            );
+            let (mut stayed, mut lead_differs) = (0, 0);
+            for k in 0..scs.len() {
+                for (j, run) in runs.iter().enumerate() {
+                    let (o, d) = match wanted[k].iter().position(|&m| m == j) {
+                        Some(i) => {
+                            let (o, d, _) = &covered[k][i];
+                            if d != &own_days[k] {
+                                lead_differs += 1;
+                            }
+                            (*o, d.clone())
+                        }
+                        None => {
+                            stayed += 1;
+                            (outs[k], days[k].clone())
+                        }
+                    };
+                    assert_eq!(
+                        bytemuck::bytes_of(&o),
+                        bytemuck::bytes_of(&run.0[k]),
+                        "{k} {j}"
+                    );
+                    assert_eq!(d, run.1[k], "scenario {k}, variant {j}");
+                }
+            }
+            assert!(stayed > 0 && lead_differs > 0, "{stayed} {lead_differs}");
         }
     }
 }

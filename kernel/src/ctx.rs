@@ -22,7 +22,8 @@ pub struct Ctx<'a> {
     /// Philox key (the run seed).
     pub key: [u32; 2],
     pub lay: Layout,
-    /// Policy variants followed along this run (`crate::shadow`; CPU only, empty elsewhere).
+    /// Policy and strategy variants followed along this run (`crate::shadow`; CPU only, empty
+    /// elsewhere).
     pub shadows: &'a [Ctx<'a>],
 }
 

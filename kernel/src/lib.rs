@@ -24,6 +24,6 @@ pub mod testing;
 pub use params::*;
 pub use real::Real;
 pub use simulate::{
-    simulate, simulate_lanes, simulate_observed, simulate_shadowed, simulate_traced, DayTrace,
-    DayView, Workspace,
+    simulate, simulate_lanes, simulate_observed, simulate_shadowed, simulate_shadowed_observed,
+    simulate_traced, DayTrace, DayView, Workspace,
 };

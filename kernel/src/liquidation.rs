@@ -671,6 +671,9 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let goal = need.max(T::zero()) + rebuild;
 
     if goal > T::zero() {
+        if !c.shadows.is_empty() {
+            crate::shadow::check_strategy(c, st, t);
+        }
         if f.strategy == strategy::WATERFALL {
             waterfall(c, st, goal);
         } else if f.strategy == strategy::PRO_RATA {

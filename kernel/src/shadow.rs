@@ -1,19 +1,26 @@
-//! Policy variants followed along one run ("shadows"), so that a calibration grid reruns only the
-//! scenarios where a variant's path leaves the reference's (issue 13; CPU only, no WGSL twin,
-//! like `St::ind`).
+//! Policy and strategy variants followed along one run ("shadows"), so that a calibration grid or
+//! a comparison of liquidation strategies reruns only the scenarios where a variant's path leaves
+//! the reference's (issue 13; CPU only, no WGSL twin, like `St::ind`).
 //!
 //! A shadow is a variant of the reference fund that differs from it in its redemption policy
-//! alone: the gate's triggers, levels, rule, cap and minimum duration, the investor-level gate,
-//! and swing pricing ([`shadowable`]). The kernel reads those settings at three decisions only:
+//! (the gate's triggers, levels, rule, cap and minimum duration, the investor-level gate, and
+//! swing pricing) and in its liquidation strategy (the strategy, the balanced strategy's style
+//! drift, the waterfall's order) alone ([`shadowable`]). The kernel reads those settings at four
+//! decisions only:
 //!
 //! 1. the investors' liquidity concern (`investors::liquidity_concern`, when the liquidity
 //!    feedback is on): the proximity to the policy's triggers;
 //! 2. a dealing day's gate and each large holder's eligible shares (`policy::deal`);
-//! 3. the swing factor (`liquidation::swing_factor`).
+//! 3. the swing factor (`liquidation::swing_factor`);
+//! 4. a dealing day's allocation of a positive sale goal among the positions
+//!    (`liquidation::liquidate`): the strategy. A day with nothing to sell reads no strategy
+//!    setting.
 //!
-//! At each of them the kernel also evaluates every shadow's decision, with the shadow's own
-//! settings on the reference's state, and records the first day one differs bit for bit as the
-//! shadow's departure day. Until that day the shadow's run would have taken the same decisions on
+//! At each of the first three the kernel also evaluates every shadow's decision, with the
+//! shadow's own settings on the reference's state, and records the first day one differs bit for
+//! bit as the shadow's departure day; at the fourth, a shadow whose strategy settings differ from
+//! the reference's departs on the first day with a positive goal (without comparing the
+//! allocations: it errs towards rerunning). Until that day the shadow's run would have taken the same decisions on
 //! the same state — the state is the same by induction, since nothing else reads the policy — so
 //! a shadow that never departs would have produced the reference's output record bit for bit.
 //! Any difference departs, however small (a concern of `+0.0` against `-0.0` included), so the
@@ -33,8 +40,9 @@ pub const STAYED: u32 = u32::MAX;
 /// The switches that belong to the redemption policy.
 const POLICY_SWITCHES: u32 = switch::GATES | switch::INVESTOR_GATE | switch::SWING;
 
-/// `params` with `from`'s redemption policy: every setting the three decisions read.
-fn with_policy_of(params: &FundParams, from: &FundParams) -> FundParams {
+/// `params` with `from`'s redemption policy and liquidation strategy: every setting the four
+/// decisions read (the waterfall's order aside: it is a record of its own).
+fn with_followed_of(params: &FundParams, from: &FundParams) -> FundParams {
     let mut p = *params;
     p.switches = (p.switches & !POLICY_SWITCHES) | (from.switches & POLICY_SWITCHES);
     p.gate_triggers = from.gate_triggers;
@@ -48,22 +56,24 @@ fn with_policy_of(params: &FundParams, from: &FundParams) -> FundParams {
     p.swing_threshold = from.swing_threshold;
     p.swing_cap = from.swing_cap;
     p.swing_fixed = from.swing_fixed;
+    p.strategy = from.strategy;
+    p.max_style_drift = from.max_style_drift;
     p
 }
 
-/// Whether `variant` differs from `reference` in its redemption policy alone, every other
-/// record equal byte for byte (the layout, and so the rings, included), so that it can be
-/// followed as a shadow of a run of `reference`.
+/// Whether `variant` differs from `reference` in its redemption policy and liquidation strategy
+/// alone, every other record equal byte for byte (the layout, and so the rings, included), so
+/// that it can be followed as a shadow of a run of `reference`.
 pub fn shadowable(reference: &FundModel, variant: &FundModel) -> bool {
     fn bytes<P: bytemuck::Pod>(v: &[P]) -> &[u8] {
         bytemuck::cast_slice(v)
     }
-    let params = with_policy_of(&variant.params, &reference.params);
+    let params = with_followed_of(&variant.params, &reference.params);
     bytemuck::bytes_of(&params) == bytemuck::bytes_of(&reference.params)
         && bytes(&variant.positions) == bytes(&reference.positions)
         && bytes(&variant.segments) == bytes(&reference.segments)
         && bytes(&variant.large) == bytes(&reference.large)
-        && variant.waterfall_order == reference.waterfall_order
+        && variant.waterfall_order.len() == reference.waterfall_order.len()
 }
 
 #[inline]
@@ -112,6 +122,22 @@ pub(crate) fn check_swing<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, accepted: T,
     depart(c, st, t, |s, st| {
         !same(swing_factor(s, st, accepted, nav), swing)
     });
+}
+
+/// Whether `s` would allocate a positive goal as `c` does: the same strategy, and the same
+/// setting of it where it has one (the balanced strategy's style drift, the waterfall's order).
+fn same_strategy(s: &Ctx, c: &Ctx) -> bool {
+    let (a, b) = (s.fund, c.fund);
+    a.strategy == b.strategy
+        && (a.strategy != strategy::BALANCED
+            || a.max_style_drift.to_bits() == b.max_style_drift.to_bits())
+        && (a.strategy != strategy::WATERFALL || s.order == c.order)
+}
+
+/// Decision 4: a dealing day with a positive goal to sell (called before the reference
+/// allocates it).
+pub(crate) fn check_strategy<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    depart(c, st, t, |s, _| !same_strategy(s, c));
 }
 
 #[cfg(test)]
@@ -177,7 +203,36 @@ mod tests {
             m.params.swing_cap = 0.02;
             out.push(m);
         }
+        out.extend(strategy_variants(r));
         out
+    }
+
+    /// Decision 4: the other strategies, the waterfall in another order, the balanced strategy
+    /// at a style drift that binds on these scenarios (at the busy fund's 0.1 it allocates as
+    /// min-cost does: it departs and changes no record), and a policy variant with another
+    /// strategy too.
+    fn strategy_variants(r: &FundModel) -> Vec<FundModel> {
+        let with = |code: u32| {
+            let mut m = r.clone();
+            m.params.strategy = code;
+            m
+        };
+        let mut reversed = with(strategy::WATERFALL);
+        reversed.waterfall_order.reverse();
+        let mut drift = with(strategy::BALANCED);
+        drift.params.max_style_drift = 0.02;
+        let mut both = with(strategy::PRO_RATA);
+        both.params.switches |= switch::GATES;
+        both.params.gate_triggers = gate::REDEMPTIONS_30D;
+        both.params.gate_redemptions_30d = 0.05;
+        both.params.gate_cap = 0.05;
+        vec![
+            with(strategy::WATERFALL),
+            reversed,
+            with(strategy::PRO_RATA),
+            drift,
+            both,
+        ]
     }
 
     fn scenarios() -> Vec<ScenarioParams> {
@@ -290,5 +345,57 @@ mod tests {
         m.params.switches |= switch::SWING;
         m.params.swing_fixed = 0.01;
         assert!(shadowable(&r, &m));
+        // The strategy's settings are followed; the class targets the balanced strategy steers
+        // to are not (no stage varies them), so a variant that moves them is a full rerun, as is
+        // one whose waterfall order is not a permutation of the same positions.
+        for v in strategy_variants(&r) {
+            assert!(shadowable(&r, &v));
+        }
+        let mut m = r.clone();
+        m.params.class_target_weight[0] += 0.01;
+        assert!(!shadowable(&r, &m));
+        let mut m = r.clone();
+        m.waterfall_order.pop();
+        assert!(!shadowable(&r, &m));
+    }
+
+    /// A strategy variant departs only on a day with something to sell, and the same strategy
+    /// with a setting it does not read never departs: the waterfall's order under min-cost,
+    /// the style drift under the waterfall.
+    #[test]
+    fn a_strategy_shadow_departs_on_the_first_day_with_a_goal() {
+        let r = reference();
+        let mut unread = r.clone();
+        unread.waterfall_order.reverse();
+        unread.params.max_style_drift = 0.3;
+        let waterfall = {
+            let mut m = r.clone();
+            m.params.strategy = strategy::WATERFALL;
+            m
+        };
+        let mut drift_unread = waterfall.clone();
+        drift_unread.params.max_style_drift = 0.3;
+        let mut ws = Workspace::<f32>::new(&r);
+        let (mut departed_somewhere, mut stayed_somewhere) = (false, false);
+        for (k, sc) in scenarios().iter().enumerate() {
+            let (_, departed) =
+                simulate_shadowed(&r, &[&unread, &waterfall], sc, k as u32, [5, 6], &mut ws);
+            assert_eq!(
+                departed[0], STAYED,
+                "scenario {k}: an unread setting departed"
+            );
+            if departed[1] == STAYED {
+                stayed_somewhere = true;
+            } else {
+                departed_somewhere = true;
+            }
+            let (_, departed) =
+                simulate_shadowed(&waterfall, &[&drift_unread], sc, k as u32, [5, 6], &mut ws);
+            assert_eq!(
+                departed[0], STAYED,
+                "scenario {k}: the waterfall read the drift"
+            );
+        }
+        assert!(departed_somewhere && stayed_somewhere);
     }
 }

@@ -400,6 +400,21 @@ pub fn simulate_shadowed<'w, T: Real>(
     key: [u32; 2],
     ws: &'w mut Workspace<T>,
 ) -> (ScenarioOutput, &'w [u32]) {
+    simulate_shadowed_observed(model, shadows, sc, index, key, ws, |_| {})
+}
+
+/// [`simulate_shadowed`], calling `observe` at the end of every day as
+/// [`simulate_observed`] does. A shadow that stays would have shown its observer the same
+/// views: the state is the same.
+pub fn simulate_shadowed_observed<'w, T: Real>(
+    model: &FundModel,
+    shadows: &[&FundModel],
+    sc: &ScenarioParams,
+    index: u32,
+    key: [u32; 2],
+    ws: &'w mut Workspace<T>,
+    observe: impl FnMut(&DayView<'_, T>),
+) -> (ScenarioOutput, &'w [u32]) {
     debug_assert!(shadows.iter().all(|m| shadow::shadowable(model, m)));
     let ctxs: Vec<Ctx> = shadows
         .iter()
@@ -413,7 +428,7 @@ pub fn simulate_shadowed<'w, T: Real>(
         "a shadow with another state layout"
     );
     c.shadows = &ctxs;
-    let out = run_days::<T, LANES>(&c, ws, |_| {});
+    let out = run_days::<T, LANES>(&c, ws, observe);
     (out, &ws.departed[..])
 }
 

@@ -459,6 +459,23 @@ fn variant(fund: &Fund, code: u32, order: Option<&[u32]>, cfg: &LiquidationConfi
     m
 }
 
+/// The models the designer compares, in this order: each of [`STRATEGIES`], then, when `order`
+/// is given and differs from the fund's, the waterfall in that order (the hierarchy's).
+pub fn variant_models(
+    fund: &Fund,
+    order: Option<&[u32]>,
+    cfg: &LiquidationConfig,
+) -> Vec<FundModel> {
+    let mut models: Vec<FundModel> = STRATEGIES
+        .iter()
+        .map(|&(_, code)| variant(fund, code, None, cfg))
+        .collect();
+    if let Some(order) = order.filter(|o| *o != fund.model.waterfall_order.as_slice()) {
+        models.push(variant(fund, strategy::WATERFALL, Some(order), cfg));
+    }
+    models
+}
+
 /// Runs stage 4 on the first `cfg.scenarios` of `scenarios` (indices from 0, the run's seed).
 /// `market` is stage 1's report (conditions, buckets, scores). Settings are assumed valid
 /// ([`LiquidationConfig::validate`]).
@@ -479,22 +496,16 @@ pub fn design(
     let order: Vec<u32> = hier.iter().map(|r| r.index as u32).collect();
 
     // Every strategy on the same scenarios; the hierarchy's waterfall reruns only when its order
-    // differs from the fund's.
-    let mut runs: Vec<RunMeasures> = STRATEGIES
+    // differs from the fund's. The strategies' paths agree until the first day with something
+    // to sell, so all but one are followed along it (`Simulator::run_variants_with_positions`).
+    let models = variant_models(fund, Some(&order), cfg);
+    let with_hierarchy = models.len() > STRATEGIES.len();
+    let mut runs: Vec<RunMeasures> = models
         .iter()
-        .map(|&(_, code)| {
-            let model = variant(fund, code, None, cfg);
-            let (outs, ends) = sim.run_with_positions(&model, sc, 0, seed);
-            measure(&model, outs, &ends)
-        })
+        .zip(sim.run_variants_with_positions(&models, sc, 0, seed))
+        .map(|(model, (outs, ends))| measure(model, outs, &ends))
         .collect();
-    let hierarchy_run = if order == fund.model.waterfall_order {
-        None
-    } else {
-        let model = variant(fund, strategy::WATERFALL, Some(&order), cfg);
-        let (outs, ends) = sim.run_with_positions(&model, sc, 0, seed);
-        Some(measure(&model, outs, &ends))
-    };
+    let hierarchy_run = if with_hierarchy { runs.pop() } else { None };
 
     // Significant redemptions, chosen on the reference run (module doc): the same scenarios for
     // every strategy, chosen without looking at any compared strategy's run.

@@ -75,10 +75,10 @@ pub(crate) fn factor_deviation(start: &[f64; 3], end: &[f64; 3]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-pub(crate) fn measure(
+pub(crate) fn measure<E: std::borrow::Borrow<PositionEnd>>(
     model: &FundModel,
     outputs: Vec<ScenarioOutput>,
-    ends: &[PositionEnd],
+    ends: &[E],
 ) -> RunMeasures {
     let weights: Vec<f64> = model.positions.iter().map(|p| p.weight as f64).collect();
     let targets = model.params.class_target_weight.map(|t| t as f64);
@@ -99,6 +99,7 @@ pub(crate) fn measure(
         outputs: Vec::new(),
     };
     for (o, e) in outputs.iter().zip(ends) {
+        let e: &PositionEnd = e.borrow();
         m.cost_bps
             .push((o.cost_spread as f64 + o.cost_impact as f64) * 1e4);
         m.impact_bps.push(o.cost_impact as f64 * 1e4);

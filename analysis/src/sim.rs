@@ -133,7 +133,8 @@ fn is_prefix(a: &[ScenarioParams], b: &[ScenarioParams]) -> bool {
 struct Slot {
     outputs: OnceLock<Arc<Vec<ScenarioOutput>>>,
     holders: OnceLock<Arc<Vec<HolderEnd>>>,
-    positions: OnceLock<Arc<Vec<PositionEnd>>>,
+    /// Each scenario's positions' ends, shared with the runs served from them.
+    positions: OnceLock<Arc<Vec<Arc<PositionEnd>>>>,
 }
 
 /// The main sweep's records and what they were simulated from.
@@ -350,6 +351,13 @@ impl Simulator {
         self.shared
             .cpu
             .run::<f32>(model, scenarios, first_index, seed)
+    }
+
+    /// Whether `bytes` more of observer records would fit the memo's budget now (`keep` checks
+    /// again).
+    fn fits(&self, bytes: usize) -> bool {
+        self.shared.record_bytes.load(Ordering::Relaxed) + bytes as u64
+            <= self.shared.record_limit as u64
     }
 
     /// Keeps observer records unless the memo's budget for them is spent.
@@ -609,7 +617,8 @@ impl Simulator {
             .unzip();
         let _ = slot.holders.set(Arc::new(holders));
         if observe_ends {
-            let ends: Vec<PositionEnd> = positions.into_iter().flatten().collect();
+            let ends: Vec<Arc<PositionEnd>> =
+                positions.into_iter().flatten().map(Arc::new).collect();
             self.keep(&slot.positions, &Arc::new(ends), position_bytes);
         }
         ladder_outs
@@ -693,7 +702,7 @@ impl Simulator {
         let slot = self.slot(&key);
         if let (Some(ends), Some(outs)) = (slot.positions.get(), slot.outputs.get()) {
             self.count(model, scenarios.len(), true);
-            return (outs.to_vec(), ends.to_vec());
+            return (outs.to_vec(), ends.iter().map(|e| (**e).clone()).collect());
         }
         let np = model.params.n_positions as usize;
         let (outs, ends) = self.shared.cpu.run_observed::<f32, PositionEnd>(
@@ -705,11 +714,12 @@ impl Simulator {
             observe_positions,
         );
         self.count(model, scenarios.len(), false);
-        let ends = Arc::new(ends);
         let bytes = position_ends_bytes(ends.len(), np);
         let _ = slot.outputs.set(Arc::new(outs.clone()));
-        self.keep(&slot.positions, &ends, bytes);
-        let ends = Arc::try_unwrap(ends).unwrap_or_else(|a| a.to_vec());
+        if self.fits(bytes) {
+            let kept: Vec<Arc<PositionEnd>> = ends.iter().cloned().map(Arc::new).collect();
+            self.keep(&slot.positions, &Arc::new(kept), bytes);
+        }
         (outs, ends)
     }
 }
@@ -746,7 +756,7 @@ impl Simulator {
         for (i, slot) in slots.iter().enumerate() {
             if let (Some(ends), Some(outs)) = (slot.positions.get(), slot.outputs.get()) {
                 self.count(&models[i], n, true);
-                runs[i] = Some((outs.to_vec(), ends.iter().cloned().map(Arc::new).collect()));
+                runs[i] = Some((outs.to_vec(), ends.to_vec()));
             } else if !open.iter().any(|&j| Arc::ptr_eq(&slots[j], slot)) {
                 open.push(i);
             }

@@ -724,84 +724,112 @@ impl Simulator {
     }
 }
 
+/// A followed run's observer record: the positions' ends while the scenario runs, reduced by
+/// the caller's function on its last day and dropped, so that only the reductions are held.
+#[derive(Clone)]
+struct Reduced<M> {
+    end: PositionEnd,
+    done: Option<M>,
+}
+
 impl Simulator {
     /// Reruns of each of `models` on `scenarios` (the first has index `first_index`, seed
-    /// `seed`) with each position's sales and ends, each exactly what
-    /// [`Simulator::run_with_positions`] would give it, bit for bit. Models whose records and
-    /// ends the memo holds are served from it. Of the rest, the first is simulated, and those
-    /// that differ from it in their redemption policy and liquidation strategy alone
-    /// (`undertow_kernel::shadow::shadowable`: another strategy, style drift or waterfall order)
-    /// are followed as its shadows: simulated only on the scenarios where they leave its path
-    /// (for a strategy, a day with something to sell), several there following one another as
-    /// in [`Simulator::run_variants`]; elsewhere their records and ends are the first's. Any
-    /// other model is a plain observed rerun. Each model counts as one rerun; only the
-    /// scenario-days simulated count as simulated. Ends are shared, not copied, between models
-    /// whose paths agreed.
-    pub fn run_variants_with_positions(
+    /// `seed`) with each scenario's positions' ends reduced by `reduce`: each exactly
+    /// `reduce` of what [`Simulator::run_with_positions`] would give that model, records bit
+    /// for bit. Models whose records and ends the memo holds are served from it. Of the rest,
+    /// the first is simulated, and those that differ from it in their redemption policy and
+    /// liquidation strategy alone (`undertow_kernel::shadow::shadowable`: another strategy,
+    /// style drift or waterfall order) are followed as its shadows: simulated only on the
+    /// scenarios where they leave its path (for a strategy, a day with something to sell),
+    /// several there following one another as in [`Simulator::run_variants`]; elsewhere their
+    /// records and reductions are the first's. Any other model is a plain observed rerun. Each
+    /// model counts as one rerun; only the scenario-days simulated count as simulated.
+    ///
+    /// A scenario's ends are reduced on its last day, with the model that ran it: followed
+    /// models share every record but their policy and strategy, which `reduce` must not read.
+    /// Only the reductions are kept, so memory does not grow with positions times scenarios.
+    pub fn run_variants_with_positions<M: Clone + Send + Sync>(
         &self,
         models: &[FundModel],
         scenarios: &[ScenarioParams],
         first_index: u64,
         seed: u64,
-    ) -> Vec<(Vec<ScenarioOutput>, Vec<Arc<PositionEnd>>)> {
-        type Run = (Vec<ScenarioOutput>, Vec<Arc<PositionEnd>>);
+        reduce: impl Fn(&FundModel, &PositionEnd) -> M + Sync,
+    ) -> Vec<(Vec<ScenarioOutput>, Vec<M>)> {
+        type Run<M> = (Vec<ScenarioOutput>, Vec<M>);
         let n = scenarios.len();
         let slots: Vec<Arc<Slot>> = models
             .iter()
             .map(|m| self.slot(&self.key(m, scenarios, first_index, seed)))
             .collect();
-        let mut runs: Vec<Option<Run>> = vec![None; models.len()];
+        let mut runs: Vec<Option<Run<M>>> = vec![None; models.len()];
         // Served from the memo, and models asked twice: each slot once.
         let mut open: Vec<usize> = Vec::new();
         for (i, slot) in slots.iter().enumerate() {
             if let (Some(ends), Some(outs)) = (slot.positions.get(), slot.outputs.get()) {
                 self.count(&models[i], n, true);
-                runs[i] = Some((outs.to_vec(), ends.to_vec()));
+                let reduced = ends.iter().map(|e| reduce(&models[i], e)).collect();
+                runs[i] = Some((outs.to_vec(), reduced));
             } else if !open.iter().any(|&j| Arc::ptr_eq(&slots[j], slot)) {
                 open.push(i);
             }
         }
         if let Some((&lead, rest)) = open.split_first() {
-            let np = models[lead].params.n_positions as usize;
             let (follow, plain): (Vec<usize>, Vec<usize>) = rest
                 .iter()
                 .partition(|&&i| shadowable(&models[lead], &models[i]));
             let shadows: Vec<&FundModel> = follow.iter().map(|&i| &models[i]).collect();
-            let (outs, departed, ends) = self.shared.cpu.run_shadowed_observed::<f32, PositionEnd>(
+            // The ends are sized on the first day, so only the scenarios in flight hold them.
+            let record = || Reduced::<M> {
+                end: PositionEnd::default(),
+                done: None,
+            };
+            let observe = |rec: &mut Reduced<M>, view: &DayView<'_, f32>| {
+                if rec.end.sold.is_empty() {
+                    rec.end = PositionEnd::zeros(view.n_positions() as usize);
+                }
+                observe_positions(&mut rec.end, view);
+                if view.is_last_day() {
+                    rec.done = Some(reduce(&models[lead], &rec.end));
+                    rec.end = PositionEnd::default();
+                }
+            };
+            let done = |r: Reduced<M>| r.done.expect("reduced on the last day");
+            let (outs, departed, recs) = self.shared.cpu.run_shadowed_observed::<f32, Reduced<M>>(
                 &models[lead],
                 &shadows,
                 scenarios,
                 first_index,
                 seed,
-                || PositionEnd::zeros(np),
-                observe_positions,
+                record,
+                observe,
             );
             self.count(&models[lead], n, false);
-            let ends: Vec<Arc<PositionEnd>> = ends.into_iter().map(Arc::new).collect();
+            let reduced: Vec<M> = recs.into_iter().map(done).collect();
             let wanted: Vec<Vec<usize>> = departed
                 .iter()
                 .map(|d| (0..follow.len()).filter(|&j| d[j] != STAYED).collect())
                 .collect();
-            let covered = self.shared.cpu.run_covered_observed::<f32, PositionEnd>(
+            let covered = self.shared.cpu.run_covered_observed::<f32, Reduced<M>>(
                 &shadows,
                 scenarios,
                 first_index,
                 seed,
                 &wanted,
-                || PositionEnd::zeros(np),
-                observe_positions,
+                record,
+                observe,
             );
-            let mut followed: Vec<Run> = vec![(outs.clone(), ends.clone()); follow.len()];
+            let mut followed: Vec<Run<M>> = vec![(outs.clone(), reduced.clone()); follow.len()];
             let mut simulated = vec![0usize; follow.len()];
             for (k, (want, recs)) in wanted.iter().zip(covered).enumerate() {
-                for (&j, (o, end, ran)) in want.iter().zip(recs) {
+                for (&j, (o, rec, ran)) in want.iter().zip(recs) {
                     followed[j].0[k] = o;
-                    followed[j].1[k] = Arc::new(end);
+                    followed[j].1[k] = done(rec);
                     simulated[j] += ran as usize;
                 }
             }
             let _ = slots[lead].outputs.set(Arc::new(outs.clone()));
-            runs[lead] = Some((outs, ends));
+            runs[lead] = Some((outs, reduced));
             for ((&i, run), ran) in follow.iter().zip(followed).zip(simulated) {
                 let _ = slots[i].outputs.set(Arc::new(run.0.clone()));
                 self.count_scenarios(&models[i], ran, n, false);
@@ -810,7 +838,8 @@ impl Simulator {
             for i in plain {
                 let (outs, ends) =
                     self.run_with_positions(&models[i], scenarios, first_index, seed);
-                runs[i] = Some((outs, ends.into_iter().map(Arc::new).collect()));
+                let reduced = ends.iter().map(|e| reduce(&models[i], e)).collect();
+                runs[i] = Some((outs, reduced));
             }
         }
         // Models asked twice take the first one's run (counted as served).

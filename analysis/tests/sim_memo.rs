@@ -449,6 +449,7 @@ fn the_ladders_run_serves_the_holders_and_positions_runs() {
 #[test]
 fn strategy_variants_followed_along_one_run_are_the_fresh_observed_reruns() {
     use undertow_analysis::liquidation_design::reference_model;
+    use undertow_analysis::liquidation_design::strategies::end_measures;
     use undertow_analysis::liquidation_design::{config::LiquidationConfig, variant_models};
 
     let n = 200;
@@ -471,7 +472,8 @@ fn strategy_variants_followed_along_one_run_are_the_fresh_observed_reruns() {
         &[fund.model.params.indicator_thresholds],
     );
     let before = sim.work();
-    let runs = sim.run_variants_with_positions(&models, &scenarios, 0, SEED);
+    // Reduced to the ends themselves, so that every position's are compared.
+    let runs = sim.run_variants_with_positions(&models, &scenarios, 0, SEED, |_, e| e.clone());
     let w = sim.work();
     let asked = w.reruns - before.reruns;
     let simulated = w.simulated_scenario_days - before.simulated_scenario_days;
@@ -501,9 +503,8 @@ fn strategy_variants_followed_along_one_run_are_the_fresh_observed_reruns() {
             same_outputs(outs, &fresh),
             "model {i}: records differ from a fresh rerun"
         );
-        let ends: Vec<_> = ends.iter().map(|e| (**e).clone()).collect();
         assert_eq!(
-            ends, fresh_ends,
+            ends, &fresh_ends,
             "model {i}: positions' ends differ from a fresh rerun"
         );
         if !same_outputs(outs, &runs[0].0) {
@@ -517,11 +518,20 @@ fn strategy_variants_followed_along_one_run_are_the_fresh_observed_reruns() {
 
     // A corrupted end of a followed strategy is seen.
     let (_, fresh_ends) = plain.run_with_positions(&models[2], &scenarios, 0, SEED);
-    let mut bad: Vec<_> = runs[2].1.iter().map(|e| (**e).clone()).collect();
+    let mut bad = runs[2].1.clone();
     let k = bad
         .iter()
         .position(|e| e.sold.iter().any(|&s| s > 0.0))
         .unwrap();
     bad[k].sold[0] += 1e-9;
     assert_ne!(bad, fresh_ends);
+
+    // The stage's own reduction, on a fresh simulator: each model's measures are those of its
+    // fresh rerun's ends.
+    let sim = Simulator::new(Some(2)).unwrap();
+    let reduced = sim.run_variants_with_positions(&models, &scenarios, 0, SEED, end_measures);
+    for (i, ((_, measures), (_, ends))) in reduced.iter().zip(&runs).enumerate() {
+        let fresh: Vec<_> = ends.iter().map(|e| end_measures(&models[i], e)).collect();
+        assert_eq!(measures, &fresh, "model {i}: measures differ");
+    }
 }

@@ -129,7 +129,9 @@ use crate::sim::Simulator;
 pub use config::{LiquidationConfig, LiquidationWeights};
 use execution::{execution_row, ExecutionRow, ExecutionSettings, APPROACHES};
 use hierarchy::{allocate, hierarchy, judge};
-use strategies::{mean, measure, reduction, score_and_rank, share, sorted, summarise, RunMeasures};
+use strategies::{
+    end_measures, mean, measure, reduction, score_and_rank, share, sorted, summarise, RunMeasures,
+};
 use undertow_host::aggregate::quantile;
 use undertow_host::fund::Fund;
 
@@ -500,10 +502,10 @@ pub fn design(
     // to sell, so all but one are followed along it (`Simulator::run_variants_with_positions`).
     let models = variant_models(fund, Some(&order), cfg);
     let with_hierarchy = models.len() > STRATEGIES.len();
-    let mut runs: Vec<RunMeasures> = models
-        .iter()
-        .zip(sim.run_variants_with_positions(&models, sc, 0, seed))
-        .map(|(model, (outs, ends))| measure(model, outs, &ends))
+    let mut runs: Vec<RunMeasures> = sim
+        .run_variants_with_positions(&models, sc, 0, seed, end_measures)
+        .into_iter()
+        .map(|(outs, ends)| measure(outs, &ends))
         .collect();
     let hierarchy_run = if with_hierarchy { runs.pop() } else { None };
 

@@ -75,18 +75,49 @@ pub(crate) fn factor_deviation(start: &[f64; 3], end: &[f64; 3]) -> f64 {
         .fold(0.0, f64::max)
 }
 
-pub(crate) fn measure<E: std::borrow::Borrow<PositionEnd>>(
-    model: &FundModel,
-    outputs: Vec<ScenarioOutput>,
-    ends: &[E],
-) -> RunMeasures {
-    let weights: Vec<f64> = model.positions.iter().map(|p| p.weight as f64).collect();
+/// What one scenario's positions' ends say about a run, computed as soon as the scenario ends
+/// (`Simulator::run_variants_with_positions` keeps only these).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EndMeasures {
+    /// Alpha forgone on what was sold, for the days left after each sale, bps of initial NAV.
+    pub alpha_bps: f64,
+    /// Style drift against the day-0 holdings at the horizon's prices.
+    pub style: f64,
+    /// Style drift against the class targets.
+    pub style_vs_target: f64,
+    /// Largest relative change of the factor exposures.
+    pub factor: f64,
+    /// Value sold over the run, fraction of initial NAV.
+    pub sold: f64,
+}
+
+/// [`EndMeasures`] of one scenario's positions' ends on `model`.
+pub fn end_measures(model: &FundModel, e: &PositionEnd) -> EndMeasures {
     let targets = model.params.class_target_weight.map(|t| t as f64);
-    let alpha_daily: Vec<f64> = model
+    let alpha: f64 = model
         .positions
         .iter()
         .map(|p| p.alpha as f64 / TRADING_DAYS_PER_YEAR)
+        .zip(&e.sold_days_left)
+        .map(|(a, s)| a * s)
+        .sum();
+    // The portfolio had nothing been sold: the day-0 holdings at the horizon's prices.
+    let kept: Vec<f64> = model
+        .positions
+        .iter()
+        .zip(&e.price)
+        .map(|(p, price)| p.weight as f64 * price)
         .collect();
+    EndMeasures {
+        alpha_bps: alpha * 1e4,
+        style: style_drift(model, &e.value, &class_weights(model, &kept)),
+        style_vs_target: style_drift(model, &e.value, &targets),
+        factor: factor_deviation(&exposures(model, &kept), &exposures(model, &e.value)),
+        sold: e.sold.iter().sum(),
+    }
+}
+
+pub(crate) fn measure(outputs: Vec<ScenarioOutput>, ends: &[EndMeasures]) -> RunMeasures {
     let mut m = RunMeasures {
         cost_bps: Vec::with_capacity(outputs.len()),
         impact_bps: Vec::with_capacity(outputs.len()),
@@ -99,28 +130,15 @@ pub(crate) fn measure<E: std::borrow::Borrow<PositionEnd>>(
         outputs: Vec::new(),
     };
     for (o, e) in outputs.iter().zip(ends) {
-        let e: &PositionEnd = e.borrow();
         m.cost_bps
             .push((o.cost_spread as f64 + o.cost_impact as f64) * 1e4);
         m.impact_bps.push(o.cost_impact as f64 * 1e4);
         m.mtm_bps.push(o.mtm_loss as f64 * 1e4);
-        let alpha: f64 = alpha_daily
-            .iter()
-            .zip(&e.sold_days_left)
-            .map(|(a, s)| a * s)
-            .sum();
-        m.alpha_bps.push(alpha * 1e4);
-        // The portfolio had nothing been sold: the day-0 holdings at the horizon's prices.
-        let kept: Vec<f64> = weights.iter().zip(&e.price).map(|(w, p)| w * p).collect();
-        m.style
-            .push(style_drift(model, &e.value, &class_weights(model, &kept)));
-        m.style_vs_target
-            .push(style_drift(model, &e.value, &targets));
-        m.factor.push(factor_deviation(
-            &exposures(model, &kept),
-            &exposures(model, &e.value),
-        ));
-        m.sold.push(e.sold.iter().sum());
+        m.alpha_bps.push(e.alpha_bps);
+        m.style.push(e.style);
+        m.style_vs_target.push(e.style_vs_target);
+        m.factor.push(e.factor);
+        m.sold.push(e.sold);
     }
     m.outputs = outputs;
     m

@@ -25,6 +25,9 @@ pub struct Ctx<'a> {
     /// Policy and strategy variants followed along this run (`crate::shadow`; CPU only, empty
     /// elsewhere).
     pub shadows: &'a [Ctx<'a>],
+    /// As a shadow: whether its redemption policy is its lead's (`crate::shadow::same_policy`),
+    /// so that the policy's decisions cannot depart it. False elsewhere.
+    pub policy_of_lead: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -45,6 +48,7 @@ impl<'a> Ctx<'a> {
             key,
             lay: Layout::new(&model.params),
             shadows: &[],
+            policy_of_lead: false,
         }
     }
 

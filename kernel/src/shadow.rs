@@ -40,9 +40,8 @@ pub const STAYED: u32 = u32::MAX;
 /// The switches that belong to the redemption policy.
 const POLICY_SWITCHES: u32 = switch::GATES | switch::INVESTOR_GATE | switch::SWING;
 
-/// `params` with `from`'s redemption policy and liquidation strategy: every setting the four
-/// decisions read (the waterfall's order aside: it is a record of its own).
-fn with_followed_of(params: &FundParams, from: &FundParams) -> FundParams {
+/// `params` with `from`'s redemption policy: every setting the first three decisions read.
+fn with_policy_of(params: &FundParams, from: &FundParams) -> FundParams {
     let mut p = *params;
     p.switches = (p.switches & !POLICY_SWITCHES) | (from.switches & POLICY_SWITCHES);
     p.gate_triggers = from.gate_triggers;
@@ -56,9 +55,22 @@ fn with_followed_of(params: &FundParams, from: &FundParams) -> FundParams {
     p.swing_threshold = from.swing_threshold;
     p.swing_cap = from.swing_cap;
     p.swing_fixed = from.swing_fixed;
+    p
+}
+
+/// `params` with `from`'s redemption policy and liquidation strategy: every setting the four
+/// decisions read (the waterfall's order aside: it is a record of its own).
+fn with_followed_of(params: &FundParams, from: &FundParams) -> FundParams {
+    let mut p = with_policy_of(params, from);
     p.strategy = from.strategy;
     p.max_style_drift = from.max_style_drift;
     p
+}
+
+/// Whether `a` and `b` have the same redemption policy, byte for byte: a shadow with its lead's
+/// policy takes the lead's first three decisions, so they are not evaluated for it.
+pub(crate) fn same_policy(a: &FundParams, b: &FundParams) -> bool {
+    bytemuck::bytes_of(&with_policy_of(a, b)) == bytemuck::bytes_of(a)
 }
 
 /// Whether `variant` differs from `reference` in its redemption policy and liquidation strategy
@@ -92,10 +104,16 @@ fn depart<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, differs: impl Fn(&Ctx, &St<T
     }
 }
 
+/// [`depart`] at a policy decision (1 to 3): shadows with the lead's policy are skipped.
+#[inline]
+fn depart_policy<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, differs: impl Fn(&Ctx, &St<T>) -> bool) {
+    depart(c, st, t, |s, st| !s.policy_of_lead && differs(s, st));
+}
+
 /// Decision 1: the liquidity concern the investors read today (`liq`, the reference's).
 pub(crate) fn check_concern<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, liq: T) {
     let nav_prev = nav_prev(st);
-    depart(c, st, t, |s, st| {
+    depart_policy(c, st, t, |s, st| {
         !same(liquidity_concern(s, st, t, nav_prev), liq)
     });
 }
@@ -106,7 +124,7 @@ pub(crate) fn check_concern<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, liq: T) {
 pub(crate) fn check_gate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, alr: T, triggered: bool) {
     let running = st.get(slot::GATE_DAYS_LEFT) > T::zero();
     let gated = triggered || running;
-    depart(c, st, t, |s, st| {
+    depart_policy(c, st, t, |s, st| {
         let fired = gate_triggered(s, st, t, alr);
         fired != triggered
             || (triggered && s.fund.gate_min_days != c.fund.gate_min_days)
@@ -119,7 +137,7 @@ pub(crate) fn check_gate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, alr: T, trigg
 /// Decision 3: today's swing factor (`swing`, the reference's, for `accepted` shares' value
 /// against `nav`).
 pub(crate) fn check_swing<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, accepted: T, nav: T, swing: T) {
-    depart(c, st, t, |s, st| {
+    depart_policy(c, st, t, |s, st| {
         !same(swing_factor(s, st, accepted, nav), swing)
     });
 }
@@ -357,6 +375,24 @@ mod tests {
         let mut m = r.clone();
         m.waterfall_order.pop();
         assert!(!shadowable(&r, &m));
+    }
+
+    /// Only shadows with the lead's policy skip the policy's decisions: every policy variant
+    /// differs from the reference in it, every strategy-only variant does not.
+    #[test]
+    fn strategy_only_variants_share_the_leads_policy() {
+        let r = reference();
+        assert!(same_policy(&r.params, &r.params));
+        let strategies = strategy_variants(&r);
+        let (policy_and_strategy, strategy_only) = strategies.split_last().unwrap();
+        assert!(!same_policy(&policy_and_strategy.params, &r.params));
+        for v in strategy_only {
+            assert!(same_policy(&v.params, &r.params));
+        }
+        let all = variants(&r);
+        for v in &all[..all.len() - strategies.len()] {
+            assert!(!same_policy(&v.params, &r.params));
+        }
     }
 
     /// A strategy variant departs only on a day with something to sell, and the same strategy

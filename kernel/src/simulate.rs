@@ -418,7 +418,10 @@ pub fn simulate_shadowed_observed<'w, T: Real>(
     debug_assert!(shadows.iter().all(|m| shadow::shadowable(model, m)));
     let ctxs: Vec<Ctx> = shadows
         .iter()
-        .map(|m| Ctx::new(m, sc, index, key))
+        .map(|m| Ctx {
+            policy_of_lead: shadow::same_policy(&m.params, &model.params),
+            ..Ctx::new(m, sc, index, key)
+        })
         .collect();
     let mut c = Ctx::new(model, sc, index, key);
     // The shadows read this run's state words: the same layout (it depends on the counts and

@@ -32,7 +32,7 @@ pub mod stats;
 pub mod table;
 pub mod tables;
 
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde::Serialize;
 use undertow_kernel::{ScenarioOutput, ScenarioParams};
@@ -49,6 +49,7 @@ use investor_behaviour::InvestorReport;
 use liquidation_design::LiquidationReport;
 use sim::{Simulator, Work};
 
+use undertow_host::backend::{Backend, BackendError};
 use undertow_host::fund::Fund;
 use undertow_host::run::scenario_block;
 
@@ -67,6 +68,10 @@ pub enum AnalysisError {
     Threads(#[from] rayon::ThreadPoolBuildError),
     #[error("the main sweep has no scenarios: the analysis needs at least one")]
     NoScenarios,
+    /// A stage's reruns on its device failed. The stage is rerun on the CPU
+    /// ([`run_analysis_on`]), so this reaches a caller only from a stage run directly.
+    #[error("stage reruns on the device: {0}")]
+    Device(#[from] BackendError),
 }
 
 impl AnalysisError {
@@ -108,6 +113,38 @@ pub struct StageRun {
     /// Of those, reruns served without simulating: the same rerun already done in this run (by
     /// this stage or another), or the main sweep's own records.
     pub reruns_shared: u64,
+    /// The device the stage's plain reruns ran on ([`sim::Simulator::run_on_device`]), as it
+    /// describes itself; absent where they ran on the CPU (every stage, unless the run asked
+    /// for its stage reruns on a GPU).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
+    /// Of `simulated_scenario_days`, those simulated on `device`.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub device_scenario_days: u64,
+    /// Why the stage ran on the CPU after all: its device failed, and the whole stage was rerun
+    /// on the CPU so that its comparisons stay on one device.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_fallback: Option<String>,
+}
+
+/// An error and its causes, as `{:#}` of an `anyhow` error prints them (a cause the message
+/// already ends with is not repeated).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !text.ends_with(&c_text) {
+            text.push_str(": ");
+            text.push_str(&c_text);
+        }
+        cause = c.source();
+    }
+    text
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The analysis' part of `summary.json`: one section per stage, the findings, and how each stage
@@ -157,25 +194,69 @@ impl Context<'_> {
     }
 }
 
+/// How one stage ran: its work, and where its device reruns went.
+#[derive(Clone, Debug, Default)]
+struct StageWork {
+    work: Work,
+    device: Option<String>,
+    device_fallback: Option<String>,
+}
+
 /// Runs one stage, reading its dependencies' outputs and storing its own, on its own view of
-/// the simulator (which counts the stage's work).
+/// the simulator (which counts the stage's work), with `device` for its plain reruns. When the
+/// device fails, the whole stage is run again on the CPU: a stage's comparisons (compositions
+/// against one another, the cash-only search against them) stay on one device.
 fn run_stage(
     id: StageId,
     ctx: &Context,
     out: &Outputs,
-    work: &Mutex<Vec<(StageId, Work)>>,
+    device: Option<&Arc<dyn Backend>>,
+    work: &Mutex<Vec<(StageId, StageWork)>>,
 ) -> Result<(), AnalysisError> {
-    let sim = ctx.sim.view();
-    let ctx = &Context {
-        inputs: ctx.inputs,
-        cfg: ctx.cfg,
-        sim: &sim,
-        scenarios: ctx.scenarios,
+    let on = |sim: &Simulator| {
+        let ctx = &Context {
+            inputs: ctx.inputs,
+            cfg: ctx.cfg,
+            sim,
+            scenarios: ctx.scenarios,
+        };
+        run_stage_on(id, ctx, out)
     };
-    let r = run_stage_on(id, ctx, out);
+    let mut ran = StageWork::default();
+    let r = match device {
+        Some(d) => {
+            let sim = ctx.sim.on_device(Arc::clone(d));
+            match on(&sim) {
+                Err(AnalysisError::Device(e)) => {
+                    ran.device_fallback = Some(format!(
+                        "{}: {}; the stage was rerun on the CPU",
+                        d.describe(),
+                        with_causes(&e)
+                    ));
+                    let cpu = ctx.sim.view();
+                    let r = on(&cpu);
+                    ran.work = cpu.work();
+                    r
+                }
+                r => {
+                    ran.work = sim.work();
+                    if ran.work.device_reruns > 0 {
+                        ran.device = sim.device();
+                    }
+                    r
+                }
+            }
+        }
+        None => {
+            let sim = ctx.sim.view();
+            let r = on(&sim);
+            ran.work = sim.work();
+            r
+        }
+    };
     work.lock()
         .unwrap_or_else(|p| p.into_inner())
-        .push((id, sim.work()));
+        .push((id, ran));
     r
 }
 
@@ -212,7 +293,7 @@ fn run_stage_on(id: StageId, ctx: &Context, out: &Outputs) -> Result<(), Analysi
             let _ = out.liquidation.set(r);
         }
         StageId::RedemptionPolicy => {
-            let _ = out.policy.set(redemption_policy::run(ctx));
+            let _ = out.policy.set(redemption_policy::run(ctx)?);
         }
         StageId::Findings => {
             let mut all = Vec::new();
@@ -317,6 +398,22 @@ pub fn run_analysis_from(
     targets: &[StageId],
     threads: Option<usize>,
 ) -> Result<AnalysisSummary, AnalysisError> {
+    run_analysis_on(inputs, origin, cfg, targets, threads, None)
+}
+
+/// As [`run_analysis_from`], with `device` (a GPU backend) for the stages' plain reruns: the
+/// portfolio liquidity stage's compositions and cash-only search, and the reverse stress test's
+/// grid ([`Simulator::run_on_device`]). Every observed or followed rerun stays on the CPU. A
+/// stage whose device fails is rerun whole on the CPU, and its [`StageRun::device_fallback`]
+/// says so.
+pub fn run_analysis_on(
+    inputs: AnalysisInputs,
+    origin: SweepOrigin,
+    cfg: &AnalysisConfig,
+    targets: &[StageId],
+    threads: Option<usize>,
+    device: Option<Arc<dyn Backend>>,
+) -> Result<AnalysisSummary, AnalysisError> {
     check_inputs(inputs.fund, cfg, targets)?;
     let stages = graph::closure(targets);
     let reads_sweep = stages.iter().any(|s| {
@@ -363,13 +460,16 @@ pub fn run_analysis_from(
     };
     let out = Outputs::default();
     let work = Mutex::new(Vec::new());
-    let timings = graph::run_graph(&stages, |id| run_stage(id, &ctx, &out, &work))?;
+    let timings = graph::run_graph(&stages, |id| {
+        run_stage(id, &ctx, &out, device.as_ref(), &work)
+    })?;
     let work = work.into_inner().unwrap_or_else(|p| p.into_inner());
-    let work_of = |id: StageId| {
+    let ran_of = |id: StageId| {
         work.iter()
             .find(|(s, _)| *s == id)
-            .map_or(Work::default(), |(_, w)| *w)
+            .map_or(StageWork::default(), |(_, w)| w.clone())
     };
+    let work_of = |id: StageId| ran_of(id).work;
     let base = inputs.base_outputs.len() as u64;
     let stage_runs = timings
         .iter()
@@ -384,6 +484,9 @@ pub fn run_analysis_from(
             simulated_scenario_days: work_of(t.stage).simulated_scenario_days,
             reruns: work_of(t.stage).reruns,
             reruns_shared: work_of(t.stage).reruns_shared,
+            device: ran_of(t.stage).device,
+            device_scenario_days: work_of(t.stage).device_scenario_days,
+            device_fallback: ran_of(t.stage).device_fallback,
         })
         .collect();
     let roadmap = roadmap::roadmap(&roadmap::RoadmapInputs {

@@ -25,6 +25,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use undertow_kernel::shadow::{shadowable, STAYED};
 use undertow_kernel::{DayView, FundModel, ScenarioOutput, ScenarioParams, NEVER, N_INDICATORS};
 
+use undertow_host::backend::{Backend, BackendError};
 use undertow_host::cpu::CpuBackend;
 
 /// Scenarios one rayon task simulates with one workspace.
@@ -53,6 +54,12 @@ pub struct Work {
     /// policy variant's scenarios that never left the reference's path
     /// ([`Simulator::run_variants`]).
     pub shared_scenario_days: u64,
+    /// Of the scenario-days simulated, those simulated on the view's device
+    /// ([`Simulator::on_device`]) rather than on the analysis' CPU pool.
+    pub device_scenario_days: u64,
+    /// Reruns asked of the device ([`Simulator::run_on_device`] on a view with one), whether
+    /// simulated there or served from the memo's device records.
+    pub device_reruns: u64,
 }
 
 #[derive(Default)]
@@ -61,6 +68,8 @@ struct Counters {
     reruns: AtomicU64,
     shared: AtomicU64,
     shared_days: AtomicU64,
+    device_days: AtomicU64,
+    device_reruns: AtomicU64,
 }
 
 impl Counters {
@@ -70,19 +79,24 @@ impl Counters {
             reruns: self.reruns.load(Ordering::Relaxed),
             reruns_shared: self.shared.load(Ordering::Relaxed),
             shared_scenario_days: self.shared_days.load(Ordering::Relaxed),
+            device_scenario_days: self.device_days.load(Ordering::Relaxed),
+            device_reruns: self.device_reruns.load(Ordering::Relaxed),
         }
     }
 }
 
 /// What identifies a rerun: the fund model's records byte for byte, the scenario records, the
-/// first index and the seed. Observers are not part of it: they read the state and never change
-/// it.
+/// first index, the seed, and whether it ran on the device. Observers are not part of it: they
+/// read the state and never change it.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
     model: Vec<u8>,
     scenarios: Records,
     first_index: u64,
     seed: u64,
+    /// Simulated on the simulator's device ([`Simulator::on_device`]): its records agree with
+    /// the CPU's within the `f32` tolerance, not bit for bit, so the two are never mixed.
+    device: bool,
 }
 
 /// Which scenario records a rerun simulates.
@@ -157,10 +171,13 @@ struct Shared {
 
 /// Runs the analysis' simulations on its own thread pool: the CPU backend in `f32`, with the
 /// observers the stages need. Reruns are memoised across every view of one simulator
-/// ([`Simulator::view`]); each view counts its own work.
+/// ([`Simulator::view`]); each view counts its own work. A view may also carry a device (a GPU
+/// backend, [`Simulator::on_device`]) for the plain reruns a stage asks for with
+/// [`Simulator::run_on_device`].
 pub struct Simulator {
     shared: Arc<Shared>,
     counters: Arc<Counters>,
+    device: Option<Arc<dyn Backend>>,
 }
 /// Where each holder stood at the horizon: what it had asked to redeem and what was accepted,
 /// in shares (one share in issue at day 0, so a holder with a 5% stake starts with 0.05 shares;
@@ -196,16 +213,33 @@ impl Simulator {
                 total: Counters::default(),
             }),
             counters: Arc::new(Counters::default()),
+            device: None,
         })
     }
 
     /// Another view of the same simulator (same pool, same memo) with its own work counters:
-    /// one per stage.
+    /// one per stage. Views run on the CPU: [`Simulator::on_device`] gives one a device.
     pub fn view(&self) -> Simulator {
         Simulator {
             shared: Arc::clone(&self.shared),
             counters: Arc::new(Counters::default()),
+            device: None,
         }
+    }
+
+    /// Another view, as [`Simulator::view`], whose [`Simulator::run_on_device`] reruns run on
+    /// `device` (issue 13: a stage's plain reruns on the GPU). Every other rerun of the view
+    /// (observed, followed, the memo's) stays on the CPU.
+    pub fn on_device(&self, device: Arc<dyn Backend>) -> Simulator {
+        Simulator {
+            device: Some(device),
+            ..self.view()
+        }
+    }
+
+    /// The view's device, as the backend describes itself; `None` on the CPU.
+    pub fn device(&self) -> Option<String> {
+        self.device.as_ref().map(|d| d.describe())
     }
 
     pub fn threads(&self) -> usize {
@@ -248,6 +282,7 @@ impl Simulator {
             scenarios: self.records(scenarios),
             first_index,
             seed,
+            device: false,
         }
     }
 
@@ -299,6 +334,7 @@ impl Simulator {
         match key.scenarios {
             Records::Prefix(n)
                 if n <= sweep.outputs.len()
+                    && !key.device
                     && key.first_index == 0
                     && key.seed == sweep.seed
                     && key.model == sweep.model =>
@@ -407,6 +443,58 @@ impl Simulator {
         });
         self.count(model, scenarios.len(), shared);
         outs.to_vec()
+    }
+
+    /// As [`Simulator::run`], on the view's device when it has one ([`Simulator::on_device`]):
+    /// the GPU's records of the same rerun, which agree with the CPU's within the `f32`
+    /// tolerance (`undertow validate`), not bit for bit. Memoised apart from the CPU's reruns
+    /// and never served from the sweep's records, so that a stage asking only through here
+    /// compares like with like: every one of its reruns on the one device. Without a device it
+    /// is [`Simulator::run`]. A device that fails hands back its error and runs nothing more:
+    /// the caller reruns the whole stage on the CPU ([`crate::run_analysis_on`]).
+    pub fn run_on_device(
+        &self,
+        model: &FundModel,
+        scenarios: &[ScenarioParams],
+        first_index: u64,
+        seed: u64,
+    ) -> Result<Vec<ScenarioOutput>, BackendError> {
+        let Some(device) = &self.device else {
+            return Ok(self.run(model, scenarios, first_index, seed));
+        };
+        for c in [&*self.counters, &self.shared.total] {
+            c.device_reruns.fetch_add(1, Ordering::Relaxed);
+        }
+        let key = Key {
+            device: true,
+            ..self.key(model, scenarios, first_index, seed)
+        };
+        let slot = self.slot(&key);
+        if let Some(outs) = slot.outputs.get() {
+            self.count(model, scenarios.len(), true);
+            return Ok(outs.to_vec());
+        }
+        let outs = device.simulate(model, scenarios, first_index, seed)?;
+        if outs.len() != scenarios.len() {
+            return Err(BackendError::Failed {
+                backend: device.describe(),
+                source: format!(
+                    "handed back {} records for {} scenarios",
+                    outs.len(),
+                    scenarios.len()
+                )
+                .into(),
+            });
+        }
+        // Two views asking at once both simulate; the first to finish is kept, and the device
+        // is deterministic, so both hold the same records.
+        let outs = slot.outputs.get_or_init(|| Arc::new(outs));
+        self.count(model, scenarios.len(), false);
+        let days = scenarios.len() as u64 * model.params.horizon as u64;
+        for c in [&*self.counters, &self.shared.total] {
+            c.device_days.fetch_add(days, Ordering::Relaxed);
+        }
+        Ok(outs.to_vec())
     }
 
     /// As [`Simulator::run`], and reads each holder's redemptions from the final state.

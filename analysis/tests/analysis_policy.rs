@@ -377,7 +377,7 @@ fn reverse_stress_finds_the_constructed_failure_point() {
         ..ReverseStressConfig::default()
     };
     cfg.validate().unwrap();
-    let rs = reverse_stress(&fund, 3, &sim, &cfg);
+    let rs = reverse_stress(&fund, 3, &sim, &cfg).unwrap();
     // This fund gates and never falls short: the shortfall map (the headline) is empty and the
     // gate map holds the constructed point, on the grid rows at or above the root.
     for (i, &r) in rs.redemption_severity.iter().enumerate() {
@@ -417,7 +417,7 @@ fn reverse_stress_finds_the_constructed_failure_point() {
         shortfall_only: true,
         ..cfg.clone()
     };
-    assert_eq!(reverse_stress(&fund, 3, &sim, &only), rs);
+    assert_eq!(reverse_stress(&fund, 3, &sim, &only).unwrap(), rs);
     // Findings: the headline says no shortfall; the gate map sits beside it.
     let f = rs_findings(&fund, &rs);
     let least_finding = f
@@ -599,7 +599,7 @@ fn failure_probability_rises_with_each_severity_on_the_example() {
     }
     let sim = Simulator::new(None).unwrap();
     let n = 150;
-    let p = |s: f64, r: f64| failure_probability(&fund, &sim, 1, (s, r), n);
+    let p = |s: f64, r: f64| failure_probability(&fund, &sim, 1, (s, r), n).unwrap();
     let along_r: Vec<f64> = [0.3, 0.6, 0.9].iter().map(|&r| p(0.5, r)).collect();
     let along_s: Vec<f64> = [0.1, 0.5, 0.9].iter().map(|&s| p(s, 0.6)).collect();
     for v in [&along_r, &along_s] {

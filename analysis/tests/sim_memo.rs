@@ -39,6 +39,8 @@ fn a_memoised_rerun_is_the_fresh_rerun_and_is_simulated_once() {
             reruns: 1,
             reruns_shared: 0,
             shared_scenario_days: 0,
+            device_scenario_days: 0,
+            device_reruns: 0,
         }
     );
     let again = sim.run(&fund.model, &scenarios, 0, SEED);

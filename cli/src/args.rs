@@ -11,7 +11,7 @@ use undertow_analysis::redemption_policy::reverse_stress;
 use undertow_analysis::AnalysisConfig;
 use undertow_engine::settings::buffer_horizon;
 use undertow_engine::stages::StageSweep;
-use undertow_engine::{AnalysisSettings, EngineError, FundOverrides, RunRequest};
+use undertow_engine::{AnalysisSettings, EngineError, FundOverrides, RunRequest, StageReruns};
 use undertow_host::backend::BackendChoice as HostChoice;
 use undertow_host::cpu::DEFAULT_CHUNK;
 use undertow_host::fund::Fund;
@@ -170,6 +170,10 @@ pub struct RunArgs {
     /// Backend: auto uses a hardware GPU when there is one, otherwise the CPU.
     #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
     pub backend: BackendChoice,
+    /// Where the analysis stages' plain reruns (buffer compositions, the reverse stress grid)
+    /// run: auto uses the GPU when the sweep runs on a hardware GPU, otherwise the CPU.
+    #[arg(long, value_enum, default_value_t = StageRerunsChoice::Auto)]
+    pub stage_reruns: StageRerunsChoice,
     /// Scenarios traced day by day for the fan charts.
     #[arg(long, default_value_t = 200)]
     pub paths: usize,
@@ -196,6 +200,33 @@ pub struct RunArgs {
 }
 
 /// `undertow merge`.
+/// Where the analysis stages' plain reruns run (`--stage-reruns`).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StageRerunsChoice {
+    /// The GPU when the sweep runs on a hardware GPU (for `merge`: when there is one), otherwise
+    /// the CPU.
+    Auto,
+    /// The analysis' CPU pool: the stages' results are the CPU reference's bit for bit.
+    Cpu,
+    /// A GPU adapter (a software one such as lavapipe when it is the only one): the portfolio
+    /// liquidity stage's compositions and the reverse stress grid, within the f32 tolerance of
+    /// the CPU's.
+    Gpu,
+}
+
+impl StageRerunsChoice {
+    /// The engine's choice, `auto` decided by whether the stages would have a hardware GPU
+    /// (`sweep_on_hardware_gpu`).
+    pub fn resolve(self, sweep_on_hardware_gpu: bool) -> StageReruns {
+        match self {
+            StageRerunsChoice::Cpu => StageReruns::Cpu,
+            StageRerunsChoice::Gpu => StageReruns::Gpu,
+            StageRerunsChoice::Auto if sweep_on_hardware_gpu => StageReruns::Gpu,
+            StageRerunsChoice::Auto => StageReruns::Cpu,
+        }
+    }
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct MergeArgs {
     /// Shard directories (shard-KKKKK-of-NNNNN), or directories holding them (at least one;
@@ -213,6 +244,10 @@ pub struct MergeArgs {
     /// Worker threads of the analysis stages, 1 to 4096 (default: every core).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Where the analysis stages' plain reruns run: give what the single run used for the merge
+    /// to equal it (auto: a hardware GPU when there is one).
+    #[arg(long, value_enum, default_value_t = StageRerunsChoice::Auto)]
+    pub stage_reruns: StageRerunsChoice,
 }
 
 /// `undertow sensitivity`.
@@ -631,6 +666,8 @@ impl RunArgs {
             threads: self.threads,
             analysis: self.analysis.settings(),
             unconditional: !self.no_unconditional,
+            // `auto` is decided once the backend is open (`commands::run`).
+            stage_reruns: self.stage_reruns.resolve(false),
         }
     }
 }

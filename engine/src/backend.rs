@@ -2,7 +2,7 @@
 //! that is not there) and runtime failures.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use undertow_gpu::{open_backend, GpuRunOptions, GpuSimulator};
 use undertow_host::backend::{cpu_backend, Backend, BackendChoice, BackendError};
@@ -56,6 +56,16 @@ pub fn open(
         ))),
         Err(e) => Err(EngineError::failed("opening the GPU", e)),
     }
+}
+
+/// The GPU the analysis stages' plain reruns run on (`--stage-reruns gpu`,
+/// [`crate::run::StageReruns`]), with the debug options [`open`] applies; the reason as text when
+/// none opens.
+pub fn open_stage_device() -> Result<Arc<dyn Backend>, String> {
+    let opts = GpuRunOptions::from_env()?;
+    let ctx = undertow_gpu::GpuContext::new().map_err(|e| e.to_string())?;
+    let sim = GpuSimulator::new(ctx).map_err(|e| e.to_string())?;
+    Ok(Arc::new(sim.with_backend_options(opts)))
 }
 
 /// The GPU backend `b` with `opts` for its runs (the defaults leave it as it is).

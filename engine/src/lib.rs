@@ -6,7 +6,7 @@
 //! at fault ([`EngineError::is_bad_input`]).
 //!
 //! ```no_run
-//! use undertow_engine::{fund, run, AnalysisSettings, FundOverrides, RunRequest};
+//! use undertow_engine::{fund, run, AnalysisSettings, FundOverrides, RunRequest, StageReruns};
 //! use undertow_host::backend::BackendChoice;
 //!
 //! # fn main() -> Result<(), undertow_engine::EngineError> {
@@ -21,6 +21,7 @@
 //!     threads: None,
 //!     analysis: Some(AnalysisSettings::default()),
 //!     unconditional: true,
+//!     stage_reruns: StageReruns::Cpu,
 //! };
 //! let outcome = run(&fund, &request, backend.as_ref(), |_done| {})?; // nothing written yet
 //! outcome.write("undertow-out".as_ref())?; // every file at once, atomically
@@ -52,7 +53,7 @@ pub use error::EngineError;
 pub use fund::FundOverrides;
 pub use memory::MemoryEstimate;
 pub use output::{check_out, SCENARIOS_CSV, SCENARIOS_UNCONDITIONAL_CSV, SUMMARY_JSON};
-pub use run::{finish, run, RunOutcome, RunRequest, Swept};
+pub use run::{finish, run, RunOutcome, RunRequest, StageReruns, Swept};
 pub use settings::AnalysisSettings;
 pub use shard::{merge, run_shard, ShardSpec};
 pub use summary::Summary;

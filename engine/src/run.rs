@@ -6,7 +6,7 @@ use std::ops::Range;
 use std::path::Path;
 
 use undertow_analysis::tables::{tables, Table};
-use undertow_analysis::{check_inputs, run_analysis_from, AnalysisInputs, StageId, SweepOrigin};
+use undertow_analysis::{check_inputs, run_analysis_on, AnalysisInputs, StageId, SweepOrigin};
 use undertow_host::backend::Backend;
 use undertow_host::fund::Fund;
 use undertow_host::output::switch_map;
@@ -40,6 +40,34 @@ pub struct RunRequest {
     /// seed and indices): `summary.json`'s `unconditional` and `scenarios_unconditional.csv`.
     /// The stress library is always swept; the analysis stages run on it alone.
     pub unconditional: bool,
+    /// Where the analysis stages' plain reruns run (`--stage-reruns`).
+    pub stage_reruns: StageReruns,
+}
+
+/// Where the analysis stages' plain reruns run (issue 13): the portfolio liquidity stage's
+/// buffer compositions and cash-only search, and the reverse stress test's grid. Observed and
+/// followed reruns (holders, positions, the early-warning ladder, the policy and strategy
+/// variants) read the kernel's state on the CPU and stay there.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StageReruns {
+    /// The analysis' CPU pool: the stages' records are the CPU reference's, bit for bit,
+    /// whichever backend swept, so a merge of shards equals the single run.
+    #[default]
+    Cpu,
+    /// A GPU (opened for the stages). The stages' results then agree with the CPU's within the
+    /// `f32` tolerance, not bit for bit: a knife-edge scenario's coverage can flip. A GPU that
+    /// will not open, or fails during a stage, leaves that stage on the CPU with a notice.
+    Gpu,
+}
+
+impl StageReruns {
+    /// The name `--stage-reruns` and `summary.json` use.
+    pub fn name(self) -> &'static str {
+        match self {
+            StageReruns::Cpu => "cpu",
+            StageReruns::Gpu => "gpu",
+        }
+    }
 }
 
 impl RunRequest {
@@ -211,7 +239,7 @@ fn finish_from(
     fund: &Fund,
     request: &RunRequest,
     origin: SweepOrigin,
-    swept: Swept,
+    mut swept: Swept,
 ) -> Result<RunOutcome, EngineError> {
     let analysis = match &request.analysis {
         None => None,
@@ -222,9 +250,31 @@ fn finish_from(
                 seed: request.seed,
             };
             let cfg = settings.config(fund);
-            let analysis = run_analysis_from(inputs, origin, &cfg, &StageId::ALL, request.threads);
+            let device = match request.stage_reruns {
+                StageReruns::Cpu => None,
+                StageReruns::Gpu => match crate::backend::open_stage_device() {
+                    Ok(d) => Some(d),
+                    Err(why) => {
+                        swept.notices.push(format!(
+                            "--stage-reruns gpu: no GPU opened ({why}); the stages ran on the CPU"
+                        ));
+                        None
+                    }
+                },
+            };
+            let analysis =
+                run_analysis_on(inputs, origin, &cfg, &StageId::ALL, request.threads, device);
             cancel::check()?;
-            Some(analysis.map_err(EngineError::analysis)?)
+            let analysis = analysis.map_err(EngineError::analysis)?;
+            for s in &analysis.stages {
+                if let Some(why) = &s.device_fallback {
+                    swept.notices.push(format!(
+                        "stage {}: GPU reruns failed ({why})",
+                        s.stage.name()
+                    ));
+                }
+            }
+            Some(analysis)
         }
     };
     let meta = RunMeta {

@@ -262,7 +262,9 @@ pub fn reverse_stress(
     cfg.validate()
         .map_err(|e| EngineError::config(&e, reverse_stress_flag_of))?;
     let sim = Simulator::new(threads).context(|| "starting the thread pool".into())?;
-    let map = reverse_stress::reverse_stress(fund, seed, &sim, cfg);
+    // On the CPU pool (no device), which does not fail; the error is typed all the same.
+    let map = reverse_stress::reverse_stress(fund, seed, &sim, cfg)
+        .map_err(|e| EngineError::failed("the reverse stress test", e))?;
     let findings = reverse_stress::findings(fund, &map);
     let json = json!({
         "fund": fund_json(fund),

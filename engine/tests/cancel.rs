@@ -26,6 +26,7 @@ fn a_stop_interrupts_the_sweep_and_the_write_and_leaves_nothing() {
         threads: Some(1),
         unconditional: false,
         analysis: None,
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     let outcome = run(&fund, &request, &backend, |_| {}).unwrap();
     let dir = tempfile::tempdir().unwrap();

@@ -14,6 +14,7 @@ fn outcome() -> RunOutcome {
         threads: Some(1),
         unconditional: false,
         analysis: None,
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     run(&example_fund(), &request, &backend, |_| {}).unwrap()
 }

@@ -187,6 +187,7 @@ fn run_outcome(fund: &Fund, scenarios: u64) -> Outcome {
         threads: Some(1),
         unconditional: false,
         analysis: None,
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     match run(fund, &request, &backend, |_| {}) {
         Ok(outcome) => {
@@ -220,6 +221,7 @@ fn run_finite(fund: &Fund, scenarios: u64) -> Result<(), TestCaseError> {
         threads: Some(1),
         unconditional: false,
         analysis: None,
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     match run(fund, &request, &backend, |_| {}) {
         Ok(_) => Ok(()),

@@ -6,7 +6,7 @@
 
 use undertow_engine::backend::FallbackBackend;
 use undertow_engine::fund::FundOverrides;
-use undertow_engine::{run, RunRequest};
+use undertow_engine::{run, RunRequest, StageReruns};
 use undertow_gpu::testing::gpu_or_skip;
 use undertow_gpu::{GpuRunOptions, GpuSimulator};
 use undertow_host::backend::cpu_backend;
@@ -30,6 +30,7 @@ fn request() -> RunRequest {
         threads: Some(1),
         unconditional: false,
         analysis: None,
+        stage_reruns: StageReruns::Cpu,
     }
 }
 

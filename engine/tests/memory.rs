@@ -15,6 +15,7 @@ fn request(scenarios: u64, paths: usize, analysis: bool) -> RunRequest {
         threads: Some(2),
         unconditional: false,
         analysis: analysis.then(AnalysisSettings::default),
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     }
 }
 

@@ -110,6 +110,7 @@ fn request_checks_name_the_flag() {
             target: 1.5,
             ..AnalysisSettings::default()
         }),
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     let e = request.check(&example_fund()).unwrap_err();
     assert!(e.is_bad_input());
@@ -130,6 +131,7 @@ fn small_run() -> RunOutcome {
             attribution_scenarios: 40,
             ..AnalysisSettings::default()
         }),
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     let backend = cpu_backend(Some(1), DEFAULT_CHUNK).unwrap();
     let mut last = 0;

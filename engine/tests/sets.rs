@@ -24,6 +24,7 @@ fn request(scenarios: u64, unconditional: bool) -> RunRequest {
         threads: Some(2),
         unconditional,
         analysis: None,
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     }
 }
 

@@ -9,7 +9,7 @@ use undertow_engine::shard::{
     fund_toml_checked, merge, reload_fund, run_shard, ShardContext, ShardOutcome, ShardSpec,
     FUND_TOML, PATHS_ARROW, STRESS_ARROW, UNCONDITIONAL_ARROW,
 };
-use undertow_engine::{run, AnalysisSettings, EngineError, RunOutcome, RunRequest};
+use undertow_engine::{run, AnalysisSettings, EngineError, RunOutcome, RunRequest, StageReruns};
 use undertow_host::backend::cpu_backend;
 use undertow_host::cpu::DEFAULT_CHUNK;
 use undertow_host::fund::{example_fund, Fund};
@@ -27,6 +27,7 @@ fn request(scenarios: u64, analysis: bool) -> RunRequest {
             ..AnalysisSettings::default()
         }),
         unconditional: true,
+        stage_reruns: StageReruns::Cpu,
     }
 }
 
@@ -115,7 +116,13 @@ fn assert_same(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)], what: &str) {
 }
 
 fn merged(dirs: &[PathBuf]) -> Result<RunOutcome, EngineError> {
-    merge(dirs, Some(2), vec!["undertow".into(), "merge".into()]).map(|m| m.outcome)
+    merge(
+        dirs,
+        Some(2),
+        StageReruns::Cpu,
+        vec!["undertow".into(), "merge".into()],
+    )
+    .map(|m| m.outcome)
 }
 
 #[test]

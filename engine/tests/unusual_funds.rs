@@ -19,6 +19,7 @@ fn analyse(fund: &Fund) -> Result<RunOutcome, EngineError> {
             attribution_scenarios: 20,
             ..AnalysisSettings::default()
         }),
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     let backend = cpu_backend(Some(1), 64).unwrap();
     run(fund, &request, &backend, |_| {})

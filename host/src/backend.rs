@@ -22,8 +22,9 @@ pub enum BackendError {
     },
 }
 
-/// Something that turns scenarios into output records.
-pub trait Backend: Sync {
+/// Something that turns scenarios into output records. `Send` as well as `Sync`, so that the
+/// analysis can hold one behind an `Arc` for the stages' reruns (`undertow_analysis::sim`).
+pub trait Backend: Send + Sync {
     /// What it is, for logs and `summary.json` ("cpu (2 threads)", "gpu: NVIDIA H100 ...").
     fn describe(&self) -> String;
     /// Short kind: "cpu" or "gpu".

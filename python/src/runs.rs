@@ -337,6 +337,7 @@ pub fn run(
         threads,
         analysis: analysis.then(AnalysisSettings::default),
         unconditional,
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     let fund = &fund.fund;
     let total = request.total_scenarios();
@@ -401,6 +402,7 @@ pub fn sweep<'py>(
         threads,
         analysis: None,
         unconditional: false,
+        stage_reruns: undertow_engine::StageReruns::Cpu,
     };
     let total = scenarios.saturating_mul(variants.len() as u64);
     let variants = &variants;

@@ -414,7 +414,8 @@ fn buffer_position(inst: &BufferInstrument, class: &str, weight: f64, tier: Tier
     }
 }
 
-/// Evaluates one composition on `scenarios` (indices from 0, seed `seed`) over the horizon.
+/// Evaluates one composition on `scenarios` (indices from 0, seed `seed`) over the horizon, on
+/// the simulator view's device where it has one ([`Simulator::run_on_device`]).
 pub fn evaluate(
     fund: &Fund,
     comp: &Composition,
@@ -429,7 +430,9 @@ pub fn evaluate(
     if !cfg.with_gates {
         model = without(&model, switch::GATES);
     }
-    let outs = sim.run(&model, scenarios, 0, seed);
+    // On the stage's device when the run gave it one: every composition and every step of the
+    // cash-only search on the same device, so that coverages are compared like with like.
+    let outs = sim.run_on_device(&model, scenarios, 0, seed)?;
     Ok(result_of(comp, &outs, yields, cfg.target_coverage))
 }
 

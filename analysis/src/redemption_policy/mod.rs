@@ -18,7 +18,7 @@ pub mod tables;
 
 use serde::Serialize;
 
-use crate::Context;
+use crate::{AnalysisError, Context};
 use early_warning::EarlyWarning;
 use gates::{GateGrid, GateRow};
 use playbook::{GateTriggerChoice, PlaybookStage};
@@ -61,7 +61,7 @@ fn trigger_of(row: &GateRow, min_days: u32, fund: &Fund) -> GateTriggerChoice {
 /// Runs stage 5: its four analyses are independent of one another and run side by side (their
 /// simulations share the analysis' thread pool); the playbook then reads the calibrated gate
 /// trigger and early-warning thresholds.
-pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
+pub(crate) fn run(ctx: &Context) -> Result<RedemptionPolicyReport, AnalysisError> {
     let (fund, seed, cfg, sim) = (ctx.inputs.fund, ctx.inputs.seed, ctx.cfg, ctx.sim);
     let (gate_grid, swing, early_warning, reverse_stress) = std::thread::scope(|s| {
         let g = s.spawn(|| {
@@ -89,13 +89,15 @@ pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
             r,
         )
     });
+    // A device failure of the reverse stress grid: the caller reruns the stage on the CPU.
+    let reverse_stress = reverse_stress?;
     let recommendation = recommendation::recommend(&gate_grid);
     let recommended_gate = recommendation
         .as_ref()
         .map(|r| trigger_of(r.policy_trigger(), gate_grid.min_days, fund))
         .unwrap_or_else(|| GateTriggerChoice::of_fund(fund));
     let playbook = playbook::playbook(&early_warning, Some(recommended_gate), fund);
-    RedemptionPolicyReport {
+    Ok(RedemptionPolicyReport {
         gate_grid,
         swing,
         early_warning,
@@ -103,5 +105,5 @@ pub(crate) fn run(ctx: &Context) -> RedemptionPolicyReport {
         recommended_gate,
         playbook,
         recommendation,
-    }
+    })
 }

@@ -50,6 +50,7 @@ use crate::graph::StageId;
 use crate::sim::Simulator;
 use crate::stats::{verdict, wilson, Verdict, Z95};
 use crate::table::{header, num, Table};
+use undertow_host::backend::BackendError;
 use undertow_host::fund::{ClassKind, Fund};
 use undertow_host::scenarios::generate::risk_class_shock;
 use undertow_host::scenarios::ScenarioGenerator;
@@ -285,7 +286,9 @@ fn count(outs: &[ScenarioOutput]) -> PointResult {
     }
 }
 
-/// Simulates the `n` scenarios of point `(s, r)` (indices `0..n`).
+/// Simulates the `n` scenarios of point `(s, r)` (indices `0..n`), on the simulator view's
+/// device where it has one ([`Simulator::run_on_device`]): every point of the maps and the
+/// frontiers on the one device.
 fn point(
     fund: &Fund,
     generator: &ScenarioGenerator,
@@ -293,11 +296,16 @@ fn point(
     seed: u64,
     (s, r): (f64, f64),
     n: u64,
-) -> PointResult {
+) -> Result<PointResult, BackendError> {
     let scenarios: Vec<ScenarioParams> = (0..n)
         .map(|i| generator.at_severity(seed, i, s, r))
         .collect();
-    count(&sim.run(&fund.model, &scenarios, 0, seed))
+    Ok(count(&sim.run_on_device(
+        &fund.model,
+        &scenarios,
+        0,
+        seed,
+    )?))
 }
 
 /// The shortfall (failure to pay) probability of `fund` at `(s, r)`: the share of scenarios
@@ -308,9 +316,9 @@ pub fn failure_probability(
     seed: u64,
     severities: (f64, f64),
     n: u64,
-) -> f64 {
+) -> Result<f64, BackendError> {
     let generator = ScenarioGenerator::new(fund, &fund.scenarios);
-    point(fund, &generator, sim, seed, severities, n).shortfall()
+    Ok(point(fund, &generator, sim, seed, severities, n)?.shortfall())
 }
 
 /// The least severe failing point of a map (module documentation).
@@ -461,7 +469,7 @@ pub fn reverse_stress(
     seed: u64,
     sim: &Simulator,
     cfg: &ReverseStressConfig,
-) -> ReverseStress {
+) -> Result<ReverseStress, BackendError> {
     let generator = ScenarioGenerator::new(fund, &fund.scenarios);
     let n = cfg.scenarios_per_point;
     let (ms, rs) = (&cfg.market_severity, &cfg.redemption_severity);
@@ -469,19 +477,41 @@ pub fn reverse_stress(
     let (mut shortfall, mut gate) = (Map::new(rs.len(), ms.len()), Map::new(rs.len(), ms.len()));
     for (i, &r) in rs.iter().enumerate() {
         for (j, &s) in ms.iter().enumerate() {
-            let p = point(fund, &generator, sim, seed, (s, r), n);
+            let p = point(fund, &generator, sim, seed, (s, r), n)?;
             simulated += n;
             shortfall.set(i, j, p.shortfalls, p.n);
             gate.set(i, j, p.gates, p.n);
         }
     }
+    // The frontier searches take a plain probability: the first device failure is kept, the
+    // searches run on without simulating (a NaN probability), and the failure is handed back.
+    let mut failed: Option<BackendError> = None;
     let mut run = |s: f64, r: f64| {
+        if failed.is_some() {
+            return None;
+        }
         simulated += n;
         point(fund, &generator, sim, seed, (s, r), n)
+            .map_err(|e| failed = Some(e))
+            .ok()
     };
-    let frontier = frontier_of(cfg, &shortfall.probability, |s, r| run(s, r).shortfall());
-    let gate_frontier = frontier_of(cfg, &gate.probability, |s, r| run(s, r).gate());
-    report_of(cfg, shortfall, gate, frontier, gate_frontier, simulated)
+    let frontier = frontier_of(cfg, &shortfall.probability, |s, r| {
+        run(s, r).map_or(f64::NAN, |p| p.shortfall())
+    });
+    let gate_frontier = frontier_of(cfg, &gate.probability, |s, r| {
+        run(s, r).map_or(f64::NAN, |p| p.gate())
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(report_of(
+        cfg,
+        shortfall,
+        gate,
+        frontier,
+        gate_frontier,
+        simulated,
+    ))
 }
 
 /// What a severity pair means on this fund: the redemption intensity multiple and the equity

@@ -24,7 +24,15 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         println!("wrote {}", dir.display());
         return Ok(());
     }
-    let merged = undertow_engine::merge(&args.dirs, args.threads, std::env::args().collect())?;
+    let stage_reruns = args
+        .stage_reruns
+        .resolve(undertow_gpu::hardware_gpu_present());
+    let merged = undertow_engine::merge(
+        &args.dirs,
+        args.threads,
+        stage_reruns,
+        std::env::args().collect(),
+    )?;
     let outcome = &merged.outcome;
     outcome.notices.iter().for_each(|n| eprintln!("{n}"));
     {

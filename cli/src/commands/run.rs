@@ -49,11 +49,16 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     }
     // Under the write lock: an interruption never leaves the check's probe file behind.
     crate::interrupt::writing_check(&args.out)?;
-    let request = args.request();
+    let mut request = args.request();
     let provenance = manifest::provenance(args.fund.as_deref(), std::env::args().collect())?;
     request.check(&fund)?;
     let scripts = crate::commands::what_if::load(args.scripts.as_deref(), &fund)?;
     let (backend, why) = backend::open(args.backend.host(), args.threads, args.chunk)?;
+    // `--stage-reruns auto`: the stages' plain reruns go to the GPU only when the sweep runs on
+    // a hardware one (a software adapter such as lavapipe runs slower than the CPU pool).
+    request.stage_reruns = args
+        .stage_reruns
+        .resolve(backend.kind() == "gpu" && undertow_gpu::hardware_gpu_present());
     let limit = args.max_memory.or_else(memory::default_limit);
     request.check_memory(&fund, backend.preferred_block(), limit)?;
     eprintln!("backend: {} ({why})", backend.describe());

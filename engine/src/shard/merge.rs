@@ -15,7 +15,7 @@ use super::{
 };
 use crate::error::EngineError;
 use crate::manifest::{Provenance, MANIFEST_JSON};
-use crate::run::{finish, RunOutcome, RunRequest, Swept};
+use crate::run::{finish, RunOutcome, RunRequest, StageReruns, Swept};
 
 /// A merge, in memory: the run it rebuilds (write it with [`RunOutcome::write`]) and the shard
 /// directories it read, in index order.
@@ -335,11 +335,13 @@ fn load(inputs: &[PathBuf], target: Option<ShardSpec>) -> Result<Vec<Shard>, Eng
 }
 
 /// Merges the shard directories `inputs` (see [`shard_dirs`]): checks their manifests, reads
-/// their records, and finishes the run as a single run would, with `threads` for the analysis.
+/// their records, and finishes the run as a single run would, with `threads` for the analysis
+/// and its plain reruns on `stage_reruns` (the single run's choice, for the merge to equal it).
 /// `command_line` goes into the output's `manifest.json`.
 pub fn merge(
     inputs: &[PathBuf],
     threads: Option<usize>,
+    stage_reruns: StageReruns,
     command_line: Vec<String>,
 ) -> Result<Merged, EngineError> {
     let shards = load(inputs, None)?;
@@ -356,6 +358,7 @@ pub fn merge(
         threads,
         analysis: m.flags.analysis.as_ref().map(Into::into),
         unconditional: m.flags.unconditional,
+        stage_reruns,
     };
     request.check(&fund).map_err(|e| refuse(fund_dir, e))?;
     let (stress, _) = gather(&shards, STRESS_ARROW)?;

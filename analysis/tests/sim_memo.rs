@@ -3,8 +3,11 @@
 //! counts its own scenario-days, and the whole analysis is the same with or without reading the
 //! sweep's records.
 
+mod support;
+
+use support::small_config;
 use undertow_analysis::sim::{same_outputs, with_horizon, without, Simulator, Work};
-use undertow_analysis::{run_analysis, run_analysis_from, AnalysisConfig, AnalysisInputs};
+use undertow_analysis::{run_analysis, run_analysis_from, AnalysisInputs};
 use undertow_analysis::{StageId, SweepOrigin};
 use undertow_host::cpu::CpuBackend;
 use undertow_host::fund::{example_fund, Fund};
@@ -183,19 +186,6 @@ fn a_corrupted_entry_is_caught_by_the_comparison_with_a_fresh_rerun() {
     assert!(same_outputs(&nan, &nan.clone()));
     assert!(!same_outputs(&nan, &other_nan));
     assert!(!same_outputs(&reference, &reference[..63]));
-}
-
-fn small_config() -> AnalysisConfig {
-    let mut cfg = AnalysisConfig::default();
-    cfg.profile.scenarios = 200;
-    cfg.investors.attribution_scenarios = 40;
-    cfg.buffer.scenarios = 40;
-    cfg.liquidation.scenarios = 40;
-    cfg.gates.scenarios = 40;
-    cfg.swing.scenarios = 40;
-    cfg.early_warning.scenarios = 40;
-    cfg.reverse_stress.scenarios_per_point = 4;
-    cfg
 }
 
 /// summary.json's analysis part less what may differ: seconds and the work counters.

@@ -5,8 +5,11 @@
 //! says so. The device here is a stand-in `Backend` on the CPU that can count, corrupt or fail:
 //! the real GPU is compared in `tests/tests/gpu_vs_cpu.rs`.
 
+mod support;
+
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use support::small_config;
 
 use undertow_analysis::sim::{same_outputs, Simulator};
 use undertow_analysis::{
@@ -86,19 +89,6 @@ impl Backend for Device {
         }
         Ok(outs)
     }
-}
-
-fn small_config() -> AnalysisConfig {
-    let mut cfg = AnalysisConfig::default();
-    cfg.profile.scenarios = 200;
-    cfg.investors.attribution_scenarios = 40;
-    cfg.buffer.scenarios = 40;
-    cfg.liquidation.scenarios = 40;
-    cfg.gates.scenarios = 40;
-    cfg.swing.scenarios = 40;
-    cfg.early_warning.scenarios = 40;
-    cfg.reverse_stress.scenarios_per_point = 4;
-    cfg
 }
 
 struct Setup {

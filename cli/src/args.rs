@@ -215,14 +215,13 @@ pub enum StageRerunsChoice {
 }
 
 impl StageRerunsChoice {
-    /// The engine's choice, `auto` decided by whether the stages would have a hardware GPU
-    /// (`sweep_on_hardware_gpu`).
-    pub fn resolve(self, sweep_on_hardware_gpu: bool) -> StageReruns {
+    /// The engine's choice, `auto` decided by `auto` (`engine::backend::auto_stage_reruns` for
+    /// `run`).
+    pub fn resolve(self, auto: impl FnOnce() -> StageReruns) -> StageReruns {
         match self {
             StageRerunsChoice::Cpu => StageReruns::Cpu,
             StageRerunsChoice::Gpu => StageReruns::Gpu,
-            StageRerunsChoice::Auto if sweep_on_hardware_gpu => StageReruns::Gpu,
-            StageRerunsChoice::Auto => StageReruns::Cpu,
+            StageRerunsChoice::Auto => auto(),
         }
     }
 }
@@ -667,7 +666,7 @@ impl RunArgs {
             analysis: self.analysis.settings(),
             unconditional: !self.no_unconditional,
             // `auto` is decided once the backend is open (`commands::run`).
-            stage_reruns: self.stage_reruns.resolve(false),
+            stage_reruns: self.stage_reruns.resolve(|| StageReruns::Cpu),
         }
     }
 }

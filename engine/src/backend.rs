@@ -58,6 +58,17 @@ pub fn open(
     }
 }
 
+/// `--stage-reruns auto`: the GPU for the stages' plain reruns only when the sweep runs on a
+/// hardware GPU (`backend`); a software adapter such as lavapipe runs them far slower than the
+/// CPU pool (docs/performance.md, "Sixth step").
+pub fn auto_stage_reruns(backend: &dyn Backend) -> crate::run::StageReruns {
+    if backend.kind() == "gpu" && undertow_gpu::hardware_gpu_present() {
+        crate::run::StageReruns::Gpu
+    } else {
+        crate::run::StageReruns::Cpu
+    }
+}
+
 /// The GPU the analysis stages' plain reruns run on (`--stage-reruns gpu`,
 /// [`crate::run::StageReruns`]), with the debug options [`open`] applies; the reason as text when
 /// none opens.

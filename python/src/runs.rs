@@ -14,7 +14,9 @@ use pyo3::prelude::*;
 use pyo3::types::PyList;
 use undertow_engine::run::unconditional_fund;
 use undertow_engine::shard::records::record_batches;
-use undertow_engine::{backend, cancel, AnalysisSettings, EngineError, RunOutcome, RunRequest};
+use undertow_engine::{
+    backend, cancel, AnalysisSettings, EngineError, RunOutcome, RunRequest, StageReruns,
+};
 use undertow_host::backend::BackendChoice;
 use undertow_host::cpu::DEFAULT_CHUNK;
 use undertow_host::fund::Fund;
@@ -111,6 +113,21 @@ fn backend_choice(py: Python<'_>, name: &str) -> PyResult<BackendChoice> {
             py,
             "FundError",
             format!("argument backend: unknown backend `{other}` (expected auto, cpu or gpu)"),
+        )),
+    }
+}
+
+/// `stage_reruns` as `--stage-reruns` spells it: `None` for `auto` (decided once the backend is
+/// open).
+fn stage_reruns_choice(py: Python<'_>, name: &str) -> PyResult<Option<StageReruns>> {
+    match name {
+        "auto" => Ok(None),
+        "cpu" => Ok(Some(StageReruns::Cpu)),
+        "gpu" => Ok(Some(StageReruns::Gpu)),
+        other => Err(raise(
+            py,
+            "FundError",
+            format!("argument stage_reruns: unknown choice `{other}` (expected auto, cpu or gpu)"),
         )),
     }
 }
@@ -315,7 +332,7 @@ impl PyRunResult {
 /// Runs `fund` as `undertow run` does. See `undertow.run` for the arguments.
 #[pyfunction]
 #[pyo3(signature = (fund, scenarios = 10_000, seed = 1, backend = "auto", threads = None,
-    analysis = true, unconditional = true, progress = None, paths = 200))]
+    analysis = true, unconditional = true, progress = None, paths = 200, stage_reruns = "auto"))]
 #[allow(clippy::too_many_arguments)]
 pub fn run(
     py: Python<'_>,
@@ -328,22 +345,27 @@ pub fn run(
     unconditional: bool,
     progress: Option<&Bound<'_, PyAny>>,
     paths: usize,
+    stage_reruns: &str,
 ) -> PyResult<PyRunResult> {
     let choice = backend_choice(py, backend)?;
-    let request = RunRequest {
+    let stage_reruns = stage_reruns_choice(py, stage_reruns)?;
+    let mut request = RunRequest {
         scenarios,
         seed,
         paths,
         threads,
         analysis: analysis.then(AnalysisSettings::default),
         unconditional,
-        stage_reruns: undertow_engine::StageReruns::Cpu,
+        stage_reruns: stage_reruns.unwrap_or_default(),
     };
     let fund = &fund.fund;
     let total = request.total_scenarios();
     interruptible(py, progress, total, |done| {
         request.check(fund)?;
         let (b, _why) = backend::open(choice, threads, DEFAULT_CHUNK)?;
+        if stage_reruns.is_none() {
+            request.stage_reruns = backend::auto_stage_reruns(b.as_ref());
+        }
         let outcome = undertow_engine::run(fund, &request, b.as_ref(), |d| {
             done.store(d, Ordering::Relaxed)
         })?;

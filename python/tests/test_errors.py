@@ -69,6 +69,8 @@ def test_run_arguments_are_named():
         undertow.run(f, scenarios=10, backend="quantum")
     with pytest.raises(FundError, match="argument threads"):
         undertow.run(f, scenarios=10, threads=0, analysis=False)
+    with pytest.raises(FundError, match="argument stage_reruns: unknown choice `tpu`"):
+        undertow.run(f, scenarios=10, stage_reruns="tpu")
 
 
 def test_replace_cash_rebalances_and_validates():

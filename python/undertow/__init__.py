@@ -67,12 +67,14 @@ def run(
     unconditional: bool = True,
     progress: Progress = None,
     paths: int = 200,
+    stage_reruns: str = "auto",
 ) -> Result:
     """Runs `fund` exactly as ``undertow run`` does: `scenarios` scenarios from `seed` on
     `backend` ("auto", "cpu" or "gpu"), the analysis stages unless `analysis` is False, the
-    unconditional mixture unless `unconditional` is False. The GIL is released while it runs;
-    Ctrl-C raises KeyboardInterrupt and returns nothing. `progress`: a callable(done, total)
-    called on this thread, or "tqdm"."""
+    unconditional mixture unless `unconditional` is False, the stages' plain reruns where
+    `stage_reruns` says (as ``--stage-reruns``: "auto" uses the GPU when the sweep runs on a
+    hardware one). The GIL is released while it runs; Ctrl-C raises KeyboardInterrupt and
+    returns nothing. `progress`: a callable(done, total) called on this thread, or "tqdm"."""
     callback, close = _progress(progress, "undertow run")
     try:
         return _native.run(
@@ -85,6 +87,7 @@ def run(
             unconditional=unconditional,
             progress=callback,
             paths=paths,
+            stage_reruns=stage_reruns,
         )
     finally:
         close()

@@ -70,6 +70,7 @@ def run(
     unconditional: bool = True,
     progress: Progress = None,
     paths: int = 200,
+    stage_reruns: str = "auto",
 ) -> Result: ...
 def sweep(
     funds: Union[Iterable[Fund], Mapping[str, Fund]],

@@ -3,7 +3,7 @@
 //! different funds, seeds, versions, switches or flags, a corrupt file) is bad input naming
 //! the shard directory.
 
-use undertow_engine::{EngineError, ShardSpec};
+use undertow_engine::{EngineError, ShardSpec, StageReruns};
 
 use crate::args::MergeArgs;
 use crate::print;
@@ -24,9 +24,14 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         println!("wrote {}", dir.display());
         return Ok(());
     }
-    let stage_reruns = args
-        .stage_reruns
-        .resolve(undertow_gpu::hardware_gpu_present());
+    // `auto`: the GPU when this machine has a hardware one, as a single run sweeping there would.
+    let stage_reruns = args.stage_reruns.resolve(|| {
+        if undertow_gpu::hardware_gpu_present() {
+            StageReruns::Gpu
+        } else {
+            StageReruns::Cpu
+        }
+    });
     let merged = undertow_engine::merge(
         &args.dirs,
         args.threads,

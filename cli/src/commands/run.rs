@@ -58,7 +58,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     // a hardware one (a software adapter such as lavapipe runs slower than the CPU pool).
     request.stage_reruns = args
         .stage_reruns
-        .resolve(backend.kind() == "gpu" && undertow_gpu::hardware_gpu_present());
+        .resolve(|| backend::auto_stage_reruns(backend.as_ref()));
     let limit = args.max_memory.or_else(memory::default_limit);
     request.check_memory(&fund, backend.preferred_block(), limit)?;
     eprintln!("backend: {} ({why})", backend.describe());

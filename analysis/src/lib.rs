@@ -49,7 +49,7 @@ use investor_behaviour::InvestorReport;
 use liquidation_design::LiquidationReport;
 use sim::{Simulator, Work};
 
-use undertow_host::backend::{Backend, BackendError};
+use undertow_host::backend::{with_causes, Backend, BackendError};
 use undertow_host::fund::Fund;
 use undertow_host::run::scenario_block;
 
@@ -125,22 +125,6 @@ pub struct StageRun {
     /// on the CPU so that its comparisons stay on one device.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device_fallback: Option<String>,
-}
-
-/// An error and its causes, as `{:#}` of an `anyhow` error prints them (a cause the message
-/// already ends with is not repeated).
-fn with_causes(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let c_text = c.to_string();
-        if !text.ends_with(&c_text) {
-            text.push_str(": ");
-            text.push_str(&c_text);
-        }
-        cause = c.source();
-    }
-    text
 }
 
 fn is_zero(n: &u64) -> bool {

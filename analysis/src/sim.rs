@@ -833,8 +833,9 @@ impl Simulator {
     /// records and reductions are the first's. Any other model is a plain observed rerun. Each
     /// model counts as one rerun; only the scenario-days simulated count as simulated.
     ///
-    /// A scenario's ends are reduced on its last day, with the model that ran it: followed
-    /// models share every record but their policy and strategy, which `reduce` must not read.
+    /// A scenario's ends are reduced on its last day with the first model (whichever model ran
+    /// the scenario): followed models share every record but their policy and strategy, which
+    /// `reduce` must not read.
     /// Only the reductions are kept, so memory does not grow with positions times scenarios.
     pub fn run_variants_with_positions<M: Clone + Send + Sync>(
         &self,

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use undertow_gpu::{open_backend, GpuRunOptions, GpuSimulator};
-use undertow_host::backend::{cpu_backend, Backend, BackendChoice, BackendError};
+use undertow_host::backend::{cpu_backend, with_causes, Backend, BackendChoice, BackendError};
 use undertow_host::cpu::CpuBackend;
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 
@@ -62,7 +62,17 @@ pub fn open(
 /// hardware GPU (`backend`); a software adapter such as lavapipe runs them far slower than the
 /// CPU pool (docs/performance.md, "Sixth step").
 pub fn auto_stage_reruns(backend: &dyn Backend) -> crate::run::StageReruns {
-    if backend.kind() == "gpu" && undertow_gpu::hardware_gpu_present() {
+    if backend.kind() == "gpu" {
+        hardware_stage_reruns()
+    } else {
+        crate::run::StageReruns::Cpu
+    }
+}
+
+/// The GPU for the stages' plain reruns when this machine has a hardware one, otherwise the CPU
+/// (`undertow merge --stage-reruns auto`, which has no sweep of its own to go by).
+pub fn hardware_stage_reruns() -> crate::run::StageReruns {
+    if undertow_gpu::hardware_gpu_present() {
         crate::run::StageReruns::Gpu
     } else {
         crate::run::StageReruns::Cpu
@@ -172,7 +182,7 @@ impl Backend for FallbackBackend {
             Err(e) => {
                 let notice = format!(
                     "the GPU failed ({}); falling back to the CPU ({})",
-                    causes(&e),
+                    with_causes(&e),
                     self.cpu.describe()
                 );
                 self.fell_back.store(true, Ordering::SeqCst);
@@ -196,19 +206,4 @@ pub fn fallback_notice(e: &BackendError) -> Option<&str> {
             .map(|r| r.notice.as_str()),
         BackendError::Unavailable(_) => None,
     }
-}
-
-/// `e`'s message and its causes', skipping a cause its parent's message already ends with.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let line = c.to_string();
-        if !text.ends_with(&line) {
-            text.push_str(": ");
-            text.push_str(&line);
-        }
-        cause = c.source();
-    }
-    text
 }

@@ -22,6 +22,22 @@ pub enum BackendError {
     },
 }
 
+/// `e`'s message and its causes', skipping a cause its parent's message already ends with (as
+/// `BackendError::Failed` prints its source): the text a notice gives of a backend's failure.
+pub fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let line = c.to_string();
+        if !text.ends_with(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        cause = c.source();
+    }
+    text
+}
+
 /// Something that turns scenarios into output records. `Send` as well as `Sync`, so that the
 /// analysis can hold one behind an `Arc` for the stages' reruns (`undertow_analysis::sim`).
 pub trait Backend: Send + Sync {

@@ -3,7 +3,7 @@
 //! different funds, seeds, versions, switches or flags, a corrupt file) is bad input naming
 //! the shard directory.
 
-use undertow_engine::{EngineError, ShardSpec, StageReruns};
+use undertow_engine::{EngineError, ShardSpec};
 
 use crate::args::MergeArgs;
 use crate::print;
@@ -24,14 +24,9 @@ pub fn merge(args: &MergeArgs) -> anyhow::Result<()> {
         println!("wrote {}", dir.display());
         return Ok(());
     }
-    // `auto`: the GPU when this machine has a hardware one, as a single run sweeping there would.
-    let stage_reruns = args.stage_reruns.resolve(|| {
-        if undertow_gpu::hardware_gpu_present() {
-            StageReruns::Gpu
-        } else {
-            StageReruns::Cpu
-        }
-    });
+    let stage_reruns = args
+        .stage_reruns
+        .resolve(undertow_engine::backend::hardware_stage_reruns);
     let merged = undertow_engine::merge(
         &args.dirs,
         args.threads,

@@ -10,10 +10,11 @@
 //! **Bit for bit.** Each lane runs the scalar functions' operations in the scalar functions'
 //! order (`liquidation::impact`, `net_of`, `marginal_cost`, `sale_at_marginal`); packed IEEE
 //! operations round exactly as their scalar forms do, and a select computes both sides and keeps
-//! the one the scalar branch would have taken. Sums across positions stay sequential in position
-//! order outside the lanes. So a run is bit-identical at every lane width, the scalar `W = 1`
-//! included, and bit-identical with the scalar code this replaced; `simulate`'s tests check it at
-//! widths 1, 4, 8 and 16 in `f32` and `f64`.
+//! the one the scalar branch would have taken. Sums across positions run outside the lanes in an
+//! order that does not depend on the width: in position order, or, for the min-cost search's net
+//! proceeds, split into [`SUM_PARTIALS`] partials ([`PositionSum`]). So a run is bit-identical at
+//! every lane width, the scalar `W = 1` included; `simulate`'s tests check it at widths 1, 4, 8
+//! and 16 in `f32` and `f64`.
 //!
 //! WGSL twin: none. The GPU already runs one position per loop iteration of one scenario per
 //! invocation; lanes change how the CPU executes the same operations, not which ones.
@@ -23,6 +24,63 @@ use crate::real::Real;
 
 /// Positions per lane array in the CPU kernel (8 `f32` fill one AVX register or two SSE ones).
 pub const LANES: usize = 8;
+
+/// How many partial sums a long sum across positions is split into ([`PositionSum`]).
+pub const SUM_PARTIALS: usize = 8;
+
+/// A sum across positions in a fixed order that does not depend on the lane width: position `p`
+/// adds into partial `p % SUM_PARTIALS` (each partial in position order), and
+/// [`PositionSum::total`] combines the partials in a fixed tree. Summed one position after
+/// another, a sum over 1,008 positions is a chain of 1,008 dependent additions (about four cycles
+/// each); split eight ways, the chains overlap. The order is part of the model's arithmetic, the
+/// same at every lane width, the scalar one included, and in the WGSL twin (`sum_partials` in
+/// `liquidation.wgsl`).
+#[derive(Clone, Copy, Debug)]
+pub struct PositionSum<T> {
+    partial: [T; SUM_PARTIALS],
+}
+
+impl<T: Real> Default for PositionSum<T> {
+    fn default() -> Self {
+        PositionSum {
+            partial: [T::zero(); SUM_PARTIALS],
+        }
+    }
+}
+
+impl<T: Real> PositionSum<T> {
+    /// Adds position `p`'s term.
+    #[inline(always)]
+    pub fn add(&mut self, p: usize, x: T) {
+        let i = p % SUM_PARTIALS;
+        self.partial[i] = self.partial[i] + x;
+    }
+
+    /// Adds the terms of positions `p..p + W`. `p` is a multiple of `W` (the lanes' loops step
+    /// by `W` from 0), so when `W` is a multiple of [`SUM_PARTIALS`] lane `j` adds into partial
+    /// `j % SUM_PARTIALS` with no index arithmetic.
+    #[inline(always)]
+    pub fn add_lanes<const W: usize>(&mut self, p: usize, x: &[T; W]) {
+        if W.is_multiple_of(SUM_PARTIALS) {
+            debug_assert_eq!(p % SUM_PARTIALS, 0);
+            for (j, &x) in x.iter().enumerate() {
+                let i = j % SUM_PARTIALS;
+                self.partial[i] = self.partial[i] + x;
+            }
+        } else {
+            for (j, &x) in x.iter().enumerate() {
+                self.add(p + j, x);
+            }
+        }
+    }
+
+    /// The partials combined pairwise: `((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7))`.
+    #[inline(always)]
+    pub fn total(&self) -> T {
+        let s = &self.partial;
+        ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]))
+    }
+}
 
 /// The liquidation scratch (`Layout::lq_*`) as slices of exactly `n` words each.
 #[derive(Clone, Copy)]
@@ -303,6 +361,68 @@ mod tests {
         assert_eq!(check::<f32, 16>(), 1200);
         assert_eq!(check::<f64, 4>(), 1200);
         assert_eq!(check::<f64, 8>(), 1200);
+    }
+
+    /// Terms whose sum depends on the order it is taken in (magnitudes from 1e-8 to 1e4, both
+    /// signs), `n` of them.
+    fn terms<T: Real>(n: usize) -> Vec<T> {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let m = (x >> 11) as f64 / (1u64 << 53) as f64;
+                let e = ((x >> 3) % 13) as i32 - 8;
+                T::p(((m - 0.3) * 10f64.powi(e)) as f32)
+            })
+            .collect()
+    }
+
+    fn lane_sum<T: Real, const W: usize>(x: &[T]) -> T {
+        let mut s = PositionSum::default();
+        let mut p = 0;
+        while p + W <= x.len() {
+            s.add_lanes::<W>(p, &load(x, p));
+            p += W;
+        }
+        for (p, &x) in x.iter().enumerate().skip(p) {
+            s.add(p, x);
+        }
+        s.total()
+    }
+
+    /// A position sum has the same bits at every lane width (the remainder included), equals
+    /// the eight partials of the definition combined in their tree, and (the check can fail)
+    /// differs from the sum in position order on these terms.
+    #[test]
+    fn position_sums_are_the_same_at_every_width() {
+        fn check<T: Real>() -> usize {
+            let mut differs = 0;
+            for n in [0, 1, 7, 8, 9, 16, 23, 100, 1008] {
+                let x = terms::<T>(n);
+                let mut partial = [T::zero(); SUM_PARTIALS];
+                for (p, &x) in x.iter().enumerate() {
+                    partial[p % SUM_PARTIALS] = partial[p % SUM_PARTIALS] + x;
+                }
+                let s = &partial;
+                let tree = ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+                let bits = |v: T| v.to_f64().to_bits();
+                for got in [
+                    lane_sum::<T, 1>(&x),
+                    lane_sum::<T, 4>(&x),
+                    lane_sum::<T, 8>(&x),
+                    lane_sum::<T, 16>(&x),
+                ] {
+                    assert_eq!(bits(got), bits(tree), "n = {n}");
+                }
+                let in_order = x.iter().fold(T::zero(), |a, &b| a + b);
+                differs += usize::from(bits(in_order) != bits(tree));
+            }
+            differs
+        }
+        assert!(check::<f32>() >= 3);
+        assert!(check::<f64>() >= 1);
     }
 
     /// The comparison can fail: a lane whose depth is nudged by 1% no longer matches.

@@ -5,7 +5,7 @@
 //! WGSL twin: `shaders/wgsl/liquidation.wgsl`.
 
 use crate::ctx::{Ctx, St};
-use crate::lanes::{load, SaleLanes, Scratch};
+use crate::lanes::{load, PositionSum, SaleLanes, Scratch};
 use crate::layout::slot;
 use crate::ledger;
 use crate::params::*;
@@ -382,22 +382,21 @@ fn interpolation_weight<T: Real>(goal: T, n_lo: T, n_hi: T) -> T {
 }
 
 /// Net proceeds of the min-cost allocation at multiplier `mu`: positions `W` at a time in lanes
-/// ([`crate::lanes`]), summed in position order.
+/// ([`crate::lanes`]), summed in [`PositionSum`]'s order (the search evaluates this 13 times per
+/// dealing day, so a sum in position order would be its longest chain of dependent additions).
 fn min_cost_net<T: Real, const W: usize>(s: &Scratch<T>, mu: T) -> T {
-    let mut net = T::zero();
+    let mut net = PositionSum::default();
     let mut p = 0;
     while p + W <= s.n {
         let k = s.lanes::<W>(p);
-        for x in k.net_of(&k.min_cost_sale(mu)) {
-            net = net + x;
-        }
+        net.add_lanes(p, &k.net_of(&k.min_cost_sale(mu)));
         p += W;
     }
     for p in p..s.n {
         let k = s.lanes::<1>(p);
-        net = net + k.net_of(&k.min_cost_sale(mu))[0];
+        net.add(p, k.net_of(&k.min_cost_sale(mu))[0]);
     }
-    net
+    net.total()
 }
 
 /// The liquidation scratch `prepare` filled (terms of sale, caps, late-settlement penalty), as

@@ -275,12 +275,19 @@ fn min_cost_sale(p: u32, mu: f32) -> f32 {
     return sale_at_marginal(k, mu - st_get(lay.lq_penalty + p), st_get(lay.lq_cap + p));
 }
 
+// A sum across positions split into 8 partials, position `p` into partial `p % 8`, combined in
+// a fixed tree (`lanes::PositionSum` in the Rust twin).
+fn sum_partials(s: array<f32, 8>) -> f32 {
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
 fn min_cost_net(mu: f32) -> f32 {
-    var net = 0.0;
+    var net = array<f32, 8>(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0);
     for (var p = 0u; p < lay.n_positions; p++) {
-        net = net + net_of(terms(p), min_cost_sale(p, mu));
+        let i = p % 8u;
+        net[i] = net[i] + net_of(terms(p), min_cost_sale(p, mu));
     }
-    return net;
+    return sum_partials(net);
 }
 
 // `min_cost`: water-filling on the marginal-cost multiplier.

@@ -229,7 +229,7 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
                 + T::p(inv.beta_herd) * herd
                 + T::p(inv.beta_liq) * liq
                 + T::p(inv.beta_stress) * stress;
-            let hazard = T::one() - (-intensity.max(T::zero())).exp();
+            let hazard = T::one() - (-intensity.max(T::zero())).exp_k();
             let u: T = uniform(draws[(i % 4) as usize]);
             if u < hazard {
                 let h = c.n_segments() + i;

@@ -12,6 +12,7 @@ pub mod layout;
 pub mod ledger;
 pub mod liquidation;
 pub mod market;
+pub mod math;
 pub mod metrics;
 pub mod params;
 pub mod philox;

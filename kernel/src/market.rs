@@ -28,7 +28,7 @@ pub fn stress_profile<T: Real>(sc: &ScenarioParams, t: i32) -> T {
     } else {
         let since = T::n((t - end) as u32);
         let ln2 = T::p(std::f32::consts::LN_2);
-        (-ln2 * since / T::p(sc.half_life.max(1e-3))).exp()
+        (-ln2 * since / T::p(sc.half_life.max(1e-3))).exp_k()
     }
 }
 
@@ -178,7 +178,7 @@ pub fn drift_of<T: Real>(r: T, recovery: T, g: T, g_prev: T) -> T {
 #[inline]
 pub fn impact_retention<T: Real>(f: &FundParams) -> T {
     if f.impact_half_life > 0.0 {
-        (-T::p(std::f32::consts::LN_2) / T::p(f.impact_half_life)).exp()
+        (-T::p(std::f32::consts::LN_2) / T::p(f.impact_half_life)).exp_k()
     } else {
         T::one()
     }
@@ -188,7 +188,7 @@ pub fn impact_retention<T: Real>(f: &FundParams) -> T {
 /// own impact `J`, and the release of the decaying transient part of earlier impact), and the
 /// adaptive model's memory of past selling. Books the market's profit and loss into the NAV
 /// audit.
-pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let sc = c.sc;
     let g_prev = st.get(crate::layout::slot::G);
@@ -218,7 +218,7 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let adaptive = c.fund.impact_model == impact::ADAPTIVE;
     // Only the adaptive model reads its memory's decay: no `exp` a day for the others.
     let decay = if adaptive {
-        (-T::p(c.fund.adaptive_decay)).exp()
+        (-T::p(c.fund.adaptive_decay)).exp_k()
     } else {
         T::one()
     };
@@ -276,11 +276,7 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         let trans = trans_w[p];
         let x_new = log_price[p] + drift + m.vol * (w_market * z_market + w_class * z_own) - perm
             + trans * (T::one() - keep);
-        let price_new = x_new.exp();
-        pnl = pnl + hold[p] * (price_new - price[p]);
-        holdings = holdings + hold[p] * price_new;
         log_price[p] = x_new;
-        price[p] = price_new;
         perm_w[p] = T::zero();
         trans_w[p] = trans * keep + (T::one() - share) * perm;
         perm_cum[p] = perm_cum[p] + share * perm;
@@ -288,6 +284,25 @@ pub fn advance<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
             adapt_w[p] = adapt_w[p] * decay + last_sale[p];
         }
         last_sale[p] = T::zero();
+    }
+    // The new prices, `W` positions at a time ([`Real::exp_lanes`]: the same bits as one at a
+    // time), with the day's P&L and the holdings' value summed in position order.
+    let mut reprice = |x: &[T], price: &mut [T], hold: &[T]| {
+        for ((&x, price), &hold) in x.iter().zip(price.iter_mut()).zip(hold) {
+            pnl = pnl + hold * (x - *price);
+            holdings = holdings + hold * x;
+            *price = x;
+        }
+    };
+    let mut p = 0;
+    while p + W <= n {
+        let new: [T; W] = T::exp_lanes(crate::lanes::load(log_price, p));
+        reprice(&new, &mut price[p..p + W], &hold[p..p + W]);
+        p += W;
+    }
+    for p in p..n {
+        let new = [log_price[p].exp_k()];
+        reprice(&new, &mut price[p..p + 1], &hold[p..p + 1]);
     }
     st.add(crate::layout::slot::NAV_PNL, pnl);
     // `ledger::holdings_value` at the new prices, in the same order: the investors' valuation.

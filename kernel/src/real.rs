@@ -15,6 +15,15 @@ pub trait Real: Float + Default + Send + Sync + std::fmt::Debug + 'static {
     fn to_f32(self) -> f32;
     /// Widens to `f64` for host-side aggregation.
     fn to_f64(self) -> f64;
+    /// `e^x` as the kernel takes it: in `f32` the kernel's own ([`crate::math::expf`], the same
+    /// bits on every machine), in `f64` the platform's (the error bound, never compared bit for
+    /// bit).
+    fn exp_k(self) -> Self;
+    /// [`Real::exp_k`] of `W` lanes, the same bits as one at a time.
+    #[inline(always)]
+    fn exp_lanes<const W: usize>(x: [Self; W]) -> [Self; W] {
+        x.map(Self::exp_k)
+    }
 }
 
 impl Real for f32 {
@@ -34,6 +43,14 @@ impl Real for f32 {
     fn to_f64(self) -> f64 {
         self as f64
     }
+    #[inline(always)]
+    fn exp_k(self) -> Self {
+        crate::math::expf(self)
+    }
+    #[inline(always)]
+    fn exp_lanes<const W: usize>(x: [Self; W]) -> [Self; W] {
+        crate::math::expf_lanes(x)
+    }
 }
 
 impl Real for f64 {
@@ -52,5 +69,9 @@ impl Real for f64 {
     #[inline(always)]
     fn to_f64(self) -> f64 {
         self
+    }
+    #[inline(always)]
+    fn exp_k(self) -> Self {
+        self.exp()
     }
 }

@@ -71,7 +71,7 @@ pub fn day<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 
 /// [`day`] with lanes of `W` positions (`crate::lanes`): the same bits at every width.
 pub fn day_lanes<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
-    market::advance(c, st, t);
+    market::advance::<T, W>(c, st, t);
     ledger::settle(c, st, t);
     investors::requests(c, st, t);
     policy::deal(c, st, t);
@@ -95,7 +95,7 @@ pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
             // Own impact still in the price at the horizon: the permanent part, the transient
             // part not yet decayed, and the last day's impact not yet shown.
             let own = st.get(l.perm_cum + p) + st.get(l.trans + p) + st.get(l.perm + p);
-            mtm = mtm + value * own.exp() - value;
+            mtm = mtm + value * own.exp_k() - value;
         }
     }
     let cost = st.get(slot::COST_SPREAD) + st.get(slot::COST_IMPACT);

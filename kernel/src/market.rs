@@ -5,7 +5,7 @@
 
 use crate::ctx::{Ctx, St};
 use crate::params::*;
-use crate::philox::{normal_at, normals, stream};
+use crate::philox::{normals, stream};
 use crate::real::Real;
 
 /// Philox blocks of market normals per day: the factor plus up to `MAX_CLASSES` class factors.
@@ -259,6 +259,10 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let positions = &c.positions[..n];
 
     let (mut pnl, mut holdings) = (T::zero(), T::zero());
+    // Idiosyncratic noise: normal `p` of the day's idio stream, four to a Philox block, each
+    // block drawn once for its four positions (the last block's unused pair skipped), as the
+    // segments' flow noise is: the bits `philox::normal_at` gives position `p`.
+    let mut idio_block = [T::zero(); 4];
     for p in 0..n {
         let pos = &positions[p];
         let k = consts[p];
@@ -267,8 +271,11 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         let z_class = z[(1 + pos.class) as usize];
         let mut z_own = z_class;
         if idio {
-            let z_idio: T = normal_at(c.key, c.scenario, t, stream::IDIO, p as u32);
-            z_own = (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2);
+            if p % 4 == 0 {
+                let block = [c.scenario, t, stream::IDIO, (p / 4) as u32];
+                idio_block = normals(block, c.key, (n - p) as u32);
+            }
+            z_own = (z_class + idio_block[p % 4]) * T::p(std::f32::consts::FRAC_1_SQRT_2);
         }
         let drift = drift_of(k.ramp, recovery, g, g_prev);
         // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
@@ -312,7 +319,64 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::{busy_fund, calm_scenario};
+    use crate::testing::{busy_fund, calm_scenario, fund, position, quiet_params};
+
+    /// With idiosyncratic noise on, position `p`'s day-0 price carries normal `p` of the day's
+    /// idio stream (`philox::normal_at`), whether the positions fill their last Philox block or
+    /// not: positions identical but for their noise differ in log price by exactly
+    /// `vol sqrt(1 - rho) (z_p - z_q) / sqrt 2`.
+    #[test]
+    fn each_position_draws_its_own_idiosyncratic_normal() {
+        for n in [1usize, 4, 6, 9] {
+            let mut params = quiet_params(3);
+            params.switches = switch::NOISE | switch::IDIO_NOISE;
+            let vol = 0.3f32;
+            let positions = vec![position(0.9 / n as f32, 0.05, 0.001, vol, 0.1); n];
+            let model = fund(params, 0.1, positions, Vec::new());
+            let sc = calm_scenario();
+            let (index, key) = (17, [5, 9]);
+            let mut ws = crate::simulate::Workspace::<f64>::new(&model);
+            let mut day0 = Vec::new();
+            crate::simulate::simulate_observed(&model, &sc, index, key, &mut ws, |v| {
+                if v.day() == 0 {
+                    day0 = (0..n as u32).map(|p| v.price(p).ln()).collect();
+                }
+            });
+            let w_class = (1.0 - sc.rho as f64).sqrt();
+            // The kernel's volatility is per day (the host converts the fund file's annual one).
+            let sigma = vol as f64;
+            let z = |p: usize| -> f64 {
+                crate::philox::normal_at(key, index, 0, stream::IDIO, p as u32)
+            };
+            let spread = z(0) - z(n - 1);
+            assert!(
+                n == 1 || spread.abs() > 1e-3,
+                "pick positions whose normals differ"
+            );
+            let daily = if n == 1 {
+                0.0
+            } else {
+                (day0[0] - day0[n - 1]) / spread
+            };
+            for p in 0..n {
+                let want = daily * (z(p) - z(0));
+                assert!(
+                    (day0[p] - day0[0] - want).abs() < 1e-9,
+                    "n = {n}, position {p}: {} against {want}",
+                    day0[p] - day0[0]
+                );
+            }
+            if n > 1 {
+                // The scale is the model's: the volatility times the class weight over sqrt 2
+                // (so a wrong normal cannot pass by rescaling).
+                let expected = sigma * w_class * std::f64::consts::FRAC_1_SQRT_2;
+                assert!(
+                    (daily - expected).abs() < 1e-6 * expected,
+                    "{daily} {expected}"
+                );
+            }
+        }
+    }
 
     /// The prepared constants give `market_state` and `drift` bit for bit, at every stress level
     /// and in both float types, for every position of a fund with several classes.

@@ -111,14 +111,18 @@ fn market_advance(t: u32) {
     let share = fund.impact_permanent_share;
 
     var pnl = 0.0;
+    // Idiosyncratic noise: each Philox block drawn once for its four positions.
+    var idio_block = vec4<f32>(0.0);
     for (var p = 0u; p < lay.n_positions; p++) {
         let pos = positions[p];
         let m = market_state(pos, g);
         let z_class = z[1u + pos.asset_class];
         var z_own = z_class;
         if idio {
-            let z_idio = normal_at(KEY, SCENARIO, t, STREAM_IDIO, p);
-            z_own = (z_class + z_idio) * FRAC_1_SQRT_2;
+            if p % 4u == 0u {
+                idio_block = normals(vec4<u32>(SCENARIO, t, STREAM_IDIO, p / 4u), KEY, lay.n_positions - p);
+            }
+            z_own = (z_class + idio_block[p % 4u]) * FRAC_1_SQRT_2;
         }
         let dr = drift(pos, g, g_prev);
         // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.

@@ -42,6 +42,12 @@ pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
     }
 }
 
+/// Whether the fund's gate reads the ALR: gates on, with the ALR among the triggers.
+#[inline]
+pub fn reads_alr(c: &Ctx) -> bool {
+    c.on(switch::GATES) && c.fund.gate_triggers & gate::ALR != 0
+}
+
 /// Shares of holder `h` eligible today: what is due, within the investor-level cap.
 #[inline]
 pub fn eligible<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
@@ -67,7 +73,14 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.set(slot::GATE_TODAY, T::zero());
     let nav = st.get(slot::NAV);
     let nu = st.get(slot::NU);
-    let alr = ledger::alr(c, st, t, nav);
+    // The ALR (a pass over the positions) only where a gate trigger reads it: with gates off, or
+    // no ALR trigger, `gate_triggered` masks it out (the portfolio liquidity stage's reruns run
+    // with gates off). Shadows may have an ALR trigger of their own.
+    let alr = if reads_alr(c) || !c.shadows.is_empty() {
+        ledger::alr(c, st, t, nav)
+    } else {
+        T::p(ledger::ALR_CAP)
+    };
 
     // Gate: triggers, or a gate still inside its minimum duration.
     let mut gated = gate_triggered(c, st, t, alr);

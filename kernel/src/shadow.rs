@@ -325,6 +325,28 @@ mod tests {
         (r, vec![cap])
     }
 
+    /// A lead whose gate does not read the ALR (so `policy::deal` need not compute it for the
+    /// lead), followed by a variant gated on the ALR alone, with no liquidity concern to depart
+    /// it earlier: the variant's gate decision must still see the real ALR.
+    #[test]
+    fn an_alr_gate_shadow_of_a_lead_without_one_departs_when_its_gate_fires() {
+        let mut r = reference();
+        r.params.switches &= !switch::FEEDBACK_LIQ;
+        let mut alr_gate = r.clone();
+        alr_gate.params.switches |= switch::GATES;
+        alr_gate.params.gate_triggers = gate::ALR;
+        alr_gate.params.gate_alr = 1.5;
+        alr_gate.params.gate_cap = 0.05;
+        assert!(!crate::policy::reads_alr(&Ctx::new(
+            &r,
+            &calm_scenario(),
+            0,
+            [0, 0]
+        )));
+        check::<f32>(&r, std::slice::from_ref(&alr_gate));
+        check::<f64>(&r, &[alr_gate]);
+    }
+
     #[test]
     fn a_shadow_that_stays_is_the_reference_bit_for_bit_f32() {
         let r = reference();

@@ -50,7 +50,8 @@ fn policy_deal(t: u32) {
     st_set(SLOT_GATE_TODAY, 0.0);
     let nav = st_get(SLOT_NAV);
     let nu = st_get(SLOT_NU);
-    // The ALR (a pass over the positions) only where a gate trigger reads it (`policy::deal`).
+    // The ALR (a pass over the positions) only where a gate trigger reads it (`policy::deal`,
+    // whose `reads_alr` this is; the GPU follows no shadows, so their condition has no twin here).
     var alr_now = ALR_CAP;
     if on(SWITCH_GATES) && (fund.gate_triggers & GATE_ALR) != 0u {
         alr_now = alr(t, nav);

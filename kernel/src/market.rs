@@ -5,8 +5,12 @@
 
 use crate::ctx::{Ctx, St};
 use crate::params::*;
-use crate::philox::{normals, stream};
+use crate::philox::{normal_blocks, normals, stream};
 use crate::real::Real;
+
+/// Philox blocks of idiosyncratic normals drawn at once (`4 IDIO_BLOCKS` positions), their
+/// Box-Muller pairs on lanes of this width.
+pub const IDIO_BLOCKS: usize = 8;
 
 /// Philox blocks of market normals per day: the factor plus up to `MAX_CLASSES` class factors.
 pub const MARKET_BLOCKS: u32 = (MAX_CLASSES as u32 + 4) / 4;
@@ -259,10 +263,11 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let positions = &c.positions[..n];
 
     let (mut pnl, mut holdings) = (T::zero(), T::zero());
-    // Idiosyncratic noise: normal `p` of the day's idio stream, four to a Philox block, each
-    // block drawn once for its four positions (the last block's unused pair skipped), as the
-    // segments' flow noise is: the bits `philox::normal_at` gives position `p`.
-    let mut idio_block = [T::zero(); 4];
+    // Idiosyncratic noise: normal `p` of the day's idio stream, four to a Philox block, the
+    // bits `philox::normal_at` gives position `p`. Blocks are drawn `IDIO_BLOCKS` at a time
+    // (their Box-Muller pairs on lanes); past the last whole batch, one at a time with the last
+    // block's unused pair skipped, as the segments' flow noise is.
+    let mut idio_batch = [[T::zero(); 4]; IDIO_BLOCKS];
     for p in 0..n {
         let pos = &positions[p];
         let k = consts[p];
@@ -271,11 +276,23 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         let z_class = z[(1 + pos.class) as usize];
         let mut z_own = z_class;
         if idio {
-            if p % 4 == 0 {
-                let block = [c.scenario, t, stream::IDIO, (p / 4) as u32];
-                idio_block = normals(block, c.key, (n - p) as u32);
+            let batch = 4 * IDIO_BLOCKS;
+            if p % batch == 0 {
+                let first = [c.scenario, t, stream::IDIO, (p / 4) as u32];
+                if n - p >= batch {
+                    idio_batch = normal_blocks(first, c.key);
+                } else {
+                    for (b, block) in idio_batch.iter_mut().enumerate() {
+                        let q = p + 4 * b;
+                        if q < n {
+                            let counter = [c.scenario, t, stream::IDIO, (q / 4) as u32];
+                            *block = normals(counter, c.key, (n - q) as u32);
+                        }
+                    }
+                }
             }
-            z_own = (z_class + idio_block[p % 4]) * T::p(std::f32::consts::FRAC_1_SQRT_2);
+            let z_idio = idio_batch[(p % batch) / 4][p % 4];
+            z_own = (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2);
         }
         let drift = drift_of(k.ramp, recovery, g, g_prev);
         // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
@@ -327,7 +344,7 @@ mod tests {
     /// `vol sqrt(1 - rho) (z_p - z_q) / sqrt 2`.
     #[test]
     fn each_position_draws_its_own_idiosyncratic_normal() {
-        for n in [1usize, 4, 6, 9] {
+        for n in [1usize, 4, 6, 9, 32, 37, 70] {
             let mut params = quiet_params(3);
             params.switches = switch::NOISE | switch::IDIO_NOISE;
             let vol = 0.3f32;

@@ -105,18 +105,54 @@ pub fn normal4<T: Real>(counter: [u32; 4], key: [u32; 2]) -> [T; 4] {
 #[inline]
 pub fn normals<T: Real>(counter: [u32; 4], key: [u32; 2], used: u32) -> [T; 4] {
     let r = philox4x32_10(counter, key);
+    let [z0, z1] = box_muller_pair::<T>(r[0], r[1]);
+    if used > 2 {
+        let [z2, z3] = box_muller_pair::<T>(r[2], r[3]);
+        [z0, z1, z2, z3]
+    } else {
+        [z0, z1, T::zero(), T::zero()]
+    }
+}
+
+/// One Box-Muller pair, [`box_muller`]'s bits for one lane, with the scalar functions (whose
+/// branches skip the reduction for small angles, where the lanes compute every path).
+#[inline(always)]
+fn box_muller_pair<T: Real>(u: u32, v: u32) -> [T; 2] {
     let pi = T::p(std::f32::consts::PI);
     let two = T::p(2.0);
-    let rad0 = (-two * uniform::<T>(r[0]).ln()).sqrt();
-    let ang0 = (two * uniform::<T>(r[1]) - T::one()) * pi;
-    let mut z = [rad0 * ang0.cos(), rad0 * ang0.sin(), T::zero(), T::zero()];
-    if used > 2 {
-        let rad1 = (-two * uniform::<T>(r[2]).ln()).sqrt();
-        let ang1 = (two * uniform::<T>(r[3]) - T::one()) * pi;
-        z[2] = rad1 * ang1.cos();
-        z[3] = rad1 * ang1.sin();
-    }
-    z
+    let rad = (-two * uniform::<T>(u).ln_k()).sqrt();
+    let (sin, cos) = ((two * uniform::<T>(v) - T::one()) * pi).sin_cos_k();
+    [rad * cos, rad * sin]
+}
+
+/// Box-Muller on `P` pairs of Philox words at once, `u` the radius's and `v` the angle's:
+/// `[rad cos, rad sin]` of each pair, with `rad = sqrt(-2 ln u)` and angle `(2v - 1) pi`. The
+/// logarithms, sines and cosines are the kernel's own on lanes ([`Real::ln_lanes`],
+/// [`Real::sin_cos_lanes`]: packed `f64` steps in `f32`), the same bits as one pair at a time.
+#[inline(always)]
+pub fn box_muller<T: Real, const P: usize>(u: [u32; P], v: [u32; P]) -> [[T; 2]; P] {
+    let pi = T::p(std::f32::consts::PI);
+    let two = T::p(2.0);
+    let ln = T::ln_lanes(u.map(uniform::<T>));
+    let (sin, cos) = T::sin_cos_lanes(v.map(|v| (two * uniform::<T>(v) - T::one()) * pi));
+    core::array::from_fn(|j| {
+        let rad = (-two * ln[j]).sqrt();
+        [rad * cos[j], rad * sin[j]]
+    })
+}
+
+/// The normals of `B` consecutive blocks, `counter` and the `B - 1` after it in the last word:
+/// [`normal4`] of each, bit for bit, with the Box-Muller pairs of all `B` blocks on lanes (the
+/// idiosyncratic noise of `4 B` positions at once, `market::advance`).
+#[inline(always)]
+pub fn normal_blocks<T: Real, const B: usize>(counter: [u32; 4], key: [u32; 2]) -> [[T; 4]; B] {
+    let r: [[u32; 4]; B] = core::array::from_fn(|b| {
+        let [s, d, k, i] = counter;
+        philox4x32_10([s, d, k, i.wrapping_add(b as u32)], key)
+    });
+    let first = box_muller::<T, B>(r.map(|r| r[0]), r.map(|r| r[1]));
+    let second = box_muller::<T, B>(r.map(|r| r[2]), r.map(|r| r[3]));
+    core::array::from_fn(|b| [first[b][0], first[b][1], second[b][0], second[b][1]])
 }
 
 #[inline]
@@ -238,6 +274,49 @@ mod tests {
             }
             // The second pair is a real draw when it is used (not zero by accident).
             assert!(full32[2] != 0.0 || full32[3] != 0.0);
+        }
+    }
+
+    /// `normal_blocks` gives each block's `normal4` bit for bit at several batch widths, in both
+    /// float types, and `normal4` is Box-Muller with the platform's own `ln`, `sin` and `cos` on
+    /// glibc (the kernel's functions are glibc's, `crate::math`); a block out of place is caught.
+    #[test]
+    fn blocks_drawn_together_are_each_blocks_normals() {
+        fn check<const B: usize>(i: u32) {
+            let counter = [i, 3, 1, i % 11];
+            let key = [0x9e37_79b9, i];
+            let b32: [[f32; 4]; B] = normal_blocks(counter, key);
+            let b64: [[f64; 4]; B] = normal_blocks(counter, key);
+            for b in 0..B {
+                let block = [i, 3, 1, i % 11 + b as u32];
+                let one32: [f32; 4] = normal4(block, key);
+                let one64: [f64; 4] = normal4(block, key);
+                assert_eq!(b32[b].map(f32::to_bits), one32.map(f32::to_bits), "{i} {b}");
+                assert_eq!(b64[b].map(f64::to_bits), one64.map(f64::to_bits), "{i} {b}");
+            }
+            if B > 1 {
+                let shifted: [f32; 4] = normal4([i, 3, 1, i % 11 + 1], key);
+                assert_ne!(b32[0].map(f32::to_bits), shifted.map(f32::to_bits));
+            }
+        }
+        for i in 0..300u32 {
+            check::<1>(i);
+            check::<3>(i);
+            check::<8>(i);
+        }
+        #[cfg(all(target_os = "linux", target_env = "gnu"))]
+        for i in 0..20_000u32 {
+            let counter = [i, i / 7, 1, 5];
+            let r = philox4x32_10(counter, [7, i]);
+            let z: [f32; 4] = normal4(counter, [7, i]);
+            for pair in 0..2 {
+                let u: f32 = uniform(r[2 * pair]);
+                let v: f32 = uniform(r[2 * pair + 1]);
+                let rad = (-2.0 * u.ln()).sqrt();
+                let ang = (2.0 * v - 1.0) * std::f32::consts::PI;
+                assert_eq!(z[2 * pair].to_bits(), (rad * ang.cos()).to_bits());
+                assert_eq!(z[2 * pair + 1].to_bits(), (rad * ang.sin()).to_bits());
+            }
         }
     }
 }

@@ -24,6 +24,23 @@ pub trait Real: Float + Default + Send + Sync + std::fmt::Debug + 'static {
     fn exp_lanes<const W: usize>(x: [Self; W]) -> [Self; W] {
         x.map(Self::exp_k)
     }
+    /// `ln x` as the kernel takes it (the Box-Muller radius): in `f32` the kernel's own
+    /// ([`crate::math::logf`]), in `f64` the platform's.
+    fn ln_k(self) -> Self;
+    /// [`Real::ln_k`] of `W` lanes, the same bits as one at a time.
+    #[inline(always)]
+    fn ln_lanes<const W: usize>(x: [Self; W]) -> [Self; W] {
+        x.map(Self::ln_k)
+    }
+    /// `(sin x, cos x)` as the kernel takes them (the Box-Muller angle): in `f32` the kernel's
+    /// own ([`crate::math::sincosf`]), in `f64` the platform's.
+    fn sin_cos_k(self) -> (Self, Self);
+    /// [`Real::sin_cos_k`] of `W` lanes, the same bits as one at a time.
+    #[inline(always)]
+    fn sin_cos_lanes<const W: usize>(x: [Self; W]) -> ([Self; W], [Self; W]) {
+        let both = x.map(Self::sin_cos_k);
+        (both.map(|b| b.0), both.map(|b| b.1))
+    }
 }
 
 impl Real for f32 {
@@ -51,6 +68,22 @@ impl Real for f32 {
     fn exp_lanes<const W: usize>(x: [Self; W]) -> [Self; W] {
         crate::math::expf_lanes(x)
     }
+    #[inline(always)]
+    fn ln_k(self) -> Self {
+        crate::math::logf(self)
+    }
+    #[inline(always)]
+    fn ln_lanes<const W: usize>(x: [Self; W]) -> [Self; W] {
+        crate::math::logf_lanes(x)
+    }
+    #[inline(always)]
+    fn sin_cos_k(self) -> (Self, Self) {
+        crate::math::sincosf(self)
+    }
+    #[inline(always)]
+    fn sin_cos_lanes<const W: usize>(x: [Self; W]) -> ([Self; W], [Self; W]) {
+        crate::math::sincosf_lanes(x)
+    }
 }
 
 impl Real for f64 {
@@ -73,5 +106,13 @@ impl Real for f64 {
     #[inline(always)]
     fn exp_k(self) -> Self {
         self.exp()
+    }
+    #[inline(always)]
+    fn ln_k(self) -> Self {
+        self.ln()
+    }
+    #[inline(always)]
+    fn sin_cos_k(self) -> (Self, Self) {
+        (self.sin(), self.cos())
     }
 }

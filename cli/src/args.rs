@@ -137,6 +137,11 @@ pub struct BenchArgs {
     /// Also time the CPU in `f64` (the precision the `f32` results are checked against).
     #[arg(long)]
     pub f64: bool,
+    /// Time each backend this many times, 1 to 1000, and report the fastest run and the median:
+    /// on a shared host other work only ever slows a run down, so the fastest is the least
+    /// disturbed measure.
+    #[arg(long, default_value_t = 1)]
+    pub repeat: u64,
 }
 
 #[derive(Args, Debug, Clone)]

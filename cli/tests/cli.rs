@@ -197,6 +197,50 @@ fn throughput_of(line: &str) -> f64 {
     words[words.len() - 2].parse().unwrap()
 }
 
+/// `bench --repeat N` times the workload N times and reports the fastest run on the usual line
+/// (the median and the slowest beside it); out-of-bounds repeats are refused with exit 2.
+#[test]
+fn bench_repeats_report_the_fastest_run_and_the_median() {
+    let out = undertow(&[
+        "bench",
+        "--scenarios",
+        "30",
+        "--cpu-only",
+        "--threads",
+        "1",
+        "--repeat",
+        "3",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let best = throughput_of(lines[1]);
+    let detail = lines[2];
+    assert!(detail.contains("fastest of 3 runs; median"), "{stdout}");
+    // The median's throughput, in brackets, is at most the fastest run's.
+    let median: f64 = detail
+        .split(['(', '/'])
+        .nth(1)
+        .and_then(|w| w.parse().ok())
+        .unwrap_or_else(|| panic!("{detail}"));
+    assert!(median > 0.0 && median <= best, "{stdout}");
+    let once = undertow(&["bench", "--scenarios", "30", "--cpu-only"]);
+    assert!(
+        !text(&once.stdout).contains("fastest of"),
+        "{}",
+        text(&once.stdout)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let none = dir.path().join("none");
+    for n in ["0", "1001"] {
+        assert_bad_input(
+            &["bench", "--scenarios", "10", "--cpu-only", "--repeat", n],
+            &format!("flag --repeat: {n} is outside 1..=1000"),
+            &none,
+        );
+    }
+}
+
 /// `bench --f64` times the CPU in both precisions on the same workload and says their ratio;
 /// without the flag only `f32` is timed.
 #[test]

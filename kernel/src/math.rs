@@ -1,21 +1,28 @@
-//! The kernel's own `f32` exponential, so that a scenario's result does not depend on the host's
-//! maths library (issue 13; MODEL.md's determinism: a result depends only on the seed and the
-//! scenario's index).
+//! The kernel's own `f32` exponential, logarithm, sine and cosine, so that a scenario's result
+//! does not depend on the host's maths library (issue 13; MODEL.md's determinism: a result
+//! depends only on the seed and the scenario's index).
 //!
-//! `expf` is glibc's (2.28 and later, `sysdeps/ieee754/flt-32/e_expf.c`: a 32-entry table of
-//! `2^(i/32)` and a degree-3 polynomial, evaluated in `f64`) written out with plain
-//! multiplications and additions. glibc itself picks, by CPU, between that code compiled with and
-//! without fused multiply-adds, and the two differ on 2 of the 2^32 inputs (`32.564632` and
-//! `-63.09946`, both far from what the model takes the exponential of): a run's last bits
-//! depended on whether the machine had FMA, and on other systems on their own library. This one
-//! is the same on every machine, and [`expf_lanes`] evaluates it `W` lanes at a time with the
-//! same operations per lane (packed `f64` arithmetic where the scalar library call could not be),
-//! which is what the market stage's daily prices use. Checked against the library over every one
-//! of the 2^32 inputs once (the two above differ from the FMA build, none from the plain one)
-//! and on a spread sample in the tests below.
+//! Each is glibc's algorithm (2.28 and later, `sysdeps/ieee754/flt-32/`) written out with plain
+//! multiplications and additions: `expf` (a 32-entry table of `2^(i/32)` and a degree-3
+//! polynomial, in `f64`), `logf` (a 16-entry table of `1/c` and `ln c`, a degree-3 polynomial of
+//! `z/c - 1`) and `sincosf` (a reduction by multiples of `pi/2`, polynomials in `f64`). glibc
+//! itself picks, by CPU, between that code compiled with and without fused multiply-adds, and the
+//! two builds differ on a few inputs: a run's last bits depended on whether the machine had FMA,
+//! and on other systems on their own library. These are the same on every machine, and their
+//! `_lanes` forms evaluate `W` lanes at a time with the same operations per lane (packed `f64`
+//! arithmetic where the scalar library call could not be): the market stage's daily prices
+//! ([`expf_lanes`]) and the idiosyncratic noise's Box-Muller pairs ([`logf_lanes`],
+//! [`sincosf_lanes`]) use them.
 //!
-//! The `f64` path keeps the platform's `exp` (it is the error bound of the `f32` path, not a
-//! result that is compared bit for bit), and the GPU uses WGSL's `exp`, compared within the `f32`
+//! Checked against this host's glibc (2.36, FMA build) over every one of the 2^32 inputs once:
+//! `expf` differs on 2 (`32.564632` and `-63.09946`), `logf` on none, `sincosf` on 34, every one
+//! with `|x| > 17` (in the last bits, near multiples of `pi/2`, where the reduction cancels most);
+//! none lies where the model takes them (log prices and hazards near 0, uniforms in (0, 1),
+//! Box-Muller angles in (-pi, pi)). The tests below check every uniform and every Box-Muller angle
+//! against the library, and a spread of all 2^32 inputs.
+//!
+//! The `f64` path keeps the platform's functions (it is the error bound of the `f32` path, not a
+//! result that is compared bit for bit), and the GPU uses WGSL's, compared within the `f32`
 //! tolerance.
 
 /// log2 of the table's size.

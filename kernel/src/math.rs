@@ -233,8 +233,13 @@ fn logf_special(x: f32) -> f32 {
     if ix & 0x8000_0000 != 0 || ix << 1 >= 0xff00_0000 {
         return f32::NAN;
     }
-    // Subnormal: normalise it.
-    logf_core((x * f32::from_bits(0x4b00_0000)).to_bits() - (23 << 23))
+    // Subnormal: normalise it (scaled by 2^23, the exponent taken back by 23; the bits wrap
+    // below zero as glibc's unsigned arithmetic does, and `logf_core` reads them that way).
+    logf_core(
+        (x * f32::from_bits(0x4b00_0000))
+            .to_bits()
+            .wrapping_sub(23 << 23),
+    )
 }
 
 /// [`logf`] of `W` lanes, the same bits as one at a time (written over whole lane arrays so that

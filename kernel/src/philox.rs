@@ -114,29 +114,37 @@ pub fn normals<T: Real>(counter: [u32; 4], key: [u32; 2], used: u32) -> [T; 4] {
     }
 }
 
-/// One Box-Muller pair, [`box_muller`]'s bits for one lane, with the scalar functions (whose
-/// branches skip the reduction for small angles, where the lanes compute every path).
+/// Box-Muller's radius from `ln u`: `sqrt(-2 ln u)`.
+#[inline(always)]
+fn radius<T: Real>(ln_u: T) -> T {
+    (-T::p(2.0) * ln_u).sqrt()
+}
+
+/// Box-Muller's angle from the word `v`: `(2v - 1) pi`, inside `[-pi, pi]`.
+#[inline(always)]
+fn angle<T: Real>(v: u32) -> T {
+    (T::p(2.0) * uniform::<T>(v) - T::one()) * T::p(std::f32::consts::PI)
+}
+
+/// One Box-Muller pair from the Philox words `u` (the radius's) and `v` (the angle's):
+/// `[rad cos, rad sin]`, with the scalar functions (whose branches skip the reduction for small
+/// angles, where the lanes of [`box_muller`] compute every path).
 #[inline(always)]
 fn box_muller_pair<T: Real>(u: u32, v: u32) -> [T; 2] {
-    let pi = T::p(std::f32::consts::PI);
-    let two = T::p(2.0);
-    let rad = (-two * uniform::<T>(u).ln_k()).sqrt();
-    let (sin, cos) = ((two * uniform::<T>(v) - T::one()) * pi).sin_cos_k();
+    let rad = radius(uniform::<T>(u).ln_k());
+    let (sin, cos) = angle::<T>(v).sin_cos_k();
     [rad * cos, rad * sin]
 }
 
-/// Box-Muller on `P` pairs of Philox words at once, `u` the radius's and `v` the angle's:
-/// `[rad cos, rad sin]` of each pair, with `rad = sqrt(-2 ln u)` and angle `(2v - 1) pi`. The
-/// logarithms, sines and cosines are the kernel's own on lanes ([`Real::ln_lanes`],
-/// [`Real::sin_cos_lanes`]: packed `f64` steps in `f32`), the same bits as one pair at a time.
+/// [`box_muller_pair`] of `P` pairs at once, the same bits: the logarithms, sines and cosines
+/// are the kernel's own on lanes ([`Real::ln_lanes`], [`Real::sin_cos_lanes`]: packed `f64`
+/// steps in `f32`).
 #[inline(always)]
 pub fn box_muller<T: Real, const P: usize>(u: [u32; P], v: [u32; P]) -> [[T; 2]; P] {
-    let pi = T::p(std::f32::consts::PI);
-    let two = T::p(2.0);
     let ln = T::ln_lanes(u.map(uniform::<T>));
-    let (sin, cos) = T::sin_cos_lanes(v.map(|v| (two * uniform::<T>(v) - T::one()) * pi));
+    let (sin, cos) = T::sin_cos_lanes(v.map(angle::<T>));
     core::array::from_fn(|j| {
-        let rad = (-two * ln[j]).sqrt();
+        let rad = radius(ln[j]);
         [rad * cos[j], rad * sin[j]]
     })
 }

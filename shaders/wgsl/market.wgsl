@@ -111,7 +111,8 @@ fn market_advance(t: u32) {
     let share = fund.impact_permanent_share;
 
     var pnl = 0.0;
-    // Idiosyncratic noise: each Philox block drawn once for its four positions.
+    // Idiosyncratic noise: each Philox block drawn once for its four positions. (The CPU twin
+    // draws the blocks eight at a time, `philox::normal_blocks`: the same values.)
     var idio_block = vec4<f32>(0.0);
     for (var p = 0u; p < lay.n_positions; p++) {
         let pos = positions[p];

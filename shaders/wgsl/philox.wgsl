@@ -121,16 +121,20 @@ fn normal4(counter: vec4<u32>, key: vec2<u32>) -> vec4<f32> {
 // when `used > 2` (else its two normals are 0).
 fn normals(counter: vec4<u32>, key: vec2<u32>, used: u32) -> vec4<f32> {
     let r = philox4x32_10(counter, key);
-    let rad0 = sqrt(-2.0 * ln_open_unit(uniform_f32(r.x)));
-    let ang0 = (2.0 * uniform_f32(r.y) - 1.0) * PHILOX_PI;
-    var z = vec4<f32>(rad0 * cos(ang0), rad0 * sin(ang0), 0.0, 0.0);
+    let z01 = box_muller_pair(r.x, r.y);
     if used > 2u {
-        let rad1 = sqrt(-2.0 * ln_open_unit(uniform_f32(r.z)));
-        let ang1 = (2.0 * uniform_f32(r.w) - 1.0) * PHILOX_PI;
-        z.z = rad1 * cos(ang1);
-        z.w = rad1 * sin(ang1);
+        return vec4<f32>(z01, box_muller_pair(r.z, r.w));
     }
-    return z;
+    return vec4<f32>(z01, 0.0, 0.0);
+}
+
+// One Box-Muller pair from the words `u` (the radius's) and `v` (the angle's):
+// `(rad cos, rad sin)`. (The CPU twin also draws several blocks' pairs at once on lanes,
+// `philox::normal_blocks`, with the same values.)
+fn box_muller_pair(u: u32, v: u32) -> vec2<f32> {
+    let rad = sqrt(-2.0 * ln_open_unit(uniform_f32(u)));
+    let ang = (2.0 * uniform_f32(v) - 1.0) * PHILOX_PI;
+    return vec2<f32>(rad * cos(ang), rad * sin(ang));
 }
 
 // The `i`-th standard normal of `(scenario, day, stream)`.

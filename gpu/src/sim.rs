@@ -6,7 +6,8 @@
 //! allows and reused chunk after chunk, so memory stays bounded whatever the scenario count.
 
 use undertow_kernel::layout::Layout;
-use undertow_kernel::liquidation::BISECTION_STEPS;
+use undertow_kernel::liquidation::{BISECTION_STEPS, NET_TO_GROSS_STEPS};
+use undertow_kernel::params::strategy;
 use undertow_kernel::{FundModel, ScenarioOutput, ScenarioParams};
 use undertow_shaders::{compose, simulation, PipelineSpec, SIMULATION_MODULES};
 
@@ -49,7 +50,7 @@ pub fn stage_loop_estimate(model: &FundModel) -> u64 {
     let philox = 10;
     let market = positions * (2 * philox + 2);
     let investors = 3 * positions + 2 * ring + holders * (2 * ring + philox + 2) + 8 * ring;
-    let liquidation = (BISECTION_STEPS as u64 + 8) * positions + 8 * ring + 16;
+    let liquidation = liquidation_passes(p.strategy) * positions + 8 * ring + 16;
     let metrics = 6 * positions + holders * (ring + 1) + 8 * ring + 64;
     let init = Layout::new(p).len as u64 + positions + holders;
     market
@@ -58,6 +59,21 @@ pub fn stage_loop_estimate(model: &FundModel) -> u64 {
         .max(metrics)
         .max(init)
         + 64
+}
+
+/// The liquidation stage's passes over the positions on a day with something to sell
+/// (`liquidation.wgsl`): the terms, the caps, the swing estimate and the booking, plus the
+/// strategy's own. `min_cost`: the bracket's top, its net proceeds, [`BISECTION_STEPS`] steps and
+/// the allocation; `pro_rata` as many; `balanced`: four passes for the style-drift caps, then
+/// `min_cost`; `waterfall`: two sweeps, each position at most one net-to-gross inversion.
+pub fn liquidation_passes(strategy_code: u32) -> u64 {
+    let search = BISECTION_STEPS as u64 + 3;
+    let own = match strategy_code {
+        strategy::WATERFALL => 2 + NET_TO_GROSS_STEPS as u64,
+        strategy::BALANCED => 4 + search,
+        _ => search,
+    };
+    4 + own
 }
 
 /// The per-scenario buffers of a simulation chunk: state, scenario parameters, outputs.
@@ -553,5 +569,26 @@ mod tests {
         assert!(stage_loop_estimate(&small) < LOOP_BUDGET / 10);
         assert!(stage_loop_estimate(&big) > LOOP_BUDGET);
         assert!(stage_loop_estimate(&big) > stage_loop_estimate(&small));
+    }
+
+    /// `balanced` runs four passes of its own before `min_cost`'s: a fund that fits the budget
+    /// with `min_cost` can exceed it with `balanced`, and the estimate must say so (2,700
+    /// positions: 19 passes a day fit, 23 do not).
+    #[test]
+    fn loop_estimate_counts_each_strategys_passes() {
+        let with = |code: u32| {
+            let mut p = quiet_params(90);
+            p.strategy = code;
+            let n = 2_700;
+            let positions = (0..n)
+                .map(|_| position(0.9 / n as f32, 1.0, 0.001, 0.01, 0.5))
+                .collect();
+            stage_loop_estimate(&fund(p, 0.1, positions, vec![]))
+        };
+        assert_eq!(liquidation_passes(strategy::MIN_COST), 19);
+        assert_eq!(liquidation_passes(strategy::BALANCED), 23);
+        assert!(with(strategy::MIN_COST) <= LOOP_BUDGET);
+        assert!(with(strategy::BALANCED) > LOOP_BUDGET);
+        assert!(with(strategy::WATERFALL) <= with(strategy::MIN_COST));
     }
 }

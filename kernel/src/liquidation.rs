@@ -126,20 +126,17 @@ pub fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     q * (T::one() - cost_rate(k, q))
 }
 
-/// Fills the per-position scratch (terms of sale, caps, late-settlement penalty) for day `t`, and
-/// returns the repo-eligible holdings' value (`ledger::repo_value` summed in position order, in
-/// the same pass: the funding headroom's sum, before any sale).
-pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow_share: T) -> T {
+/// Fills the per-position terms of sale for day `t` (half spread, impact scale, depth, offset;
+/// no sale yet), and returns the repo-eligible holdings' value (`ledger::repo_value` summed in
+/// position order, in the same pass: the funding headroom's sum, before any sale). The caps and
+/// penalties only a sale reads come from [`caps`], on days with something to sell.
+pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, outflow_share: T) -> T {
     let l = &c.lay;
     let g = st.get(slot::G);
     let crowding = c.on(switch::CROWDING);
     let stress_crowding = c.on(switch::STRESS_CROWDING);
     let adaptive = c.fund.impact_model == impact::ADAPTIVE;
     let sqrt_model = c.fund.impact_model == impact::SQUARE_ROOT || adaptive;
-    let (participation, penalty_late) = (
-        T::p(c.fund.participation_cap),
-        T::p(c.fund.late_settlement_penalty),
-    );
     let n = l.n_positions as usize;
     // The per-position words this pass reads (holdings, prices, the adaptive memory) and the
     // scratch it writes, as slices of exactly `n` words: no bounds check per position.
@@ -159,8 +156,7 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
     let (scale_w, r) = r.split_at_mut(n);
     let (depth_w, r) = r.split_at_mut(n);
     let (offset_w, r) = r.split_at_mut(n);
-    let (cap_w, r) = r.split_at_mut(n);
-    let (penalty_w, sale_w) = r.split_at_mut(n);
+    let sale_w = &mut r[2 * n..3 * n];
     let (positions, markets) = (&c.positions[..n], &markets[..n]);
     let mut repo = T::zero();
     for p in 0..n {
@@ -168,12 +164,6 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
         let m = markets[p];
         let value = hold[p] * price[p];
         repo = repo + ledger::repo_value(pos, value);
-        let window_open = pos.window <= 1 || t % pos.window == pos.window - 1;
-        let cap = if window_open {
-            (participation * m.volume).min(value)
-        } else {
-            T::zero()
-        };
         // Other holders' selling: `chi g(t) v0` (stress crowding) or `chi o(t) v0` (MODEL.md).
         let mut offset = T::zero();
         if crowding {
@@ -188,19 +178,48 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
         } else {
             T::p(pos.impact)
         };
-        let late = pos.lag > c.fund.redemption_settlement;
         hs_w[p] = T::p(0.5) * m.spread;
         scale_w[p] = scale;
         depth_w[p] = m.depth.max(T::p(MIN_DEPTH));
         offset_w[p] = offset;
-        // The participation cap for now; the lanes below tighten it.
-        cap_w[p] = cap.max(T::zero());
-        penalty_w[p] = if late { penalty_late } else { T::zero() };
         sale_w[p] = T::zero();
+    }
+    repo
+}
+
+/// Fills each position's cap and late-settlement penalty for day `t`, after [`prepare`]: what the
+/// strategies read, so only on a day with something to sell (on the others nothing reads them).
+pub fn caps<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
+    let l = &c.lay;
+    let (participation, penalty_late) = (
+        T::p(c.fund.participation_cap),
+        T::p(c.fund.late_settlement_penalty),
+    );
+    let (base, n) = scratch_words(c);
+    {
+        let St { w, m: markets, .. } = &mut *st;
+        let (state, scratch) = w.split_at_mut(base);
+        let hold = &state[l.hold as usize..l.hold as usize + n];
+        let price = &state[l.price as usize..l.price as usize + n];
+        let (cap_w, penalty_w) = scratch[4 * n..6 * n].split_at_mut(n);
+        let (positions, markets) = (&c.positions[..n], &markets[..n]);
+        for p in 0..n {
+            let pos = &positions[p];
+            let value = hold[p] * price[p];
+            let window_open = pos.window <= 1 || t % pos.window == pos.window - 1;
+            let cap = if window_open {
+                (participation * markets[p].volume).min(value)
+            } else {
+                T::zero()
+            };
+            let late = pos.lag > c.fund.redemption_settlement;
+            // The participation cap for now; the lanes below tighten it.
+            cap_w[p] = cap.max(T::zero());
+            penalty_w[p] = if late { penalty_late } else { T::zero() };
+        }
     }
     // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
     // market that has dried up, net proceeds would fall as the sale grows.
-    let (base, n) = scratch_words(c);
     let (read, rest) = st.w[base..base + 6 * n].split_at_mut(4 * n);
     let (cap, penalty) = rest.split_at_mut(n);
     let terms = [
@@ -232,7 +251,6 @@ pub fn prepare<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, outflow
     for p in p..n {
         tighten::<T, 1>(model, theta, terms, cap, penalty, p);
     }
-    repo
 }
 
 /// `waterfall`: positions in the fund's order, each sold up to its cap until the goal is met;
@@ -612,6 +630,14 @@ fn book<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, p: usize, scal
     }
 }
 
+/// Whether the booking writes anything on a day with nothing to sell: only the other holders'
+/// impact (`book`'s last branch), so not with the fund's own impact alone, nor without permanent
+/// impact.
+#[inline]
+pub fn books_without_sales(c: &Ctx) -> bool {
+    c.on(switch::PERM_IMPACT) && !c.on(switch::OWN_IMPACT_ONLY)
+}
+
 /// Swing pricing: the share of the accepted redemptions' value that redeemers bear today — the
 /// day's estimated cost rate of the planned sales, or the fixed factor, within the cap — when
 /// swing pricing is on and accepted redemptions pass the threshold; 0 otherwise.
@@ -657,7 +683,7 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let debt = st.get(slot::DEBT);
     // The scratch first: its pass over the positions also sums the repo-eligible value that the
     // funding headroom needs (nothing it writes is read by the headroom).
-    let repo = prepare::<T, W>(c, st, t, accepted / nav);
+    let repo = prepare(c, st, accepted / nav);
     let headroom = ledger::headroom_from_repo(c, st, repo, nav);
     let need = if f.funding_policy == funding::FIRST {
         payables - cash - receivables - headroom
@@ -669,7 +695,9 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         T::p(f.buffer_rebuild_rate) * (T::p(f.initial_cash) * nav - net_cash).max(T::zero());
     let goal = need.max(T::zero()) + rebuild;
 
-    if goal > T::zero() {
+    let selling = goal > T::zero();
+    if selling {
+        caps::<T, W>(c, st, t);
         if !c.shadows.is_empty() {
             crate::shadow::check_strategy(c, st, t);
         }
@@ -695,7 +723,7 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.add(slot::SWING_INCOME, accepted_cash * swing);
     st.add(slot::NAV_PNL, -payable);
     st.add(slot::CUM_ACC_CASH, payable);
-    let scale = if goal > T::zero() {
+    let scale = if selling {
         ((goal - accepted_cash * swing) / goal)
             .max(T::zero())
             .min(T::one())
@@ -703,15 +731,18 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         T::zero()
     };
 
-    // Book the sales: proceeds settle after each position's lag; costs; price impact.
-    let n = l.n_positions as usize;
-    let mut p = 0;
-    while p + W <= n {
-        book::<T, W>(c, st, t, p, scale);
-        p += W;
-    }
-    for p in p..n {
-        book::<T, 1>(c, st, t, p, scale);
+    // Book the sales: proceeds settle after each position's lag; costs; price impact. With
+    // nothing to sell every sale is zero: skipped where that books nothing.
+    if selling || books_without_sales(c) {
+        let n = l.n_positions as usize;
+        let mut p = 0;
+        while p + W <= n {
+            book::<T, W>(c, st, t, p, scale);
+            p += W;
+        }
+        for p in p..n {
+            book::<T, 1>(c, st, t, p, scale);
+        }
     }
     ledger::repay(st);
 }
@@ -744,7 +775,8 @@ mod tests {
         let mut ws = Workspace::<f64>::new(&model);
         let mut st = ws.state(&c);
         init_state(&c, &mut st);
-        prepare::<f64, 4>(&c, &mut st, 0, 0.0);
+        prepare(&c, &mut st, 0.0);
+        caps::<f64, 4>(&c, &mut st, 0);
         match strategy_code {
             strategy::WATERFALL => waterfall(&c, &mut st, goal),
             strategy::PRO_RATA => pro_rata(&c, &mut st, goal),
@@ -819,6 +851,52 @@ mod tests {
             // Net proceeds rise up to the cap and fall after it.
             assert!(net_of(&k, cap) > net_of(&k, 0.9 * cap));
             assert!(net_of(&k, cap) > net_of(&k, 1.1 * cap));
+        }
+    }
+
+    /// On a day with nothing to sell the caps are not filled and the booking is skipped, except
+    /// where it books the other holders' impact: with crowding and permanent impact, and not the
+    /// fund's own impact alone, each position's permanent impact is `perm_fraction I(crowd)`;
+    /// with the fund's own impact alone, none.
+    #[test]
+    fn a_day_with_nothing_to_sell_books_only_the_crowds_impact() {
+        for own_only in [false, true] {
+            let mut p = quiet_params(5);
+            p.switches = switch::CROWDING | switch::PERM_IMPACT;
+            if own_only {
+                p.switches |= switch::OWN_IMPACT_ONLY;
+            }
+            let positions = vec![
+                position(0.25, 0.1, 0.002, 0.2, 0.3),
+                position(0.25, 0.05, 0.004, 0.3, 0.6),
+            ];
+            let model = fund(p, 0.5, positions, vec![]);
+            let mut sc = calm_scenario();
+            sc.crowding[0] = 0.2;
+            let c = Ctx::new(&model, &sc, 0, [1, 2]);
+            let mut ws = Workspace::<f64>::new(&model);
+            let mut st = ws.state(&c);
+            init_state(&c, &mut st);
+            // Redemptions accepted in kind: other holders' selling follows them (the crowding
+            // driver), and the fund owes no cash, so it has nothing to sell.
+            st.set(slot::ACC_TODAY, 0.05);
+            let l = c.lay;
+            let caps_before: Vec<f64> = (0..2).map(|q| st.get(l.lq_cap + q)).collect();
+            liquidate::<f64, 4>(&c, &mut st, 0);
+            for q in 0..2 {
+                assert_eq!(st.get(l.lq_sale + q), 0.0);
+                assert_eq!(st.get(l.last_sale + q), 0.0);
+                assert_eq!(st.get(l.lq_cap + q), caps_before[q as usize]);
+                let k = terms(&c, &st, q);
+                assert!(k.offset > 0.0);
+                let perm = st.get(l.perm + q);
+                if own_only {
+                    assert_eq!(perm, 0.0);
+                } else {
+                    assert!(perm > 0.0);
+                    assert_eq!(perm, 0.5 * impact(&k, 0.0));
+                }
+            }
         }
     }
 }

@@ -102,9 +102,10 @@ fn net_of(k: SaleTerms, q: f32) -> f32 {
     return q * (1.0 - cost_rate(k, q));
 }
 
-// Fills the per-position scratch for day `t`, and returns the repo-eligible holdings' value
-// summed in the same pass (the funding headroom's sum, before any sale).
-fn liquidation_prepare(t: u32, outflow_share: f32) -> f32 {
+// Fills the per-position terms of sale for day `t` (no sale yet), and returns the repo-eligible
+// holdings' value summed in the same pass (the funding headroom's sum, before any sale). The caps
+// and penalties only a sale reads come from `liquidation_caps`, on days with something to sell.
+fn liquidation_prepare(outflow_share: f32) -> f32 {
     let g = st_get(SLOT_G);
     let crowding = on(SWITCH_CROWDING);
     let stress_crowding = on(SWITCH_STRESS_CROWDING);
@@ -115,11 +116,6 @@ fn liquidation_prepare(t: u32, outflow_share: f32) -> f32 {
         let m = market_state(pos, g);
         let value = st_get(lay.hold + p) * st_get(lay.price + p);
         repo = repo + repo_value(pos.flags, value);
-        let window_open = pos.window <= 1u || t % pos.window == pos.window - 1u;
-        var cap = 0.0;
-        if window_open {
-            cap = min(fund.participation_cap * m.volume, value);
-        }
         var offset = 0.0;
         // Other holders' selling: `chi g(t) v0` (stress crowding) or `chi o(t) v0` (MODEL.md).
         if crowding {
@@ -130,19 +126,35 @@ fn liquidation_prepare(t: u32, outflow_share: f32) -> f32 {
             offset = offset + st_get(lay.adapt + p);
         }
         let scale = select(pos.impact, pos.impact * m.vol, sqrt_model);
-        let late = pos.lag > fund.redemption_settlement;
         st_set(lay.lq_half_spread + p, 0.5 * m.spread);
         st_set(lay.lq_scale + p, scale);
         st_set(lay.lq_depth + p, max(m.depth, MIN_DEPTH));
         st_set(lay.lq_offset + p, offset);
+        st_set(lay.lq_sale + p, 0.0);
+    }
+    return repo;
+}
+
+// Fills each position's cap and late-settlement penalty for day `t`, after the terms: what the
+// strategies read, so only on a day with something to sell.
+fn liquidation_caps(t: u32) {
+    let g = st_get(SLOT_G);
+    for (var p = 0u; p < lay.n_positions; p++) {
+        let pos = positions[p];
+        let m = market_state(pos, g);
+        let value = st_get(lay.hold + p) * st_get(lay.price + p);
+        let window_open = pos.window <= 1u || t % pos.window == pos.window - 1u;
+        var cap = 0.0;
+        if window_open {
+            cap = min(fund.participation_cap * m.volume, value);
+        }
+        let late = pos.lag > fund.redemption_settlement;
         // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
         // market that has dried up, net proceeds would fall as the sale grows.
         let k = terms(p);
         st_set(lay.lq_cap + p, sale_at_marginal(k, 1.0, max(cap, 0.0)));
         st_set(lay.lq_penalty + p, select(0.0, fund.late_settlement_penalty, late));
-        st_set(lay.lq_sale + p, 0.0);
     }
-    return repo;
 }
 
 // `waterfall`: positions in the fund's order, late-settling ones in a second sweep.
@@ -397,7 +409,7 @@ fn liquidation_liquidate(t: u32) {
     let payables = st_get(SLOT_PAY_TOTAL) + accepted_cash + st_get(SLOT_ARREARS);
     let debt = st_get(SLOT_DEBT);
     // The scratch first: its pass also sums the repo-eligible value the headroom needs.
-    let repo = liquidation_prepare(t, accepted / nav);
+    let repo = liquidation_prepare(accepted / nav);
     let headroom = headroom_from_repo(repo, nav);
     var need = 0.0;
     if fund.funding_policy == FUNDING_FIRST {
@@ -410,6 +422,7 @@ fn liquidation_liquidate(t: u32) {
     let goal = max(need, 0.0) + rebuild;
 
     if goal > 0.0 {
+        liquidation_caps(t);
         if fund.strategy == STRATEGY_WATERFALL {
             waterfall(goal);
         } else if fund.strategy == STRATEGY_PRO_RATA {
@@ -436,44 +449,47 @@ fn liquidation_liquidate(t: u32) {
 
     let perm_on = on(SWITCH_PERM_IMPACT);
     let own_only = on(SWITCH_OWN_IMPACT_ONLY);
-    for (var p = 0u; p < lay.n_positions; p++) {
-        let k = terms(p);
-        let price = st_get(lay.price + p);
-        let q = max(min(st_get(lay.lq_sale + p) * scale, st_get(lay.hold + p) * price), 0.0);
-        let i = impact(k, q);
-        if q > 0.0 {
-            let spread_cost = q * k.half_spread;
-            let impact_cost = q * i;
-            let proceeds = q - spread_cost - impact_cost;
-            let pos = positions[p];
-            if pos.lag == 0u {
-                st_add(SLOT_CASH, proceeds);
+    // With nothing to sell every sale is zero: skipped where that books nothing.
+    if goal > 0.0 || (perm_on && !own_only) {
+        for (var p = 0u; p < lay.n_positions; p++) {
+            let k = terms(p);
+            let price = st_get(lay.price + p);
+            let q = max(min(st_get(lay.lq_sale + p) * scale, st_get(lay.hold + p) * price), 0.0);
+            let i = impact(k, q);
+            if q > 0.0 {
+                let spread_cost = q * k.half_spread;
+                let impact_cost = q * i;
+                let proceeds = q - spread_cost - impact_cost;
+                let pos = positions[p];
+                if pos.lag == 0u {
+                    st_add(SLOT_CASH, proceeds);
+                } else {
+                    st_add(lay.receivables + (t + pos.lag) % lay.ring, proceeds);
+                    st_add(SLOT_RCV_TOTAL, proceeds);
+                }
+                st_add(lay.hold + p, -q / price);
+                st_add(SLOT_COST_SPREAD, spread_cost);
+                st_add(SLOT_COST_IMPACT, impact_cost);
+                st_add(SLOT_NAV_PNL, -(spread_cost + impact_cost));
+                if pos.tier == TIER_NONE {
+                    st_add(SLOT_PORTFOLIO_SOLD, q);
+                }
+                st_set(lay.last_sale + p, q);
+            }
+            if own_only {
+                // Only the fund's own increment `J = phi (I(q + crowd) - I(crowd))`.
+                if perm_on && q > 0.0 {
+                    let j = fund.perm_fraction * (i - impact(k, 0.0));
+                    st_set(lay.perm + p, max(j, 0.0));
+                }
             } else {
-                st_add(lay.receivables + (t + pos.lag) % lay.ring, proceeds);
-                st_add(SLOT_RCV_TOTAL, proceeds);
-            }
-            st_add(lay.hold + p, -q / price);
-            st_add(SLOT_COST_SPREAD, spread_cost);
-            st_add(SLOT_COST_IMPACT, impact_cost);
-            st_add(SLOT_NAV_PNL, -(spread_cost + impact_cost));
-            if pos.tier == TIER_NONE {
-                st_add(SLOT_PORTFOLIO_SOLD, q);
-            }
-            st_set(lay.last_sale + p, q);
-        }
-        if own_only {
-            // Only the fund's own increment `J = phi (I(q + crowd) - I(crowd))`.
-            if perm_on && q > 0.0 {
-                let j = fund.perm_fraction * (i - impact(k, 0.0));
-                st_set(lay.perm + p, max(j, 0.0));
-            }
-        } else {
-            var crowd = k.offset;
-            if fund.impact_model == IMPACT_ADAPTIVE {
-                crowd = crowd - st_get(lay.adapt + p);
-            }
-            if perm_on && (q > 0.0 || crowd > 0.0) {
-                st_set(lay.perm + p, fund.perm_fraction * i);
+                var crowd = k.offset;
+                if fund.impact_model == IMPACT_ADAPTIVE {
+                    crowd = crowd - st_get(lay.adapt + p);
+                }
+                if perm_on && (q > 0.0 || crowd > 0.0) {
+                    st_set(lay.perm + p, fund.perm_fraction * i);
+                }
             }
         }
     }

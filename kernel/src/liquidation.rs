@@ -640,15 +640,17 @@ pub fn books_without_sales(c: &Ctx) -> bool {
 
 /// Swing pricing: the share of the accepted redemptions' value that redeemers bear today — the
 /// day's estimated cost rate of the planned sales, or the fixed factor, within the cap — when
-/// swing pricing is on and accepted redemptions pass the threshold; 0 otherwise.
-pub fn swing_factor<T: Real>(c: &Ctx, st: &St<T>, accepted: T, nav: T) -> T {
+/// swing pricing is on and accepted redemptions pass the threshold; 0 otherwise. `selling`: the
+/// day has planned sales (`lq_sale`, filled by the strategy); without them every sale is zero and
+/// so is the estimated cost rate, and the scratch is not read (nor filled that day).
+pub fn swing_factor<T: Real>(c: &Ctx, st: &St<T>, accepted: T, nav: T, selling: bool) -> T {
     let l = &c.lay;
     let f = c.fund;
     let mut swing = T::zero();
     if c.on(switch::SWING) && accepted > T::p(f.swing_threshold) * nav {
         if f.swing_fixed > 0.0 {
             swing = T::p(f.swing_fixed);
-        } else {
+        } else if selling {
             let (mut gross, mut cost) = (T::zero(), T::zero());
             for p in 0..l.n_positions {
                 let q = st.get(l.lq_sale + p);
@@ -681,11 +683,14 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let receivables = st.get(slot::RCV_TOTAL);
     let payables = st.get(slot::PAY_TOTAL) + accepted_cash + st.get(slot::ARREARS);
     let debt = st.get(slot::DEBT);
-    // The scratch first: its pass over the positions also sums the repo-eligible value that the
-    // funding headroom needs (nothing it writes is read by the headroom).
-    let repo = prepare(c, st, accepted / nav);
-    let headroom = ledger::headroom_from_repo(c, st, repo, nav);
-    let need = if f.funding_policy == funding::FIRST {
+    // Where the funding headroom enters the goal, the terms of sale first: their pass over the
+    // positions also sums the repo-eligible value that the headroom needs (nothing it writes is
+    // read by the headroom). Elsewhere the goal needs no pass over the positions, and the terms
+    // are filled below only where something reads them.
+    let funding_first = f.funding_policy == funding::FIRST;
+    let need = if funding_first {
+        let repo = prepare(c, st, accepted / nav);
+        let headroom = ledger::headroom_from_repo(c, st, repo, nav);
         payables - cash - receivables - headroom
     } else {
         payables + debt - cash - receivables
@@ -696,6 +701,9 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let goal = need.max(T::zero()) + rebuild;
 
     let selling = goal > T::zero();
+    if !funding_first && (selling || books_without_sales(c)) {
+        prepare(c, st, accepted / nav);
+    }
     if selling {
         caps::<T, W>(c, st, t);
         if !c.shadows.is_empty() {
@@ -712,9 +720,9 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         }
     }
 
-    let swing = swing_factor(c, st, accepted, nav);
+    let swing = swing_factor(c, st, accepted, nav, selling);
     if !c.shadows.is_empty() {
-        crate::shadow::check_swing(c, st, t, accepted, nav, swing);
+        crate::shadow::check_swing(c, st, t, accepted, nav, swing, selling);
     }
     let payable = accepted_cash * (T::one() - swing);
     let pay_slot = l.payables + (t + f.redemption_settlement) % l.ring;
@@ -856,8 +864,8 @@ mod tests {
 
     /// On a day with nothing to sell the caps are not filled and the booking is skipped, except
     /// where it books the other holders' impact: with crowding and permanent impact, and not the
-    /// fund's own impact alone, each position's permanent impact is `perm_fraction I(crowd)`;
-    /// with the fund's own impact alone, none.
+    /// fund's own impact alone, each position's permanent impact is `perm_fraction I(crowd)`
+    /// (the terms of sale filled for it); with the fund's own impact alone, none.
     #[test]
     fn a_day_with_nothing_to_sell_books_only_the_crowds_impact() {
         for own_only in [false, true] {
@@ -887,12 +895,12 @@ mod tests {
                 assert_eq!(st.get(l.lq_sale + q), 0.0);
                 assert_eq!(st.get(l.last_sale + q), 0.0);
                 assert_eq!(st.get(l.lq_cap + q), caps_before[q as usize]);
-                let k = terms(&c, &st, q);
-                assert!(k.offset > 0.0);
                 let perm = st.get(l.perm + q);
                 if own_only {
                     assert_eq!(perm, 0.0);
                 } else {
+                    let k = terms(&c, &st, q);
+                    assert!(k.offset > 0.0);
                     assert!(perm > 0.0);
                     assert_eq!(perm, 0.5 * impact(&k, 0.0));
                 }

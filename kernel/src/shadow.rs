@@ -136,9 +136,17 @@ pub(crate) fn check_gate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, alr: T, trigg
 
 /// Decision 3: today's swing factor (`swing`, the reference's, for `accepted` shares' value
 /// against `nav`).
-pub(crate) fn check_swing<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, accepted: T, nav: T, swing: T) {
+pub(crate) fn check_swing<T: Real>(
+    c: &Ctx,
+    st: &mut St<T>,
+    t: u32,
+    accepted: T,
+    nav: T,
+    swing: T,
+    selling: bool,
+) {
     depart_policy(c, st, t, |s, st| {
-        !same(swing_factor(s, st, accepted, nav), swing)
+        !same(swing_factor(s, st, accepted, nav, selling), swing)
     });
 }
 

@@ -373,12 +373,14 @@ fn balanced(goal: f32) {
 // Swing pricing: the share of the accepted redemptions' value that redeemers bear today — the
 // day's estimated cost rate of the planned sales, or the fixed factor, within the cap — when
 // swing pricing is on and accepted redemptions pass the threshold; 0 otherwise.
-fn swing_factor(accepted: f32, nav: f32) -> f32 {
+// `selling`: the day has planned sales; without them every sale is zero and so is the estimated
+// cost rate, and the scratch is not read (nor filled that day).
+fn swing_factor(accepted: f32, nav: f32, selling: bool) -> f32 {
     var swing = 0.0;
     if on(SWITCH_SWING) && accepted > fund.swing_threshold * nav {
         if fund.swing_fixed > 0.0 {
             swing = fund.swing_fixed;
-        } else {
+        } else if selling {
             var gross = 0.0;
             var cost = 0.0;
             for (var p = 0u; p < lay.n_positions; p++) {
@@ -408,11 +410,14 @@ fn liquidation_liquidate(t: u32) {
     let receivables = st_get(SLOT_RCV_TOTAL);
     let payables = st_get(SLOT_PAY_TOTAL) + accepted_cash + st_get(SLOT_ARREARS);
     let debt = st_get(SLOT_DEBT);
-    // The scratch first: its pass also sums the repo-eligible value the headroom needs.
-    let repo = liquidation_prepare(accepted / nav);
-    let headroom = headroom_from_repo(repo, nav);
+    // Where the funding headroom enters the goal, the terms of sale first: their pass also sums
+    // the repo-eligible value the headroom needs. Elsewhere they are filled below, only where
+    // something reads them.
+    let funding_first = fund.funding_policy == FUNDING_FIRST;
     var need = 0.0;
-    if fund.funding_policy == FUNDING_FIRST {
+    if funding_first {
+        let repo = liquidation_prepare(accepted / nav);
+        let headroom = headroom_from_repo(repo, nav);
         need = payables - cash - receivables - headroom;
     } else {
         need = payables + debt - cash - receivables;
@@ -421,6 +426,14 @@ fn liquidation_liquidate(t: u32) {
     let rebuild = fund.buffer_rebuild_rate * max(fund.initial_cash * nav - net_cash, 0.0);
     let goal = max(need, 0.0) + rebuild;
 
+    let perm_on = on(SWITCH_PERM_IMPACT);
+    let own_only = on(SWITCH_OWN_IMPACT_ONLY);
+    // The booking writes something on a day with nothing to sell only where it books the other
+    // holders' impact.
+    let books = goal > 0.0 || (perm_on && !own_only);
+    if !funding_first && books {
+        _ = liquidation_prepare(accepted / nav);
+    }
     if goal > 0.0 {
         liquidation_caps(t);
         if fund.strategy == STRATEGY_WATERFALL {
@@ -434,7 +447,7 @@ fn liquidation_liquidate(t: u32) {
         }
     }
 
-    let swing = swing_factor(accepted, nav);
+    let swing = swing_factor(accepted, nav, goal > 0.0);
     let payable = accepted_cash * (1.0 - swing);
     let pay_slot = lay.payables + (t + fund.redemption_settlement) % lay.ring;
     st_add(pay_slot, payable);
@@ -447,10 +460,8 @@ fn liquidation_liquidate(t: u32) {
         scale = min(max((goal - accepted_cash * swing) / goal, 0.0), 1.0);
     }
 
-    let perm_on = on(SWITCH_PERM_IMPACT);
-    let own_only = on(SWITCH_OWN_IMPACT_ONLY);
     // With nothing to sell every sale is zero: skipped where that books nothing.
-    if goal > 0.0 || (perm_on && !own_only) {
+    if books {
         for (var p = 0u; p < lay.n_positions; p++) {
             let k = terms(p);
             let price = st_get(lay.price + p);

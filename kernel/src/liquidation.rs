@@ -126,8 +126,8 @@ pub fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     q * (T::one() - cost_rate(k, q))
 }
 
-/// Fills the per-position terms of sale for day `t` (half spread, impact scale, depth, offset;
-/// no sale yet), and returns the repo-eligible holdings' value (`ledger::repo_value` summed in
+/// Fills today's per-position terms of sale (half spread, impact scale, depth, offset; no sale
+/// yet), and returns the repo-eligible holdings' value (`ledger::repo_value` summed in
 /// position order, in the same pass: the funding headroom's sum, before any sale). The caps and
 /// penalties only a sale reads come from [`caps`], on days with something to sell.
 pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, outflow_share: T) -> T {

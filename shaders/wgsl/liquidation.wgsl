@@ -102,7 +102,7 @@ fn net_of(k: SaleTerms, q: f32) -> f32 {
     return q * (1.0 - cost_rate(k, q));
 }
 
-// Fills the per-position terms of sale for day `t` (no sale yet), and returns the repo-eligible
+// Fills today's per-position terms of sale (no sale yet), and returns the repo-eligible
 // holdings' value summed in the same pass (the funding headroom's sum, before any sale). The caps
 // and penalties only a sale reads come from `liquidation_caps`, on days with something to sell.
 fn liquidation_prepare(outflow_share: f32) -> f32 {

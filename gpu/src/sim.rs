@@ -586,9 +586,10 @@ mod tests {
             stage_loop_estimate(&fund(p, 0.1, positions, vec![]))
         };
         assert_eq!(liquidation_passes(strategy::MIN_COST), 19);
+        assert_eq!(liquidation_passes(strategy::PRO_RATA), 19);
         assert_eq!(liquidation_passes(strategy::BALANCED), 23);
+        assert_eq!(liquidation_passes(strategy::WATERFALL), 14);
         assert!(with(strategy::MIN_COST) <= LOOP_BUDGET);
         assert!(with(strategy::BALANCED) > LOOP_BUDGET);
-        assert!(with(strategy::WATERFALL) <= with(strategy::MIN_COST));
     }
 }

@@ -701,7 +701,8 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let goal = need.max(T::zero()) + rebuild;
 
     let selling = goal > T::zero();
-    if !funding_first && (selling || books_without_sales(c)) {
+    let books = selling || books_without_sales(c);
+    if !funding_first && books {
         prepare(c, st, accepted / nav);
     }
     if selling {
@@ -741,7 +742,7 @@ pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
 
     // Book the sales: proceeds settle after each position's lag; costs; price impact. With
     // nothing to sell every sale is zero: skipped where that books nothing.
-    if selling || books_without_sales(c) {
+    if books {
         let n = l.n_positions as usize;
         let mut p = 0;
         while p + W <= n {

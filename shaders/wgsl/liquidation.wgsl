@@ -370,6 +370,13 @@ fn balanced(goal: f32) {
     min_cost(goal);
 }
 
+// Whether the booking writes anything on a day with nothing to sell: only the other holders'
+// impact (the booking's last branch), so not with the fund's own impact alone, nor without
+// permanent impact.
+fn books_without_sales() -> bool {
+    return on(SWITCH_PERM_IMPACT) && !on(SWITCH_OWN_IMPACT_ONLY);
+}
+
 // Swing pricing: the share of the accepted redemptions' value that redeemers bear today — the
 // day's estimated cost rate of the planned sales, or the fixed factor, within the cap — when
 // swing pricing is on and accepted redemptions pass the threshold; 0 otherwise.
@@ -426,15 +433,12 @@ fn liquidation_liquidate(t: u32) {
     let rebuild = fund.buffer_rebuild_rate * max(fund.initial_cash * nav - net_cash, 0.0);
     let goal = max(need, 0.0) + rebuild;
 
-    let perm_on = on(SWITCH_PERM_IMPACT);
-    let own_only = on(SWITCH_OWN_IMPACT_ONLY);
-    // The booking writes something on a day with nothing to sell only where it books the other
-    // holders' impact.
-    let books = goal > 0.0 || (perm_on && !own_only);
+    let selling = goal > 0.0;
+    let books = selling || books_without_sales();
     if !funding_first && books {
         _ = liquidation_prepare(accepted / nav);
     }
-    if goal > 0.0 {
+    if selling {
         liquidation_caps(t);
         if fund.strategy == STRATEGY_WATERFALL {
             waterfall(goal);
@@ -447,7 +451,7 @@ fn liquidation_liquidate(t: u32) {
         }
     }
 
-    let swing = swing_factor(accepted, nav, goal > 0.0);
+    let swing = swing_factor(accepted, nav, selling);
     let payable = accepted_cash * (1.0 - swing);
     let pay_slot = lay.payables + (t + fund.redemption_settlement) % lay.ring;
     st_add(pay_slot, payable);
@@ -456,10 +460,12 @@ fn liquidation_liquidate(t: u32) {
     st_add(SLOT_NAV_PNL, -payable);
     st_add(SLOT_CUM_ACC_CASH, payable);
     var scale = 0.0;
-    if goal > 0.0 {
+    if selling {
         scale = min(max((goal - accepted_cash * swing) / goal, 0.0), 1.0);
     }
 
+    let perm_on = on(SWITCH_PERM_IMPACT);
+    let own_only = on(SWITCH_OWN_IMPACT_ONLY);
     // With nothing to sell every sale is zero: skipped where that books nothing.
     if books {
         for (var p = 0u; p < lay.n_positions; p++) {

@@ -116,3 +116,30 @@ fn layout_uniform_matches_the_kernel_struct() {
     let wgsl_names: Vec<String> = members.0.iter().map(|m| m.name.clone().unwrap()).collect();
     assert_eq!(wgsl_names, rust_names);
 }
+
+/// The searches' fixed step counts in `liquidation.wgsl` are the Rust twin's: the twins follow
+/// the same control flow, and the GPU's loop estimate counts the Rust values.
+#[test]
+fn search_steps_match_the_kernel() {
+    use undertow_kernel::liquidation::{BISECTION_STEPS, MIN_COST_STEPS, NET_TO_GROSS_STEPS};
+    let wgsl: Vec<(&str, &str)> = undertow_shaders::LIQUIDATION
+        .lines()
+        .filter_map(|l| l.strip_prefix("const "))
+        .filter_map(|l| l.split_once(": u32 = "))
+        .collect();
+    for (name, rust) in [
+        ("BISECTION_STEPS", BISECTION_STEPS),
+        ("MIN_COST_STEPS", MIN_COST_STEPS),
+        ("NET_TO_GROSS_STEPS", NET_TO_GROSS_STEPS),
+    ] {
+        let value = wgsl
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.trim_end_matches(';').trim_end_matches('u'));
+        assert_eq!(
+            value,
+            Some(rust.to_string().as_str()),
+            "liquidation.wgsl's {name} differs from kernel/src/liquidation.rs"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 // Rust twin: `kernel/src/liquidation.rs`.
 
 const BISECTION_STEPS: u32 = 12u;
+const MIN_COST_STEPS: u32 = 10u;
 const NET_TO_GROSS_STEPS: u32 = 8u;
 const MIN_DEPTH: f32 = 1e-12;
 
@@ -304,19 +305,29 @@ fn min_cost_net(mu: f32) -> f32 {
 
 // `min_cost`: water-filling on the marginal-cost multiplier.
 fn min_cost(goal: f32) -> bool {
-    var mu_hi = 0.0;
+    // The bracket's ends, penalties included: the lowest marginal cost of a first sale (the cost
+    // rate at nothing sold: below it nothing sells) and the highest at a cap, over the positions
+    // with room to sell.
+    var first = 3.4028235e38; // the largest f32: no position with room to sell leaves it there
+    var top = 0.0;
     for (var p = 0u; p < lay.n_positions; p++) {
         let cap = st_get(lay.lq_cap + p);
         if cap > 0.0 {
             let k = terms(p);
-            mu_hi = max(mu_hi, marginal_cost(k, cap) + st_get(lay.lq_penalty + p));
+            let penalty = st_get(lay.lq_penalty + p);
+            first = min(first, cost_rate(k, 0.0) + penalty);
+            top = max(top, marginal_cost(k, cap) + penalty);
         }
     }
-    mu_hi = mu_hi * 1.0001 + 1e-9;
-    var b = bracket_new(0.0, mu_hi, 0.0, min_cost_net(mu_hi), goal);
+    let mu_hi = top * 1.0001 + 1e-9;
+    var mu_lo = 0.0;
+    if first < mu_hi {
+        mu_lo = first;
+    }
+    var b = bracket_new(mu_lo, mu_hi, 0.0, min_cost_net(mu_hi), goal);
     let feasible = b.n_hi >= goal;
     if feasible {
-        for (var i = 0u; i < BISECTION_STEPS; i++) {
+        for (var i = 0u; i < MIN_COST_STEPS; i++) {
             let x = bracket_next(b);
             b = bracket_update(b, x, min_cost_net(x));
         }

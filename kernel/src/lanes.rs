@@ -94,6 +94,8 @@ pub struct Scratch<'a, T> {
     pub offset: &'a [T],
     pub cap: &'a [T],
     pub penalty: &'a [T],
+    pub inv_depth: &'a [T],
+    pub inv_scale: &'a [T],
 }
 
 impl<T: Real> Scratch<'_, T> {
@@ -110,6 +112,8 @@ impl<T: Real> Scratch<'_, T> {
                 self.offset,
                 self.cap,
                 self.penalty,
+                self.inv_depth,
+                self.inv_scale,
             ],
             p,
         )
@@ -150,14 +154,16 @@ pub struct SaleLanes<T, const W: usize> {
     pub offset: [T; W],
     pub cap: [T; W],
     pub penalty: [T; W],
+    pub inv_depth: [T; W],
+    pub inv_scale: [T; W],
 }
 
 impl<T: Real, const W: usize> SaleLanes<T, W> {
     /// Positions `p..p + W` of the scratch arrays, in the order half spread, scale, depth,
     /// offset, cap, penalty.
     #[inline(always)]
-    pub fn load(model: u32, theta: T, arrays: [&[T]; 6], p: usize) -> Self {
-        let [half_spread, scale, depth, offset, cap, penalty] = arrays;
+    pub fn load(model: u32, theta: T, arrays: [&[T]; 8], p: usize) -> Self {
+        let [half_spread, scale, depth, offset, cap, penalty, inv_depth, inv_scale] = arrays;
         SaleLanes {
             model,
             theta,
@@ -167,13 +173,15 @@ impl<T: Real, const W: usize> SaleLanes<T, W> {
             offset: load(offset, p),
             cap: load(cap, p),
             penalty: load(penalty, p),
+            inv_depth: load(inv_depth, p),
+            inv_scale: load(inv_scale, p),
         }
     }
 
-    /// `u = (q + offset) / depth` per lane.
+    /// `u = (q + offset) / depth` per lane, as `(q + offset) (1 / depth)`.
     #[inline(always)]
     fn u(&self, q: &[T; W]) -> [T; W] {
-        map(|j| (q[j] + self.offset[j]) / self.depth[j])
+        map(|j| (q[j] + self.offset[j]) * self.inv_depth[j])
     }
 
     /// [`crate::liquidation::impact`] per lane.
@@ -207,30 +215,31 @@ impl<T: Real, const W: usize> SaleLanes<T, W> {
                 pick(u[j] > T::zero(), s, T::zero())
             }),
         };
-        map(|j| (self.half_spread[j] + i[j]) + q[j] * slope[j] / self.depth[j])
+        map(|j| (self.half_spread[j] + i[j]) + q[j] * slope[j] * self.inv_depth[j])
     }
 
     /// [`crate::liquidation::sale_at_marginal`] per lane, at marginal cost `mu[j]`, capped at
     /// `cap[j]`.
     #[inline(always)]
     pub fn sale_at_marginal(&self, mu: &[T; W], cap: &[T; W]) -> [T; W] {
-        let two = T::p(2.0);
+        let half = T::p(0.5);
         let excess: [T; W] = map(|j| mu[j] - self.half_spread[j]);
         let q: [T; W] = match self.model {
             impact::LINEAR => {
-                map(|j| (excess[j] * self.depth[j] / self.scale[j] - self.offset[j]) / two)
+                map(|j| (excess[j] * self.depth[j] * self.inv_scale[j] - self.offset[j]) * half)
             }
             impact::THRESHOLD => map(|j| {
                 let free = self.theta * self.depth[j] - self.offset[j];
-                let upper = ((excess[j] / self.scale[j] + self.theta) * self.depth[j]
+                let upper = ((excess[j] * self.inv_scale[j] + self.theta) * self.depth[j]
                     - self.offset[j])
-                    / two;
+                    * half;
                 free.max(upper)
             }),
             _ => map(|j| {
-                let m = excess[j] / self.scale[j];
+                let third = T::one() / T::p(3.0);
+                let m = excess[j] * self.inv_scale[j];
                 let z =
-                    (m + (m * m + T::p(3.0) * self.offset[j] / self.depth[j]).sqrt()) / T::p(3.0);
+                    (m + (m * m + T::p(3.0) * self.offset[j] * self.inv_depth[j]).sqrt()) * third;
                 self.depth[j] * z * z - self.offset[j]
             }),
         };
@@ -277,22 +286,22 @@ mod tests {
                 1 => -0.1,
                 _ => 3.0 * next(),
             };
-            let k = SaleTerms {
+            let k = SaleTerms::new(
                 model,
-                half_spread: T::p((0.02 * next()) as f32),
-                scale: T::p(scale as f32),
-                depth: T::p(if i % 11 == 0 {
+                T::p((0.02 * next()) as f32),
+                T::p(scale as f32),
+                T::p(if i % 11 == 0 {
                     1e-12
                 } else {
                     (0.5 * next()) as f32
                 }),
-                offset: T::p(if i % 3 == 0 {
+                T::p(if i % 3 == 0 {
                     0.0
                 } else {
                     (0.1 * next()) as f32
                 }),
-                theta: T::p(0.05),
-            };
+                T::p(0.05),
+            );
             let q = T::p((0.3 * next()) as f32);
             let mu = T::p((0.1 * next() - 0.01) as f32);
             let cap = T::p(if i % 5 == 0 {
@@ -319,6 +328,8 @@ mod tests {
                     offset: map(|j| chunk[j].0.offset),
                     cap: map(|j| chunk[j].3),
                     penalty: map(|_| T::zero()),
+                    inv_depth: map(|j| chunk[j].0.inv_depth),
+                    inv_scale: map(|j| chunk[j].0.inv_scale),
                 };
                 let q: [T; W] = map(|j| chunk[j].1);
                 let mu: [T; W] = map(|j| chunk[j].2);
@@ -439,9 +450,12 @@ mod tests {
             offset: map(|j| chunk[j].0.offset),
             cap: map(|j| chunk[j].3),
             penalty: [0.0; 8],
+            inv_depth: map(|j| chunk[j].0.inv_depth),
+            inv_scale: map(|j| chunk[j].0.inv_scale),
         };
         let q: [f32; 8] = map(|j| chunk[j].1.max(0.05));
         lanes.depth[3] *= 1.01;
+        lanes.inv_depth[3] = 1.0 / lanes.depth[3];
         let n = lanes.net_of(&q);
         assert_ne!(n[3].to_bits(), net_of(&chunk[3].0, q[3]).to_bits());
     }

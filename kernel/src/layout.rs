@@ -119,7 +119,8 @@ pub struct Layout {
     pub adapt: u32,
     /// Yesterday's sale, for the adaptive update.
     pub last_sale: u32,
-    /// Liquidation scratch: half spread, impact scale, depth, impact offset, cap, penalty, sale.
+    /// Liquidation scratch: half spread, impact scale, depth, impact offset, cap, penalty, sale,
+    /// and the reciprocals of depth and scale (the searches multiply by them).
     pub lq_half_spread: u32,
     pub lq_scale: u32,
     pub lq_depth: u32,
@@ -127,6 +128,8 @@ pub struct Layout {
     pub lq_cap: u32,
     pub lq_penalty: u32,
     pub lq_sale: u32,
+    pub lq_inv_depth: u32,
+    pub lq_inv_scale: u32,
     /// Receivables ring (sale proceeds by settlement day).
     pub receivables: u32,
     /// Payables ring (accepted redemptions by payment day).
@@ -148,8 +151,6 @@ pub struct Layout {
     pub len: u32,
     pub _pad1: u32,
     pub _pad2: u32,
-    pub _pad3: u32,
-    pub _pad4: u32,
 }
 
 const _: () = assert!(std::mem::size_of::<Layout>() == 4 * 32);
@@ -180,6 +181,8 @@ impl Layout {
         let lq_cap = take(np);
         let lq_penalty = take(np);
         let lq_sale = take(np);
+        let lq_inv_depth = take(np);
+        let lq_inv_scale = take(np);
         let receivables = take(ring);
         let payables = take(ring);
         let req_trail = take(TRAIL);
@@ -208,6 +211,8 @@ impl Layout {
             lq_cap,
             lq_penalty,
             lq_sale,
+            lq_inv_depth,
+            lq_inv_scale,
             receivables,
             payables,
             req_trail,
@@ -220,8 +225,6 @@ impl Layout {
             len: at,
             _pad1: 0,
             _pad2: 0,
-            _pad3: 0,
-            _pad4: 0,
         }
     }
 }

@@ -37,12 +37,33 @@ pub struct SaleTerms<T> {
     /// Selling by others (crowding) and, for the adaptive model, decayed past selling.
     pub offset: T,
     pub theta: T,
+    /// `1 / depth` and `1 / scale`, taken once a day (`prepare`) so that the searches multiply
+    /// where they would divide.
+    pub inv_depth: T,
+    pub inv_scale: T,
 }
 
-/// Impact `I(u)` of selling `q` (MODEL.md 3.3), with `u = (q + offset) / depth`.
+impl<T: Real> SaleTerms<T> {
+    /// Terms with their reciprocals (`1 / depth`, `1 / scale`: the values `prepare` stores).
+    pub fn new(model: u32, half_spread: T, scale: T, depth: T, offset: T, theta: T) -> Self {
+        SaleTerms {
+            model,
+            half_spread,
+            scale,
+            depth,
+            offset,
+            theta,
+            inv_depth: T::one() / depth,
+            inv_scale: T::one() / scale,
+        }
+    }
+}
+
+/// Impact `I(u)` of selling `q` (MODEL.md 3.3), with `u = (q + offset) / depth` (taken as
+/// `(q + offset) (1 / depth)`).
 #[inline]
 pub fn impact<T: Real>(k: &SaleTerms<T>, q: T) -> T {
-    let u = (q + k.offset) / k.depth;
+    let u = (q + k.offset) * k.inv_depth;
     if k.model == impact::LINEAR {
         k.scale * u
     } else if k.model == impact::THRESHOLD {
@@ -61,7 +82,7 @@ pub fn cost_rate<T: Real>(k: &SaleTerms<T>, q: T) -> T {
 /// Marginal cost `dC/dq = s/2 + I(u) + q I'(u) / d`.
 #[inline]
 pub fn marginal_cost<T: Real>(k: &SaleTerms<T>, q: T) -> T {
-    let u = (q + k.offset) / k.depth;
+    let u = (q + k.offset) * k.inv_depth;
     let slope = if k.model == impact::LINEAR {
         k.scale
     } else if k.model == impact::THRESHOLD {
@@ -75,29 +96,31 @@ pub fn marginal_cost<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     } else {
         T::zero()
     };
-    cost_rate(k, q) + q * slope / k.depth
+    cost_rate(k, q) + q * slope * k.inv_depth
 }
 
-/// The sale at which the marginal cost equals `mu` (closed form per model, before caps).
+/// The sale at which the marginal cost equals `mu` (closed form per model, before caps), with
+/// the reciprocals multiplied where the formulas divide.
 #[inline]
 pub fn sale_at_marginal<T: Real>(k: &SaleTerms<T>, mu: T, cap: T) -> T {
     let excess = mu - k.half_spread;
     if excess <= T::zero() {
         return T::zero();
     }
-    let two = T::p(2.0);
+    let half = T::p(0.5);
     let q = if k.scale <= T::zero() {
         cap
     } else if k.model == impact::LINEAR {
-        (excess * k.depth / k.scale - k.offset) / two
+        (excess * k.depth * k.inv_scale - k.offset) * half
     } else if k.model == impact::THRESHOLD {
         let free = k.theta * k.depth - k.offset;
-        let upper = ((excess / k.scale + k.theta) * k.depth - k.offset) / two;
+        let upper = ((excess * k.inv_scale + k.theta) * k.depth - k.offset) * half;
         free.max(upper)
     } else {
         // mc = s/2 + K (1.5 z - offset / (2 d z)) with z = sqrt((q + offset) / d).
-        let m = excess / k.scale;
-        let z = (m + (m * m + T::p(3.0) * k.offset / k.depth).sqrt()) / T::p(3.0);
+        let m = excess * k.inv_scale;
+        let third = T::one() / T::p(3.0);
+        let z = (m + (m * m + T::p(3.0) * k.offset * k.inv_depth).sqrt()) * third;
         k.depth * z * z - k.offset
     };
     q.max(T::zero()).min(cap)
@@ -123,6 +146,8 @@ fn terms<T: Real>(c: &Ctx, st: &St<T>, p: u32) -> SaleTerms<T> {
         depth: st.get(l.lq_depth + p),
         offset: st.get(l.lq_offset + p),
         theta: T::p(c.fund.impact_threshold),
+        inv_depth: st.get(l.lq_inv_depth + p),
+        inv_scale: st.get(l.lq_inv_scale + p),
     }
 }
 
@@ -131,8 +156,8 @@ pub fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     q * (T::one() - cost_rate(k, q))
 }
 
-/// Fills today's per-position terms of sale (half spread, impact scale, depth, offset; no sale
-/// yet), and returns the repo-eligible holdings' value (`ledger::repo_value` summed in
+/// Fills today's per-position terms of sale (half spread, impact scale, depth, offset, and the
+/// reciprocals of depth and scale; no sale yet), and returns the repo-eligible holdings' value (`ledger::repo_value` summed in
 /// position order, in the same pass: the funding headroom's sum, before any sale). The caps and
 /// penalties only a sale reads come from [`caps`], on days with something to sell.
 pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, outflow_share: T) -> T {
@@ -157,11 +182,12 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, outflow_share: T) -> T {
     let hold = &state[l.hold as usize..l.hold as usize + n];
     let price = &state[l.price as usize..l.price as usize + n];
     let adapt = &state[l.adapt as usize..l.adapt as usize + n];
-    let (hs_w, r) = scratch[..7 * n].split_at_mut(n);
+    let (hs_w, r) = scratch[..9 * n].split_at_mut(n);
     let (scale_w, r) = r.split_at_mut(n);
     let (depth_w, r) = r.split_at_mut(n);
     let (offset_w, r) = r.split_at_mut(n);
-    let sale_w = &mut r[2 * n..3 * n];
+    let (sale_w, r) = r[2 * n..].split_at_mut(n);
+    let (inv_depth_w, inv_scale_w) = r[..2 * n].split_at_mut(n);
     let (positions, markets) = (&c.positions[..n], &markets[..n]);
     let mut repo = T::zero();
     for p in 0..n {
@@ -185,9 +211,12 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, outflow_share: T) -> T {
         };
         hs_w[p] = T::p(0.5) * m.spread;
         scale_w[p] = scale;
-        depth_w[p] = m.depth.max(T::p(MIN_DEPTH));
+        let depth = m.depth.max(T::p(MIN_DEPTH));
+        depth_w[p] = depth;
         offset_w[p] = offset;
         sale_w[p] = T::zero();
+        inv_depth_w[p] = T::one() / depth;
+        inv_scale_w[p] = T::one() / scale;
     }
     repo
 }
@@ -225,13 +254,17 @@ pub fn caps<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     }
     // Never sell past the point where the next unit raises nothing (marginal cost 1): in a
     // market that has dried up, net proceeds would fall as the sale grows.
-    let (read, rest) = st.w[base..base + 6 * n].split_at_mut(4 * n);
-    let (cap, penalty) = rest.split_at_mut(n);
+    let (read, rest) = st.w[base..base + 9 * n].split_at_mut(4 * n);
+    let (cap, rest) = rest.split_at_mut(n);
+    let (penalty, rest) = rest.split_at_mut(n);
+    let inv = &rest[n..3 * n];
     let terms = [
         &read[..n],
         &read[n..2 * n],
         &read[2 * n..3 * n],
         &read[3 * n..4 * n],
+        &inv[..n],
+        &inv[n..],
     ];
     let (model, theta) = (c.fund.impact_model, T::p(c.fund.impact_threshold));
     // The cap of positions `p..p + V` at a marginal cost of 1, in lanes of `V` (the remainder in
@@ -239,12 +272,17 @@ pub fn caps<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     fn tighten<T: Real, const V: usize>(
         model: u32,
         theta: T,
-        [hs, scale, depth, offset]: [&[T]; 4],
+        [hs, scale, depth, offset, inv_depth, inv_scale]: [&[T]; 6],
         cap: &mut [T],
         penalty: &[T],
         p: usize,
     ) {
-        let k = SaleLanes::<T, V>::load(model, theta, [hs, scale, depth, offset, cap, penalty], p);
+        let k = SaleLanes::<T, V>::load(
+            model,
+            theta,
+            [hs, scale, depth, offset, cap, penalty, inv_depth, inv_scale],
+            p,
+        );
         let tight = k.sale_at_marginal(&[T::one(); V], &k.cap);
         cap[p..p + V].copy_from_slice(&tight);
     }
@@ -422,23 +460,30 @@ fn min_cost_net<T: Real, const W: usize>(s: &Scratch<T>, mu: T) -> T {
     net.total()
 }
 
-/// The liquidation scratch `prepare` filled (terms of sale, caps, late-settlement penalty), as
+/// The liquidation scratch `prepare` and `caps` filled (terms of sale and their reciprocals,
+/// caps, late-settlement penalty), as
 /// slices of exactly `n` words: the same values as [`terms`] and the `lq_cap`/`lq_penalty`
 /// words, read with one bounds check per array.
 fn scratch<'a, T: Real>(c: &Ctx, st: &'a St<T>) -> Scratch<'a, T> {
     let (base, n) = scratch_words(c);
-    scratch_of(c, &st.w[base..base + 6 * n])
+    scratch_of(
+        c,
+        &st.w[base..base + 6 * n],
+        &st.w[base + 7 * n..base + 9 * n],
+    )
 }
 
 /// [`scratch`] and, beside it, the `lq_sale` words to write.
 fn scratch_and_sales<'a, T: Real>(c: &Ctx, st: &'a mut St<T>) -> (Scratch<'a, T>, &'a mut [T]) {
     let (base, n) = scratch_words(c);
-    let (read, sale) = st.w[base..base + 7 * n].split_at_mut(6 * n);
-    (scratch_of(c, read), sale)
+    let (read, rest) = st.w[base..base + 9 * n].split_at_mut(6 * n);
+    let (sale, inv) = rest.split_at_mut(n);
+    (scratch_of(c, read, inv), sale)
 }
 
-/// Where the scratch starts and how many positions it holds: its seven arrays lie one after
-/// the other in the layout (`lq_half_spread` first, `lq_sale` last).
+/// Where the scratch starts and how many positions it holds: its nine arrays lie one after
+/// the other in the layout (`lq_half_spread` first, then the cap, penalty and sale, then the
+/// reciprocals `lq_inv_depth` and `lq_inv_scale`).
 fn scratch_words(c: &Ctx) -> (usize, usize) {
     let l = &c.lay;
     assert!(
@@ -447,13 +492,15 @@ fn scratch_words(c: &Ctx) -> (usize, usize) {
             && l.lq_offset == l.lq_depth + l.n_positions
             && l.lq_cap == l.lq_offset + l.n_positions
             && l.lq_penalty == l.lq_cap + l.n_positions
-            && l.lq_sale == l.lq_penalty + l.n_positions,
+            && l.lq_sale == l.lq_penalty + l.n_positions
+            && l.lq_inv_depth == l.lq_sale + l.n_positions
+            && l.lq_inv_scale == l.lq_inv_depth + l.n_positions,
         "the liquidation scratch arrays are consecutive"
     );
     (l.lq_half_spread as usize, l.n_positions as usize)
 }
 
-fn scratch_of<'a, T: Real>(c: &Ctx, read: &'a [T]) -> Scratch<'a, T> {
+fn scratch_of<'a, T: Real>(c: &Ctx, read: &'a [T], inv: &'a [T]) -> Scratch<'a, T> {
     let n = read.len() / 6;
     let arr = |i: usize| &read[i * n..(i + 1) * n];
     Scratch {
@@ -466,6 +513,8 @@ fn scratch_of<'a, T: Real>(c: &Ctx, read: &'a [T]) -> Scratch<'a, T> {
         offset: arr(3),
         cap: arr(4),
         penalty: arr(5),
+        inv_depth: &inv[..n],
+        inv_scale: &inv[n..2 * n],
     }
 }
 
@@ -904,14 +953,7 @@ mod tests {
     #[test]
     fn a_dried_up_market_is_not_sold_past_a_marginal_cost_of_one() {
         for model in [impact::LINEAR, impact::SQUARE_ROOT, impact::THRESHOLD] {
-            let k = SaleTerms::<f64> {
-                model,
-                half_spread: 0.01,
-                scale: 2.0,
-                depth: 1e-4,
-                offset: 0.0,
-                theta: 0.1,
-            };
+            let k = SaleTerms::<f64>::new(model, 0.01, 2.0, 1e-4, 0.0, 0.1);
             let cap = sale_at_marginal(&k, 1.0, 1.0);
             assert!(cap > 0.0 && cap < 1.0, "model {model}: cap {cap}");
             assert!((marginal_cost(&k, cap) - 1.0).abs() < 1e-9, "model {model}");

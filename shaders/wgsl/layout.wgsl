@@ -78,6 +78,8 @@ struct Layout {
     lq_cap: u32,
     lq_penalty: u32,
     lq_sale: u32,
+    lq_inv_depth: u32,
+    lq_inv_scale: u32,
     receivables: u32,
     payables: u32,
     req_trail: u32,
@@ -90,6 +92,4 @@ struct Layout {
     len: u32,
     _pad1: u32,
     _pad2: u32,
-    _pad3: u32,
-    _pad4: u32,
 }

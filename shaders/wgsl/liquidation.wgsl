@@ -8,7 +8,10 @@ const BISECTION_STEPS: u32 = 12u;
 const MIN_COST_STEPS: u32 = 10u;
 const NET_TO_GROSS_STEPS: u32 = 8u;
 const MIN_DEPTH: f32 = 1e-12;
+const THIRD: f32 = 1.0 / 3.0;
 
+// `inv_depth` and `inv_scale` are `1 / depth` and `1 / scale`, stored once a day by the terms'
+// pass so that the searches multiply where they would divide.
 struct SaleTerms {
     model: u32,
     half_spread: f32,
@@ -16,11 +19,13 @@ struct SaleTerms {
     depth: f32,
     offset: f32,
     theta: f32,
+    inv_depth: f32,
+    inv_scale: f32,
 }
 
-// Impact `I(u)` of selling `q`, with `u = (q + offset) / depth`.
+// Impact `I(u)` of selling `q`, with `u = (q + offset) / depth` (as `(q + offset) (1 / depth)`).
 fn impact(k: SaleTerms, q: f32) -> f32 {
-    let u = (q + k.offset) / k.depth;
+    let u = (q + k.offset) * k.inv_depth;
     if k.model == IMPACT_LINEAR {
         return k.scale * u;
     } else if k.model == IMPACT_THRESHOLD {
@@ -37,7 +42,7 @@ fn cost_rate(k: SaleTerms, q: f32) -> f32 {
 
 // Marginal cost `dC/dq = s/2 + I(u) + q I'(u) / d`.
 fn marginal_cost(k: SaleTerms, q: f32) -> f32 {
-    let u = (q + k.offset) / k.depth;
+    let u = (q + k.offset) * k.inv_depth;
     var slope = 0.0;
     if k.model == IMPACT_LINEAR {
         slope = k.scale;
@@ -52,7 +57,7 @@ fn marginal_cost(k: SaleTerms, q: f32) -> f32 {
     } else {
         slope = 0.0;
     }
-    return cost_rate(k, q) + q * slope / k.depth;
+    return cost_rate(k, q) + q * slope * k.inv_depth;
 }
 
 // The sale at which the marginal cost equals `mu` (closed form per model, before caps).
@@ -65,14 +70,14 @@ fn sale_at_marginal(k: SaleTerms, mu: f32, cap: f32) -> f32 {
     if k.scale <= 0.0 {
         q = cap;
     } else if k.model == IMPACT_LINEAR {
-        q = (excess * k.depth / k.scale - k.offset) / 2.0;
+        q = (excess * k.depth * k.inv_scale - k.offset) * 0.5;
     } else if k.model == IMPACT_THRESHOLD {
         let free = k.theta * k.depth - k.offset;
-        let upper = ((excess / k.scale + k.theta) * k.depth - k.offset) / 2.0;
+        let upper = ((excess * k.inv_scale + k.theta) * k.depth - k.offset) * 0.5;
         q = max(free, upper);
     } else {
-        let m = excess / k.scale;
-        let z = (m + sqrt(m * m + 3.0 * k.offset / k.depth)) / 3.0;
+        let m = excess * k.inv_scale;
+        let z = (m + sqrt(m * m + 3.0 * k.offset * k.inv_depth)) * THIRD;
         q = k.depth * z * z - k.offset;
     }
     return min(max(q, 0.0), cap);
@@ -96,6 +101,8 @@ fn terms(p: u32) -> SaleTerms {
         st_get(lay.lq_depth + p),
         st_get(lay.lq_offset + p),
         fund.impact_threshold,
+        st_get(lay.lq_inv_depth + p),
+        st_get(lay.lq_inv_scale + p),
     );
 }
 
@@ -129,9 +136,12 @@ fn liquidation_prepare(outflow_share: f32) -> f32 {
         let scale = select(pos.impact, pos.impact * m.vol, sqrt_model);
         st_set(lay.lq_half_spread + p, 0.5 * m.spread);
         st_set(lay.lq_scale + p, scale);
-        st_set(lay.lq_depth + p, max(m.depth, MIN_DEPTH));
+        let depth = max(m.depth, MIN_DEPTH);
+        st_set(lay.lq_depth + p, depth);
         st_set(lay.lq_offset + p, offset);
         st_set(lay.lq_sale + p, 0.0);
+        st_set(lay.lq_inv_depth + p, 1.0 / depth);
+        st_set(lay.lq_inv_scale + p, 1.0 / scale);
     }
     return repo;
 }

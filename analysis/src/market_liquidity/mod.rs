@@ -130,18 +130,18 @@ impl Pricing {
 
     fn terms(&self, pos: &PositionParams, m: &MarketState<f64>, offset: f64) -> SaleTerms<f64> {
         let sqrt_model = self.model == impact::SQUARE_ROOT || self.model == impact::ADAPTIVE;
-        SaleTerms {
-            model: self.model,
-            half_spread: 0.5 * m.spread,
-            scale: if sqrt_model {
+        SaleTerms::new(
+            self.model,
+            0.5 * m.spread,
+            if sqrt_model {
                 pos.impact as f64 * m.vol
             } else {
                 pos.impact as f64
             },
-            depth: m.depth.max(MIN_DEPTH as f64),
+            m.depth.max(MIN_DEPTH as f64),
             offset,
-            theta: self.theta,
-        }
+            self.theta,
+        )
     }
 
     /// Cost per unit of selling `q` in one day (no memory of past selling).

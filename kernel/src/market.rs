@@ -4,6 +4,7 @@
 //! WGSL twin: `shaders/wgsl/market.wgsl`.
 
 use crate::ctx::{Ctx, St};
+use crate::lanes::{load, map};
 use crate::params::*;
 use crate::philox::{normal_blocks, normals, stream};
 use crate::real::Real;
@@ -263,51 +264,61 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let positions = &c.positions[..n];
 
     let (mut pnl, mut holdings) = (T::zero(), T::zero());
+    let mut idio_batch = [[T::zero(); 4]; IDIO_BLOCKS];
+    let day = Day {
+        g,
+        dg: g - g_prev,
+        up: g - g_prev >= T::zero(),
+        recovery,
+        factor: w_market * z_market,
+        w_class,
+        z,
+        idio,
+        keep,
+        release: T::one() - keep,
+        share,
+        retain: T::one() - share,
+        adaptive,
+        decay,
+    };
+    let mut words = Words {
+        log_price,
+        perm: perm_w,
+        perm_cum,
+        trans: trans_w,
+        adapt: adapt_w,
+        last_sale,
+    };
     // Idiosyncratic noise: normal `p` of the day's idio stream, four to a Philox block, the
     // bits `philox::normal_at` gives position `p`. Blocks are drawn `IDIO_BLOCKS` at a time
     // (their Box-Muller pairs on lanes); past the last whole batch, one at a time with the last
-    // block's unused pair skipped, as the segments' flow noise is.
-    let mut idio_batch = [[T::zero(); 4]; IDIO_BLOCKS];
-    for p in 0..n {
-        let pos = &positions[p];
-        let k = consts[p];
-        let m = k.market(g);
-        markets[p] = m;
-        let z_class = z[(1 + pos.class) as usize];
-        let mut z_own = z_class;
-        if idio {
-            let batch = 4 * IDIO_BLOCKS;
-            if p % batch == 0 {
-                let first = [c.scenario, t, stream::IDIO, (p / 4) as u32];
-                if n - p >= batch {
-                    idio_batch = normal_blocks(first, c.key);
-                } else {
-                    for (b, block) in idio_batch.iter_mut().enumerate() {
-                        let q = p + 4 * b;
-                        if q < n {
-                            let counter = [c.scenario, t, stream::IDIO, (q / 4) as u32];
-                            *block = normals(counter, c.key, (n - q) as u32);
-                        }
+    // block's unused pair skipped, as the segments' flow noise is. `W` divides the batch's 32
+    // positions, so a lane array never straddles two batches.
+    let draw = |p: usize, idio_batch: &mut [[T; 4]; IDIO_BLOCKS]| {
+        if idio && p.is_multiple_of(4 * IDIO_BLOCKS) {
+            let first = [c.scenario, t, stream::IDIO, (p / 4) as u32];
+            if n - p >= 4 * IDIO_BLOCKS {
+                *idio_batch = normal_blocks(first, c.key);
+            } else {
+                for (b, block) in idio_batch.iter_mut().enumerate() {
+                    let q = p + 4 * b;
+                    if q < n {
+                        let counter = [c.scenario, t, stream::IDIO, (q / 4) as u32];
+                        *block = normals(counter, c.key, (n - q) as u32);
                     }
                 }
             }
-            let z_idio = idio_batch[(p % batch) / 4][p % 4];
-            z_own = (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2);
         }
-        let drift = drift_of(k.ramp, recovery, g, g_prev);
-        // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
-        let perm = perm_w[p];
-        let trans = trans_w[p];
-        let x_new = log_price[p] + drift + m.vol * (w_market * z_market + w_class * z_own) - perm
-            + trans * (T::one() - keep);
-        log_price[p] = x_new;
-        perm_w[p] = T::zero();
-        trans_w[p] = trans * keep + (T::one() - share) * perm;
-        perm_cum[p] = perm_cum[p] + share * perm;
-        if adaptive {
-            adapt_w[p] = adapt_w[p] * decay + last_sale[p];
-        }
-        last_sale[p] = T::zero();
+    };
+    let mut p = 0;
+    while p + W <= n {
+        draw(p, &mut idio_batch);
+        day.step::<W>(p, positions, consts, markets, &mut words, &idio_batch);
+        p += W;
+    }
+    for p in p..n {
+        draw(p, &mut idio_batch);
+        day.step::<1>(p, positions, consts, markets, &mut words, &idio_batch);
     }
     // The new prices, `W` positions at a time ([`Real::exp_lanes`]: the same bits as one at a
     // time), with the day's P&L and the holdings' value summed in position order.
@@ -331,6 +342,98 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.add(crate::layout::slot::NAV_PNL, pnl);
     // `ledger::holdings_value` at the new prices, in the same order: the investors' valuation.
     st.holdings = holdings;
+}
+
+/// What `advance` needs of the day to move each position's log price.
+struct Day<T> {
+    g: T,
+    dg: T,
+    up: bool,
+    recovery: T,
+    /// `sqrt(rho) z_market`.
+    factor: T,
+    w_class: T,
+    z: [T; 4 * MARKET_BLOCKS as usize],
+    idio: bool,
+    keep: T,
+    /// `1 - keep`.
+    release: T,
+    share: T,
+    /// `1 - share`.
+    retain: T,
+    adaptive: bool,
+    decay: T,
+}
+
+/// The per-position words `advance` moves, as slices of exactly `n` words.
+struct Words<'a, T> {
+    log_price: &'a mut [T],
+    perm: &'a mut [T],
+    perm_cum: &'a mut [T],
+    trans: &'a mut [T],
+    adapt: &'a mut [T],
+    last_sale: &'a mut [T],
+}
+
+impl<T: Real> Day<T> {
+    /// Positions `p..p + V` on lanes: each lane runs the scalar operations in their order (the
+    /// same bits at every width), the market state and the normals read one position at a time.
+    #[inline(always)]
+    fn step<const V: usize>(
+        &self,
+        p: usize,
+        positions: &[PositionParams],
+        consts: &[PositionConsts<T>],
+        markets: &mut [MarketState<T>],
+        w: &mut Words<'_, T>,
+        idio_batch: &[[T; 4]; IDIO_BLOCKS],
+    ) {
+        let mut vol = [T::zero(); V];
+        let mut ramp = [T::zero(); V];
+        let mut z_own = [T::zero(); V];
+        for j in 0..V {
+            let q = p + j;
+            let k = &consts[q];
+            let m = k.market(self.g);
+            markets[q] = m;
+            vol[j] = m.vol;
+            ramp[j] = k.ramp;
+            let z_class = self.z[(1 + positions[q].class) as usize];
+            z_own[j] = if self.idio {
+                let batch = 4 * IDIO_BLOCKS;
+                let z_idio = idio_batch[(q % batch) / 4][q % 4];
+                (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2)
+            } else {
+                z_class
+            };
+        }
+        // `drift_of`, its branch the same for every position.
+        let drift: [T; V] = if self.up {
+            map(|j| ramp[j] * self.dg)
+        } else {
+            map(|j| ramp[j] * self.recovery * self.dg)
+        };
+        let (x, perm, trans): ([T; V], [T; V], [T; V]) =
+            (load(w.log_price, p), load(w.perm, p), load(w.trans, p));
+        let perm_cum: [T; V] = load(w.perm_cum, p);
+        // Yesterday's own impact `J` shows in full; the transient part of earlier impact decays.
+        let x: [T; V] = map(|j| {
+            x[j] + drift[j] + vol[j] * (self.factor + self.w_class * z_own[j]) - perm[j]
+                + trans[j] * self.release
+        });
+        w.log_price[p..p + V].copy_from_slice(&x);
+        w.perm[p..p + V].fill(T::zero());
+        let trans: [T; V] = map(|j| trans[j] * self.keep + self.retain * perm[j]);
+        w.trans[p..p + V].copy_from_slice(&trans);
+        let perm_cum: [T; V] = map(|j| perm_cum[j] + self.share * perm[j]);
+        w.perm_cum[p..p + V].copy_from_slice(&perm_cum);
+        if self.adaptive {
+            let (adapt, last): ([T; V], [T; V]) = (load(w.adapt, p), load(w.last_sale, p));
+            let adapt: [T; V] = map(|j| adapt[j] * self.decay + last[j]);
+            w.adapt[p..p + V].copy_from_slice(&adapt);
+        }
+        w.last_sale[p..p + V].fill(T::zero());
+    }
 }
 
 #[cfg(test)]

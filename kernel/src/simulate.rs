@@ -514,6 +514,7 @@ mod tests {
     fn lane_fund(model_code: u32, strategy_code: u32) -> FundModel {
         let mut params = crate::testing::quiet_params(30);
         params.switches = switch::NOISE
+            | switch::IDIO_NOISE
             | switch::BASE_FLOWS
             | switch::PERM_IMPACT
             | switch::CROWDING
@@ -584,9 +585,10 @@ mod tests {
         ))
     }
 
-    /// The liquidation's lanes give the same record bit for bit at widths 1 (the scalar
-    /// reference), 4, 8 (the default) and 16, in `f32` and in `f64`, for every impact model and
-    /// every strategy, on scenarios that sell every day.
+    /// The liquidation's and the market's lanes give the same record bit for bit at widths 1
+    /// (the scalar reference), 4, 8 (the default) and 16, in `f32` and in `f64`, for every impact
+    /// model and every strategy, on scenarios that sell every day, with idiosyncratic noise (21
+    /// positions: a partial batch of draws and a tail at every width).
     #[test]
     fn every_lane_width_gives_the_same_bits() {
         let mut sold = 0;

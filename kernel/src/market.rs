@@ -264,6 +264,8 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let positions = &c.positions[..n];
 
     let (mut pnl, mut holdings) = (T::zero(), T::zero());
+    // A lane array of `W` positions must not straddle two batches of idiosyncratic draws.
+    const { assert!((4 * IDIO_BLOCKS).is_multiple_of(W), "W divides the idio batch") };
     let mut idio_batch = [[T::zero(); 4]; IDIO_BLOCKS];
     let day = Day {
         g,

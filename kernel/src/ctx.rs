@@ -102,6 +102,9 @@ pub struct St<'s, T> {
     /// by `market::advance` in its pass over the positions; CPU only, like `m`), read by the
     /// investors' valuation before dealing.
     pub holdings: T,
+    /// The day's idiosyncratic normal of each position (CPU only: `market::advance` draws them
+    /// in a pass of their own before moving the prices on lanes).
+    pub idio: &'s mut [T],
 }
 
 impl<T: Real> St<'_, T> {

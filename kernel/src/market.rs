@@ -249,6 +249,7 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         w,
         k: consts,
         m: markets,
+        idio: idio_z,
         ..
     } = st;
     let words = &mut w[l.hold as usize..l.hold as usize + 8 * n];
@@ -264,9 +265,6 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let positions = &c.positions[..n];
 
     let (mut pnl, mut holdings) = (T::zero(), T::zero());
-    // A lane array of `W` positions must not straddle two batches of idiosyncratic draws.
-    const { assert!((4 * IDIO_BLOCKS).is_multiple_of(W), "W divides the idio batch") };
-    let mut idio_batch = [[T::zero(); 4]; IDIO_BLOCKS];
     let day = Day {
         g,
         dg: g - g_prev,
@@ -294,33 +292,33 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     // Idiosyncratic noise: normal `p` of the day's idio stream, four to a Philox block, the
     // bits `philox::normal_at` gives position `p`. Blocks are drawn `IDIO_BLOCKS` at a time
     // (their Box-Muller pairs on lanes); past the last whole batch, one at a time with the last
-    // block's unused pair skipped, as the segments' flow noise is. `W` divides the batch's 32
-    // positions, so a lane array never straddles two batches.
-    let draw = |p: usize, idio_batch: &mut [[T; 4]; IDIO_BLOCKS]| {
-        if idio && p.is_multiple_of(4 * IDIO_BLOCKS) {
+    // block's unused pair skipped, as the segments' flow noise is. In a pass of their own, so
+    // that the prices' lanes below stay small.
+    let idio_z = &mut idio_z[..n];
+    if idio {
+        let batch = 4 * IDIO_BLOCKS;
+        for p in (0..n).step_by(batch) {
             let first = [c.scenario, t, stream::IDIO, (p / 4) as u32];
-            if n - p >= 4 * IDIO_BLOCKS {
-                *idio_batch = normal_blocks(first, c.key);
+            if n - p >= batch {
+                let blocks = normal_blocks::<T, IDIO_BLOCKS>(first, c.key);
+                idio_z[p..p + batch].copy_from_slice(blocks.as_flattened());
             } else {
-                for (b, block) in idio_batch.iter_mut().enumerate() {
-                    let q = p + 4 * b;
-                    if q < n {
-                        let counter = [c.scenario, t, stream::IDIO, (q / 4) as u32];
-                        *block = normals(counter, c.key, (n - q) as u32);
-                    }
+                for q in (p..n).step_by(4) {
+                    let counter = [c.scenario, t, stream::IDIO, (q / 4) as u32];
+                    let block: [T; 4] = normals(counter, c.key, (n - q) as u32);
+                    let take = (n - q).min(4);
+                    idio_z[q..q + take].copy_from_slice(&block[..take]);
                 }
             }
         }
-    };
+    }
     let mut p = 0;
     while p + W <= n {
-        draw(p, &mut idio_batch);
-        day.step::<W>(p, positions, consts, markets, &mut words, &idio_batch);
+        day.step::<W>(p, positions, consts, markets, &mut words, idio_z);
         p += W;
     }
     for p in p..n {
-        draw(p, &mut idio_batch);
-        day.step::<1>(p, positions, consts, markets, &mut words, &idio_batch);
+        day.step::<1>(p, positions, consts, markets, &mut words, idio_z);
     }
     // The new prices, `W` positions at a time ([`Real::exp_lanes`]: the same bits as one at a
     // time), with the day's P&L and the holdings' value summed in position order.
@@ -388,7 +386,7 @@ impl<T: Real> Day<T> {
         consts: &[PositionConsts<T>],
         markets: &mut [MarketState<T>],
         w: &mut Words<'_, T>,
-        idio_batch: &[[T; 4]; IDIO_BLOCKS],
+        idio_z: &[T],
     ) {
         let mut vol = [T::zero(); V];
         let mut ramp = [T::zero(); V];
@@ -400,14 +398,11 @@ impl<T: Real> Day<T> {
             markets[q] = m;
             vol[j] = m.vol;
             ramp[j] = k.ramp;
-            let z_class = self.z[(1 + positions[q].class) as usize];
-            z_own[j] = if self.idio {
-                let batch = 4 * IDIO_BLOCKS;
-                let z_idio = idio_batch[(q % batch) / 4][q % 4];
-                (z_class + z_idio) * T::p(std::f32::consts::FRAC_1_SQRT_2)
-            } else {
-                z_class
-            };
+            z_own[j] = self.z[(1 + positions[q].class) as usize];
+        }
+        if self.idio {
+            let z_idio: [T; V] = load(idio_z, p);
+            z_own = map(|j| (z_own[j] + z_idio[j]) * T::p(std::f32::consts::FRAC_1_SQRT_2));
         }
         // `drift_of`, its branch the same for every position.
         let drift: [T; V] = if self.up {

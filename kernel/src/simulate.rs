@@ -213,6 +213,8 @@ pub struct Workspace<T> {
     market: Vec<MarketState<T>>,
     /// Each shadow's departure day (`St::departed`).
     departed: Vec<u32>,
+    /// The day's idiosyncratic normals, one per position (`St::idio`).
+    idio: Vec<T>,
 }
 
 impl<T: Real> Workspace<T> {
@@ -223,6 +225,7 @@ impl<T: Real> Workspace<T> {
             consts: vec![PositionConsts::zero(); n],
             market: vec![MarketState::zero(); n],
             departed: Vec::new(),
+            idio: vec![T::zero(); n],
         }
     }
 
@@ -244,6 +247,7 @@ impl<T: Real> Workspace<T> {
         self.market.resize(n, MarketState::zero());
         self.departed.clear();
         self.departed.resize(c.shadows.len(), shadow::STAYED);
+        self.idio.resize(n, T::zero());
         St {
             w: &mut self.words[..],
             k: &self.consts,
@@ -251,6 +255,7 @@ impl<T: Real> Workspace<T> {
             ind: [T::zero(); N_INDICATORS],
             departed: &mut self.departed,
             holdings: T::zero(),
+            idio: &mut self.idio[..n],
         }
     }
 

@@ -267,8 +267,7 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let (mut pnl, mut holdings) = (T::zero(), T::zero());
     let day = Day {
         g,
-        dg: g - g_prev,
-        up: g - g_prev >= T::zero(),
+        g_prev,
         recovery,
         factor: w_market * z_market,
         w_class,
@@ -347,8 +346,7 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
 /// What `advance` needs of the day to move each position's log price.
 struct Day<T> {
     g: T,
-    dg: T,
-    up: bool,
+    g_prev: T,
     recovery: T,
     /// `sqrt(rho) z_market`.
     factor: T,
@@ -404,12 +402,7 @@ impl<T: Real> Day<T> {
             let z_idio: [T; V] = load(idio_z, p);
             z_own = map(|j| (z_own[j] + z_idio[j]) * T::p(std::f32::consts::FRAC_1_SQRT_2));
         }
-        // `drift_of`, its branch the same for every position.
-        let drift: [T; V] = if self.up {
-            map(|j| ramp[j] * self.dg)
-        } else {
-            map(|j| ramp[j] * self.recovery * self.dg)
-        };
+        let drift: [T; V] = map(|j| drift_of(ramp[j], self.recovery, self.g, self.g_prev));
         let (x, perm, trans): ([T; V], [T; V], [T; V]) =
             (load(w.log_price, p), load(w.perm, p), load(w.trans, p));
         let perm_cum: [T; V] = load(w.perm_cum, p);

@@ -1,6 +1,8 @@
 //! Market liquidity analysis (`market_liquidity`), section 2 of the page: SEC Rule 22e-4 buckets,
 //! the liquidity ladder and the position table.
 
+use std::collections::HashMap;
+
 use plotters::prelude::SeriesLabelPosition;
 
 use super::{pct_axis, stage_section, whole, MARKET_LIQUIDITY, R};
@@ -227,22 +229,35 @@ fn needed_line(root: &Node, horizons: &[f64]) -> R<Option<Line>> {
 fn positions_table(ml: &Node, profile: &[Node], rate: Option<f64>) -> R<String> {
     let conditions = ml.list("conditions")?;
     let worst = conditions.last().map(|c| c.s("name")).transpose()?;
-    let mut rows = Vec::new();
-    for l in ml.list("liquidity")? {
-        let pos = l.s("position")?;
-        let mut normal = (None, None);
-        let mut stressed = (None, None);
+    let liquidity = ml.list("liquidity")?;
+    // Each position's (days, cost) at `rate` in normal markets and under the worst condition, in
+    // one pass over the profile (a fund of 1,008 positions has 12,096 profile rows: looking them
+    // up position by position took 4.7 s). Of several matching rows the last one counts.
+    type Sale = (Option<f64>, Option<f64>);
+    let mut sales: HashMap<&str, (Sale, Sale)> = HashMap::with_capacity(liquidity.len());
+    for l in &liquidity {
+        sales.insert(l.s("position")?, ((None, None), (None, None)));
+    }
+    if !sales.is_empty() {
         for r in profile {
-            if r.s("position")? != pos || !r.f("participation")?.is_some_and(|p| Some(p) == rate) {
+            let Some(entry) = sales.get_mut(r.s("position")?) else {
+                continue;
+            };
+            if !r.f("participation")?.is_some_and(|p| Some(p) == rate) {
                 continue;
             }
             let cond = r.s("condition")?;
             if cond == "normal" {
-                normal = (r.f("days_to_liquidate")?, r.f("cost_bps")?);
+                entry.0 = (r.f("days_to_liquidate")?, r.f("cost_bps")?);
             } else if Some(cond) == worst {
-                stressed = (r.f("days_to_liquidate")?, r.f("cost_bps")?);
+                entry.1 = (r.f("days_to_liquidate")?, r.f("cost_bps")?);
             }
         }
+    }
+    let mut rows = Vec::new();
+    for l in &liquidity {
+        let pos = l.s("position")?;
+        let (normal, stressed) = sales[pos];
         rows.push(vec![
             t(pos),
             n(pct(l.f("weight")?)),
@@ -266,4 +281,61 @@ fn positions_table(ml: &Node, profile: &[Node], rate: Option<f64>) -> R<String> 
         rows,
         &[],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn row(pos: &str, cond: &str, rate: f64, days: f64, cost: f64) -> serde_json::Value {
+        json!({ "position": pos, "condition": cond, "participation": rate,
+                "days_to_liquidate": days, "cost_bps": cost })
+    }
+
+    /// The `<tr>` rows of the table's body, each as its cells' text.
+    fn body_rows(html: &str) -> Vec<Vec<String>> {
+        let body = html.split("<tbody>").nth(1).unwrap();
+        body.split("<tr>")
+            .skip(1)
+            .map(|r| {
+                r.split("<td")
+                    .skip(1)
+                    .map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap().to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_position_gets_its_own_rows_at_the_rate_and_the_worst_condition() {
+        let ml = json!({
+            "conditions": [{ "name": "normal" }, { "name": "stressed_p95" }],
+            "liquidity": [
+                { "position": "A", "weight": 0.6, "score": 4.0 },
+                { "position": "B", "weight": 0.4, "score": 2.0 }
+            ],
+        });
+        let profile = [
+            row("B", "normal", 0.2, 7.0, 70.0),
+            row("A", "normal", 0.1, 99.0, 990.0), // another rate: not read
+            row("A", "normal", 0.2, 1.0, 10.0),
+            row("A", "stressed_p50", 0.2, 55.0, 550.0), // not the worst condition
+            row("A", "stressed_p95", 0.2, 2.0, 20.0),
+            row("B", "stressed_p95", 0.2, 8.0, 80.0),
+            row("PORTFOLIO", "normal", 0.2, 3.0, 30.0),
+            row("B", "stressed_p95", 0.2, 9.0, 90.0), // the last matching row counts
+        ];
+        let profile: Vec<Node> = profile.iter().map(Node::root).collect();
+        let html = positions_table(&Node::root(&ml), &profile, Some(0.2)).unwrap();
+        let rows = body_rows(&html);
+        assert_eq!(rows.len(), 2, "{html}");
+        assert_eq!(rows[0][0], "A");
+        assert_eq!(rows[0][3..], ["1.0 d", "2.0 d", "10.0 bps", "20.0 bps"], "{html}");
+        assert_eq!(rows[1][0], "B");
+        assert_eq!(rows[1][3..], ["7.0 d", "9.0 d", "70.0 bps", "90.0 bps"], "{html}");
+        // A position with no row at the rate prints n/a.
+        let html = positions_table(&Node::root(&ml), &profile, Some(0.3)).unwrap();
+        assert!(body_rows(&html).iter().all(|r| r[3..].iter().all(|c| c == NA)), "{html}");
+    }
 }

@@ -262,7 +262,7 @@ fn bench_times_f32_and_on_request_f64() {
         "{stdout}"
     );
     assert!(
-        lines[1].trim_start().starts_with("cpu (1 threads) "),
+        lines[1].trim_start().starts_with("cpu (1 threads, "),
         "{stdout}"
     );
     assert!(lines[2].contains("in f64"), "{stdout}");

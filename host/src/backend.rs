@@ -41,7 +41,7 @@ pub fn with_causes(e: &dyn std::error::Error) -> String {
 /// Something that turns scenarios into output records. `Send` as well as `Sync`, so that the
 /// analysis can hold one behind an `Arc` for the stages' reruns (`undertow_analysis::sim`).
 pub trait Backend: Send + Sync {
-    /// What it is, for logs and `summary.json` ("cpu (2 threads)", "gpu: NVIDIA H100 ...").
+    /// What it is, for logs and `summary.json` ("cpu (2 threads, avx2)", "gpu: NVIDIA H100 ...").
     fn describe(&self) -> String;
     /// Short kind: "cpu" or "gpu".
     fn kind(&self) -> &'static str;
@@ -62,7 +62,12 @@ pub const CPU_BLOCK: u64 = 8192;
 
 impl Backend for CpuBackend {
     fn describe(&self) -> String {
-        format!("cpu ({} threads)", self.threads())
+        // The instruction set of the day loop (`undertow_kernel::isa`): the same bits on each.
+        format!(
+            "cpu ({} threads, {})",
+            self.threads(),
+            undertow_kernel::isa::Isa::current().name()
+        )
     }
     fn kind(&self) -> &'static str {
         "cpu"

@@ -25,6 +25,7 @@ pub struct Signals<T> {
 }
 
 /// Sum of the last `days` entries of a trailing ring, ending yesterday (`t - 1`).
+#[inline(always)]
 pub fn trailing<T: Real>(st: &St<T>, base: u32, t: u32, days: u32) -> T {
     let mut s = T::zero();
     for j in 1..=days.min(t) {
@@ -35,7 +36,7 @@ pub fn trailing<T: Real>(st: &St<T>, base: u32, t: u32, days: u32) -> T {
 
 /// Proximity of a value to its gate trigger: `clamp((r - c0) / (1 - c0), 0, 1)` for the ratio
 /// `r` (value over trigger level, 1 at the trigger) and the start `c0`.
-#[inline]
+#[inline(always)]
 pub fn proximity<T: Real>(r: T, c0: T) -> T {
     let span = (T::one() - c0).max(T::p(1e-6));
     ((r - c0) / span).max(T::zero()).min(T::one())
@@ -44,6 +45,7 @@ pub fn proximity<T: Real>(r: T, c0: T) -> T {
 /// Liquidity concern from the proximity to the fund's enabled gate triggers (whether or not gates
 /// run), all from the end of the previous day: requests over the 30 days ending yesterday over
 /// yesterday's closing NAV, the ALR and the stress composite.
+#[inline(always)]
 pub fn trigger_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T {
     let f = c.fund;
     let c0 = T::p(f.concern_start);
@@ -65,6 +67,7 @@ pub fn trigger_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T {
 }
 
 /// The signals at the start of day `t`.
+#[inline(always)]
 pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
     let l = &c.lay;
     let nu_prev = st.get(slot::NU_PREV);
@@ -82,6 +85,7 @@ pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
 
 /// The liquidity-concern signal at the start of day `t` (`nav_prev`: yesterday's closing NAV):
 /// the only signal that reads the gate policy.
+#[inline(always)]
 pub fn liquidity_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T {
     let gate_flag = T::p(c.fund.gate_concern) * st.get(slot::GATE_PREV);
     if c.on(switch::PROXIMITY_CONCERN) {
@@ -94,12 +98,13 @@ pub fn liquidity_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T
 
 /// Yesterday's closing NAV, as the signals read it: shares change only when redemptions are
 /// dealt, later today.
-#[inline]
+#[inline(always)]
 pub fn nav_prev<T: Real>(st: &St<T>) -> T {
     (st.get(slot::NU_PREV) * st.get(slot::SHARES)).max(T::p(1e-9))
 }
 
 /// Queues `shares` of holder `h`, due `notice` days after `t`.
+#[inline(always)]
 fn queue_request<T: Real>(c: &Ctx, st: &mut St<T>, h: u32, shares: T, t: u32, notice: u32) {
     let l = &c.lay;
     let notice = (notice + c.fund.fund_notice).min(l.ring - 1);
@@ -116,6 +121,7 @@ fn queue_request<T: Real>(c: &Ctx, st: &mut St<T>, h: u32, shares: T, t: u32, no
 }
 
 /// Shares of holder `h` not already requested.
+#[inline(always)]
 pub fn free_shares<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
     let l = &c.lay;
     (st.get(l.held + h) - st.get(l.due + h) - st.get(l.queued + h)).max(T::zero())
@@ -123,6 +129,7 @@ pub fn free_shares<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
 
 /// Values the fund, moves requests whose notice has run into the due pool, then draws today's
 /// new requests.
+#[inline(always)]
 pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     // The holdings are as `market::advance` valued them (settlement moves no holding).

@@ -127,10 +127,16 @@ pub fn load<T: Copy, const W: usize>(s: &[T], p: usize) -> [T; W] {
     *a
 }
 
-/// A lane array from a per-lane function.
+/// A lane array from a per-lane function. A plain loop rather than `core::array::from_fn`, which
+/// the compiler leaves out of line in some instantiations, and so out of the AVX2 path
+/// (`crate::isa`).
 #[inline(always)]
-pub fn map<T, const W: usize>(f: impl FnMut(usize) -> T) -> [T; W] {
-    core::array::from_fn(f)
+pub fn map<T: Copy + Default, const W: usize>(mut f: impl FnMut(usize) -> T) -> [T; W] {
+    let mut out = [T::default(); W];
+    for (j, o) in out.iter_mut().enumerate() {
+        *o = f(j);
+    }
+    out
 }
 
 /// `if c { a } else { b }` per lane, with both sides already computed.

@@ -14,7 +14,7 @@ pub const MONEY_EPS: f32 = 1e-7;
 
 /// Each position's holding times its price, in position order, read through zipped slices (one
 /// bounds check per array, none per position).
-#[inline]
+#[inline(always)]
 pub fn position_values<'a, T: Real>(c: &Ctx, st: &'a St<T>) -> impl Iterator<Item = T> + 'a {
     let l = &c.lay;
     let n = l.n_positions as usize;
@@ -24,6 +24,7 @@ pub fn position_values<'a, T: Real>(c: &Ctx, st: &'a St<T>) -> impl Iterator<Ite
 }
 
 /// Value of all holdings at today's prices.
+#[inline(always)]
 pub fn holdings_value<T: Real>(c: &Ctx, st: &St<T>) -> T {
     let mut v = T::zero();
     for value in position_values(c, st) {
@@ -33,6 +34,7 @@ pub fn holdings_value<T: Real>(c: &Ctx, st: &St<T>) -> T {
 }
 
 /// Sum of a ring's slots.
+#[inline(always)]
 pub fn ring_sum<T: Real>(st: &St<T>, base: u32, len: u32) -> T {
     let mut s = T::zero();
     for j in 0..len {
@@ -42,6 +44,7 @@ pub fn ring_sum<T: Real>(st: &St<T>, base: u32, len: u32) -> T {
 }
 
 /// Receivables settling on days `t..=t+days`.
+#[inline(always)]
 pub fn receivables_within<T: Real>(c: &Ctx, st: &St<T>, t: u32, days: u32) -> T {
     let l = &c.lay;
     let mut s = T::zero();
@@ -52,12 +55,13 @@ pub fn receivables_within<T: Real>(c: &Ctx, st: &St<T>, t: u32, days: u32) -> T 
 }
 
 /// NAV = cash + holdings + receivables - payables - arrears - debt.
+#[inline(always)]
 pub fn nav<T: Real>(c: &Ctx, st: &St<T>) -> T {
     nav_from(st, holdings_value(c, st))
 }
 
 /// [`nav`] from the holdings' value (summed in position order, as [`holdings_value`] does).
-#[inline]
+#[inline(always)]
 pub fn nav_from<T: Real>(st: &St<T>, holdings: T) -> T {
     st.get(slot::CASH) + holdings + st.get(slot::RCV_TOTAL)
         - st.get(slot::PAY_TOTAL)
@@ -67,6 +71,7 @@ pub fn nav_from<T: Real>(st: &St<T>, holdings: T) -> T {
 
 /// Most the fund could still borrow today: the credit line and repo on eligible holdings, both cut
 /// by the funding shock, within the borrowing cap, less what is drawn.
+#[inline(always)]
 pub fn funding_headroom<T: Real>(c: &Ctx, st: &St<T>, nav_now: T) -> T {
     if !has_funding(c) {
         return T::zero();
@@ -79,7 +84,7 @@ pub fn funding_headroom<T: Real>(c: &Ctx, st: &St<T>, nav_now: T) -> T {
 }
 
 /// Whether the fund can borrow at all (funding switched on and a policy other than never).
-#[inline]
+#[inline(always)]
 pub fn has_funding(c: &Ctx) -> bool {
     c.on(switch::FUNDING) && c.fund.funding_policy != funding::NEVER
 }
@@ -98,7 +103,7 @@ pub fn repo_value<T: Real>(pos: &PositionParams, value: T) -> T {
 
 /// [`funding_headroom`] from the repo-eligible holdings' value `repo` (summed in position order),
 /// for callers that sum it in a pass over the positions they make anyway.
-#[inline]
+#[inline(always)]
 pub fn headroom_from_repo<T: Real>(c: &Ctx, st: &St<T>, repo: T, nav_now: T) -> T {
     if !has_funding(c) {
         return T::zero();
@@ -113,6 +118,7 @@ pub fn headroom_from_repo<T: Real>(c: &Ctx, st: &St<T>, repo: T, nav_now: T) -> 
 
 /// Settles today's receivables, charges interest, pays today's payables and the arrears, bridges
 /// a gap with funding where policy allows, and records a shortfall otherwise.
+#[inline(always)]
 pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let r = l.receivables + t % l.ring;
@@ -161,6 +167,7 @@ pub fn settle<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 }
 
 /// Repays debt from cash that no payable or arrears is waiting for.
+#[inline(always)]
 pub fn repay<T: Real>(st: &mut St<T>) {
     let debt = st.get(slot::DEBT);
     if debt <= T::zero() {
@@ -175,6 +182,7 @@ pub fn repay<T: Real>(st: &mut St<T>) {
 /// Net proceeds the fund could raise from position `p` within `days` days at the participation
 /// cap (half spread paid, impact ignored), counting only sales that settle in time.
 /// The market is today's (`St::m`, at the stress level in `slot::G`).
+#[inline(always)]
 pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32) -> T {
     let l = &c.lay;
     let value = st.get(l.hold + p) * st.get(l.price + p);
@@ -182,7 +190,7 @@ pub fn sellable_within<T: Real>(c: &Ctx, st: &St<T>, p: u32, days: u32) -> T {
 }
 
 /// [`sellable_within`] from the position, its market today and its value.
-#[inline]
+#[inline(always)]
 pub fn sellable<T: Real>(
     c: &Ctx,
     pos: &PositionParams,
@@ -200,6 +208,7 @@ pub fn sellable<T: Real>(
 
 /// Available liquidity ratio: (cash + receivables within `r_set` + funding headroom + net
 /// proceeds sellable within `r_set`) / (due redemptions + payables + arrears).
+#[inline(always)]
 pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
     let r_set = c.fund.redemption_settlement;
     // One pass for the sellable proceeds and the repo-eligible value (two independent sums, each
@@ -220,6 +229,7 @@ pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
 
 /// [`alr`] from the proceeds sellable within the redemption settlement (summed in position order)
 /// and the funding headroom.
+#[inline(always)]
 pub fn alr_from<T: Real>(c: &Ctx, st: &St<T>, t: u32, sellable_sum: T, headroom: T) -> T {
     let l = &c.lay;
     let r_set = c.fund.redemption_settlement;

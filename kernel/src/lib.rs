@@ -7,6 +7,7 @@
 
 pub mod ctx;
 pub mod investors;
+pub mod isa;
 pub mod lanes;
 pub mod layout;
 pub mod ledger;

@@ -45,6 +45,7 @@ pub struct SaleTerms<T> {
 
 impl<T: Real> SaleTerms<T> {
     /// Terms with their reciprocals (`1 / depth`, `1 / scale`: the values `prepare` stores).
+    #[inline(always)]
     pub fn new(model: u32, half_spread: T, scale: T, depth: T, offset: T, theta: T) -> Self {
         SaleTerms {
             model,
@@ -61,7 +62,7 @@ impl<T: Real> SaleTerms<T> {
 
 /// Impact `I(u)` of selling `q` (MODEL.md 3.3), with `u = (q + offset) / depth` (taken as
 /// `(q + offset) (1 / depth)`).
-#[inline]
+#[inline(always)]
 pub fn impact<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     let u = (q + k.offset) * k.inv_depth;
     if k.model == impact::LINEAR {
@@ -74,13 +75,13 @@ pub fn impact<T: Real>(k: &SaleTerms<T>, q: T) -> T {
 }
 
 /// Cost per unit sold: `s/2 + I(u)`.
-#[inline]
+#[inline(always)]
 pub fn cost_rate<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     k.half_spread + impact(k, q)
 }
 
 /// Marginal cost `dC/dq = s/2 + I(u) + q I'(u) / d`.
-#[inline]
+#[inline(always)]
 pub fn marginal_cost<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     let u = (q + k.offset) * k.inv_depth;
     let slope = if k.model == impact::LINEAR {
@@ -101,7 +102,7 @@ pub fn marginal_cost<T: Real>(k: &SaleTerms<T>, q: T) -> T {
 
 /// The sale at which the marginal cost equals `mu` (closed form per model, before caps), with
 /// the reciprocals multiplied where the formulas divide.
-#[inline]
+#[inline(always)]
 pub fn sale_at_marginal<T: Real>(k: &SaleTerms<T>, mu: T, cap: T) -> T {
     let excess = mu - k.half_spread;
     if excess <= T::zero() {
@@ -127,7 +128,7 @@ pub fn sale_at_marginal<T: Real>(k: &SaleTerms<T>, mu: T, cap: T) -> T {
 }
 
 /// The gross sale, at most `cap`, whose net proceeds are `net`.
-#[inline]
+#[inline(always)]
 pub fn gross_for_net<T: Real>(k: &SaleTerms<T>, net: T, cap: T) -> T {
     let mut q = net;
     for _ in 0..NET_TO_GROSS_STEPS {
@@ -137,6 +138,7 @@ pub fn gross_for_net<T: Real>(k: &SaleTerms<T>, net: T, cap: T) -> T {
     q.min(cap)
 }
 
+#[inline(always)]
 fn terms<T: Real>(c: &Ctx, st: &St<T>, p: u32) -> SaleTerms<T> {
     let l = &c.lay;
     SaleTerms {
@@ -151,7 +153,7 @@ fn terms<T: Real>(c: &Ctx, st: &St<T>, p: u32) -> SaleTerms<T> {
     }
 }
 
-#[inline]
+#[inline(always)]
 pub fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
     q * (T::one() - cost_rate(k, q))
 }
@@ -160,6 +162,7 @@ pub fn net_of<T: Real>(k: &SaleTerms<T>, q: T) -> T {
 /// reciprocals of depth and scale; no sale yet), and returns the repo-eligible holdings' value (`ledger::repo_value` summed in
 /// position order, in the same pass: the funding headroom's sum, before any sale). The caps and
 /// penalties only a sale reads come from [`caps`], on days with something to sell.
+#[inline(always)]
 pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, outflow_share: T) -> T {
     let l = &c.lay;
     let g = st.get(slot::G);
@@ -223,6 +226,7 @@ pub fn prepare<T: Real>(c: &Ctx, st: &mut St<T>, outflow_share: T) -> T {
 
 /// Fills each position's cap and late-settlement penalty for day `t`, after [`prepare`]: what the
 /// strategies read, so only on a day with something to sell (on the others nothing reads them).
+#[inline(always)]
 pub fn caps<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let (participation, penalty_late) = (
@@ -269,6 +273,7 @@ pub fn caps<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let (model, theta) = (c.fund.impact_model, T::p(c.fund.impact_threshold));
     // The cap of positions `p..p + V` at a marginal cost of 1, in lanes of `V` (the remainder in
     // lanes of one: the same operations).
+    #[inline(always)]
     fn tighten<T: Real, const V: usize>(
         model: u32,
         theta: T,
@@ -298,6 +303,7 @@ pub fn caps<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
 
 /// `waterfall`: positions in the fund's order, each sold up to its cap until the goal is met;
 /// positions settling after the due date go last.
+#[inline(always)]
 pub fn waterfall<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     let l = &c.lay;
     let mut need = goal;
@@ -322,12 +328,14 @@ pub fn waterfall<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     }
 }
 
+#[inline(always)]
 fn pro_rata_sale<T: Real>(c: &Ctx, st: &St<T>, p: u32, fraction: T) -> T {
     let l = &c.lay;
     let value = st.get(l.hold + p) * st.get(l.price + p);
     (fraction * value).min(st.get(l.lq_cap + p))
 }
 
+#[inline(always)]
 fn pro_rata_net<T: Real>(c: &Ctx, st: &St<T>, fraction: T) -> T {
     let mut net = T::zero();
     for p in 0..c.lay.n_positions {
@@ -338,6 +346,7 @@ fn pro_rata_net<T: Real>(c: &Ctx, st: &St<T>, fraction: T) -> T {
 
 /// `pro_rata`: the same fraction of every sellable position; what a capped position cannot sell is
 /// spread over the others (a bisection on the fraction).
+#[inline(always)]
 pub fn pro_rata<T: Real>(c: &Ctx, st: &mut St<T>, goal: T) {
     let mut b = Bracket::new(
         T::zero(),
@@ -379,6 +388,7 @@ pub struct Bracket<T> {
 }
 
 impl<T: Real> Bracket<T> {
+    #[inline(always)]
     pub fn new(lo: T, hi: T, n_lo: T, n_hi: T, goal: T) -> Bracket<T> {
         Bracket {
             lo,
@@ -393,6 +403,7 @@ impl<T: Real> Bracket<T> {
     }
 
     /// The next point to try: false position, or the midpoint when that falls outside.
+    #[inline(always)]
     pub fn next(&self) -> T {
         let mid = T::p(0.5) * (self.lo + self.hi);
         let span = self.f_hi - self.f_lo;
@@ -405,6 +416,7 @@ impl<T: Real> Bracket<T> {
         mid
     }
 
+    #[inline(always)]
     pub fn update(&mut self, x: T, net: T) {
         let f = net - self.goal;
         if f < T::zero() {
@@ -427,13 +439,14 @@ impl<T: Real> Bracket<T> {
     }
 
     /// The target cannot be reached: both ends at the top.
+    #[inline(always)]
     pub fn collapse_to_hi(&mut self) {
         self.lo = self.hi;
         self.n_lo = self.n_hi;
     }
 }
 
-#[inline]
+#[inline(always)]
 fn interpolation_weight<T: Real>(goal: T, n_lo: T, n_hi: T) -> T {
     if n_hi > n_lo {
         ((goal - n_lo) / (n_hi - n_lo)).max(T::zero()).min(T::one())
@@ -445,6 +458,7 @@ fn interpolation_weight<T: Real>(goal: T, n_lo: T, n_hi: T) -> T {
 /// Net proceeds of the min-cost allocation at multiplier `mu`: positions `W` at a time in lanes
 /// ([`crate::lanes`]), summed in [`PositionSum`]'s order (the search evaluates this 13 times per
 /// dealing day, so a sum in position order would be its longest chain of dependent additions).
+#[inline(always)]
 fn min_cost_net<T: Real, const W: usize>(s: &Scratch<T>, mu: T) -> T {
     let mut net = PositionSum::default();
     let mut p = 0;
@@ -464,6 +478,7 @@ fn min_cost_net<T: Real, const W: usize>(s: &Scratch<T>, mu: T) -> T {
 /// caps, late-settlement penalty), as
 /// slices of exactly `n` words: the same values as [`terms`] and the `lq_cap`/`lq_penalty`
 /// words, read with one bounds check per array.
+#[inline(always)]
 fn scratch<'a, T: Real>(c: &Ctx, st: &'a St<T>) -> Scratch<'a, T> {
     let (base, n) = scratch_words(c);
     scratch_of(
@@ -474,6 +489,7 @@ fn scratch<'a, T: Real>(c: &Ctx, st: &'a St<T>) -> Scratch<'a, T> {
 }
 
 /// [`scratch`] and, beside it, the `lq_sale` words to write.
+#[inline(always)]
 fn scratch_and_sales<'a, T: Real>(c: &Ctx, st: &'a mut St<T>) -> (Scratch<'a, T>, &'a mut [T]) {
     let (base, n) = scratch_words(c);
     let (read, rest) = st.w[base..base + 9 * n].split_at_mut(6 * n);
@@ -484,6 +500,7 @@ fn scratch_and_sales<'a, T: Real>(c: &Ctx, st: &'a mut St<T>) -> (Scratch<'a, T>
 /// Where the scratch starts and how many positions it holds: its nine arrays lie one after
 /// the other in the layout (`lq_half_spread` first, then the cap, penalty and sale, then the
 /// reciprocals `lq_inv_depth` and `lq_inv_scale`).
+#[inline(always)]
 fn scratch_words(c: &Ctx) -> (usize, usize) {
     let l = &c.lay;
     assert!(
@@ -500,6 +517,7 @@ fn scratch_words(c: &Ctx) -> (usize, usize) {
     (l.lq_half_spread as usize, l.n_positions as usize)
 }
 
+#[inline(always)]
 fn scratch_of<'a, T: Real>(c: &Ctx, read: &'a [T], inv: &'a [T]) -> Scratch<'a, T> {
     let n = read.len() / 6;
     let arr = |i: usize| &read[i * n..(i + 1) * n];
@@ -520,12 +538,14 @@ fn scratch_of<'a, T: Real>(c: &Ctx, read: &'a [T], inv: &'a [T]) -> Scratch<'a, 
 
 /// `min_cost`: equalises marginal cost across positions under their caps (water-filling on the
 /// multiplier, found by bisection). Returns false when even every cap falls short of the goal.
+#[inline(always)]
 pub fn min_cost<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) -> bool {
     let s = scratch(c, st);
     // The bracket's ends, penalties included: the lowest marginal cost of a first sale (the cost
     // rate at nothing sold, `s/2 + I(offset / depth)`: below it nothing sells, so the net
     // proceeds there are zero) and the highest marginal cost at a cap, over the positions with
     // room to sell.
+    #[inline(always)]
     fn ends<T: Real, const V: usize>(k: &SaleLanes<T, V>, (mut lo, mut hi): (T, T)) -> (T, T) {
         let (first, at_cap) = (k.impact(&[T::zero(); V]), k.marginal_cost(&k.cap));
         for j in 0..V {
@@ -569,6 +589,7 @@ pub fn min_cost<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) -> bo
     let w = interpolation_weight(goal, b.n_lo, b.n_hi);
     let (s, sale) = scratch_and_sales(c, st);
     // Each position's sale, interpolated between the bracket's ends.
+    #[inline(always)]
     fn allocate<T: Real, const V: usize>(k: &SaleLanes<T, V>, out: &mut [T], lo: T, hi: T, w: T) {
         let (q_lo, q_hi) = (k.min_cost_sale(lo), k.min_cost_sale(hi));
         for ((q, &a), &b) in out.iter_mut().zip(&q_lo).zip(&q_hi) {
@@ -589,6 +610,7 @@ pub fn min_cost<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) -> bo
 /// `balanced`: `min_cost` with each class's sales limited so that its weight in what remains stays
 /// within `max_style_drift` (relative) of its goal; when that cannot raise the goal, plain
 /// `min_cost` (the limit gives way only when it must).
+#[inline(always)]
 pub fn balanced<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, goal: T) {
     let l = &c.lay;
     let mut class_value = [T::zero(); MAX_CLASSES];
@@ -694,7 +716,7 @@ fn book<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32, p: usize, scal
 /// Whether the booking writes anything on a day with nothing to sell: only the other holders'
 /// impact (`book`'s last branch), so not with the fund's own impact alone, nor without permanent
 /// impact.
-#[inline]
+#[inline(always)]
 pub fn books_without_sales(c: &Ctx) -> bool {
     c.on(switch::PERM_IMPACT) && !c.on(switch::OWN_IMPACT_ONLY)
 }
@@ -704,6 +726,7 @@ pub fn books_without_sales(c: &Ctx) -> bool {
 /// swing pricing is on and accepted redemptions pass the threshold; 0 otherwise. `selling`: the
 /// day has planned sales (`lq_sale`, filled by the strategy); without them every sale is zero and
 /// so is the estimated cost rate, and the scratch is not read (nor filled that day).
+#[inline(always)]
 pub fn swing_factor<T: Real>(c: &Ctx, st: &St<T>, accepted: T, nav: T, selling: bool) -> T {
     let l = &c.lay;
     let f = c.fund;
@@ -728,6 +751,7 @@ pub fn swing_factor<T: Real>(c: &Ctx, st: &St<T>, accepted: T, nav: T, selling: 
 }
 
 /// Today's liquidation: goal, allocation, swing pricing, booking of sales and impact.
+#[inline(always)]
 pub fn liquidate<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     if !c.is_dealing_day(t) {
         return;

@@ -19,7 +19,7 @@ pub const MARKET_BLOCKS: u32 = (MAX_CLASSES as u32 + 4) / 4;
 /// The stress profile `g(t)`: 0 before onset, a linear ramp to 1 over `ramp` days, a plateau of
 /// `plateau` days, then exponential recovery with half-life `half_life` counted from the plateau's
 /// end (`g = 2^(-(t - end) / tau)`, MODEL.md 3.1).
-#[inline]
+#[inline(always)]
 pub fn stress_profile<T: Real>(sc: &ScenarioParams, t: i32) -> T {
     let onset = sc.onset as i32;
     let ramp = sc.ramp.max(1) as i32;
@@ -51,7 +51,7 @@ pub struct MarketState<T> {
 }
 
 /// Spread, volume, depth and volatility of position `p` at stress level `g` (MODEL.md 3.1).
-#[inline]
+#[inline(always)]
 pub fn market_state<T: Real>(pos: &PositionParams, sc: &ScenarioParams, g: T) -> MarketState<T> {
     let c = pos.class as usize;
     let one = T::one();
@@ -97,6 +97,7 @@ pub struct PositionConsts<T> {
 }
 
 impl<T: Real> PositionConsts<T> {
+    #[inline(always)]
     pub fn new(pos: &PositionParams, sc: &ScenarioParams) -> PositionConsts<T> {
         let c = pos.class as usize;
         let one = T::one();
@@ -127,7 +128,7 @@ impl<T: Real> PositionConsts<T> {
     }
 
     /// [`market_state`] at stress level `g`, operation for operation.
-    #[inline]
+    #[inline(always)]
     pub fn market(&self, g: T) -> MarketState<T> {
         let one = T::one();
         let spread = self.spread * (one + self.spread_m1 * g);
@@ -145,7 +146,7 @@ impl<T: Real> PositionConsts<T> {
 
 /// Total log-return of position `p` over the ramp: its class's `R_kc`, or for bonds on the
 /// duration route `-Dur dy + 0.5 Conv dy^2`.
-#[inline]
+#[inline(always)]
 pub fn ramp_return<T: Real>(pos: &PositionParams, sc: &ScenarioParams) -> T {
     let route = sc.flags & sflag::DURATION_ROUTE != 0;
     if route && pos.flags & (pflag::RATE_ROUTE | pflag::SPREAD_ROUTE) != 0 {
@@ -162,13 +163,13 @@ pub fn ramp_return<T: Real>(pos: &PositionParams, sc: &ScenarioParams) -> T {
 /// Drift of a position's log price from day `t - 1` to `t`: `R max(0, dg)` on the ramp, and
 /// `R recovery dg` while the stress profile falls (the price recovers `recovery` of the ramp's
 /// fall as `g -> 0`).
-#[inline]
+#[inline(always)]
 pub fn drift<T: Real>(pos: &PositionParams, sc: &ScenarioParams, g: T, g_prev: T) -> T {
     drift_of(ramp_return::<T>(pos, sc), T::p(sc.recovery), g, g_prev)
 }
 
 /// [`drift`] from the position's ramp return `r` and the scenario's recovery share.
-#[inline]
+#[inline(always)]
 pub fn drift_of<T: Real>(r: T, recovery: T, g: T, g_prev: T) -> T {
     let dg = g - g_prev;
     if dg >= T::zero() {
@@ -180,7 +181,7 @@ pub fn drift_of<T: Real>(r: T, recovery: T, g: T, g_prev: T) -> T {
 
 /// Daily retention of the transient part of the fund's own impact: `2^(-1 / half_life)`, or 1
 /// (no decay) when the half-life is 0.
-#[inline]
+#[inline(always)]
 pub fn impact_retention<T: Real>(f: &FundParams) -> T {
     if f.impact_half_life > 0.0 {
         (-T::p(std::f32::consts::LN_2) / T::p(f.impact_half_life)).exp_k()
@@ -193,6 +194,7 @@ pub fn impact_retention<T: Real>(f: &FundParams) -> T {
 /// own impact `J`, and the release of the decaying transient part of earlier impact), and the
 /// adaptive model's memory of past selling. Books the market's profit and loss into the NAV
 /// audit.
+#[inline(always)]
 pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let sc = c.sc;

@@ -25,7 +25,7 @@ pub const TOP_N: u32 = 10;
 pub const THRESHOLD_MARGIN: f32 = 1e-5;
 
 /// Whether `v` is beyond `thr` (above, or below when `below`) by more than the margin.
-#[inline]
+#[inline(always)]
 pub fn beyond<T: Real>(v: T, thr: T, below: bool) -> bool {
     let margin = T::p(THRESHOLD_MARGIN) * thr.abs();
     if below {
@@ -38,7 +38,7 @@ pub fn beyond<T: Real>(v: T, thr: T, below: bool) -> bool {
 /// Whether indicator `k` at value `v` breaches `threshold`, as the kernel records it: beyond the
 /// threshold by more than the margin, in the indicator's direction; the funding-headroom
 /// indicator never breaches when the fund has no funding. Thresholds feed nothing else.
-#[inline]
+#[inline(always)]
 pub fn breaches<T: Real>(c: &Ctx, k: usize, v: T, threshold: f32) -> bool {
     if k == indicator::FUNDING_HEADROOM
         && (!c.on(switch::FUNDING) || c.fund.funding_policy == funding::NEVER)
@@ -48,6 +48,7 @@ pub fn breaches<T: Real>(c: &Ctx, k: usize, v: T, threshold: f32) -> bool {
     beyond(v, T::p(threshold), indicator::BREACH_BELOW[k])
 }
 
+#[inline(always)]
 fn first_day<T: Real>(st: &mut St<T>, at: u32, t: u32) {
     if st.get(at) < T::zero() {
         st.set(at, T::n(t));
@@ -55,6 +56,7 @@ fn first_day<T: Real>(st: &mut St<T>, at: u32, t: u32) {
 }
 
 /// Records day `t`: indicators, accumulators, and the state tomorrow's signals read.
+#[inline(always)]
 pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let f = c.fund;
@@ -236,6 +238,7 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.set(slot::NU_PREV, nu);
 }
 
+#[inline(always)]
 fn snapshot_horizon<T: Real>(st: &mut St<T>, k: u32) {
     st.set(slot::CUM_OUTFLOW + k, st.get(slot::ACCEPTED));
     st.set(slot::CUM_REQUESTED + k, st.get(slot::REQUESTED));

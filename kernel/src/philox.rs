@@ -63,7 +63,7 @@ fn round(c: [u32; 4], k: [u32; 2]) -> [u32; 4] {
 }
 
 /// Philox4x32 with 10 rounds.
-#[inline]
+#[inline(always)]
 pub fn philox4x32_10(counter: [u32; 4], key: [u32; 2]) -> [u32; 4] {
     let mut c = counter;
     let mut k = key;
@@ -92,7 +92,7 @@ pub fn uniform<T: Real>(x: u32) -> T {
 
 /// Four standard normals from one Philox block by Box-Muller. The angle is kept in [-pi, pi],
 /// where WGSL's `cos` and `sin` are accurate.
-#[inline]
+#[inline(always)]
 pub fn normal4<T: Real>(counter: [u32; 4], key: [u32; 2]) -> [T; 4] {
     normals(counter, key, 4)
 }
@@ -102,7 +102,7 @@ pub fn normal4<T: Real>(counter: [u32; 4], key: [u32; 2]) -> [T; 4] {
 /// normals are 0). The normals
 /// computed are [`normal4`]'s bit for bit, so a stage that needs three of the four (the example's
 /// six investor segments, its market factor and four classes) skips the pair it would throw away.
-#[inline]
+#[inline(always)]
 pub fn normals<T: Real>(counter: [u32; 4], key: [u32; 2], used: u32) -> [T; 4] {
     let r = philox4x32_10(counter, key);
     let [z0, z1] = box_muller_pair::<T>(r[0], r[1]);

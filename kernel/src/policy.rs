@@ -14,6 +14,7 @@ use crate::params::*;
 use crate::real::Real;
 
 /// Whether the gate triggers fire today, by the fund's rule.
+#[inline(always)]
 pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
     let f = c.fund;
     let enabled = f.gate_triggers & (gate::REDEMPTIONS_30D | gate::ALR | gate::STRESS);
@@ -43,13 +44,13 @@ pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
 }
 
 /// Whether the fund's gate reads the ALR: gates on, with the ALR among the triggers.
-#[inline]
+#[inline(always)]
 pub fn reads_alr(c: &Ctx) -> bool {
     c.on(switch::GATES) && c.fund.gate_triggers & gate::ALR != 0
 }
 
 /// Shares of holder `h` eligible today: what is due, within the investor-level cap.
-#[inline]
+#[inline(always)]
 pub fn eligible<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
     let l = &c.lay;
     let e = st.get(l.due + h);
@@ -62,6 +63,7 @@ pub fn eligible<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
 
 /// Deals today's due redemptions: gate, acceptance, share cancellation and in-kind payment.
 /// Leaves the accepted cash value in `ACC_TODAY_CASH` for the liquidation stage.
+#[inline(always)]
 pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     st.set(slot::ACC_TODAY_CASH, T::zero());

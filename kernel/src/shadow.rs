@@ -88,14 +88,14 @@ pub fn shadowable(reference: &FundModel, variant: &FundModel) -> bool {
         && variant.waterfall_order.len() == reference.waterfall_order.len()
 }
 
-#[inline]
+#[inline(always)]
 fn same<T: Real>(a: T, b: T) -> bool {
     a.to_f64().to_bits() == b.to_f64().to_bits()
 }
 
 /// Records day `t` as the departure day of every shadow still following for which `differs`
 /// holds.
-#[inline]
+#[inline(always)]
 fn depart<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, differs: impl Fn(&Ctx, &St<T>) -> bool) {
     for (i, s) in c.shadows.iter().enumerate() {
         if st.departed[i] == STAYED && differs(s, st) {
@@ -105,12 +105,13 @@ fn depart<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, differs: impl Fn(&Ctx, &St<T
 }
 
 /// [`depart`] at a policy decision (1 to 3): shadows with the lead's policy are skipped.
-#[inline]
+#[inline(always)]
 fn depart_policy<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, differs: impl Fn(&Ctx, &St<T>) -> bool) {
     depart(c, st, t, |s, st| !s.policy_of_lead && differs(s, st));
 }
 
 /// Decision 1: the liquidity concern the investors read today (`liq`, the reference's).
+#[inline(always)]
 pub(crate) fn check_concern<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, liq: T) {
     let nav_prev = nav_prev(st);
     depart_policy(c, st, t, |s, st| {
@@ -121,6 +122,7 @@ pub(crate) fn check_concern<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, liq: T) {
 /// Decision 2: a dealing day's gate (`triggered`: whether the reference's triggers fired, with
 /// `alr` today's ALR) and the large holders' eligible shares. Called before the reference
 /// updates the gate's remaining days.
+#[inline(always)]
 pub(crate) fn check_gate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, alr: T, triggered: bool) {
     let running = st.get(slot::GATE_DAYS_LEFT) > T::zero();
     let gated = triggered || running;
@@ -136,6 +138,7 @@ pub(crate) fn check_gate<T: Real>(c: &Ctx, st: &mut St<T>, t: u32, alr: T, trigg
 
 /// Decision 3: today's swing factor (`swing`, the reference's, for `accepted` shares' value
 /// against `nav`).
+#[inline(always)]
 pub(crate) fn check_swing<T: Real>(
     c: &Ctx,
     st: &mut St<T>,
@@ -152,6 +155,7 @@ pub(crate) fn check_swing<T: Real>(
 
 /// Whether `s` would allocate a positive goal as `c` does: the same strategy, and the same
 /// setting of it where it has one (the balanced strategy's style drift, the waterfall's order).
+#[inline(always)]
 fn same_strategy(s: &Ctx, c: &Ctx) -> bool {
     let (a, b) = (s.fund, c.fund);
     a.strategy == b.strategy
@@ -162,6 +166,7 @@ fn same_strategy(s: &Ctx, c: &Ctx) -> bool {
 
 /// Decision 4: a dealing day with a positive goal to sell (called before the reference
 /// allocates it).
+#[inline(always)]
 pub(crate) fn check_strategy<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     depart(c, st, t, |s, _| !same_strategy(s, c));
 }

@@ -5,6 +5,7 @@
 //! the state in storage buffers between them.
 
 use crate::ctx::{Ctx, St};
+use crate::isa::Isa;
 use crate::lanes::LANES;
 use crate::layout::{slot, Layout};
 use crate::market::{MarketState, PositionConsts};
@@ -14,6 +15,7 @@ use crate::{investors, ledger, liquidation, market, metrics, policy, shadow};
 
 /// The state at day 0: holdings at their weights, prices 1, cash, one share in issue split among
 /// holders by their stakes.
+#[inline(always)]
 pub fn init_state<T: Real>(c: &Ctx, st: &mut St<T>) {
     let l = &c.lay;
     for w in st.w.iter_mut() {
@@ -70,6 +72,7 @@ pub fn day<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 }
 
 /// [`day`] with lanes of `W` positions (`crate::lanes`): the same bits at every width.
+#[inline(always)]
 pub fn day_lanes<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     market::advance::<T, W>(c, st, t);
     ledger::settle(c, st, t);
@@ -80,6 +83,7 @@ pub fn day_lanes<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
 }
 
 /// The output record from the final state.
+#[inline(always)]
 pub fn finish<T: Real>(c: &Ctx, st: &St<T>) -> ScenarioOutput {
     let l = &c.lay;
     let nu = st.get(slot::NU);
@@ -443,6 +447,46 @@ pub fn simulate_shadowed_observed<'w, T: Real>(
 fn run_days<T: Real, const W: usize>(
     c: &Ctx,
     ws: &mut Workspace<T>,
+    observe: impl FnMut(&DayView<'_, T>),
+) -> ScenarioOutput {
+    run_days_on::<T, W>(Isa::current(), c, ws, observe)
+}
+
+/// [`run_days`] on the instruction set `isa` (`crate::isa`): the same bits on every one.
+fn run_days_on<T: Real, const W: usize>(
+    isa: Isa,
+    c: &Ctx,
+    ws: &mut Workspace<T>,
+    observe: impl FnMut(&DayView<'_, T>),
+) -> ScenarioOutput {
+    #[cfg(target_arch = "x86_64")]
+    if isa.is_avx2() {
+        // SAFETY: an `Isa` on the AVX2 path is only made where the CPU has AVX2 and FMA.
+        return unsafe { run_days_avx2::<T, W>(c, ws, observe) };
+    }
+    let _ = isa;
+    run_days_body::<T, W>(c, ws, observe)
+}
+
+/// [`run_days_body`] compiled for AVX2 and FMA: the stage functions are `#[inline(always)]`, so
+/// they are compiled into it for those features.
+///
+/// # Safety
+/// The CPU must have AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn run_days_avx2<T: Real, const W: usize>(
+    c: &Ctx,
+    ws: &mut Workspace<T>,
+    observe: impl FnMut(&DayView<'_, T>),
+) -> ScenarioOutput {
+    run_days_body::<T, W>(c, ws, observe)
+}
+
+#[inline(always)]
+fn run_days_body<T: Real, const W: usize>(
+    c: &Ctx,
+    ws: &mut Workspace<T>,
     mut observe: impl FnMut(&DayView<'_, T>),
 ) -> ScenarioOutput {
     let mut st = ws.state(c);
@@ -630,6 +674,49 @@ mod tests {
         }
         // The comparison is not idle: two runs in three sold something.
         assert!(sold >= 32, "{sold} of 48 runs sold");
+    }
+
+    fn run_on<T: Real>(isa: Isa, model: &FundModel, sc: &ScenarioParams) -> Vec<u8> {
+        let mut ws = Workspace::<T>::new(model);
+        let c = Ctx::new(model, sc, 3, [11, 5]);
+        bits(&run_days_on::<T, LANES>(isa, &c, &mut ws, |_| {}))
+    }
+
+    /// The AVX2 path (`crate::isa`) gives the baseline path's records bit for bit, in `f32` and
+    /// `f64`, for every impact model and strategy, with idiosyncratic noise on. On a CPU without
+    /// AVX2 there is only one path: the test says so loudly and compares the baseline with itself.
+    #[test]
+    fn every_isa_gives_the_same_bits() {
+        let Some(avx2) = Isa::avx2() else {
+            eprintln!("SKIP every_isa_gives_the_same_bits: this CPU has no AVX2 and FMA");
+            return;
+        };
+        assert!(avx2.is_avx2() && !Isa::baseline().is_avx2());
+        let mut compared = 0;
+        for model_code in [
+            impact::LINEAR,
+            impact::SQUARE_ROOT,
+            impact::THRESHOLD,
+            impact::ADAPTIVE,
+        ] {
+            for strategy_code in [
+                strategy::MIN_COST,
+                strategy::WATERFALL,
+                strategy::PRO_RATA,
+                strategy::BALANCED,
+            ] {
+                let model = lane_fund(model_code, strategy_code);
+                for sc in lane_scenarios() {
+                    let base = run_on::<f32>(Isa::baseline(), &model, &sc);
+                    assert_eq!(base, run_on::<f32>(avx2, &model, &sc));
+                    assert_eq!(base, run_width::<f32, LANES>(&model, &sc));
+                    let base = run_on::<f64>(Isa::baseline(), &model, &sc);
+                    assert_eq!(base, run_on::<f64>(avx2, &model, &sc));
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 48);
     }
 
     /// The comparison can fail: one bit flipped in a record is a difference.

@@ -301,7 +301,15 @@ mod tests {
             .map(|r| {
                 r.split("<td")
                     .skip(1)
-                    .map(|c| c.split('>').nth(1).unwrap().split('<').next().unwrap().to_string())
+                    .map(|c| {
+                        c.split('>')
+                            .nth(1)
+                            .unwrap()
+                            .split('<')
+                            .next()
+                            .unwrap()
+                            .to_string()
+                    })
                     .collect()
             })
             .collect()
@@ -331,11 +339,24 @@ mod tests {
         let rows = body_rows(&html);
         assert_eq!(rows.len(), 2, "{html}");
         assert_eq!(rows[0][0], "A");
-        assert_eq!(rows[0][3..], ["1.0 d", "2.0 d", "10.0 bps", "20.0 bps"], "{html}");
+        assert_eq!(
+            rows[0][3..],
+            ["1.0 d", "2.0 d", "10.0 bps", "20.0 bps"],
+            "{html}"
+        );
         assert_eq!(rows[1][0], "B");
-        assert_eq!(rows[1][3..], ["7.0 d", "9.0 d", "70.0 bps", "90.0 bps"], "{html}");
+        assert_eq!(
+            rows[1][3..],
+            ["7.0 d", "9.0 d", "70.0 bps", "90.0 bps"],
+            "{html}"
+        );
         // A position with no row at the rate prints n/a.
         let html = positions_table(&Node::root(&ml), &profile, Some(0.3)).unwrap();
-        assert!(body_rows(&html).iter().all(|r| r[3..].iter().all(|c| c == NA)), "{html}");
+        assert!(
+            body_rows(&html)
+                .iter()
+                .all(|r| r[3..].iter().all(|c| c == NA)),
+            "{html}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use crate::ctx::{Ctx, St};
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::params::*;
-use crate::philox::{normals, philox4x32_10, stream, uniform};
+use crate::philox::{normal_seq, philox4x32_10, stream, uniform};
 use crate::real::Real;
 
 /// The feedback signals of MODEL.md 3.5, all from the end of the previous day.
@@ -192,18 +192,17 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     };
     let noisy = c.noisy();
 
-    // Segment flow noise: normal `s` of the day's flow stream, four to a Philox block.
-    let mut flow_block = [T::zero(); 4];
+    // Segment flow noise: normal `s` of the day's flow stream, four to a Philox block, drawn
+    // eight at a time (their Box-Muller pairs on lanes).
+    let mut flow_normals = [T::zero(); 8];
     for s in 0..c.n_segments() {
         let seg = &c.segments[s as usize];
-        if noisy && s % 4 == 0 {
-            flow_block = normals(
-                [c.scenario, t, stream::FLOWS, s / 4],
-                c.key,
-                c.n_segments() - s,
-            );
+        if noisy && s % 8 == 0 {
+            let used = (c.n_segments() - s).min(8);
+            let first = [c.scenario, t, stream::FLOWS, s / 4];
+            normal_seq::<T, 4>(first, c.key, used, &mut flow_normals);
         }
-        let z = flow_block[(s % 4) as usize];
+        let z = flow_normals[(s % 8) as usize];
         let rate = base * T::p(seg.base_rate)
             + T::p(seg.beta_perf) * perf
             + T::p(seg.beta_herd) * herd

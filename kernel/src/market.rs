@@ -6,7 +6,7 @@
 use crate::ctx::{Ctx, St};
 use crate::lanes::{load, map};
 use crate::params::*;
-use crate::philox::{normal_blocks, normals, stream};
+use crate::philox::{normal_blocks, normal_seq, normals, stream};
 use crate::real::Real;
 
 /// Philox blocks of idiosyncratic normals drawn at once (`4 IDIO_BLOCKS` positions), their
@@ -209,17 +209,11 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
     let w_market = rho.sqrt();
     let w_class = (T::one() - rho).sqrt();
     // The market factor and every class factor: normals 0 and 1..=C of the day's market stream,
-    // drawn four to a Philox block.
+    // drawn four to a Philox block, their Box-Muller pairs four at a time on lanes.
     let mut z = [T::zero(); 4 * MARKET_BLOCKS as usize];
     if noisy {
-        for b in 0..(c.fund.n_classes + 4) / 4 {
-            // Normals past the factor and the last class are never read: `used` skips their pair.
-            let used = c.fund.n_classes + 1 - 4 * b;
-            let block: [T; 4] = normals([c.scenario, t, stream::MARKET, b], c.key, used);
-            for j in 0..4 {
-                z[(4 * b + j) as usize] = block[j as usize];
-            }
-        }
+        let used = c.fund.n_classes + 1;
+        normal_seq::<T, 4>([c.scenario, t, stream::MARKET, 0], c.key, used, &mut z);
     }
     let z_market = z[0];
     let adaptive = c.fund.impact_model == impact::ADAPTIVE;

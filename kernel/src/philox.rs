@@ -163,6 +163,38 @@ pub fn normal_blocks<T: Real, const B: usize>(counter: [u32; 4], key: [u32; 2]) 
     core::array::from_fn(|b| [first[b][0], first[b][1], second[b][0], second[b][1]])
 }
 
+/// Normals `0 .. used` of the blocks `counter`, `counter + 1`, ... (in the last word) into
+/// `out[..used]`: [`normals`] of each block bit for bit, with the Box-Muller pairs drawn `P` at a
+/// time on lanes (`P` even: `P / 2` blocks a call). For the day's few draws of a stage (the market
+/// and class factors, the segments' flow noise) where [`normal_blocks`]' eight blocks would be
+/// too many. Lanes past `used` box a pair of zero words (a finite uniform), never written out.
+#[inline(always)]
+pub fn normal_seq<T: Real, const P: usize>(
+    counter: [u32; 4],
+    key: [u32; 2],
+    used: u32,
+    out: &mut [T],
+) {
+    debug_assert!(P % 2 == 0 && out.len() >= used as usize);
+    let [s, d, k, first] = counter;
+    let used = used as usize;
+    let per_call = 2 * P;
+    let mut n0 = 0;
+    while n0 < used {
+        let (mut u, mut v) = ([0u32; P], [0u32; P]);
+        let block0 = (n0 / 4) as u32;
+        for b in 0..((used - n0).min(per_call) + 3) / 4 {
+            let r = philox4x32_10([s, d, k, first.wrapping_add(block0 + b as u32)], key);
+            (u[2 * b], v[2 * b], u[2 * b + 1], v[2 * b + 1]) = (r[0], r[1], r[2], r[3]);
+        }
+        let pairs = box_muller::<T, P>(u, v);
+        for (n, o) in out[n0..used.min(n0 + per_call)].iter_mut().enumerate() {
+            *o = pairs[n / 2][n % 2];
+        }
+        n0 += per_call;
+    }
+}
+
 #[inline]
 pub fn normal_at<T: Real>(key: [u32; 2], scenario: u32, day: u32, stream: u32, i: u32) -> T {
     normal4::<T>([scenario, day, stream, i / 4], key)[(i % 4) as usize]
@@ -325,6 +357,31 @@ mod tests {
                 assert_eq!(z[2 * pair].to_bits(), (rad * ang.cos()).to_bits());
                 assert_eq!(z[2 * pair + 1].to_bits(), (rad * ang.sin()).to_bits());
             }
+        }
+    }
+
+    /// `normal_seq` writes the first `used` normals of consecutive blocks with `normals`' bits,
+    /// at several lane widths, in `f32` and `f64`, and nothing past `used`.
+    #[test]
+    fn normal_seq_gives_each_blocks_normals() {
+        fn check<T: Real + std::fmt::Debug, const P: usize>(counter: [u32; 4], key: [u32; 2]) {
+            for used in 0..=21u32 {
+                let mut out = vec![T::p(7.0); 24];
+                normal_seq::<T, P>(counter, key, used, &mut out);
+                for n in 0..used {
+                    let [s, d, k, i] = counter;
+                    let block: [T; 4] = normals([s, d, k, i + n / 4], key, 4);
+                    assert_eq!(out[n as usize], block[(n % 4) as usize], "P {P} used {used} n {n}");
+                }
+                assert!(out[used as usize..].iter().all(|x| *x == T::p(7.0)), "P {P} used {used}");
+            }
+        }
+        for i in 0..300u32 {
+            let (counter, key) = ([i, 3 * i, 2, i % 5], [i, 11]);
+            check::<f32, 2>(counter, key);
+            check::<f32, 4>(counter, key);
+            check::<f32, 8>(counter, key);
+            check::<f64, 4>(counter, key);
         }
     }
 }

@@ -4,6 +4,7 @@
 //! WGSL twin: `shaders/wgsl/investors.wgsl`.
 
 use crate::ctx::{Ctx, St};
+use crate::lanes::map;
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::params::*;
@@ -23,6 +24,9 @@ pub struct Signals<T> {
     /// Stress composite in [0, 1].
     pub stress: T,
 }
+
+/// Large investors whose hazards are taken on lanes at once (`requests`).
+const LARGE_LANES: usize = 8;
 
 /// Sum of the last `days` entries of a trailing ring, ending yesterday (`t - 1`).
 #[inline(always)]
@@ -220,9 +224,27 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // says who redeems).
     if c.on(switch::LARGE_INVESTORS) && noisy {
         let base_large = base * large_mult;
-        // Large investor `i` draws uniform `i` of the day's stream, four to a Philox block.
+        // Large investor `i` draws uniform `i` of the day's stream, four to a Philox block. The
+        // hazards' exponentials are taken `LARGE_LANES` investors at a time on lanes (the same
+        // bits as one at a time), those of investors already gone included and not read.
         let mut draws = [0u32; 4];
+        let mut survive = [T::zero(); LARGE_LANES];
         for i in 0..c.fund.n_large {
+            let j = i as usize % LARGE_LANES;
+            if j == 0 {
+                let first = i as usize;
+                let large = &c.large[first..(first + LARGE_LANES).min(c.large.len())];
+                survive = T::exp_lanes(map(|j| {
+                    large.get(j).map_or(T::zero(), |inv| {
+                        let intensity = base_large * T::p(inv.hazard)
+                            + T::p(inv.beta_perf) * perf
+                            + T::p(inv.beta_herd) * herd
+                            + T::p(inv.beta_liq) * liq
+                            + T::p(inv.beta_stress) * stress;
+                        -intensity.max(T::zero())
+                    })
+                }));
+            }
             if i % 4 == 0 {
                 draws = philox4x32_10([c.scenario, t, stream::LARGE, i / 4], c.key);
             }
@@ -230,12 +252,7 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
                 continue;
             }
             let inv = &c.large[i as usize];
-            let intensity = base_large * T::p(inv.hazard)
-                + T::p(inv.beta_perf) * perf
-                + T::p(inv.beta_herd) * herd
-                + T::p(inv.beta_liq) * liq
-                + T::p(inv.beta_stress) * stress;
-            let hazard = T::one() - (-intensity.max(T::zero())).exp_k();
+            let hazard = T::one() - survive[j];
             let u: T = uniform(draws[(i % 4) as usize]);
             if u < hazard {
                 let h = c.n_segments() + i;

@@ -371,9 +371,16 @@ mod tests {
                 for n in 0..used {
                     let [s, d, k, i] = counter;
                     let block: [T; 4] = normals([s, d, k, i + n / 4], key, 4);
-                    assert_eq!(out[n as usize], block[(n % 4) as usize], "P {P} used {used} n {n}");
+                    assert_eq!(
+                        out[n as usize],
+                        block[(n % 4) as usize],
+                        "P {P} used {used} n {n}"
+                    );
                 }
-                assert!(out[used as usize..].iter().all(|x| *x == T::p(7.0)), "P {P} used {used}");
+                assert!(
+                    out[used as usize..].iter().all(|x| *x == T::p(7.0)),
+                    "P {P} used {used}"
+                );
             }
         }
         for i in 0..300u32 {

@@ -175,7 +175,7 @@ pub fn normal_seq<T: Real, const P: usize>(
     used: u32,
     out: &mut [T],
 ) {
-    debug_assert!(P % 2 == 0 && out.len() >= used as usize);
+    debug_assert!(P.is_multiple_of(2) && out.len() >= used as usize);
     let [s, d, k, first] = counter;
     let used = used as usize;
     let per_call = 2 * P;
@@ -183,7 +183,7 @@ pub fn normal_seq<T: Real, const P: usize>(
     while n0 < used {
         let (mut u, mut v) = ([0u32; P], [0u32; P]);
         let block0 = (n0 / 4) as u32;
-        for b in 0..((used - n0).min(per_call) + 3) / 4 {
+        for b in 0..(used - n0).min(per_call).div_ceil(4) {
             let r = philox4x32_10([s, d, k, first.wrapping_add(block0 + b as u32)], key);
             (u[2 * b], v[2 * b], u[2 * b + 1], v[2 * b + 1]) = (r[0], r[1], r[2], r[3]);
         }

@@ -6,12 +6,12 @@
 use crate::ctx::{Ctx, St};
 use crate::lanes::{load, map};
 use crate::params::*;
-use crate::philox::{normal_blocks, normal_seq, normals, stream};
+use crate::philox::{normal_seq, stream};
 use crate::real::Real;
 
-/// Philox blocks of idiosyncratic normals drawn at once (`4 IDIO_BLOCKS` positions), their
-/// Box-Muller pairs on lanes of this width.
-pub const IDIO_BLOCKS: usize = 8;
+/// Box-Muller pairs of idiosyncratic normals drawn at once on lanes (`philox::normal_seq`): eight
+/// Philox blocks, 32 positions.
+pub const IDIO_PAIRS: usize = 16;
 
 /// Philox blocks of market normals per day: the factor plus up to `MAX_CLASSES` class factors.
 pub const MARKET_BLOCKS: u32 = (MAX_CLASSES as u32 + 4) / 4;
@@ -285,27 +285,12 @@ pub fn advance<T: Real, const W: usize>(c: &Ctx, st: &mut St<T>, t: u32) {
         last_sale,
     };
     // Idiosyncratic noise: normal `p` of the day's idio stream, four to a Philox block, the
-    // bits `philox::normal_at` gives position `p`. Blocks are drawn `IDIO_BLOCKS` at a time
-    // (their Box-Muller pairs on lanes); past the last whole batch, one at a time with the last
-    // block's unused pair skipped, as the segments' flow noise is. In a pass of their own, so
-    // that the prices' lanes below stay small.
+    // bits `philox::normal_at` gives position `p`, their Box-Muller pairs `IDIO_PAIRS` at a time
+    // on lanes. In a pass of their own, so that the prices' lanes below stay small.
     let idio_z = &mut idio_z[..n];
     if idio {
-        let batch = 4 * IDIO_BLOCKS;
-        for p in (0..n).step_by(batch) {
-            let first = [c.scenario, t, stream::IDIO, (p / 4) as u32];
-            if n - p >= batch {
-                let blocks = normal_blocks::<T, IDIO_BLOCKS>(first, c.key);
-                idio_z[p..p + batch].copy_from_slice(blocks.as_flattened());
-            } else {
-                for q in (p..n).step_by(4) {
-                    let counter = [c.scenario, t, stream::IDIO, (q / 4) as u32];
-                    let block: [T; 4] = normals(counter, c.key, (n - q) as u32);
-                    let take = (n - q).min(4);
-                    idio_z[q..q + take].copy_from_slice(&block[..take]);
-                }
-            }
-        }
+        let first = [c.scenario, t, stream::IDIO, 0];
+        normal_seq::<T, IDIO_PAIRS>(first, c.key, n as u32, idio_z);
     }
     let mut p = 0;
     while p + W <= n {

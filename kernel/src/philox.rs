@@ -149,25 +149,11 @@ pub fn box_muller<T: Real, const P: usize>(u: [u32; P], v: [u32; P]) -> [[T; 2];
     })
 }
 
-/// The normals of `B` consecutive blocks, `counter` and the `B - 1` after it in the last word:
-/// [`normal4`] of each, bit for bit, with the Box-Muller pairs of all `B` blocks on lanes (the
-/// idiosyncratic noise of `4 B` positions at once, `market::advance`).
-#[inline(always)]
-pub fn normal_blocks<T: Real, const B: usize>(counter: [u32; 4], key: [u32; 2]) -> [[T; 4]; B] {
-    let r: [[u32; 4]; B] = core::array::from_fn(|b| {
-        let [s, d, k, i] = counter;
-        philox4x32_10([s, d, k, i.wrapping_add(b as u32)], key)
-    });
-    let first = box_muller::<T, B>(r.map(|r| r[0]), r.map(|r| r[1]));
-    let second = box_muller::<T, B>(r.map(|r| r[2]), r.map(|r| r[3]));
-    core::array::from_fn(|b| [first[b][0], first[b][1], second[b][0], second[b][1]])
-}
-
 /// Normals `0 .. used` of the blocks `counter`, `counter + 1`, ... (in the last word) into
 /// `out[..used]`: [`normals`] of each block bit for bit, with the Box-Muller pairs drawn `P` at a
-/// time on lanes (`P` even: `P / 2` blocks a call). For the day's few draws of a stage (the market
-/// and class factors, the segments' flow noise) where [`normal_blocks`]' eight blocks would be
-/// too many. Lanes past `used` box a pair of zero words (a finite uniform), never written out.
+/// time on lanes (`P` even: `P / 2` blocks a call): the market and class factors, the segments'
+/// flow noise, the positions' idiosyncratic noise. Lanes past `used` box a pair of zero words (a
+/// finite uniform), never written out.
 #[inline(always)]
 pub fn normal_seq<T: Real, const P: usize>(
     counter: [u32; 4],
@@ -317,32 +303,45 @@ mod tests {
         }
     }
 
-    /// `normal_blocks` gives each block's `normal4` bit for bit at several batch widths, in both
-    /// float types, and `normal4` is Box-Muller with the platform's own `ln`, `sin` and `cos` on
-    /// glibc (the kernel's functions are glibc's, `crate::math`); a block out of place is caught.
+    /// `normal_seq` gives each whole block's `normal4` bit for bit at several lane widths, in
+    /// both float types, and `normal4` is Box-Muller with the platform's own `ln`, `sin` and `cos`
+    /// on glibc (the kernel's functions are glibc's, `crate::math`); a block out of place is
+    /// caught. Partial blocks: `normal_seq_gives_each_blocks_normals`.
     #[test]
     fn blocks_drawn_together_are_each_blocks_normals() {
-        fn check<const B: usize>(i: u32) {
+        fn check<const P: usize>(i: u32) {
             let counter = [i, 3, 1, i % 11];
             let key = [0x9e37_79b9, i];
-            let b32: [[f32; 4]; B] = normal_blocks(counter, key);
-            let b64: [[f64; 4]; B] = normal_blocks(counter, key);
-            for b in 0..B {
+            let blocks = P as u32; // twice the `P / 2` blocks of one call: two calls
+            let (mut b32, mut b64) = (vec![0f32; 4 * P], vec![0f64; 4 * P]);
+            normal_seq::<f32, P>(counter, key, 4 * blocks, &mut b32);
+            normal_seq::<f64, P>(counter, key, 4 * blocks, &mut b64);
+            for b in 0..P {
                 let block = [i, 3, 1, i % 11 + b as u32];
                 let one32: [f32; 4] = normal4(block, key);
                 let one64: [f64; 4] = normal4(block, key);
-                assert_eq!(b32[b].map(f32::to_bits), one32.map(f32::to_bits), "{i} {b}");
-                assert_eq!(b64[b].map(f64::to_bits), one64.map(f64::to_bits), "{i} {b}");
+                let (w32, w64) = (&b32[4 * b..4 * b + 4], &b64[4 * b..4 * b + 4]);
+                assert_eq!(
+                    w32.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    one32.map(f32::to_bits),
+                    "{i} {b}"
+                );
+                assert_eq!(
+                    w64.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                    one64.map(f64::to_bits),
+                    "{i} {b}"
+                );
             }
-            if B > 1 {
-                let shifted: [f32; 4] = normal4([i, 3, 1, i % 11 + 1], key);
-                assert_ne!(b32[0].map(f32::to_bits), shifted.map(f32::to_bits));
-            }
+            let shifted: [f32; 4] = normal4([i, 3, 1, i % 11 + 1], key);
+            assert_ne!(
+                b32[..4].iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                shifted.map(f32::to_bits)
+            );
         }
         for i in 0..300u32 {
-            check::<1>(i);
-            check::<3>(i);
-            check::<8>(i);
+            check::<2>(i);
+            check::<6>(i);
+            check::<16>(i);
         }
         #[cfg(all(target_os = "linux", target_env = "gnu"))]
         for i in 0..20_000u32 {
@@ -372,8 +371,8 @@ mod tests {
                     let [s, d, k, i] = counter;
                     let block: [T; 4] = normals([s, d, k, i + n / 4], key, 4);
                     assert_eq!(
-                        out[n as usize],
-                        block[(n % 4) as usize],
+                        out[n as usize].to_f64().to_bits(),
+                        block[(n % 4) as usize].to_f64().to_bits(),
                         "P {P} used {used} n {n}"
                     );
                 }

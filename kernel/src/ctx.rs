@@ -107,7 +107,47 @@ pub struct St<'s, T> {
     pub idio: &'s mut [T],
 }
 
+/// The holders' words of one scenario's state, each a slice of `n_holders` words (the notice
+/// queues `n_holders × ring`), so that the per-holder loops index nothing unchecked: the layout
+/// keeps `held`, `due`, `queued` and `queue` one after another (`Layout::new`).
+pub struct HoldersMut<'a, T> {
+    pub held: &'a mut [T],
+    pub due: &'a mut [T],
+    pub queued: &'a mut [T],
+    pub queue: &'a mut [T],
+}
+
 impl<T: Real> St<'_, T> {
+    /// The holders' `held`, `due` and `queued` words.
+    #[inline(always)]
+    pub fn holders(&self, l: &Layout) -> (&[T], &[T], &[T]) {
+        let nh = l.n_holders as usize;
+        debug_assert!(l.due == l.held + l.n_holders && l.queued == l.due + l.n_holders);
+        let w = &self.w[l.held as usize..l.held as usize + 3 * nh];
+        let (held, w) = w.split_at(nh);
+        let (due, queued) = w.split_at(nh);
+        (held, due, queued)
+    }
+
+    /// The holders' words, writable.
+    #[inline(always)]
+    pub fn holders_mut(&mut self, l: &Layout) -> HoldersMut<'_, T> {
+        let nh = l.n_holders as usize;
+        debug_assert!(l.due == l.held + l.n_holders && l.queued == l.due + l.n_holders);
+        debug_assert!(l.queue == l.queued + l.n_holders);
+        let end = l.held as usize + nh * (3 + l.ring as usize);
+        let w = &mut self.w[l.held as usize..end];
+        let (held, w) = w.split_at_mut(nh);
+        let (due, w) = w.split_at_mut(nh);
+        let (queued, queue) = w.split_at_mut(nh);
+        HoldersMut {
+            held,
+            due,
+            queued,
+            queue,
+        }
+    }
+
     #[inline(always)]
     pub fn get(&self, i: u32) -> T {
         self.w[i as usize]
@@ -119,5 +159,58 @@ impl<T: Real> St<'_, T> {
     #[inline(always)]
     pub fn add(&mut self, i: u32, v: T) {
         self.w[i as usize] = self.w[i as usize] + v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::busy_fund;
+
+    /// A state whose every word is its own index, for the busy fund's layout.
+    fn numbered(l: &Layout) -> Vec<f64> {
+        (0..l.len).map(f64::from).collect()
+    }
+
+    fn state<'a>(w: &'a mut [f64], m: &'a mut [MarketState<f64>], d: &'a mut [u32]) -> St<'a, f64> {
+        St {
+            w,
+            k: &[],
+            m,
+            ind: [0.0; N_INDICATORS],
+            departed: d,
+            holdings: 0.0,
+            idio: &mut [],
+        }
+    }
+
+    #[test]
+    fn the_holders_slices_are_the_holders_words() {
+        let model = busy_fund(6);
+        let l = Layout::new(&model.params);
+        assert!(l.n_holders > 1 && l.ring > 1);
+        let mut w = numbered(&l);
+        let (mut m, mut d) = (Vec::new(), Vec::new());
+        let mut st = state(&mut w, &mut m, &mut d);
+        let nh = l.n_holders as usize;
+        let (held, due, queued) = st.holders(&l);
+        for h in 0..l.n_holders {
+            let i = h as usize;
+            assert_eq!(held[i], st.get(l.held + h));
+            assert_eq!(due[i], st.get(l.due + h));
+            assert_eq!(queued[i], st.get(l.queued + h));
+        }
+        assert_eq!((held.len(), due.len(), queued.len()), (nh, nh, nh));
+        let hs = st.holders_mut(&l);
+        let queue: Vec<f64> = hs.queue.to_vec();
+        hs.due[nh - 1] = -1.0;
+        assert_eq!(queue.len(), nh * l.ring as usize);
+        for h in 0..l.n_holders {
+            for day in 0..l.ring {
+                let i = (h * l.ring + day) as usize;
+                assert_eq!(queue[i], f64::from(l.queue + h * l.ring + day));
+            }
+        }
+        assert_eq!(st.get(l.due + l.n_holders - 1), -1.0);
     }
 }

@@ -31,9 +31,33 @@ const LARGE_LANES: usize = 8;
 /// Sum of the last `days` entries of a trailing ring, ending yesterday (`t - 1`).
 #[inline(always)]
 pub fn trailing<T: Real>(st: &St<T>, base: u32, t: u32, days: u32) -> T {
-    let mut s = T::zero();
-    for j in 1..=days.min(t) {
-        s = s + st.get(base + (t - j) % TRAIL);
+    sum_back(ring(st, base), t, 1, days, T::zero())
+}
+
+/// The sums of the last `short` and of the last `long` (at least `short`) entries of a trailing
+/// ring, ending yesterday, in one pass: the longer sum goes on from the shorter, the same terms
+/// in the same order, so each has the bits of [`trailing`].
+#[inline(always)]
+pub fn trailing_two<T: Real>(st: &St<T>, base: u32, t: u32, short: u32, long: u32) -> (T, T) {
+    let ring = ring(st, base);
+    let s = sum_back(ring, t, 1, short, T::zero());
+    (s, sum_back(ring, t, short + 1, long, s))
+}
+
+/// A trailing ring's `TRAIL` words (one bounds check; the day's indices are then in range).
+#[inline(always)]
+fn ring<'a, T: Real>(st: &'a St<T>, base: u32) -> &'a [T; TRAIL as usize] {
+    let base = base as usize;
+    st.w[base..base + TRAIL as usize]
+        .try_into()
+        .expect("a trailing ring holds TRAIL words")
+}
+
+/// `s` plus the ring's entries `t - from` down to `t - to` (none before day 0), in that order.
+#[inline(always)]
+fn sum_back<T: Real>(ring: &[T; TRAIL as usize], t: u32, from: u32, to: u32, mut s: T) -> T {
+    for j in from..=to.min(t) {
+        s = s + ring[((t - j) % TRAIL) as usize];
     }
     s
 }
@@ -147,11 +171,14 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.set(l.acc_trail + t % TRAIL, T::zero());
 
     // Notice run out today: the shares join the due pool (dealt on the next dealing day).
-    for h in 0..l.n_holders {
-        let q = l.queue + h * l.ring + t % l.ring;
-        st.add(l.due + h, st.get(q));
-        st.add(l.queued + h, -st.get(q));
-        st.set(q, T::zero());
+    let today = (t % l.ring) as usize;
+    let hs = st.holders_mut(l);
+    let queues = hs.queue.chunks_exact_mut(l.ring as usize);
+    for ((due, queued), queue) in hs.due.iter_mut().zip(hs.queued.iter_mut()).zip(queues) {
+        let q = queue[today];
+        *due = *due + q;
+        *queued = *queued + -q;
+        queue[today] = T::zero();
     }
 
     let sig = signals(c, st, t);
@@ -281,5 +308,54 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
                 queue_request(c, st, h, shares, t, notice);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::Layout;
+    use crate::market::MarketState;
+    use crate::params::N_INDICATORS;
+    use crate::testing::busy_fund;
+
+    #[test]
+    fn trailing_two_has_the_bits_of_two_trailing_sums() {
+        let l = Layout::new(&busy_fund(6).params);
+        // Values of mixed magnitudes, so that another order of the sum would change its bits.
+        let mut w: Vec<f32> = (0..l.len)
+            .map(|i| ((i * 2_654_435_761u32) >> 7) as f32 * if i % 3 == 0 { 1e-7 } else { 1.3 })
+            .collect();
+        let (mut m, mut d) = (Vec::<MarketState<f32>>::new(), Vec::new());
+        let st = St {
+            w: &mut w,
+            k: &[],
+            m: &mut m,
+            ind: [0.0; N_INDICATORS],
+            departed: &mut d,
+            holdings: 0.0,
+            idio: &mut [],
+        };
+        let mut differs = false;
+        for t in 0..3 * TRAIL {
+            for (short, long) in [(4, 29), (1, 1), (5, 30), (0, 3), (30, 31)] {
+                let (a, b) = trailing_two(&st, l.req_trail, t, short, long);
+                let (x, y) = (
+                    trailing(&st, l.req_trail, t, short),
+                    trailing(&st, l.req_trail, t, long),
+                );
+                assert_eq!((a.to_bits(), b.to_bits()), (x.to_bits(), y.to_bits()));
+                // The reverse order of the same terms, to show that the order is tested.
+                let mut r = 0.0f32;
+                for j in (1..=long.min(t)).rev() {
+                    r += st.get(l.req_trail + (t - j) % TRAIL);
+                }
+                differs |= r.to_bits() != y.to_bits();
+            }
+        }
+        assert!(
+            differs,
+            "the sums' order never mattered: the test shows nothing"
+        );
     }
 }

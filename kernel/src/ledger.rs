@@ -235,8 +235,8 @@ pub fn alr_from<T: Real>(c: &Ctx, st: &St<T>, t: u32, sellable_sum: T, headroom:
     let r_set = c.fund.redemption_settlement;
     let num = st.get(slot::CASH) + receivables_within(c, st, t, r_set) + headroom + sellable_sum;
     let mut due_shares = T::zero();
-    for h in 0..l.n_holders {
-        due_shares = due_shares + st.get(l.due + h);
+    for &d in st.holders(l).1 {
+        due_shares = due_shares + d;
     }
     let den = due_shares * st.get(slot::NU) + st.get(slot::PAY_TOTAL) + st.get(slot::ARREARS);
     if den > T::p(1e-9) {

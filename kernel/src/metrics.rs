@@ -4,7 +4,7 @@
 //! WGSL twin: `shaders/wgsl/metrics.wgsl`.
 
 use crate::ctx::{Ctx, St};
-use crate::investors::trailing;
+use crate::investors::{trailing, trailing_two};
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::params::*;
@@ -144,8 +144,9 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 
     // Investor base.
     let mut queued = T::zero();
-    for h in 0..l.n_holders {
-        queued = queued + st.get(l.due + h) + st.get(l.queued + h);
+    let (_, due, queued_shares) = st.holders(l);
+    for (&d, &q) in due.iter().zip(queued_shares) {
+        queued = queued + d + q;
     }
     let queued_value = queued * nu;
     let (mut top, mut hhi) = (T::zero(), T::zero());
@@ -160,8 +161,9 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // Trailing flows, today included.
     let req_today = st.get(l.req_trail + t % TRAIL);
     let acc_today = st.get(l.acc_trail + t % TRAIL);
-    let requests_5d = (trailing(st, l.req_trail, t, 4) + req_today) / nav_safe;
-    let requests_30d = (trailing(st, l.req_trail, t, 29) + req_today) / nav_safe;
+    let (req_4, req_29) = trailing_two(st, l.req_trail, t, 4, 29);
+    let requests_5d = (req_4 + req_today) / nav_safe;
+    let requests_30d = (req_29 + req_today) / nav_safe;
     let outflow_5d = (trailing(st, l.acc_trail, t, 4) + acc_today) / nav_safe;
     let lcr_den = queued_value + payables + requests_30d * nav_safe;
     let lcr = if lcr_den > T::p(1e-9) {

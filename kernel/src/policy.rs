@@ -52,12 +52,17 @@ pub fn reads_alr(c: &Ctx) -> bool {
 /// Shares of holder `h` eligible today: what is due, within the investor-level cap.
 #[inline(always)]
 pub fn eligible<T: Real>(c: &Ctx, st: &St<T>, h: u32) -> T {
-    let l = &c.lay;
-    let e = st.get(l.due + h);
+    let (held, due, _) = st.holders(&c.lay);
+    eligible_of(c, h, due[h as usize], held[h as usize])
+}
+
+/// [`eligible`] from holder `h`'s due and held shares.
+#[inline(always)]
+fn eligible_of<T: Real>(c: &Ctx, h: u32, due: T, held: T) -> T {
     if c.on(switch::INVESTOR_GATE) && h >= c.n_segments() {
-        e.min(T::p(c.fund.gate_investor_cap) * st.get(l.held + h))
+        due.min(T::p(c.fund.gate_investor_cap) * held)
     } else {
-        e
+        due
     }
 }
 
@@ -100,8 +105,9 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 
     // Eligible shares per holder: what is due, within the investor-level cap.
     let mut eligible_total = T::zero();
-    for h in 0..l.n_holders {
-        eligible_total = eligible_total + eligible(c, st, h);
+    let (held, due, _) = st.holders(l);
+    for (h, (&d, &held)) in (0..).zip(due.iter().zip(held)) {
+        eligible_total = eligible_total + eligible_of(c, h, d, held);
     }
     if eligible_total <= T::zero() {
         st.set(slot::GATE_TODAY, if gated { T::one() } else { T::zero() });
@@ -118,10 +124,11 @@ pub fn deal<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let in_kind = c.on(switch::IN_KIND);
     let mut accepted_shares = T::zero();
     let mut in_kind_value = T::zero();
-    for h in 0..l.n_holders {
-        let a = eligible(c, st, h) * fraction;
-        st.add(l.due + h, -a);
-        st.add(l.held + h, -a);
+    let hs = st.holders_mut(l);
+    for (h, (due, held)) in (0..).zip(hs.due.iter_mut().zip(hs.held.iter_mut())) {
+        let a = eligible_of(c, h, *due, *held) * fraction;
+        *due = *due + -a;
+        *held = *held + -a;
         accepted_shares = accepted_shares + a;
         let value = a * nu;
         if in_kind && h >= c.n_segments() && value > T::p(c.fund.in_kind_threshold) * nav {

@@ -198,29 +198,48 @@ pub fn sellable<T: Real>(
     value: T,
     days: u32,
 ) -> T {
+    sellable_in(c, m, value, sale_days(pos, days))
+}
+
+/// The days position `pos` can sell on and settle within `days` days: 0 when it cannot (a
+/// redemption window, or a settlement lag beyond `days`).
+#[inline(always)]
+pub fn sale_days<T: Real>(pos: &PositionParams, days: u32) -> T {
     if pos.window > 1 || pos.lag > days {
-        return T::zero();
+        T::zero()
+    } else {
+        T::n(days - pos.lag + 1)
     }
-    let sale_days = T::n(days - pos.lag + 1);
+}
+
+/// [`sellable`] from the position's [`sale_days`] (kept per scenario in `PositionConsts`).
+#[inline(always)]
+pub fn sellable_in<T: Real>(c: &Ctx, m: &MarketState<T>, value: T, sale_days: T) -> T {
     let gross = value.min(T::p(c.fund.participation_cap) * m.volume * sale_days);
-    gross * (T::one() - T::p(0.5) * m.spread)
+    if sale_days > T::zero() {
+        gross * (T::one() - T::p(0.5) * m.spread)
+    } else {
+        T::zero()
+    }
 }
 
 /// Available liquidity ratio: (cash + receivables within `r_set` + funding headroom + net
 /// proceeds sellable within `r_set`) / (due redemptions + payables + arrears).
 #[inline(always)]
 pub fn alr<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_now: T) -> T {
-    let r_set = c.fund.redemption_settlement;
-    // One pass for the sellable proceeds and the repo-eligible value (two independent sums, each
+    // One pass for the sellable proceeds (the positions' sale days within `r_set` kept in their
+    // constants) and the repo-eligible value (two independent sums, each
     // in position order: the bits of two separate passes).
     let (mut sellable_sum, mut repo) = (T::zero(), T::zero());
-    for ((pos, m), value) in c
+    debug_assert_eq!(st.k.len(), c.positions.len());
+    for (((pos, k), m), value) in c
         .positions
         .iter()
+        .zip(st.k.iter())
         .zip(st.m.iter())
         .zip(position_values(c, st))
     {
-        sellable_sum = sellable_sum + sellable(c, pos, m, value, r_set);
+        sellable_sum = sellable_sum + sellable_in(c, m, value, k.sale_days_r_set);
         repo = repo + repo_value(pos, value);
     }
     let headroom = headroom_from_repo(c, st, repo, nav_now);

@@ -94,11 +94,18 @@ pub struct PositionConsts<T> {
     pub vol_m1: T,
     /// [`ramp_return`].
     pub ramp: T,
+    /// The position's weight, and its spread floored at 1e-12 (the metrics' spread index).
+    pub weight: T,
+    pub spread_floor: T,
+    /// Sale days within the redemption settlement and within the LCR's 30 days
+    /// ([`ledger::sale_days`]: 0 where nothing settles in time).
+    pub sale_days_r_set: T,
+    pub sale_days_lcr: T,
 }
 
 impl<T: Real> PositionConsts<T> {
     #[inline(always)]
-    pub fn new(pos: &PositionParams, sc: &ScenarioParams) -> PositionConsts<T> {
+    pub fn new(pos: &PositionParams, sc: &ScenarioParams, f: &FundParams) -> PositionConsts<T> {
         let c = pos.class as usize;
         let one = T::one();
         PositionConsts {
@@ -110,6 +117,10 @@ impl<T: Real> PositionConsts<T> {
             vol: T::p(pos.vol),
             vol_m1: T::p(sc.vol_mult[c]) - one,
             ramp: ramp_return(pos, sc),
+            weight: T::p(pos.weight),
+            spread_floor: T::p(pos.spread.max(1e-12)),
+            sale_days_r_set: crate::ledger::sale_days(pos, f.redemption_settlement),
+            sale_days_lcr: crate::ledger::sale_days(pos, crate::metrics::LCR_DAYS),
         }
     }
 
@@ -124,6 +135,10 @@ impl<T: Real> PositionConsts<T> {
             vol: z,
             vol_m1: z,
             ramp: z,
+            weight: z,
+            spread_floor: z,
+            sale_days_r_set: z,
+            sale_days_lcr: z,
         }
     }
 
@@ -412,6 +427,37 @@ mod tests {
     use super::*;
     use crate::testing::{busy_fund, calm_scenario, fund, position, quiet_params};
 
+    /// The constants' sale days are `ledger::sellable`'s: settlement day `days - lag + 1` days,
+    /// none behind a redemption window or a lag beyond the days, within the fund's redemption
+    /// settlement and within the LCR's 30 days.
+    #[test]
+    fn the_constants_carry_each_positions_sale_days() {
+        let mut params = quiet_params(6);
+        params.redemption_settlement = 3;
+        let sc = calm_scenario();
+        let base = position(0.1, 1e6, 0.001, 0.01, 0.1);
+        // (window, lag) → (days within 3, days within 30)
+        for (window, lag, r_set, lcr) in [
+            (1, 1, 3.0, 30.0),
+            (0, 3, 1.0, 28.0),
+            (1, 4, 0.0, 27.0),
+            (1, 31, 0.0, 0.0),
+            (5, 1, 0.0, 0.0),
+        ] {
+            let pos = PositionParams {
+                window,
+                lag,
+                ..base
+            };
+            let k = PositionConsts::<f64>::new(&pos, &sc, &params);
+            assert_eq!(
+                (k.sale_days_r_set, k.sale_days_lcr),
+                (r_set, lcr),
+                "window {window}, lag {lag}"
+            );
+        }
+    }
+
     /// With idiosyncratic noise on, position `p`'s day-0 price carries normal `p` of the day's
     /// idio stream (`philox::normal_at`), whether the positions fill their last Philox block or
     /// not: positions identical but for their noise differ in log price by exactly
@@ -486,7 +532,7 @@ mod tests {
         fn check<T: Real + std::fmt::Debug>(model: &FundModel, sc: &ScenarioParams) -> usize {
             let mut checked = 0;
             for pos in &model.positions {
-                let k = PositionConsts::<T>::new(pos, sc);
+                let k = PositionConsts::<T>::new(pos, sc, &model.params);
                 for (g, g_prev) in [(0.0, 0.0), (0.31, 0.2), (1.0, 0.77), (0.4, 0.9)] {
                     let (g, g_prev) = (T::p(g), T::p(g_prev));
                     let (a, b) = (market_state::<T>(pos, sc, g), k.market(g));
@@ -510,7 +556,7 @@ mod tests {
         assert!(check::<f64>(&model, &sc) >= 8);
         // The check can fail: a constant off by a relative 1e-5 changes the bits.
         let pos = &model.positions[0];
-        let mut k = PositionConsts::<f32>::new(pos, &sc);
+        let mut k = PositionConsts::<f32>::new(pos, &sc, &model.params);
         k.spread_m1 *= 1.00001;
         assert_ne!(
             market_state::<f32>(pos, &sc, 1.0).spread.to_bits(),

@@ -60,7 +60,6 @@ fn first_day<T: Real>(st: &mut St<T>, at: u32, t: u32) {
 pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     let l = &c.lay;
     let f = c.fund;
-    let r_set = f.redemption_settlement;
     // One pass over the positions for every per-position sum of the day's end: the holdings value
     // (the NAV's), the market indices, the buffer's, illiquid and LCR-sellable values, the ALR's
     // sellable proceeds, the repo-eligible value (the funding headroom's) and the initial buffer's
@@ -86,10 +85,10 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         .zip(prices);
     for ((((pos, k), m), &price), value) in positions.zip(ledger::position_values(c, st)) {
         holdings = holdings + value;
-        let w = T::p(pos.weight);
+        let w = k.weight;
         let v0 = k.adv;
         w_sum = w_sum + w;
-        spread_ix = spread_ix + w * (m.spread / T::p(pos.spread.max(1e-12)) - T::one());
+        spread_ix = spread_ix + w * (m.spread / k.spread_floor - T::one());
         volume_ix = volume_ix + w * (T::one() - m.volume / v0.max(T::p(1e-12)));
         // Depth relative to the day's volume (MODEL.md): the volume cut is the volume index.
         depth_ix = depth_ix + w * k.depth_cut * g;
@@ -100,8 +99,8 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         if pos.flags & pflag::ILLIQUID != 0 {
             illiquid = illiquid + value;
         }
-        lcr_sellable = lcr_sellable + ledger::sellable(c, pos, m, value, LCR_DAYS);
-        alr_sellable = alr_sellable + ledger::sellable(c, pos, m, value, r_set);
+        lcr_sellable = lcr_sellable + ledger::sellable_in(c, m, value, k.sale_days_lcr);
+        alr_sellable = alr_sellable + ledger::sellable_in(c, m, value, k.sale_days_r_set);
         repo = repo + ledger::repo_value(pos, value);
     }
     let w_sum = w_sum.max(T::p(1e-12));

@@ -245,7 +245,7 @@ impl<T: Real> Workspace<T> {
         self.consts.extend(
             c.positions[..n]
                 .iter()
-                .map(|pos| PositionConsts::new(pos, c.sc)),
+                .map(|pos| PositionConsts::new(pos, c.sc, c.fund)),
         );
         self.market.clear();
         self.market.resize(n, MarketState::zero());

@@ -102,9 +102,25 @@ pub struct St<'s, T> {
     /// by `market::advance` in its pass over the positions; CPU only, like `m`), read by the
     /// investors' valuation before dealing.
     pub holdings: T,
+    /// Today's trailing sums ([`Trailing`]).
+    pub trail: Trailing<T>,
     /// The day's idiosyncratic normal of each position (CPU only: `market::advance` draws them
     /// in a pass of their own before moving the prices on lanes).
     pub idio: &'s mut [T],
+}
+
+/// The trailing flows' sums over the days before today, summed once a day by
+/// `investors::requests` before anything reads them (`investors::trailing_sums`): the requested
+/// value over the last 4, 29 and 30 days and the accepted value over the last 4 and 5. Each
+/// longer sum goes on from the shorter one (the same terms in the same order), so each has the
+/// bits of `investors::trailing`. CPU only: the WGSL twin sums each where it is read.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Trailing<T> {
+    pub req_4: T,
+    pub req_29: T,
+    pub req_30: T,
+    pub acc_4: T,
+    pub acc_5: T,
 }
 
 /// The holders' words of one scenario's state, each a slice of `n_holders` words (the notice
@@ -180,6 +196,7 @@ mod tests {
             ind: [0.0; N_INDICATORS],
             departed: d,
             holdings: 0.0,
+            trail: Trailing::default(),
             idio: &mut [],
         }
     }

@@ -3,9 +3,9 @@
 //!
 //! WGSL twin: `shaders/wgsl/investors.wgsl`.
 
-use crate::ctx::{Ctx, St};
+use crate::ctx::{Ctx, St, Trailing};
 use crate::lanes::map;
-use crate::layout::{slot, TRAIL};
+use crate::layout::{slot, Layout, TRAIL};
 use crate::ledger;
 use crate::params::*;
 use crate::philox::{normal_seq, philox4x32_10, stream, uniform};
@@ -34,14 +34,29 @@ pub fn trailing<T: Real>(st: &St<T>, base: u32, t: u32, days: u32) -> T {
     sum_back(ring(st, base), t, 1, days, T::zero())
 }
 
-/// The sums of the last `short` and of the last `long` (at least `short`) entries of a trailing
-/// ring, ending yesterday, in one pass: the longer sum goes on from the shorter, the same terms
-/// in the same order, so each has the bits of [`trailing`].
+/// Day `t`'s trailing sums ([`Trailing`]): each longer sum goes on from the shorter, the same
+/// terms in the same order, so each has the bits of [`trailing`] over its days.
 #[inline(always)]
-pub fn trailing_two<T: Real>(st: &St<T>, base: u32, t: u32, short: u32, long: u32) -> (T, T) {
-    let ring = ring(st, base);
-    let s = sum_back(ring, t, 1, short, T::zero());
-    (s, sum_back(ring, t, short + 1, long, s))
+pub fn trailing_sums<T: Real>(l: &Layout, st: &St<T>, t: u32) -> Trailing<T> {
+    let (req, acc) = (ring(st, l.req_trail), ring(st, l.acc_trail));
+    let req_4 = sum_back(req, t, 1, 4, T::zero());
+    let req_29 = sum_back(req, t, 5, 29, req_4);
+    let req_30 = sum_back(req, t, 30, 30, req_29);
+    let acc_4 = sum_back(acc, t, 1, 4, T::zero());
+    let acc_5 = sum_back(acc, t, 5, 5, acc_4);
+    Trailing {
+        req_4,
+        req_29,
+        req_30,
+        acc_4,
+        acc_5,
+    }
+}
+
+/// Whether two numbers have the same bits (the debug checks of the shared sums).
+#[inline(always)]
+pub(crate) fn same_bits<T: Real>(a: T, b: T) -> bool {
+    a.to_f64().to_bits() == b.to_f64().to_bits()
 }
 
 /// A trailing ring's `TRAIL` words (one bounds check; the day's indices are then in range).
@@ -79,7 +94,11 @@ pub fn trigger_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T {
     let c0 = T::p(f.concern_start);
     let mut concern = T::zero();
     if f.gate_triggers & gate::REDEMPTIONS_30D != 0 {
-        let requests_30d = trailing(st, c.lay.req_trail, t, 30) / nav_prev;
+        debug_assert!(same_bits(
+            st.trail.req_30,
+            trailing(st, c.lay.req_trail, t, 30)
+        ));
+        let requests_30d = st.trail.req_30 / nav_prev;
         let r = requests_30d / T::p(f.gate_redemptions_30d.max(1e-6));
         concern = concern.max(proximity(r, c0));
     }
@@ -102,7 +121,8 @@ pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
     let peak = st.get(slot::NU_PEAK);
     let drawdown = (T::one() - nu_prev / peak).max(T::zero());
     let nav_prev = nav_prev(st);
-    let outflow_5d = trailing(st, l.acc_trail, t, 5) / nav_prev;
+    debug_assert!(same_bits(st.trail.acc_5, trailing(st, l.acc_trail, t, 5)));
+    let outflow_5d = st.trail.acc_5 / nav_prev;
     Signals {
         drawdown,
         outflow_5d,
@@ -169,6 +189,8 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     st.set(slot::NU, nav / st.get(slot::SHARES));
     st.set(l.req_trail + t % TRAIL, T::zero());
     st.set(l.acc_trail + t % TRAIL, T::zero());
+    // The days before today's, for every stage of the day to read.
+    st.trail = trailing_sums(l, st, t);
 
     // Notice run out today: the shares join the due pool (dealt on the next dealing day).
     let today = (t % l.ring) as usize;
@@ -314,17 +336,16 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layout::Layout;
     use crate::market::MarketState;
     use crate::params::N_INDICATORS;
     use crate::testing::busy_fund;
 
     #[test]
-    fn trailing_two_has_the_bits_of_two_trailing_sums() {
+    fn the_days_trailing_sums_have_the_bits_of_their_own_passes() {
         let l = Layout::new(&busy_fund(6).params);
         // Values of mixed magnitudes, so that another order of the sum would change its bits.
         let mut w: Vec<f32> = (0..l.len)
-            .map(|i| ((i * 2_654_435_761u32) >> 7) as f32 * if i % 3 == 0 { 1e-7 } else { 1.3 })
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as f32 * if i % 3 == 0 { 1e-7 } else { 1.3 })
             .collect();
         let (mut m, mut d) = (Vec::<MarketState<f32>>::new(), Vec::new());
         let st = St {
@@ -334,23 +355,30 @@ mod tests {
             ind: [0.0; N_INDICATORS],
             departed: &mut d,
             holdings: 0.0,
+            trail: Trailing::default(),
             idio: &mut [],
         };
         let mut differs = false;
         for t in 0..3 * TRAIL {
-            for (short, long) in [(4, 29), (1, 1), (5, 30), (0, 3), (30, 31)] {
-                let (a, b) = trailing_two(&st, l.req_trail, t, short, long);
-                let (x, y) = (
-                    trailing(&st, l.req_trail, t, short),
-                    trailing(&st, l.req_trail, t, long),
+            let s = trailing_sums(&l, &st, t);
+            for (sum, base, days) in [
+                (s.req_4, l.req_trail, 4),
+                (s.req_29, l.req_trail, 29),
+                (s.req_30, l.req_trail, 30),
+                (s.acc_4, l.acc_trail, 4),
+                (s.acc_5, l.acc_trail, 5),
+            ] {
+                assert_eq!(
+                    sum.to_bits(),
+                    trailing(&st, base, t, days).to_bits(),
+                    "t {t}, {days} days"
                 );
-                assert_eq!((a.to_bits(), b.to_bits()), (x.to_bits(), y.to_bits()));
                 // The reverse order of the same terms, to show that the order is tested.
                 let mut r = 0.0f32;
-                for j in (1..=long.min(t)).rev() {
-                    r += st.get(l.req_trail + (t - j) % TRAIL);
+                for j in (1..=days.min(t)).rev() {
+                    r += st.get(base + (t - j) % TRAIL);
                 }
-                differs |= r.to_bits() != y.to_bits();
+                differs |= r.to_bits() != sum.to_bits();
             }
         }
         assert!(

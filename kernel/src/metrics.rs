@@ -3,8 +3,8 @@
 //!
 //! WGSL twin: `shaders/wgsl/metrics.wgsl`.
 
-use crate::ctx::{Ctx, St};
-use crate::investors::{trailing, trailing_two};
+use crate::ctx::{Ctx, St, Trailing};
+use crate::investors::{same_bits, trailing};
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::params::*;
@@ -160,10 +160,19 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // Trailing flows, today included.
     let req_today = st.get(l.req_trail + t % TRAIL);
     let acc_today = st.get(l.acc_trail + t % TRAIL);
-    let (req_4, req_29) = trailing_two(st, l.req_trail, t, 4, 29);
+    // The days before today from the day's shared sums (`St::trail`).
+    let Trailing {
+        req_4,
+        req_29,
+        acc_4,
+        ..
+    } = st.trail;
+    debug_assert!(same_bits(req_4, trailing(st, l.req_trail, t, 4)));
+    debug_assert!(same_bits(req_29, trailing(st, l.req_trail, t, 29)));
+    debug_assert!(same_bits(acc_4, trailing(st, l.acc_trail, t, 4)));
     let requests_5d = (req_4 + req_today) / nav_safe;
     let requests_30d = (req_29 + req_today) / nav_safe;
-    let outflow_5d = (trailing(st, l.acc_trail, t, 4) + acc_today) / nav_safe;
+    let outflow_5d = (acc_4 + acc_today) / nav_safe;
     let lcr_den = queued_value + payables + requests_30d * nav_safe;
     let lcr = if lcr_den > T::p(1e-9) {
         ((cash + receivables + lcr_sellable) / lcr_den).min(T::p(ledger::ALR_CAP))

@@ -259,6 +259,7 @@ impl<T: Real> Workspace<T> {
             ind: [T::zero(); N_INDICATORS],
             departed: &mut self.departed,
             holdings: T::zero(),
+            trail: Default::default(),
             idio: &mut self.idio[..n],
         }
     }

@@ -345,7 +345,9 @@ mod tests {
         let l = Layout::new(&busy_fund(6).params);
         // Values of mixed magnitudes, so that another order of the sum would change its bits.
         let mut w: Vec<f32> = (0..l.len)
-            .map(|i| (i.wrapping_mul(2_654_435_761) >> 7) as f32 * if i % 3 == 0 { 1e-7 } else { 1.3 })
+            .map(|i| {
+                (i.wrapping_mul(2_654_435_761) >> 7) as f32 * if i % 3 == 0 { 1e-7 } else { 1.3 }
+            })
             .collect();
         let (mut m, mut d) = (Vec::<MarketState<f32>>::new(), Vec::new());
         let st = St {

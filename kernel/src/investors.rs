@@ -192,16 +192,7 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
     // The days before today's, for every stage of the day to read.
     st.trail = trailing_sums(l, st, t);
 
-    // Notice run out today: the shares join the due pool (dealt on the next dealing day).
-    let today = (t % l.ring) as usize;
-    let hs = st.holders_mut(l);
-    let queues = hs.queue.chunks_exact_mut(l.ring as usize);
-    for ((due, queued), queue) in hs.due.iter_mut().zip(hs.queued.iter_mut()).zip(queues) {
-        let q = queue[today];
-        *due = *due + q;
-        *queued = *queued + -q;
-        queue[today] = T::zero();
-    }
+    notices_run_out(l, st, t);
 
     let sig = signals(c, st, t);
     let perf = if c.on(switch::FEEDBACK_PERF) {
@@ -315,7 +306,27 @@ pub fn requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         }
     }
 
-    // Scripted redemption schedule.
+    scripted_requests(c, st, t);
+}
+
+/// Notice run out today: the shares join the due pool (dealt on the next dealing day).
+#[inline(always)]
+fn notices_run_out<T: Real>(l: &Layout, st: &mut St<T>, t: u32) {
+    let today = (t % l.ring) as usize;
+    let hs = st.holders_mut(l);
+    let queues = hs.queue.chunks_exact_mut(l.ring as usize);
+    for ((due, queued), queue) in hs.due.iter_mut().zip(hs.queued.iter_mut()).zip(queues) {
+        let q = queue[today];
+        *due = *due + q;
+        *queued = *queued + -q;
+        queue[today] = T::zero();
+    }
+}
+
+/// The scenario's scripted redemption schedule for day `t`.
+#[inline(always)]
+fn scripted_requests<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
+    let l = &c.lay;
     for e in 0..c.sc.n_events.min(MAX_SCRIPT_EVENTS as u32) {
         let e = e as usize;
         let h = c.sc.event_holder[e];

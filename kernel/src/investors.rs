@@ -53,12 +53,6 @@ pub fn trailing_sums<T: Real>(l: &Layout, st: &St<T>, t: u32) -> Trailing<T> {
     }
 }
 
-/// Whether two numbers have the same bits (the debug checks of the shared sums).
-#[inline(always)]
-pub(crate) fn same_bits<T: Real>(a: T, b: T) -> bool {
-    a.to_f64().to_bits() == b.to_f64().to_bits()
-}
-
 /// A trailing ring's `TRAIL` words (one bounds check; the day's indices are then in range).
 #[inline(always)]
 fn ring<'a, T: Real>(st: &'a St<T>, base: u32) -> &'a [T; TRAIL as usize] {
@@ -94,7 +88,7 @@ pub fn trigger_concern<T: Real>(c: &Ctx, st: &St<T>, t: u32, nav_prev: T) -> T {
     let c0 = T::p(f.concern_start);
     let mut concern = T::zero();
     if f.gate_triggers & gate::REDEMPTIONS_30D != 0 {
-        debug_assert!(same_bits(
+        debug_assert!(crate::shadow::same(
             st.trail.req_30,
             trailing(st, c.lay.req_trail, t, 30)
         ));
@@ -121,7 +115,10 @@ pub fn signals<T: Real>(c: &Ctx, st: &St<T>, t: u32) -> Signals<T> {
     let peak = st.get(slot::NU_PEAK);
     let drawdown = (T::one() - nu_prev / peak).max(T::zero());
     let nav_prev = nav_prev(st);
-    debug_assert!(same_bits(st.trail.acc_5, trailing(st, l.acc_trail, t, 5)));
+    debug_assert!(crate::shadow::same(
+        st.trail.acc_5,
+        trailing(st, l.acc_trail, t, 5)
+    ));
     let outflow_5d = st.trail.acc_5 / nav_prev;
     Signals {
         drawdown,

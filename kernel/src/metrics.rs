@@ -4,11 +4,12 @@
 //! WGSL twin: `shaders/wgsl/metrics.wgsl`.
 
 use crate::ctx::{Ctx, St, Trailing};
-use crate::investors::{same_bits, trailing};
+use crate::investors::trailing;
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::params::*;
 use crate::real::Real;
+use crate::shadow::same;
 
 /// Spread widening that maps the spread index to 1 (the top of MODEL.md's `W` range).
 pub const SPREAD_INDEX_FULL: f32 = 20.0;
@@ -167,9 +168,9 @@ pub fn record<T: Real>(c: &Ctx, st: &mut St<T>, t: u32) {
         acc_4,
         ..
     } = st.trail;
-    debug_assert!(same_bits(req_4, trailing(st, l.req_trail, t, 4)));
-    debug_assert!(same_bits(req_29, trailing(st, l.req_trail, t, 29)));
-    debug_assert!(same_bits(acc_4, trailing(st, l.acc_trail, t, 4)));
+    debug_assert!(same(req_4, trailing(st, l.req_trail, t, 4)));
+    debug_assert!(same(req_29, trailing(st, l.req_trail, t, 29)));
+    debug_assert!(same(acc_4, trailing(st, l.acc_trail, t, 4)));
     let requests_5d = (req_4 + req_today) / nav_safe;
     let requests_30d = (req_29 + req_today) / nav_safe;
     let outflow_5d = (acc_4 + acc_today) / nav_safe;

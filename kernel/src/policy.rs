@@ -6,12 +6,13 @@
 //! WGSL twin: `shaders/wgsl/policy.wgsl`.
 
 use crate::ctx::{Ctx, St};
-use crate::investors::{same_bits, trailing};
+use crate::investors::trailing;
 use crate::layout::{slot, TRAIL};
 use crate::ledger;
 use crate::metrics::beyond;
 use crate::params::*;
 use crate::real::Real;
+use crate::shadow::same;
 
 /// Whether the gate triggers fire today, by the fund's rule.
 #[inline(always)]
@@ -24,10 +25,7 @@ pub fn gate_triggered<T: Real>(c: &Ctx, st: &St<T>, t: u32, alr: T) -> bool {
     let nav = st.get(slot::NAV).max(T::p(1e-9));
     // Trailing 30 days including today's requests.
     // The 29 days before today from the day's shared sums (`St::trail`).
-    debug_assert!(same_bits(
-        st.trail.req_29,
-        trailing(st, c.lay.req_trail, t, 29)
-    ));
+    debug_assert!(same(st.trail.req_29, trailing(st, c.lay.req_trail, t, 29)));
     let requests_30d = (st.trail.req_29 + st.get(c.lay.req_trail + t % TRAIL)) / nav;
     let mut fired = 0u32;
     if beyond(requests_30d, T::p(f.gate_redemptions_30d), false) {

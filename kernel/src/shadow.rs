@@ -88,8 +88,9 @@ pub fn shadowable(reference: &FundModel, variant: &FundModel) -> bool {
         && variant.waterfall_order.len() == reference.waterfall_order.len()
 }
 
+/// Whether two numbers have the same bits.
 #[inline(always)]
-fn same<T: Real>(a: T, b: T) -> bool {
+pub(crate) fn same<T: Real>(a: T, b: T) -> bool {
     a.to_f64().to_bits() == b.to_f64().to_bits()
 }
 

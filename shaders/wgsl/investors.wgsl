@@ -103,12 +103,7 @@ fn investors_requests(t: u32) {
     st_set(lay.req_trail + t % TRAIL, 0.0);
     st_set(lay.acc_trail + t % TRAIL, 0.0);
 
-    for (var h = 0u; h < lay.n_holders; h++) {
-        let q = lay.queue + h * lay.ring + t % lay.ring;
-        st_add(lay.due + h, st_get(q));
-        st_add(lay.queued + h, -st_get(q));
-        st_set(q, 0.0);
-    }
+    notices_run_out(t);
 
     let sig = signals(t);
     let perf = select(0.0, sig.drawdown, on(SWITCH_FEEDBACK_PERF));
@@ -186,7 +181,21 @@ fn investors_requests(t: u32) {
         }
     }
 
-    // Scripted redemption schedule.
+    scripted_requests(t);
+}
+
+// Notice run out today: the shares join the due pool (dealt on the next dealing day).
+fn notices_run_out(t: u32) {
+    for (var h = 0u; h < lay.n_holders; h++) {
+        let q = lay.queue + h * lay.ring + t % lay.ring;
+        st_add(lay.due + h, st_get(q));
+        st_add(lay.queued + h, -st_get(q));
+        st_set(q, 0.0);
+    }
+}
+
+// The scenario's scripted redemption schedule for day `t`.
+fn scripted_requests(t: u32) {
     for (var e = 0u; e < min(SC.n_events, MAX_SCRIPT_EVENTS); e++) {
         let h = SC.event_holder[e];
         if SC.event_day[e] == t && h < lay.n_holders {
